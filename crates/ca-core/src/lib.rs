@@ -1,0 +1,1 @@
+//! Keys, certificate profiles, CSRs, signing and the on-disk CA state.
