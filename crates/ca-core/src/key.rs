@@ -1,0 +1,536 @@
+//! Private keys: generate them, read them in every common format, write
+//! them as (optionally encrypted) PKCS#8.
+//!
+//! Whatever the input format, a [`PrivateKey`] holds its key as PKCS#8,
+//! which is what rcgen (and ring behind it) signs with. Reading accepts:
+//!
+//! - PKCS#8 (`PRIVATE KEY`), RSA, ECDSA P-256/P-384 or Ed25519;
+//! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) with a [`Passphrase`];
+//! - PKCS#1 (`RSA PRIVATE KEY`) and SEC1 (`EC PRIVATE KEY`);
+//!
+//! each as PEM or DER. Keys we generate use ring (EC, Ed25519) or the `rsa`
+//! crate (RSA, which ring cannot generate).
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use pkcs8::der::asn1::AnyRef;
+use pkcs8::der::{Decode, Encode};
+use pkcs8::spki::AlgorithmIdentifierRef;
+use pkcs8::{EncryptedPrivateKeyInfo, LineEnding, ObjectIdentifier, PrivateKeyInfo};
+use rand::rngs::OsRng;
+use rand::RngCore;
+use rcgen::{KeyPair, PublicKeyData};
+
+use crate::atomic::{self, FileMode, Overwrite};
+use crate::error::{Error, Result};
+use crate::passphrase::Passphrase;
+
+const OID_RSA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.1");
+const OID_RSA_PSS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.10");
+const OID_EC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.2.1");
+const OID_P256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.10045.3.1.7");
+const OID_P384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.34");
+const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
+const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
+const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
+
+/// ring signs with RSA keys of 2048 to 8192 bits only.
+const RSA_MIN_BITS: usize = 2048;
+const RSA_MAX_BITS: usize = 8192;
+
+/// The kind of a key: algorithm and size.
+///
+/// `Display` and `FromStr` use the names of the CLI's `--key-type` flag:
+/// `ecdsa-p256` (the default), `ecdsa-p384`, `ed25519`, `rsa-2048`,
+/// `rsa-3072`, `rsa-4096`. Keys read from files may be RSA keys of other
+/// sizes (2048 to 8192 bits); only the three sizes above can be generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum KeyType {
+    #[default]
+    EcdsaP256,
+    EcdsaP384,
+    Ed25519,
+    /// RSA with a modulus of this many bits.
+    Rsa(usize),
+}
+
+impl KeyType {
+    /// Every key type that [`PrivateKey::generate`] can make, in CLI order.
+    pub const GENERATABLE: [KeyType; 6] = [
+        KeyType::EcdsaP256,
+        KeyType::EcdsaP384,
+        KeyType::Ed25519,
+        KeyType::Rsa(2048),
+        KeyType::Rsa(3072),
+        KeyType::Rsa(4096),
+    ];
+
+    /// True for RSA keys (leaf profiles add keyEncipherment for them).
+    pub fn is_rsa(self) -> bool {
+        matches!(self, KeyType::Rsa(_))
+    }
+
+    /// The signature algorithm a key of this type signs with.
+    pub fn signature_algorithm(self) -> &'static rcgen::SignatureAlgorithm {
+        match self {
+            KeyType::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            KeyType::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            KeyType::Ed25519 => &rcgen::PKCS_ED25519,
+            KeyType::Rsa(_) => &rcgen::PKCS_RSA_SHA256,
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyType::EcdsaP256 => f.write_str("ecdsa-p256"),
+            KeyType::EcdsaP384 => f.write_str("ecdsa-p384"),
+            KeyType::Ed25519 => f.write_str("ed25519"),
+            KeyType::Rsa(bits) => write!(f, "rsa-{bits}"),
+        }
+    }
+}
+
+impl FromStr for KeyType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        KeyType::GENERATABLE
+            .into_iter()
+            .find(|t| t.to_string().eq_ignore_ascii_case(s))
+            .ok_or_else(|| {
+                let names: Vec<String> =
+                    KeyType::GENERATABLE.iter().map(|t| t.to_string()).collect();
+                format!(
+                    "unknown key type '{s}'; choose one of: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// The format a key was read from (for `inspect` and for messages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyFormat {
+    Pkcs8,
+    EncryptedPkcs8,
+    /// PKCS#1 `RSAPrivateKey`.
+    Pkcs1,
+    /// SEC1 `ECPrivateKey`.
+    Sec1,
+}
+
+impl fmt::Display for KeyFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyFormat::Pkcs8 => "PKCS#8",
+            KeyFormat::EncryptedPkcs8 => "encrypted PKCS#8",
+            KeyFormat::Pkcs1 => "PKCS#1",
+            KeyFormat::Sec1 => "SEC1",
+        })
+    }
+}
+
+/// Why a key could not be read, generated or written. The messages say
+/// how to fix the problem.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("the key file is empty; give a file that holds a private key")]
+    Empty,
+    #[error("this is {found}, not a private key; give the private key file instead")]
+    NotAKey { found: &'static str },
+    #[error("not a readable private key ({0}); expected PKCS#8, PKCS#1 or SEC1, PEM or DER")]
+    Malformed(String),
+    #[error("{0}")]
+    Unsupported(String),
+    #[error("the key is encrypted; give its passphrase with --passphrase-file FILE or --passphrase-env VAR")]
+    PassphraseRequired,
+    #[error("wrong passphrase for the encrypted key (or the file is corrupt)")]
+    WrongPassphrase,
+    #[error("cannot generate a {key_type} key: {problem}")]
+    Generation { key_type: String, problem: String },
+    #[error("cannot encrypt the key: {0}")]
+    Encryption(String),
+}
+
+/// A private key, ready to sign certificates and CSRs.
+///
+/// `Debug` never shows the secret.
+pub struct PrivateKey {
+    key_type: KeyType,
+    format: KeyFormat,
+    pair: KeyPair,
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("key_type", &self.key_type)
+            .field("format", &self.format)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PrivateKey {
+    /// Generates a fresh key. RSA keys take from a fraction of a second
+    /// (2048 bits) to several seconds (4096 bits).
+    pub fn generate(key_type: KeyType) -> Result<Self, KeyError> {
+        let generation_error = |problem: String| KeyError::Generation {
+            key_type: key_type.to_string(),
+            problem,
+        };
+        let pair = match key_type {
+            KeyType::Rsa(bits @ (2048 | 3072 | 4096)) => {
+                use rsa::pkcs8::EncodePrivateKey;
+                let key = rsa::RsaPrivateKey::new(&mut OsRng, bits)
+                    .map_err(|e| generation_error(e.to_string()))?;
+                let der = key
+                    .to_pkcs8_der()
+                    .map_err(|e| generation_error(e.to_string()))?;
+                rsa_pair(der.as_bytes())?
+            }
+            KeyType::Rsa(bits) => {
+                return Err(generation_error(format!(
+                    "{bits}-bit RSA is not offered; use rsa-2048, rsa-3072 or rsa-4096"
+                )))
+            }
+            KeyType::Ed25519 => {
+                let pair = KeyPair::generate_for(&rcgen::PKCS_ED25519)
+                    .map_err(|e| generation_error(e.to_string()))?;
+                pkcs8_pair(pair.serialized_der())?.1
+            }
+            _ => KeyPair::generate_for(key_type.signature_algorithm())
+                .map_err(|e| generation_error(e.to_string()))?,
+        };
+        Ok(PrivateKey {
+            key_type,
+            format: KeyFormat::Pkcs8,
+            pair,
+        })
+    }
+
+    /// Reads a key from bytes: PEM or DER; PKCS#8, encrypted PKCS#8,
+    /// PKCS#1 or SEC1. An encrypted key needs `passphrase`; a passphrase
+    /// given for a plain key is ignored.
+    pub fn parse(data: &[u8], passphrase: Option<&Passphrase>) -> Result<Self, KeyError> {
+        if data.iter().all(u8::is_ascii_whitespace) {
+            return Err(KeyError::Empty);
+        }
+        if let Some(der) = pem_key_block(data)? {
+            return Self::parse_der(&der, passphrase);
+        }
+        Self::parse_der(data, passphrase)
+    }
+
+    /// Reads a key file (see [`PrivateKey::parse`]); errors name the file.
+    pub fn read_file(path: &Path, passphrase: Option<&Passphrase>) -> Result<Self> {
+        let data = std::fs::read(path).map_err(|e| Error::io(path, "read the key file", e))?;
+        Self::parse(&data, passphrase).map_err(|e| Error::key_at(path, e))
+    }
+
+    /// Reads a plain PKCS#8 DER key (what [`PrivateKey::pkcs8_der`] returns).
+    pub fn from_pkcs8_der(der: &[u8]) -> Result<Self, KeyError> {
+        let (key_type, pair) = pkcs8_pair(der)?;
+        Ok(PrivateKey {
+            key_type,
+            format: KeyFormat::Pkcs8,
+            pair,
+        })
+    }
+
+    fn parse_der(der: &[u8], passphrase: Option<&Passphrase>) -> Result<Self, KeyError> {
+        let with = |format, (key_type, pair)| PrivateKey {
+            key_type,
+            format,
+            pair,
+        };
+        if PrivateKeyInfo::from_der(der).is_ok() {
+            return Ok(with(KeyFormat::Pkcs8, pkcs8_pair(der)?));
+        }
+        if let Ok(encrypted) = EncryptedPrivateKeyInfo::from_der(der) {
+            let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
+            let plain = decrypt(&encrypted, passphrase)?;
+            return Ok(with(
+                KeyFormat::EncryptedPkcs8,
+                pkcs8_pair(plain.as_bytes())?,
+            ));
+        }
+        if rsa::pkcs1::RsaPrivateKey::from_der(der).is_ok() {
+            let info = PrivateKeyInfo::new(
+                AlgorithmIdentifierRef {
+                    oid: OID_RSA,
+                    parameters: Some(AnyRef::NULL),
+                },
+                der,
+            );
+            let pkcs8 = info
+                .to_der()
+                .map_err(|e| KeyError::Malformed(e.to_string()))?;
+            return Ok(with(KeyFormat::Pkcs1, pkcs8_pair(&pkcs8)?));
+        }
+        if let Some(pkcs8) = sec1_to_pkcs8(der) {
+            return Ok(with(KeyFormat::Sec1, pkcs8_pair(&pkcs8?)?));
+        }
+        Err(match identify_non_key(der) {
+            Some(found) => KeyError::NotAKey { found },
+            None => KeyError::Malformed("not PEM, and not a DER private key either".into()),
+        })
+    }
+
+    /// The key's algorithm and size.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// The format the key was read from ([`KeyFormat::Pkcs8`] for new keys).
+    pub fn source_format(&self) -> KeyFormat {
+        self.format
+    }
+
+    /// The plain PKCS#8 DER encoding. This is the secret: handle with care.
+    pub fn pkcs8_der(&self) -> &[u8] {
+        self.pair.serialized_der()
+    }
+
+    /// The public key as a DER `SubjectPublicKeyInfo`.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.pair.subject_public_key_info()
+    }
+
+    /// The rcgen key pair, to sign certificates and CSRs with rcgen directly.
+    pub fn key_pair(&self) -> &KeyPair {
+        &self.pair
+    }
+
+    /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
+    pub fn to_pem(&self) -> String {
+        pem::encode(&pem::Pem::new("PRIVATE KEY", self.pkcs8_der()))
+    }
+
+    /// The key as encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`):
+    /// PBES2 with scrypt (N=2^14, r=8, p=1, as `openssl pkcs8 -scrypt`) and
+    /// AES-256-CBC, which `openssl pkey -passin` reads.
+    pub fn to_encrypted_pem(&self, passphrase: &Passphrase) -> Result<String, KeyError> {
+        let encryption_error = |e: &dyn fmt::Display| KeyError::Encryption(e.to_string());
+        let mut salt = [0u8; 16];
+        let mut iv = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        OsRng.fill_bytes(&mut iv);
+        let cost = scrypt::Params::new(14, 8, 1, 32).map_err(|e| encryption_error(&e))?;
+        let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(cost, &salt, &iv)
+            .map_err(|e| encryption_error(&e))?;
+        let info = PrivateKeyInfo::from_der(self.pkcs8_der()).map_err(|e| encryption_error(&e))?;
+        let encrypted = info
+            .encrypt_with_params(params, passphrase.as_bytes())
+            .map_err(|e| encryption_error(&e))?;
+        let pem = encrypted
+            .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
+            .map_err(|e| encryption_error(&e))?;
+        Ok(pem.to_string())
+    }
+
+    /// The PEM to store: encrypted when a passphrase is given.
+    pub fn to_pem_with(&self, passphrase: Option<&Passphrase>) -> Result<String, KeyError> {
+        match passphrase {
+            Some(p) => self.to_encrypted_pem(p),
+            None => Ok(self.to_pem()),
+        }
+    }
+
+    /// Writes the key as PKCS#8 PEM (encrypted when a passphrase is given),
+    /// atomically and with mode 0600.
+    pub fn write_file(
+        &self,
+        path: &Path,
+        passphrase: Option<&Passphrase>,
+        overwrite: Overwrite,
+    ) -> Result<()> {
+        let pem = self
+            .to_pem_with(passphrase)
+            .map_err(|e| Error::key_at(path, e))?;
+        atomic::write_file(path, pem.as_bytes(), FileMode::Private, overwrite)
+    }
+}
+
+/// Finds the private key block in PEM input. `Ok(None)` means the input is
+/// not PEM at all (so it may be DER).
+fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
+    if !data.windows(11).any(|w| w == b"-----BEGIN ") {
+        return Ok(None);
+    }
+    let blocks = pem::parse_many(data)
+        .map_err(|e| KeyError::Malformed(format!("the PEM text is truncated or corrupt: {e}")))?;
+    if blocks.is_empty() {
+        return Err(KeyError::Malformed(
+            "the PEM block is truncated (no END line)".into(),
+        ));
+    }
+    for block in &blocks {
+        match block.tag() {
+            "PRIVATE KEY" | "ENCRYPTED PRIVATE KEY" | "RSA PRIVATE KEY" | "EC PRIVATE KEY" => {
+                if block.headers().get("Proc-Type").is_some() {
+                    return Err(KeyError::Unsupported(
+                        "the key uses OpenSSL's legacy PEM encryption, which we do not read; \
+                         convert it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+                            .into(),
+                    ));
+                }
+                return Ok(Some(block.contents().to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let found = match blocks[0].tag() {
+        "CERTIFICATE" | "TRUSTED CERTIFICATE" | "X509 CERTIFICATE" => "a certificate",
+        "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => "a certificate signing request",
+        "PUBLIC KEY" | "RSA PUBLIC KEY" => "a public key",
+        "X509 CRL" => "a certificate revocation list",
+        "OPENSSH PRIVATE KEY" => {
+            return Err(KeyError::Unsupported(
+                "this is an OpenSSH private key; convert it with: \
+                 ssh-keygen -p -m PKCS8 -f FILE"
+                    .into(),
+            ))
+        }
+        _ => "a PEM file without a private key",
+    };
+    Err(KeyError::NotAKey { found })
+}
+
+/// Names what a DER blob is when it is not a private key, for the message.
+fn identify_non_key(der: &[u8]) -> Option<&'static str> {
+    use x509_parser::prelude::FromDer;
+    if x509_parser::certificate::X509Certificate::from_der(der).is_ok() {
+        return Some("a certificate");
+    }
+    if x509_parser::certification_request::X509CertificationRequest::from_der(der).is_ok() {
+        return Some("a certificate signing request");
+    }
+    if x509_parser::x509::SubjectPublicKeyInfo::from_der(der).is_ok() {
+        return Some("a public key");
+    }
+    None
+}
+
+fn decrypt(
+    encrypted: &EncryptedPrivateKeyInfo<'_>,
+    passphrase: &Passphrase,
+) -> Result<pkcs8::SecretDocument, KeyError> {
+    match encrypted.decrypt(passphrase.as_bytes()) {
+        // A wrong passphrase usually breaks the CBC padding; when it does
+        // not, the "plaintext" is garbage that does not parse as PKCS#8.
+        Ok(plain) if PrivateKeyInfo::from_der(plain.as_bytes()).is_ok() => Ok(plain),
+        // pkcs5 reports a bad padding as EncryptFailed.
+        Ok(_)
+        | Err(pkcs8::Error::EncryptedPrivateKey(
+            pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
+        )) => Err(KeyError::WrongPassphrase),
+        Err(e) => Err(KeyError::Unsupported(format!(
+            "the key is encrypted in a way we do not read ({e}); re-encrypt it with: \
+             openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+        ))),
+    }
+}
+
+/// `None` when `der` is not SEC1 for a curve we know.
+fn sec1_to_pkcs8(der: &[u8]) -> Option<Result<Vec<u8>, KeyError>> {
+    use p256::pkcs8::EncodePrivateKey;
+    let encoded = if let Ok(key) = p256::SecretKey::from_sec1_der(der) {
+        key.to_pkcs8_der()
+    } else if let Ok(key) = p384::SecretKey::from_sec1_der(der) {
+        key.to_pkcs8_der()
+    } else {
+        return None;
+    };
+    Some(
+        encoded
+            .map(|doc| doc.as_bytes().to_vec())
+            .map_err(|e| KeyError::Malformed(e.to_string())),
+    )
+}
+
+/// Builds the rcgen key pair for a plain PKCS#8 DER key.
+fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
+    let info = PrivateKeyInfo::from_der(der).map_err(|e| KeyError::Malformed(e.to_string()))?;
+    let oid = info.algorithm.oid;
+    if oid == OID_RSA {
+        let rsa = rsa::pkcs1::RsaPrivateKey::from_der(info.private_key)
+            .map_err(|e| KeyError::Malformed(format!("bad RSA key: {e}")))?;
+        let bits = rsa_bits(rsa.modulus.as_bytes());
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(KeyError::Unsupported(format!(
+                "{bits}-bit RSA keys are not supported; use 2048 to {RSA_MAX_BITS} bits"
+            )));
+        }
+        return Ok((KeyType::Rsa(bits), rsa_pair(der)?));
+    }
+    if oid == OID_EC {
+        let curve = info
+            .algorithm
+            .parameters_oid()
+            .map_err(|_| KeyError::Malformed("EC key without a named curve".into()))?;
+        // Re-encoding through p256/p384 validates the scalar and adds the
+        // public key, which ring needs and some writers leave out.
+        use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+        let malformed = |e: &dyn fmt::Display| KeyError::Malformed(format!("bad EC key: {e}"));
+        let (key_type, normalised) = if curve == OID_P256 {
+            let key = p256::SecretKey::from_pkcs8_der(der).map_err(|e| malformed(&e))?;
+            (KeyType::EcdsaP256, key.to_pkcs8_der())
+        } else if curve == OID_P384 {
+            let key = p384::SecretKey::from_pkcs8_der(der).map_err(|e| malformed(&e))?;
+            (KeyType::EcdsaP384, key.to_pkcs8_der())
+        } else {
+            let name = if curve == OID_P521 {
+                "P-521".to_string()
+            } else {
+                format!("the curve {curve}")
+            };
+            return Err(KeyError::Unsupported(format!(
+                "EC keys on {name} are not supported; use P-256 or P-384"
+            )));
+        };
+        let normalised = normalised.map_err(|e| malformed(&e))?;
+        return Ok((key_type, ring_pair(normalised.as_bytes(), key_type)?));
+    }
+    if oid == OID_ED25519 {
+        // ring writes PKCS#8 v2 (with the public key), which OpenSSL 3.0
+        // cannot read: keep v1, which every reader takes.
+        let v1 = PrivateKeyInfo::new(info.algorithm, info.private_key)
+            .to_der()
+            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        return Ok((KeyType::Ed25519, ring_pair(&v1, KeyType::Ed25519)?));
+    }
+    let name = if oid == OID_RSA_PSS {
+        "RSA-PSS keys are".to_string()
+    } else if oid == OID_ED448 {
+        "Ed448 keys are".to_string()
+    } else {
+        format!("keys of algorithm {oid} are")
+    };
+    Err(KeyError::Unsupported(format!(
+        "{name} not supported; use ECDSA P-256/P-384, Ed25519 or RSA"
+    )))
+}
+
+fn rsa_pair(pkcs8: &[u8]) -> Result<KeyPair, KeyError> {
+    ring_pair(pkcs8, KeyType::Rsa(0))
+}
+
+fn ring_pair(pkcs8: &[u8], key_type: KeyType) -> Result<KeyPair, KeyError> {
+    KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.into(), key_type.signature_algorithm())
+        .map_err(|e| KeyError::Malformed(format!("the key does not check out: {e}")))
+}
+
+fn rsa_bits(modulus: &[u8]) -> usize {
+    let modulus = match modulus.iter().position(|&b| b != 0) {
+        Some(start) => &modulus[start..],
+        None => return 0,
+    };
+    modulus.len() * 8 - modulus[0].leading_zeros() as usize
+}
+
+#[cfg(test)]
+mod tests;
