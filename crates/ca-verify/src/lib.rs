@@ -1,1 +1,98 @@
-//! X.509 certificate path validation.
+//! X.509 certificate path validation, the way a TLS client checks a server's certificate.
+//!
+//! Given a leaf certificate, a pool of untrusted intermediates (any order, duplicates, junk and
+//! cycles allowed), a set of trust anchors and [`VerifyOptions`] (time, purpose, expected name,
+//! maximum depth, CRLs, profile), [`verify`] finds a valid path up to an anchor, checking every
+//! signature with the issuer's public key, or returns the most specific reason there is none.
+//!
+//! ```no_run
+//! use ca_verify::{verify, ExpectedName, TrustAnchor, VerifyOptions};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let (leaf_der, intermediate_der, root_der) = (vec![], vec![], vec![]);
+//! let anchors = [TrustAnchor::from_der(&root_der)?.with_source("root.pem")];
+//! let opts = VerifyOptions::server(
+//!     time::OffsetDateTime::now_utc(), // the caller reads the clock, never the verifier
+//!     Some(ExpectedName::Dns("example.com".into())),
+//! );
+//! let path = verify(&leaf_der, &[intermediate_der], &anchors, &opts)?;
+//! for c in path.certificates() {
+//!     println!("{} {} (expires {})", c.role, c.cert.subject(), c.cert.not_after());
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Modules, one concern each: `cert` (parsing), `signature` (signed data and the
+//! [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name` (host/IP/e-mail
+//! matching and name constraints), `path` (path building), `crl` (revocation), `explain`
+//! (the record of checks), `error` (the one error type).
+
+mod anchor;
+mod cert;
+mod checks;
+mod crl;
+mod der;
+mod error;
+mod explain;
+mod name;
+mod options;
+mod path;
+mod signature;
+
+pub use anchor::TrustAnchor;
+pub use cert::Certificate;
+pub use error::{CertRef, Reason, Role, VerifyError};
+pub use explain::{CheckRecord, PathCert, VerifiedPath};
+pub use options::{
+    ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
+    OID_SERVER_AUTH,
+};
+pub use path::DEFAULT_MAX_INTERMEDIATES;
+pub use signature::{
+    RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
+};
+
+use explain::Log;
+
+/// Verifies `leaf_der` up to one of `anchors`, using `intermediates` as the pool of untrusted
+/// CA certificates, with the ring signature backend.
+///
+/// Intermediates that do not parse are ignored (they cannot be on any path). A leaf that does
+/// not parse, or a CRL that does not parse, is an error.
+pub fn verify<I: AsRef<[u8]>>(
+    leaf_der: &[u8],
+    intermediates: &[I],
+    anchors: &[TrustAnchor],
+    opts: &VerifyOptions,
+) -> Result<VerifiedPath, VerifyError> {
+    verify_with(&RingVerifier, leaf_der, intermediates, anchors, opts)
+}
+
+/// As [`verify`], with another signature backend.
+pub fn verify_with<I: AsRef<[u8]>>(
+    backend: &dyn SignatureVerifier,
+    leaf_der: &[u8],
+    intermediates: &[I],
+    anchors: &[TrustAnchor],
+    opts: &VerifyOptions,
+) -> Result<VerifiedPath, VerifyError> {
+    let leaf_ref = |subject: String| CertRef {
+        position: 0,
+        subject,
+        role: Role::Leaf,
+    };
+    let leaf = Certificate::from_der(leaf_der)
+        .map_err(|r| VerifyError::new(r, Some(leaf_ref("(unparsable)".into()))))?;
+    checks::leaf(&leaf, opts, &mut Log::silent())
+        .map_err(|r| VerifyError::new(r, Some(leaf_ref(leaf.subject.text.clone()))))?;
+    let pool: Vec<Certificate> = intermediates
+        .iter()
+        .filter_map(|d| Certificate::from_der(d.as_ref()).ok())
+        .collect();
+    let crls = opts
+        .crls
+        .iter()
+        .map(|d| crl::Crl::from_der(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|r| VerifyError::new(r, None))?;
+    path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run()
+}

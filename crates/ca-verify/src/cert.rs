@@ -1,0 +1,596 @@
+//! Parsing: DER certificates into an owned, checked-once representation.
+//!
+//! x509-parser does the DER work; this module copies out what the checks need so that a
+//! `Certificate` owns its data and holds no lifetimes. Syntax errors (bad DER, malformed known
+//! extensions, trailing bytes) fail here; rule violations are recorded and judged by `checks`
+//! only when the certificate is actually used on a path.
+
+use std::collections::HashSet;
+use std::fmt;
+
+use x509_parser::der_parser::asn1_rs::Any;
+use x509_parser::extensions::{GeneralName as XGeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+use x509_parser::public_key::PublicKey as XPublicKey;
+use x509_parser::x509::AlgorithmIdentifier;
+
+use crate::error::Reason;
+
+/// A parsed X.509 certificate.
+#[derive(Clone)]
+pub struct Certificate {
+    der: Vec<u8>,
+    sha256: [u8; 32],
+    pub(crate) tbs: std::ops::Range<usize>,
+    pub(crate) signature_algorithm: AlgId,
+    pub(crate) tbs_signature_algorithm: AlgId,
+    pub(crate) signature: Vec<u8>,
+    pub(crate) version: u32,
+    pub(crate) serial: Vec<u8>,
+    pub(crate) issuer: Name,
+    pub(crate) subject: Name,
+    pub(crate) not_before: i64,
+    pub(crate) not_after: i64,
+    pub(crate) spki: Vec<u8>,
+    pub(crate) public_key: PublicKey,
+    pub(crate) has_unique_ids: bool,
+    pub(crate) ext: Extensions,
+}
+
+/// An AlgorithmIdentifier: dotted OID plus the full DER of the parameters, if any.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct AlgId {
+    pub(crate) oid: String,
+    pub(crate) params: Option<(u32, Vec<u8>)>,
+}
+
+impl AlgId {
+    pub(crate) fn from_x509(a: &AlgorithmIdentifier<'_>) -> Self {
+        AlgId {
+            oid: a.algorithm.to_id_string(),
+            params: a.parameters.as_ref().map(|p| (p.tag().0, p.data.to_vec())),
+        }
+    }
+
+    pub(crate) fn params_are_null(&self) -> bool {
+        matches!(&self.params, Some((5, d)) if d.is_empty())
+    }
+}
+
+/// A subject public key, as far as the verifier can use it.
+#[derive(Clone, Debug)]
+pub(crate) enum PublicKey {
+    /// RSA: the RSAPublicKey DER (what ring takes) and the modulus size in bits.
+    Rsa { der: Vec<u8>, bits: usize },
+    /// ECDSA on a named curve: the SEC1 point.
+    Ec { curve: Curve, point: Vec<u8> },
+    /// Ed25519: the 32-byte key.
+    Ed25519(Vec<u8>),
+    /// Anything else, with the reason it cannot be used.
+    Unusable(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublicKey::Rsa { bits, .. } => write!(f, "RSA-{bits}"),
+            PublicKey::Ec { curve, .. } => write!(f, "ECDSA {curve:?}"),
+            PublicKey::Ed25519(_) => f.write_str("Ed25519"),
+            PublicKey::Unusable(why) => write!(f, "unusable ({why})"),
+        }
+    }
+}
+
+/// A distinguished name: raw DER (for issuer/subject matching) and its attributes by RDN.
+#[derive(Clone, Debug)]
+pub(crate) struct Name {
+    pub(crate) raw: Vec<u8>,
+    pub(crate) rdns: Vec<Vec<Attr>>,
+    pub(crate) text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Attr {
+    pub(crate) oid: String,
+    pub(crate) tag: u32,
+    pub(crate) value: Vec<u8>,
+}
+
+pub(crate) const OID_CN: &str = "2.5.4.3";
+pub(crate) const OID_EMAIL_ATTR: &str = "1.2.840.113549.1.9.1";
+
+impl Name {
+    fn from_x509(n: &X509Name<'_>) -> Self {
+        let rdns = n
+            .iter_rdn()
+            .map(|rdn| {
+                rdn.iter()
+                    .map(|a| Attr {
+                        oid: a.attr_type().to_id_string(),
+                        tag: a.attr_value().tag().0,
+                        value: a.attr_value().data.to_vec(),
+                    })
+                    .collect()
+            })
+            .collect();
+        let text = n.to_string();
+        Name {
+            raw: n.as_raw().to_vec(),
+            rdns,
+            text: if text.is_empty() {
+                "(empty name)".into()
+            } else {
+                text
+            },
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rdns.is_empty()
+    }
+
+    /// The values of every attribute of type `oid`, as text when they are text.
+    pub(crate) fn values_of<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a Attr> + 'a {
+        self.rdns.iter().flatten().filter(move |a| a.oid == oid)
+    }
+}
+
+/// A subjectAltName or name-constraint entry.
+#[derive(Clone, Debug)]
+pub(crate) enum GeneralName {
+    Dns(String),
+    Ip(Vec<u8>),
+    Email(String),
+    Uri(String),
+    Directory(Name),
+    /// otherName, x400Address, ediPartyName, registeredID: forms we do not process.
+    Unsupported(&'static str),
+}
+
+impl GeneralName {
+    fn from_x509(g: &XGeneralName<'_>) -> Result<Self, String> {
+        Ok(match g {
+            XGeneralName::DNSName(s) => GeneralName::Dns(s.to_string()),
+            XGeneralName::IPAddress(b) => GeneralName::Ip(b.to_vec()),
+            XGeneralName::RFC822Name(s) => GeneralName::Email(s.to_string()),
+            XGeneralName::URI(s) => GeneralName::Uri(s.to_string()),
+            XGeneralName::DirectoryName(n) => GeneralName::Directory(Name::from_x509(n)),
+            XGeneralName::OtherName(..) => GeneralName::Unsupported("otherName"),
+            XGeneralName::X400Address(_) => GeneralName::Unsupported("x400Address"),
+            XGeneralName::EDIPartyName(_) => GeneralName::Unsupported("ediPartyName"),
+            XGeneralName::RegisteredID(_) => GeneralName::Unsupported("registeredID"),
+            XGeneralName::Invalid(tag, _) => {
+                return Err(format!("invalid GeneralName [{}]", tag.0))
+            }
+        })
+    }
+
+    pub(crate) fn form(&self) -> &'static str {
+        match self {
+            GeneralName::Dns(_) => "dNSName",
+            GeneralName::Ip(_) => "iPAddress",
+            GeneralName::Email(_) => "rfc822Name",
+            GeneralName::Uri(_) => "uniformResourceIdentifier",
+            GeneralName::Directory(_) => "directoryName",
+            GeneralName::Unsupported(f) => f,
+        }
+    }
+}
+
+impl fmt::Display for GeneralName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GeneralName::Dns(s) => write!(f, "DNS:{s}"),
+            GeneralName::Ip(b) if b.len() == 8 || b.len() == 32 => {
+                write!(f, "IP:{}", crate::name::ip::range_text(b))
+            }
+            GeneralName::Ip(b) => match crate::name::ip::ip_from_bytes(b) {
+                Some(ip) => write!(f, "IP:{ip}"),
+                None => write!(f, "IP:<{} bytes>", b.len()),
+            },
+            GeneralName::Email(s) => write!(f, "email:{s}"),
+            GeneralName::Uri(s) => write!(f, "URI:{s}"),
+            GeneralName::Directory(n) => write!(f, "DirName:{}", n.text),
+            GeneralName::Unsupported(form) => f.write_str(form),
+        }
+    }
+}
+
+/// An extension value with its criticality.
+#[derive(Clone, Debug)]
+pub(crate) struct Crit<T> {
+    pub(crate) critical: bool,
+    pub(crate) value: T,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct BasicConstraints {
+    pub(crate) ca: bool,
+    pub(crate) path_len: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct NameConstraints {
+    pub(crate) permitted: Option<Vec<Subtree>>,
+    pub(crate) excluded: Option<Vec<Subtree>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Subtree {
+    pub(crate) base: GeneralName,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AuthorityKeyId {
+    pub(crate) key_id: Option<Vec<u8>>,
+    pub(crate) has_issuer: bool,
+    pub(crate) has_serial: bool,
+}
+
+/// The extensions the checks look at.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extensions {
+    pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
+    pub(crate) key_usage: Option<Crit<u16>>,
+    pub(crate) eku: Option<Crit<Vec<String>>>,
+    pub(crate) san: Option<Crit<Vec<GeneralName>>>,
+    pub(crate) name_constraints: Option<Crit<NameConstraints>>,
+    pub(crate) ski: Option<Crit<Vec<u8>>>,
+    pub(crate) aki: Option<Crit<AuthorityKeyId>>,
+    pub(crate) policy_constraints_critical: Option<bool>,
+    pub(crate) aia_empty: bool,
+    pub(crate) unknown_critical: Vec<String>,
+    pub(crate) duplicate: Option<String>,
+    pub(crate) count: usize,
+}
+
+/// Extensions we recognise without acting on them further (policy processing is not done:
+/// the verifier behaves as with user-initial-policy-set = anyPolicy).
+const RECOGNISED_UNPROCESSED: &[&str] = &[
+    "2.5.29.32",         // certificatePolicies
+    "2.5.29.33",         // policyMappings
+    "2.5.29.36",         // policyConstraints
+    "2.5.29.54",         // inhibitAnyPolicy
+    "2.5.29.31",         // cRLDistributionPoints
+    "2.5.29.18",         // issuerAltName
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+impl Certificate {
+    /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
+    /// malformed known extensions and on trailing bytes.
+    pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
+        let (rest, x) =
+            X509Certificate::from_der(der).map_err(|e| Reason::Malformed(format!("DER: {e}")))?;
+        if !rest.is_empty() {
+            return Err(Reason::Malformed(format!(
+                "{} bytes after the certificate",
+                rest.len()
+            )));
+        }
+        let tbs_raw = x.tbs_certificate.as_ref();
+        let tbs_start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
+        let signature = x.signature_value.as_ref().to_vec();
+        if x.signature_value.unused_bits != 0 {
+            return Err(Reason::Malformed(
+                "signature BIT STRING has unused bits".into(),
+            ));
+        }
+        let tbs = &x.tbs_certificate;
+        let ext = parse_extensions(&x)?;
+        Ok(Certificate {
+            der: der.to_vec(),
+            sha256: sha256(der),
+            tbs: tbs_start..tbs_start + tbs_raw.len(),
+            signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
+            tbs_signature_algorithm: AlgId::from_x509(&tbs.signature),
+            signature,
+            version: tbs.version.0 + 1,
+            serial: tbs.raw_serial().to_vec(),
+            issuer: Name::from_x509(&tbs.issuer),
+            subject: Name::from_x509(&tbs.subject),
+            not_before: tbs.validity.not_before.timestamp(),
+            not_after: tbs.validity.not_after.timestamp(),
+            spki: tbs.subject_pki.raw.to_vec(),
+            public_key: public_key(&tbs.subject_pki),
+            has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
+            ext,
+        })
+    }
+
+    /// The DER encoding.
+    pub fn der(&self) -> &[u8] {
+        &self.der
+    }
+
+    pub(crate) fn tbs_der(&self) -> &[u8] {
+        &self.der[self.tbs.clone()]
+    }
+
+    /// The subject, as text ("CN=example.com, O=Example").
+    pub fn subject(&self) -> &str {
+        &self.subject.text
+    }
+
+    /// The issuer, as text.
+    pub fn issuer(&self) -> &str {
+        &self.issuer.text
+    }
+
+    /// The serial number in hex, colon-separated bytes as `openssl x509 -serial` would show them.
+    pub fn serial_hex(&self) -> String {
+        hex_colon(&self.serial)
+    }
+
+    /// notBefore, in Unix seconds.
+    pub fn not_before_unix(&self) -> i64 {
+        self.not_before
+    }
+
+    /// notAfter, in Unix seconds.
+    pub fn not_after_unix(&self) -> i64 {
+        self.not_after
+    }
+
+    /// notAfter as a date-time.
+    pub fn not_after(&self) -> time::OffsetDateTime {
+        unix_to_datetime(self.not_after)
+    }
+
+    /// notBefore as a date-time.
+    pub fn not_before(&self) -> time::OffsetDateTime {
+        unix_to_datetime(self.not_before)
+    }
+
+    /// SHA-256 of the DER.
+    pub fn sha256(&self) -> [u8; 32] {
+        self.sha256
+    }
+
+    /// SHA-256 of the DER, as colon-separated uppercase hex.
+    pub fn sha256_hex(&self) -> String {
+        hex_colon(&self.sha256)
+    }
+
+    /// Whether basicConstraints says cA=TRUE.
+    pub fn is_ca(&self) -> bool {
+        self.ext
+            .basic_constraints
+            .as_ref()
+            .is_some_and(|b| b.value.ca)
+    }
+
+    /// The subjectAltName entries, as text ("DNS:example.com", "IP:192.0.2.1", ...).
+    pub fn subject_alt_names(&self) -> Vec<String> {
+        self.ext
+            .san
+            .iter()
+            .flat_map(|s| s.value.iter().map(|n| n.to_string()))
+            .collect()
+    }
+
+    /// Description of the public key ("RSA-2048", "ECDSA P256", "Ed25519").
+    pub fn public_key_description(&self) -> String {
+        self.public_key.to_string()
+    }
+
+    /// Whether issuer and subject are the same name (RFC 5280 "self-issued").
+    pub(crate) fn is_self_issued(&self) -> bool {
+        self.issuer.raw == self.subject.raw
+    }
+}
+
+impl fmt::Debug for Certificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Certificate")
+            .field("subject", &self.subject.text)
+            .field("issuer", &self.issuer.text)
+            .field("serial", &self.serial_hex())
+            .finish()
+    }
+}
+
+pub(crate) fn unix_to_datetime(t: i64) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn format_unix(t: i64) -> String {
+    let d = unix_to_datetime(t);
+    d.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| t.to_string())
+}
+
+pub(crate) fn hex_colon(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        s.push_str(&format!("{b:02X}"));
+    }
+    s
+}
+
+fn sha256(data: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
+    let alg = spki.algorithm.algorithm.to_id_string();
+    let key_bits = spki.subject_public_key.data.as_ref();
+    match alg.as_str() {
+        "1.2.840.113549.1.1.1" => {
+            if !AlgId::from_x509(&spki.algorithm).params_are_null() {
+                return PublicKey::Unusable("RSA key parameters must be NULL".into());
+            }
+            match spki.parsed() {
+                Ok(XPublicKey::RSA(rsa)) => {
+                    let m = rsa.modulus;
+                    let m = &m[m.iter().take_while(|&&b| b == 0).count()..];
+                    let bits = match m.first() {
+                        Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
+                        None => 0,
+                    };
+                    PublicKey::Rsa {
+                        der: key_bits.to_vec(),
+                        bits,
+                    }
+                }
+                _ => PublicKey::Unusable("malformed RSA key".into()),
+            }
+        }
+        "1.2.840.10045.2.1" => {
+            let curve = match &spki.algorithm.parameters {
+                Some(p) if p.tag().0 == 6 => oid_string(p),
+                Some(_) => return PublicKey::Unusable("explicit curve parameters".into()),
+                None => return PublicKey::Unusable("EC key without curve".into()),
+            };
+            let curve = match curve.as_str() {
+                "1.2.840.10045.3.1.7" => Curve::P256,
+                "1.3.132.0.34" => Curve::P384,
+                "1.3.132.0.35" => Curve::P521,
+                other => return PublicKey::Unusable(format!("EC curve {other} is not allowed")),
+            };
+            PublicKey::Ec {
+                curve,
+                point: key_bits.to_vec(),
+            }
+        }
+        "1.3.101.112" => {
+            if spki.algorithm.parameters.is_some() || key_bits.len() != 32 {
+                return PublicKey::Unusable("malformed Ed25519 key".into());
+            }
+            PublicKey::Ed25519(key_bits.to_vec())
+        }
+        "1.2.840.10040.4.1" => PublicKey::Unusable("DSA keys are not allowed".into()),
+        other => PublicKey::Unusable(format!("key algorithm {other} is not supported")),
+    }
+}
+
+fn oid_string(p: &Any<'_>) -> String {
+    x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(p.data)).to_id_string()
+}
+
+fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
+    let mut e = Extensions::default();
+    let mut seen = HashSet::new();
+    for ext in x.extensions() {
+        let oid = ext.oid.to_id_string();
+        e.count += 1;
+        if !seen.insert(oid.clone()) && e.duplicate.is_none() {
+            e.duplicate = Some(oid.clone());
+        }
+        let critical = ext.critical;
+        match ext.parsed_extension() {
+            ParsedExtension::ParseError { error } => {
+                return Err(Reason::Malformed(format!("extension {oid}: {error}")));
+            }
+            ParsedExtension::BasicConstraints(b) => {
+                let value = BasicConstraints {
+                    ca: b.ca,
+                    path_len: b.path_len_constraint,
+                };
+                e.basic_constraints = Some(Crit { critical, value });
+            }
+            ParsedExtension::KeyUsage(k) => {
+                e.key_usage = Some(Crit {
+                    critical,
+                    value: k.flags,
+                });
+            }
+            ParsedExtension::ExtendedKeyUsage(k) => {
+                let mut oids = Vec::new();
+                let known = [
+                    (k.any, crate::options::OID_ANY_EKU),
+                    (k.server_auth, crate::options::OID_SERVER_AUTH),
+                    (k.client_auth, crate::options::OID_CLIENT_AUTH),
+                    (k.code_signing, "1.3.6.1.5.5.7.3.3"),
+                    (k.email_protection, "1.3.6.1.5.5.7.3.4"),
+                    (k.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                    (k.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+                ];
+                oids.extend(
+                    known
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, o)| o.to_string()),
+                );
+                oids.extend(k.other.iter().map(|o| o.to_id_string()));
+                e.eku = Some(Crit {
+                    critical,
+                    value: oids,
+                });
+            }
+            ParsedExtension::SubjectAlternativeName(san) => {
+                let names = san
+                    .general_names
+                    .iter()
+                    .map(GeneralName::from_x509)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|m| Reason::Malformed(format!("subjectAltName: {m}")))?;
+                e.san = Some(Crit {
+                    critical,
+                    value: names,
+                });
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                let conv = |v: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+                    v.as_ref()
+                        .map(|v| {
+                            v.iter()
+                                .map(|s| {
+                                    Ok(Subtree {
+                                        base: GeneralName::from_x509(&s.base)?,
+                                    })
+                                })
+                                .collect::<Result<Vec<_>, String>>()
+                        })
+                        .transpose()
+                };
+                let value = NameConstraints {
+                    permitted: conv(&nc.permitted_subtrees)
+                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                    excluded: conv(&nc.excluded_subtrees)
+                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                };
+                e.name_constraints = Some(Crit { critical, value });
+            }
+            ParsedExtension::SubjectKeyIdentifier(k) => {
+                e.ski = Some(Crit {
+                    critical,
+                    value: k.0.to_vec(),
+                });
+            }
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                let value = AuthorityKeyId {
+                    key_id: a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                    has_issuer: a.authority_cert_issuer.is_some(),
+                    has_serial: a.authority_cert_serial.is_some(),
+                };
+                e.aki = Some(Crit { critical, value });
+            }
+            ParsedExtension::PolicyConstraints(_) => {
+                e.policy_constraints_critical = Some(critical);
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                e.aia_empty = aia.accessdescs.is_empty();
+            }
+            _ => {
+                if critical && !RECOGNISED_UNPROCESSED.contains(&oid.as_str()) {
+                    e.unknown_critical.push(oid);
+                }
+            }
+        }
+    }
+    Ok(e)
+}

@@ -1,0 +1,82 @@
+//! A minimal DER reader for the few places where x509-parser does not expose raw bytes.
+
+/// One DER element: its tag byte, its content and the whole encoding.
+pub(crate) struct Tlv<'a> {
+    pub(crate) tag: u8,
+    pub(crate) content: &'a [u8],
+    pub(crate) whole: &'a [u8],
+}
+
+/// Reads one element with a single-byte tag and a minimal definite length; returns it and the rest.
+pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
+    let (&tag, rest) = input.split_first()?;
+    if tag & 0x1f == 0x1f {
+        return None; // high tag numbers do not occur where we look
+    }
+    let (&first, mut rest) = rest.split_first()?;
+    let len = if first < 0x80 {
+        usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let mut len = 0usize;
+        for &b in &rest[..n] {
+            len = (len << 8) | usize::from(b);
+        }
+        // DER: the shortest form, no leading zero bytes.
+        if len < 0x80 || rest[0] == 0 {
+            return None;
+        }
+        rest = &rest[n..];
+        len
+    };
+    if rest.len() < len {
+        return None;
+    }
+    let header = input.len() - rest.len();
+    let whole = &input[..header + len];
+    Some((
+        Tlv {
+            tag,
+            content: &rest[..len],
+            whole,
+        },
+        &rest[len..],
+    ))
+}
+
+/// The first element inside a SEQUENCE that makes up all of `der` (the TBS part of a signed object).
+pub(crate) fn first_in_sequence(der: &[u8]) -> Option<&[u8]> {
+    let (outer, rest) = read_tlv(der)?;
+    if outer.tag != 0x30 || !rest.is_empty() {
+        return None;
+    }
+    let (inner, _) = read_tlv(outer.content)?;
+    Some(inner.whole)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_short_and_long_lengths() {
+        let (t, rest) = read_tlv(&[0x04, 0x02, 0xaa, 0xbb, 0xff]).unwrap();
+        assert_eq!(
+            (t.tag, t.content, rest),
+            (0x04, &[0xaa, 0xbb][..], &[0xff][..])
+        );
+        let mut long = vec![0x04, 0x81, 0x80];
+        long.extend(std::iter::repeat_n(0u8, 0x80));
+        assert_eq!(read_tlv(&long).unwrap().0.content.len(), 0x80);
+    }
+
+    #[test]
+    fn refuses_non_minimal_and_truncated() {
+        assert!(read_tlv(&[0x04, 0x81, 0x05, 1, 2, 3, 4, 5]).is_none());
+        assert!(read_tlv(&[0x04, 0x05, 1]).is_none());
+        assert!(read_tlv(&[]).is_none());
+    }
+}

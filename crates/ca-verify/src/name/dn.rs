@@ -1,0 +1,39 @@
+//! Distinguished names for directoryName constraints: a subtree is an RDN prefix.
+
+use crate::cert::{Attr, Name};
+
+/// Whether `name` lies in the subtree rooted at `base` (base's RDNs are a prefix of name's).
+pub(crate) fn in_subtree(name: &Name, base: &Name) -> bool {
+    base.rdns.len() <= name.rdns.len()
+        && base
+            .rdns
+            .iter()
+            .zip(&name.rdns)
+            .all(|(b, n)| rdn_equal(b, n))
+}
+
+fn rdn_equal(a: &[Attr], b: &[Attr]) -> bool {
+    a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| attr_equal(x, y)))
+}
+
+/// Attribute values compare by RFC 5280 7.1 in its simple form: strings case-insensitively with
+/// runs of spaces folded; anything else byte for byte.
+fn attr_equal(a: &Attr, b: &Attr) -> bool {
+    if a.oid != b.oid {
+        return false;
+    }
+    const STRINGS: [u32; 4] = [12, 19, 22, 20]; // UTF8, Printable, IA5, Teletex
+    if STRINGS.contains(&a.tag) && STRINGS.contains(&b.tag) {
+        if let (Ok(x), Ok(y)) = (std::str::from_utf8(&a.value), std::str::from_utf8(&b.value)) {
+            return fold(x) == fold(y);
+        }
+    }
+    a.tag == b.tag && a.value == b.value
+}
+
+fn fold(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}

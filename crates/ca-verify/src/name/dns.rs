@@ -1,0 +1,135 @@
+//! DNS names: syntax of reference and presented identifiers, wildcard matching, subtrees.
+
+/// A valid host name: ASCII labels of letters, digits, '-' and '_' (1-63 octets, no leading or
+/// trailing '-'), 253 octets at most. No wildcard, no empty label, no trailing dot.
+pub(crate) fn is_valid_host(name: &str) -> bool {
+    if name.is_empty() || name.len() > 253 {
+        return false;
+    }
+    name.split('.').all(is_valid_label)
+}
+
+fn is_valid_label(l: &str) -> bool {
+    !l.is_empty()
+        && l.len() <= 63
+        && l.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}
+
+/// A dNSName as presented in a certificate.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Presented<'a> {
+    /// An exact host name.
+    Exact(&'a str),
+    /// `*.` followed by this suffix (at least two labels): matches exactly one more label.
+    Wildcard(&'a str),
+    /// Anything else (embedded wildcards, bare `*`, `*.tld`, non-host syntax): never matches.
+    Invalid,
+}
+
+pub(crate) fn classify(presented: &str) -> Presented<'_> {
+    if let Some(suffix) = presented.strip_prefix("*.") {
+        if is_valid_host(suffix) && suffix.contains('.') {
+            return Presented::Wildcard(suffix);
+        }
+        return Presented::Invalid;
+    }
+    if is_valid_host(presented) {
+        Presented::Exact(presented)
+    } else {
+        Presented::Invalid
+    }
+}
+
+/// RFC 6125 matching of a presented dNSName against a reference host name (already validated).
+pub(crate) fn matches(presented: &str, reference: &str) -> bool {
+    match classify(presented) {
+        Presented::Exact(p) => p.eq_ignore_ascii_case(reference),
+        Presented::Wildcard(suffix) => match reference.split_once('.') {
+            Some((first, rest)) => !first.is_empty() && rest.eq_ignore_ascii_case(suffix),
+            None => false,
+        },
+        Presented::Invalid => false,
+    }
+}
+
+/// Whether `name` is `base` or a subdomain of it (RFC 5280 4.2.1.10); an empty base matches all.
+pub(crate) fn in_subtree(name: &str, base: &str) -> bool {
+    if base.is_empty() {
+        return true;
+    }
+    if name.len() == base.len() {
+        return name.eq_ignore_ascii_case(base);
+    }
+    name.len() > base.len()
+        && name.as_bytes()[name.len() - base.len() - 1] == b'.'
+        && name[name.len() - base.len()..].eq_ignore_ascii_case(base)
+}
+
+/// A dNSName constraint base: empty (everything) or a host name. Leading periods and wildcards
+/// are not DNS name syntax (RFC 5280 4.2.1.10 allows the leading period for URIs only).
+pub(crate) fn is_valid_constraint(base: &str) -> bool {
+    base.is_empty() || is_valid_host(base)
+}
+
+/// Whether every name the presented identifier can match lies inside the subtree.
+pub(crate) fn presented_within(p: &Presented<'_>, base: &str) -> bool {
+    match p {
+        Presented::Exact(n) => in_subtree(n, base),
+        Presented::Wildcard(suffix) => in_subtree(suffix, base),
+        Presented::Invalid => false,
+    }
+}
+
+/// Whether some name the presented identifier can match lies inside the subtree (for excluded
+/// subtrees: `*.example.com` could stand for the excluded `bar.example.com`).
+pub(crate) fn presented_overlaps(p: &Presented<'_>, base: &str) -> bool {
+    match p {
+        Presented::Exact(n) => in_subtree(n, base),
+        Presented::Wildcard(suffix) => {
+            in_subtree(suffix, base)
+                || base
+                    .split_once('.')
+                    .is_some_and(|(_, rest)| rest.eq_ignore_ascii_case(suffix))
+        }
+        Presented::Invalid => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_match_one_leftmost_label() {
+        assert!(matches("*.example.com", "foo.example.com"));
+        assert!(!matches("*.example.com", "foo.bar.example.com"));
+        assert!(!matches("*.example.com", "example.com"));
+        assert!(!matches("ba*.example.com", "baz.example.com"));
+        assert!(!matches("foo.*.example.com", "foo.bar.example.com"));
+        assert!(!matches("*", "example.com"));
+        assert!(!matches("*.com", "example.com"));
+        assert!(!matches(
+            "xn--*-1b3c148a.example.com",
+            "xn--bliss-1b3c148a.example.com"
+        ));
+        assert!(matches("Example.COM", "example.com"));
+    }
+
+    #[test]
+    fn subtrees() {
+        assert!(in_subtree("foo.bar.example.com", "example.com"));
+        assert!(in_subtree("example.com", "EXAMPLE.com"));
+        assert!(!in_subtree("notexample.com", "example.com"));
+        assert!(in_subtree("anything", ""));
+        assert!(!is_valid_constraint(".example.com"));
+        assert!(!is_valid_constraint("*.example.com"));
+        let w = classify("*.example.com");
+        assert!(presented_overlaps(&w, "bar.example.com"));
+        assert!(!presented_within(&w, "bar.example.com"));
+        assert!(presented_within(&w, "example.com"));
+        assert!(!presented_overlaps(&w, "other.com"));
+    }
+}

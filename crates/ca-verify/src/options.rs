@@ -1,0 +1,161 @@
+//! What a verification is asked to check: time, purpose, name, depth, CRLs, profile.
+
+use std::net::IpAddr;
+
+use time::OffsetDateTime;
+
+/// OID of id-kp-serverAuth.
+pub const OID_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+/// OID of id-kp-clientAuth.
+pub const OID_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+/// OID of anyExtendedKeyUsage.
+pub const OID_ANY_EKU: &str = "2.5.29.37.0";
+
+/// What the leaf certificate is going to be used for (checked against extendedKeyUsage).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Purpose {
+    /// A TLS server certificate (id-kp-serverAuth).
+    ServerAuth,
+    /// A TLS client certificate (id-kp-clientAuth).
+    ClientAuth,
+    /// Any other extended key usage, by dotted OID (e.g. "1.3.6.1.5.5.7.3.3" for code signing).
+    Other(String),
+}
+
+impl Purpose {
+    /// The dotted OID of the purpose.
+    pub fn oid(&self) -> &str {
+        match self {
+            Purpose::ServerAuth => OID_SERVER_AUTH,
+            Purpose::ClientAuth => OID_CLIENT_AUTH,
+            Purpose::Other(oid) => oid,
+        }
+    }
+}
+
+/// The identity the leaf must be valid for, matched against its subjectAltName only.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedName {
+    /// A DNS host name (ASCII, IDNs as A-labels); matched against dNSName entries.
+    Dns(String),
+    /// An IP address; matched against iPAddress entries, never against DNS names.
+    Ip(IpAddr),
+    /// An e-mail address; matched against rfc822Name entries.
+    Email(String),
+}
+
+impl std::fmt::Display for ExpectedName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpectedName::Dns(n) => write!(f, "DNS name {n}"),
+            ExpectedName::Ip(ip) => write!(f, "IP address {ip}"),
+            ExpectedName::Email(e) => write!(f, "e-mail address {e}"),
+        }
+    }
+}
+
+/// Which rulebook to apply on top of the path validation algorithm.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Profile {
+    /// CA/Browser Forum Baseline Requirements on top of RFC 5280 (what browsers enforce): the
+    /// leaf needs an EKU (not critical, not anyExtendedKeyUsage), must not be a CA, its subject
+    /// CN must copy a SAN entry; roots carry no EKU and a consistent AKI; leaf keys must be
+    /// RSA (>= 2048 bits, multiple of 8), ECDSA on a named curve, or Ed25519. Name constraints
+    /// may be non-critical.
+    #[default]
+    WebPki,
+    /// Plain RFC 5280: EKU only checked when present, a CA may be a leaf, name constraints must
+    /// be critical.
+    Rfc5280,
+}
+
+/// Everything a verification needs besides the certificates.
+#[derive(Clone, Debug)]
+pub struct VerifyOptions {
+    /// The time to verify at. The verifier never reads the clock. Fractions of a second are
+    /// dropped: certificate times have one-second resolution.
+    pub time: OffsetDateTime,
+    /// What the leaf is for.
+    pub purpose: Purpose,
+    /// The name the leaf must be valid for, or `None` to skip the name check.
+    pub name: Option<ExpectedName>,
+    /// The largest number of intermediate CA certificates between leaf and anchor (self-issued
+    /// ones not counted), or `None` for the default limit of 8.
+    pub max_depth: Option<usize>,
+    /// DER CRLs to check revocation against. Each certificate on the path whose issuer has a CRL
+    /// here is checked; certificates without a CRL are not.
+    pub crls: Vec<Vec<u8>>,
+    /// Key usage bits the leaf must assert, if it has a keyUsage extension at all.
+    pub required_key_usage: Vec<KeyUsageBit>,
+    /// The rulebook.
+    pub profile: Profile,
+}
+
+impl VerifyOptions {
+    /// Options for checking a TLS server `name` at `time` with the Web PKI profile.
+    pub fn server(time: OffsetDateTime, name: Option<ExpectedName>) -> Self {
+        VerifyOptions {
+            time,
+            purpose: Purpose::ServerAuth,
+            name,
+            max_depth: None,
+            crls: Vec::new(),
+            required_key_usage: Vec::new(),
+            profile: Profile::WebPki,
+        }
+    }
+
+    /// Options for checking a TLS client certificate at `time`.
+    pub fn client(time: OffsetDateTime, name: Option<ExpectedName>) -> Self {
+        VerifyOptions {
+            purpose: Purpose::ClientAuth,
+            ..VerifyOptions::server(time, name)
+        }
+    }
+
+    pub(crate) fn unix_time(&self) -> i64 {
+        // unix_timestamp() truncates toward zero; floor for times before 1970.
+        let t = self.time.unix_timestamp();
+        if t < 0 && self.time.nanosecond() > 0 {
+            t - 1
+        } else {
+            t
+        }
+    }
+}
+
+/// A keyUsage bit (RFC 5280 4.2.1.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUsageBit {
+    DigitalSignature,
+    ContentCommitment,
+    KeyEncipherment,
+    DataEncipherment,
+    KeyAgreement,
+    KeyCertSign,
+    CrlSign,
+    EncipherOnly,
+    DecipherOnly,
+}
+
+impl KeyUsageBit {
+    /// The bit as x509-parser numbers the flags (bit 0 = digitalSignature).
+    pub(crate) fn flag(self) -> u16 {
+        1 << (self as u16)
+    }
+
+    /// The RFC 5280 name of the bit.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyUsageBit::DigitalSignature => "digitalSignature",
+            KeyUsageBit::ContentCommitment => "contentCommitment",
+            KeyUsageBit::KeyEncipherment => "keyEncipherment",
+            KeyUsageBit::DataEncipherment => "dataEncipherment",
+            KeyUsageBit::KeyAgreement => "keyAgreement",
+            KeyUsageBit::KeyCertSign => "keyCertSign",
+            KeyUsageBit::CrlSign => "cRLSign",
+            KeyUsageBit::EncipherOnly => "encipherOnly",
+            KeyUsageBit::DecipherOnly => "decipherOnly",
+        }
+    }
+}

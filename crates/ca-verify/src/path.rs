@@ -1,0 +1,424 @@
+//! Path building: depth-first search with backtracking over every candidate issuer, bounded by
+//! a maximum depth and a work budget, keeping the most specific error.
+
+use std::collections::HashMap;
+
+use crate::anchor::TrustAnchor;
+use crate::cert::Certificate;
+use crate::checks;
+use crate::crl::{self, Crl};
+use crate::error::{BestError, CertRef, Reason, Role, VerifyError};
+use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
+use crate::name::constraints;
+use crate::options::VerifyOptions;
+use crate::signature::{verify_signed, SignatureAlgorithm, SignatureVerifier};
+
+/// Intermediates allowed (self-issued ones not counted) when the caller sets no maximum.
+pub const DEFAULT_MAX_INTERMEDIATES: usize = 8;
+/// Certificates on a path, counting everything, whatever the caller asks for.
+const HARD_MAX_PATH_LEN: usize = 16;
+/// Work budget: distinct signature checks, search steps, name-constraint comparisons.
+const MAX_SIGNATURE_CHECKS: usize = 300;
+const MAX_STEPS: usize = 20_000;
+const MAX_NC_COMPARISONS: usize = 250_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Node {
+    Leaf,
+    Pool(usize),
+    Anchor(usize),
+}
+
+pub(crate) struct Search<'a> {
+    opts: &'a VerifyOptions,
+    backend: &'a dyn SignatureVerifier,
+    leaf: &'a Certificate,
+    pool: &'a [Certificate],
+    anchors: &'a [TrustAnchor],
+    crls: &'a [Crl],
+    signatures: HashMap<(Node, Node), Result<SignatureAlgorithm, Reason>>,
+    issuer_checks: HashMap<Node, Result<(), Reason>>,
+    signature_budget: usize,
+    steps: usize,
+    nc_budget: usize,
+    best: BestError,
+}
+
+impl<'a> Search<'a> {
+    pub(crate) fn new(
+        opts: &'a VerifyOptions,
+        backend: &'a dyn SignatureVerifier,
+        leaf: &'a Certificate,
+        pool: &'a [Certificate],
+        anchors: &'a [TrustAnchor],
+        crls: &'a [Crl],
+    ) -> Self {
+        Search {
+            opts,
+            backend,
+            leaf,
+            pool,
+            anchors,
+            crls,
+            signatures: HashMap::new(),
+            issuer_checks: HashMap::new(),
+            signature_budget: MAX_SIGNATURE_CHECKS,
+            steps: MAX_STEPS,
+            nc_budget: MAX_NC_COMPARISONS,
+            best: BestError::default(),
+        }
+    }
+
+    fn cert(&self, n: Node) -> &'a Certificate {
+        match n {
+            Node::Leaf => self.leaf,
+            Node::Pool(i) => &self.pool[i],
+            Node::Anchor(i) => &self.anchors[i].cert,
+        }
+    }
+
+    fn cert_ref(&self, n: Node, position: usize) -> CertRef {
+        let role = match n {
+            Node::Leaf => Role::Leaf,
+            Node::Pool(_) => Role::Intermediate,
+            Node::Anchor(_) => Role::TrustAnchor,
+        };
+        CertRef {
+            position,
+            subject: self.cert(n).subject.text.clone(),
+            role,
+        }
+    }
+
+    /// Finds a valid path, or the most specific reason there is none.
+    pub(crate) fn run(mut self) -> Result<VerifiedPath, VerifyError> {
+        let mut chain = vec![Node::Leaf];
+        match self.extend(&mut chain) {
+            Ok(true) => Ok(self.describe(&chain)),
+            Ok(false) => {
+                let fallback = VerifyError::new(
+                    Reason::UnknownIssuer(self.leaf.issuer.text.clone()),
+                    Some(self.cert_ref(Node::Leaf, 0)),
+                );
+                Err(self.best.take().unwrap_or(fallback))
+            }
+            Err(fatal) => Err(fatal),
+        }
+    }
+
+    /// Extends `chain` upward. Ok(true): `chain` is now a valid path ending at an anchor.
+    /// Err: the work budget ran out.
+    fn extend(&mut self, chain: &mut Vec<Node>) -> Result<bool, VerifyError> {
+        let child_node = *chain.last().expect("chain starts with the leaf");
+        let child = self.cert(child_node);
+        let position = chain.len();
+        let mut candidates: Vec<Node> = Vec::new();
+        candidates.extend(
+            (0..self.anchors.len())
+                .filter(|&i| self.is_candidate(child, &self.anchors[i].cert))
+                .map(Node::Anchor),
+        );
+        candidates.extend(
+            (0..self.pool.len())
+                .filter(|&i| self.is_candidate(child, &self.pool[i]))
+                .map(Node::Pool),
+        );
+        if candidates.is_empty() {
+            self.best.offer(VerifyError::new(
+                Reason::UnknownIssuer(child.issuer.text.clone()),
+                Some(self.cert_ref(child_node, position - 1)),
+            ));
+            return Ok(false);
+        }
+        // Issuers whose key id matches the child's authority key id first.
+        candidates.sort_by_key(|&n| {
+            (
+                !matches!(n, Node::Anchor(_)),
+                !self.key_id_matches(child, self.cert(n)),
+            )
+        });
+        for cand in candidates {
+            if self.steps == 0 {
+                return Err(self.fatal(
+                    Reason::TooMuchWork("too many path-building steps"),
+                    child_node,
+                    position - 1,
+                ));
+            }
+            self.steps -= 1;
+            if chain.contains(&cand) || self.same_ca_in_chain(chain, cand) {
+                continue; // a loop
+            }
+            if let Node::Pool(_) = cand {
+                if let Err(r) = self.depth_allows(chain, cand) {
+                    self.best
+                        .offer(VerifyError::new(r, Some(self.cert_ref(cand, position))));
+                    continue;
+                }
+            }
+            if let Err((r, at)) = self.try_issuer(chain, cand) {
+                if let Reason::TooMuchWork(_) = r {
+                    return Err(VerifyError::new(r, Some(at)));
+                }
+                self.best.offer(VerifyError::new(r, Some(at)));
+                continue;
+            }
+            chain.push(cand);
+            let done = match cand {
+                Node::Anchor(_) => match self.revocation(chain) {
+                    Ok(()) => true,
+                    Err((r, at)) => {
+                        self.best.offer(VerifyError::new(r, Some(at)));
+                        false
+                    }
+                },
+                _ => self.extend(chain)?,
+            };
+            if done {
+                return Ok(true);
+            }
+            chain.pop();
+        }
+        Ok(false)
+    }
+
+    fn fatal(&self, r: Reason, n: Node, position: usize) -> VerifyError {
+        VerifyError::new(r, Some(self.cert_ref(n, position)))
+    }
+
+    /// Same issuer name; and when both key ids are present, the same key id.
+    fn is_candidate(&self, child: &Certificate, issuer: &Certificate) -> bool {
+        issuer.subject.raw == child.issuer.raw
+            && match (
+                child.ext.aki.as_ref().and_then(|a| a.value.key_id.as_ref()),
+                &issuer.ext.ski,
+            ) {
+                (Some(aki), Some(ski)) => *aki == ski.value,
+                _ => true,
+            }
+    }
+
+    fn key_id_matches(&self, child: &Certificate, issuer: &Certificate) -> bool {
+        matches!((child.ext.aki.as_ref().and_then(|a| a.value.key_id.as_ref()), &issuer.ext.ski),
+            (Some(aki), Some(ski)) if *aki == ski.value)
+    }
+
+    /// The same CA (name and key) twice on a path is a loop even with different certificates.
+    fn same_ca_in_chain(&self, chain: &[Node], cand: Node) -> bool {
+        let c = self.cert(cand);
+        chain.iter().any(|&n| {
+            let x = self.cert(n);
+            x.subject.raw == c.subject.raw && x.spki == c.spki
+        })
+    }
+
+    fn depth_allows(&self, chain: &[Node], cand: Node) -> Result<(), Reason> {
+        if chain.len() + 2 > HARD_MAX_PATH_LEN {
+            return Err(Reason::MaxDepthExceeded(HARD_MAX_PATH_LEN - 2));
+        }
+        let max = self.opts.max_depth.unwrap_or(DEFAULT_MAX_INTERMEDIATES);
+        let counted = chain[1..]
+            .iter()
+            .chain(std::iter::once(&cand))
+            .filter(|&&n| !self.cert(n).is_self_issued())
+            .count();
+        if counted > max {
+            return Err(Reason::MaxDepthExceeded(max));
+        }
+        Ok(())
+    }
+
+    /// Can `cand` issue the top of `chain`? Its own checks, the signature, and the constraints
+    /// it places on the certificates below.
+    fn try_issuer(&mut self, chain: &[Node], cand: Node) -> Result<(), (Reason, CertRef)> {
+        let position = chain.len();
+        let at = |s: &Self| s.cert_ref(cand, position);
+        let issuer = self.cert(cand);
+        let role = if let Node::Anchor(_) = cand {
+            Role::TrustAnchor
+        } else {
+            Role::Intermediate
+        };
+        let opts = self.opts;
+        let static_result = self
+            .issuer_checks
+            .entry(cand)
+            .or_insert_with(|| checks::issuer(issuer, role, opts, &mut Log::silent()))
+            .clone();
+        static_result.map_err(|r| (r, at(self)))?;
+
+        let child_node = chain[position - 1];
+        self.signature(child_node, cand)
+            .map_err(|r| (r, self.cert_ref(child_node, position - 1)))?;
+
+        self.path_len(chain, issuer).map_err(|r| (r, at(self)))?;
+        if let Some(nc) = &issuer.ext.name_constraints {
+            for (i, &n) in chain.iter().enumerate() {
+                let below = self.cert(n);
+                if i > 0 && below.is_self_issued() {
+                    continue; // RFC 5280 4.2.1.10: self-issued intermediates are exempt
+                }
+                constraints::check(&nc.value, &issuer.subject.text, below, &mut self.nc_budget)
+                    .map_err(|r| (r, self.cert_ref(n, i)))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn signature(&mut self, child: Node, issuer: Node) -> Result<SignatureAlgorithm, Reason> {
+        if let Some(r) = self.signatures.get(&(child, issuer)) {
+            return r.clone();
+        }
+        if self.signature_budget == 0 {
+            return Err(Reason::TooMuchWork("too many signature checks"));
+        }
+        self.signature_budget -= 1;
+        let c = self.cert(child);
+        let r = verify_signed(
+            self.backend,
+            &c.signature_algorithm,
+            c.tbs_der(),
+            &c.signature,
+            &self.cert(issuer).public_key,
+        )
+        .map_err(|r| match r {
+            Reason::BadSignature(alg) => {
+                Reason::BadSignature(format!("{alg}, key of {}", self.cert(issuer).subject.text))
+            }
+            other => other,
+        });
+        self.signatures.insert((child, issuer), r.clone());
+        r
+    }
+
+    /// pathLenConstraint: the intermediates below `issuer`, self-issued ones not counted.
+    fn path_len(&self, chain: &[Node], issuer: &Certificate) -> Result<(), Reason> {
+        let Some(n) = issuer
+            .ext
+            .basic_constraints
+            .as_ref()
+            .and_then(|b| b.value.path_len)
+        else {
+            return Ok(());
+        };
+        let below = chain[1..]
+            .iter()
+            .filter(|&&x| !self.cert(x).is_self_issued())
+            .count();
+        if below > n as usize {
+            return Err(Reason::PathLenExceeded {
+                path_len: n,
+                found: below,
+            });
+        }
+        Ok(())
+    }
+
+    /// CRL checks of a complete path: each certificate against its issuer's CRLs.
+    fn revocation(&self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
+        if self.crls.is_empty() {
+            return Ok(());
+        }
+        for (i, w) in chain.windows(2).enumerate() {
+            crl::check(
+                self.cert(w[0]),
+                self.cert(w[1]),
+                self.crls,
+                self.backend,
+                self.opts.unix_time(),
+            )
+            .map_err(|r| (r, self.cert_ref(w[0], i)))?;
+        }
+        Ok(())
+    }
+
+    /// Re-runs the checks of the found path, recording each.
+    fn describe(mut self, chain: &[Node]) -> VerifiedPath {
+        let mut records: Vec<CheckRecord> = Vec::new();
+        {
+            let mut log = Log::recording(&mut records);
+            let _ = checks::leaf(self.leaf, self.opts, &mut log);
+        }
+        for (i, w) in chain.windows(2).enumerate() {
+            let (child, issuer_node) = (w[0], w[1]);
+            let issuer = self.cert(issuer_node);
+            let role = if let Node::Anchor(_) = issuer_node {
+                Role::TrustAnchor
+            } else {
+                Role::Intermediate
+            };
+            let alg = self.signature(child, issuer_node);
+            let mut log = Log::recording(&mut records);
+            log.position = i;
+            let _ = log.step("signature", alg.clone().map(|_| ()), || {
+                format!(
+                    "signed with {} by #{} ({}), verified with its {} key",
+                    alg.as_ref().map(|a| a.to_string()).unwrap_or_default(),
+                    i + 1,
+                    issuer.subject.text,
+                    issuer.public_key
+                )
+            });
+            if !self.crls.is_empty() {
+                let r = crl::check(
+                    self.cert(child),
+                    issuer,
+                    self.crls,
+                    self.backend,
+                    self.opts.unix_time(),
+                );
+                let _ = log.step("revocation", r.clone().map(|_| ()), || match r {
+                    Ok(0) => "no CRL from the issuer was given".into(),
+                    Ok(n) => format!("not listed on {n} CRL(s) from the issuer"),
+                    Err(_) => String::new(),
+                });
+            }
+            log.position = i + 1;
+            let _ = checks::issuer(issuer, role, self.opts, &mut log);
+            let _ = log.step(
+                "path length",
+                self.path_len(&chain[..=i], issuer),
+                || match issuer
+                    .ext
+                    .basic_constraints
+                    .as_ref()
+                    .and_then(|b| b.value.path_len)
+                {
+                    Some(n) => format!("pathLenConstraint {n} respected"),
+                    None => "no pathLenConstraint".into(),
+                },
+            );
+            if issuer.ext.name_constraints.is_some() {
+                let _ = log.step("name constraints", Ok(()), || {
+                    "names of the certificates below lie within the constraints".into()
+                });
+            }
+            if let Node::Anchor(a) = issuer_node {
+                let source = self.anchors[a].source.clone();
+                let _ = log.step("trust anchor", Ok(()), || match source {
+                    Some(s) => format!("trusted: found in {s}"),
+                    None => "trusted: one of the given trust anchors".into(),
+                });
+            }
+        }
+        let certs = chain
+            .iter()
+            .map(|&n| {
+                let (role, source) = match n {
+                    Node::Leaf => (Role::Leaf, None),
+                    Node::Pool(_) => (Role::Intermediate, None),
+                    Node::Anchor(a) => (Role::TrustAnchor, self.anchors[a].source.clone()),
+                };
+                PathCert {
+                    cert: self.cert(n).clone(),
+                    role,
+                    source,
+                }
+            })
+            .collect();
+        VerifiedPath {
+            certs,
+            checks: records,
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Signed data: which algorithms are accepted, and the one trait that checks a signature.
+
+use std::fmt;
+
+use x509_parser::der_parser::asn1_rs::{Any, FromDer};
+use x509_parser::signature_algorithm::RsaSsaPssParams;
+
+use crate::cert::{AlgId, Curve, PublicKey};
+use crate::error::Reason;
+
+/// The signature algorithms the verifier accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureAlgorithm {
+    RsaPkcs1Sha256,
+    RsaPkcs1Sha384,
+    RsaPkcs1Sha512,
+    RsaPssSha256,
+    RsaPssSha384,
+    RsaPssSha512,
+    EcdsaSha256,
+    EcdsaSha384,
+    EcdsaSha512,
+    Ed25519,
+}
+
+impl fmt::Display for SignatureAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SignatureAlgorithm::RsaPkcs1Sha256 => "RSA PKCS#1 v1.5 SHA-256",
+            SignatureAlgorithm::RsaPkcs1Sha384 => "RSA PKCS#1 v1.5 SHA-384",
+            SignatureAlgorithm::RsaPkcs1Sha512 => "RSA PKCS#1 v1.5 SHA-512",
+            SignatureAlgorithm::RsaPssSha256 => "RSA-PSS SHA-256",
+            SignatureAlgorithm::RsaPssSha384 => "RSA-PSS SHA-384",
+            SignatureAlgorithm::RsaPssSha512 => "RSA-PSS SHA-512",
+            SignatureAlgorithm::EcdsaSha256 => "ECDSA SHA-256",
+            SignatureAlgorithm::EcdsaSha384 => "ECDSA SHA-384",
+            SignatureAlgorithm::EcdsaSha512 => "ECDSA SHA-512",
+            SignatureAlgorithm::Ed25519 => "Ed25519",
+        })
+    }
+}
+
+const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+const SHA512: &str = "2.16.840.1.101.3.4.2.3";
+const MGF1: &str = "1.2.840.113549.1.1.8";
+
+/// Maps an AlgorithmIdentifier to an accepted algorithm, or says why it is refused.
+pub(crate) fn identify(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
+    use SignatureAlgorithm::*;
+    let rsa_null = |a| {
+        if alg.params_are_null() {
+            Ok(a)
+        } else {
+            Err(Reason::UnsupportedSignatureAlgorithm(format!(
+                "{} with parameters other than NULL",
+                alg.oid
+            )))
+        }
+    };
+    let no_params = |a| {
+        if alg.params.is_none() {
+            Ok(a)
+        } else {
+            Err(Reason::UnsupportedSignatureAlgorithm(format!(
+                "{} with parameters",
+                alg.oid
+            )))
+        }
+    };
+    match alg.oid.as_str() {
+        "1.2.840.113549.1.1.11" => rsa_null(RsaPkcs1Sha256),
+        "1.2.840.113549.1.1.12" => rsa_null(RsaPkcs1Sha384),
+        "1.2.840.113549.1.1.13" => rsa_null(RsaPkcs1Sha512),
+        "1.2.840.113549.1.1.10" => pss(alg),
+        "1.2.840.10045.4.3.2" => no_params(EcdsaSha256),
+        "1.2.840.10045.4.3.3" => no_params(EcdsaSha384),
+        "1.2.840.10045.4.3.4" => no_params(EcdsaSha512),
+        "1.3.101.112" => no_params(Ed25519),
+        "1.2.840.113549.1.1.4" => Err(Reason::WeakSignatureAlgorithm(
+            "md5WithRSAEncryption".into(),
+        )),
+        "1.2.840.113549.1.1.2" => Err(Reason::WeakSignatureAlgorithm(
+            "md2WithRSAEncryption".into(),
+        )),
+        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" => Err(Reason::WeakSignatureAlgorithm(
+            "sha1WithRSAEncryption".into(),
+        )),
+        "1.2.840.10045.4.1" => Err(Reason::WeakSignatureAlgorithm("ecdsa-with-SHA1".into())),
+        "1.2.840.10040.4.3" => Err(Reason::WeakSignatureAlgorithm("dsa-with-SHA1".into())),
+        "2.16.840.1.101.3.4.3.2" | "2.16.840.1.101.3.4.3.1" => Err(
+            Reason::UnsupportedSignatureAlgorithm("DSA signatures are not allowed".into()),
+        ),
+        other => Err(Reason::UnsupportedSignatureAlgorithm(other.to_string())),
+    }
+}
+
+/// RSASSA-PSS: only the three conventional parameter sets (MGF1 with the same hash, salt as long
+/// as the hash, trailer 1).
+fn pss(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
+    let bad = |why: &str| Reason::UnsupportedSignatureAlgorithm(format!("RSASSA-PSS {why}"));
+    let Some((tag, data)) = &alg.params else {
+        return Err(bad("without parameters"));
+    };
+    if *tag != 16 {
+        return Err(bad("parameters are not a SEQUENCE"));
+    }
+    // Re-wrap the SEQUENCE so x509-parser can parse the parameters.
+    let mut seq = vec![0x30];
+    push_len(&mut seq, data.len());
+    seq.extend_from_slice(data);
+    let (_, any) = Any::from_der(&seq).map_err(|_| bad("parameters are malformed"))?;
+    let params = RsaSsaPssParams::try_from(&any).map_err(|_| bad("parameters are malformed"))?;
+    let hash = params.hash_algorithm_oid().to_id_string();
+    let mgf = params
+        .mask_gen_algorithm()
+        .map_err(|_| bad("mask generation is malformed"))?;
+    if mgf.mgf.to_id_string() != MGF1 || mgf.hash.to_id_string() != hash {
+        return Err(bad("mask generation must be MGF1 with the same hash"));
+    }
+    if params.trailer_field() != 1 {
+        return Err(bad("trailer field must be 1"));
+    }
+    let (a, salt) = match hash.as_str() {
+        SHA256 => (SignatureAlgorithm::RsaPssSha256, 32),
+        SHA384 => (SignatureAlgorithm::RsaPssSha384, 48),
+        SHA512 => (SignatureAlgorithm::RsaPssSha512, 64),
+        "1.3.14.3.2.26" => {
+            return Err(Reason::WeakSignatureAlgorithm(
+                "RSASSA-PSS with SHA-1".into(),
+            ))
+        }
+        other => return Err(bad(&format!("with hash {other}"))),
+    };
+    if params.salt_length() != salt {
+        return Err(bad("salt length must equal the hash length"));
+    }
+    Ok(a)
+}
+
+fn push_len(out: &mut Vec<u8>, len: usize) {
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+}
+
+/// A public key ready for a signature check.
+#[derive(Clone, Copy, Debug)]
+pub enum VerificationKey<'a> {
+    /// RSA: the DER RSAPublicKey and its modulus size.
+    Rsa { der: &'a [u8], bits: usize },
+    /// ECDSA P-256: the SEC1 point.
+    EcdsaP256(&'a [u8]),
+    /// ECDSA P-384: the SEC1 point.
+    EcdsaP384(&'a [u8]),
+    /// ECDSA P-521: the SEC1 point.
+    EcdsaP521(&'a [u8]),
+    /// Ed25519: the 32-byte key.
+    Ed25519(&'a [u8]),
+}
+
+/// Checks one signature. The verifier uses ring through [`RingVerifier`]; another backend
+/// implements this trait. Return `Err` with a reason when the algorithm/key pair is not supported.
+pub trait SignatureVerifier: Send + Sync {
+    /// Verifies `signature` over `message` with `key` under `alg`.
+    fn verify(
+        &self,
+        alg: SignatureAlgorithm,
+        key: VerificationKey<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SignatureFailure>;
+}
+
+/// Why a signature check failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignatureFailure {
+    /// The signature is wrong.
+    Invalid,
+    /// The backend cannot check this algorithm with this key.
+    Unsupported(String),
+}
+
+/// The ring backend.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RingVerifier;
+
+impl SignatureVerifier for RingVerifier {
+    fn verify(
+        &self,
+        alg: SignatureAlgorithm,
+        key: VerificationKey<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), SignatureFailure> {
+        use ring::signature as r;
+        use SignatureAlgorithm::*;
+        let (params, key): (&dyn r::VerificationAlgorithm, &[u8]) = match (alg, key) {
+            (RsaPkcs1Sha256, VerificationKey::Rsa { der, .. }) => {
+                (&r::RSA_PKCS1_2048_8192_SHA256, der)
+            }
+            (RsaPkcs1Sha384, VerificationKey::Rsa { der, .. }) => {
+                (&r::RSA_PKCS1_2048_8192_SHA384, der)
+            }
+            (RsaPkcs1Sha512, VerificationKey::Rsa { der, .. }) => {
+                (&r::RSA_PKCS1_2048_8192_SHA512, der)
+            }
+            (RsaPssSha256, VerificationKey::Rsa { der, .. }) => (&r::RSA_PSS_2048_8192_SHA256, der),
+            (RsaPssSha384, VerificationKey::Rsa { der, .. }) => (&r::RSA_PSS_2048_8192_SHA384, der),
+            (RsaPssSha512, VerificationKey::Rsa { der, .. }) => (&r::RSA_PSS_2048_8192_SHA512, der),
+            (EcdsaSha256, VerificationKey::EcdsaP256(k)) => (&r::ECDSA_P256_SHA256_ASN1, k),
+            (EcdsaSha384, VerificationKey::EcdsaP256(k)) => (&r::ECDSA_P256_SHA384_ASN1, k),
+            (EcdsaSha256, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA256_ASN1, k),
+            (EcdsaSha384, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA384_ASN1, k),
+            (Ed25519, VerificationKey::Ed25519(k)) => (&r::ED25519, k),
+            (alg, key) => {
+                return Err(SignatureFailure::Unsupported(format!(
+                    "{alg} with a {} key",
+                    key_name(&key)
+                )))
+            }
+        };
+        r::UnparsedPublicKey::new(params, key)
+            .verify(message, signature)
+            .map_err(|_| SignatureFailure::Invalid)
+    }
+}
+
+fn key_name(k: &VerificationKey<'_>) -> String {
+    match k {
+        VerificationKey::Rsa { bits, .. } => format!("RSA-{bits}"),
+        VerificationKey::EcdsaP256(_) => "P-256".into(),
+        VerificationKey::EcdsaP384(_) => "P-384".into(),
+        VerificationKey::EcdsaP521(_) => "P-521".into(),
+        VerificationKey::Ed25519(_) => "Ed25519".into(),
+    }
+}
+
+/// The smallest RSA modulus accepted for signatures.
+pub(crate) const MIN_RSA_BITS: usize = 2048;
+
+/// Turns a parsed key into a verification key, refusing weak or unusable keys.
+pub(crate) fn verification_key(key: &PublicKey) -> Result<VerificationKey<'_>, Reason> {
+    match key {
+        PublicKey::Rsa { der, bits } => {
+            if *bits < MIN_RSA_BITS {
+                return Err(Reason::UnsupportedKey(format!(
+                    "RSA-{bits} is under {MIN_RSA_BITS} bits"
+                )));
+            }
+            Ok(VerificationKey::Rsa { der, bits: *bits })
+        }
+        PublicKey::Ec {
+            curve: Curve::P256,
+            point,
+        } => Ok(VerificationKey::EcdsaP256(point)),
+        PublicKey::Ec {
+            curve: Curve::P384,
+            point,
+        } => Ok(VerificationKey::EcdsaP384(point)),
+        PublicKey::Ec {
+            curve: Curve::P521,
+            point,
+        } => Ok(VerificationKey::EcdsaP521(point)),
+        PublicKey::Ed25519(k) => Ok(VerificationKey::Ed25519(k)),
+        PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
+    }
+}
+
+/// Verifies a signed object (certificate or CRL): algorithm accepted, algorithm fits the key,
+/// signature valid. Returns the algorithm for the record.
+pub(crate) fn verify_signed(
+    backend: &dyn SignatureVerifier,
+    alg: &AlgId,
+    tbs: &[u8],
+    signature: &[u8],
+    issuer_key: &PublicKey,
+) -> Result<SignatureAlgorithm, Reason> {
+    let sig_alg = identify(alg)?;
+    let key = verification_key(issuer_key)?;
+    match backend.verify(sig_alg, key, tbs, signature) {
+        Ok(()) => Ok(sig_alg),
+        Err(SignatureFailure::Invalid) => Err(Reason::BadSignature(sig_alg.to_string())),
+        Err(SignatureFailure::Unsupported(_)) => Err(Reason::AlgorithmKeyMismatch {
+            alg: sig_alg.to_string(),
+            key: issuer_key.to_string(),
+        }),
+    }
+}
