@@ -22,10 +22,30 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
-enum Command {}
+enum Command {
+    /// Show what a certificate, bundle, CSR, CRL or key file holds.
+    Inspect(cmd::inspect::Args),
+    /// Convert a certificate, CSR, CRL or key between PEM and DER.
+    Convert(cmd::convert::Args),
+    /// Export a key, its certificate and chain as PKCS#12 (--p12).
+    Export(cmd::export::Args),
+    /// Check whether certificates expire soon (exit 1 if any does).
+    NeedsRenewal(cmd::needs_renewal::Args),
+    /// Print a shell completion script (bash, zsh, fish).
+    Completions(cmd::completions::Args),
+    /// Print the man page, or write all man pages to a directory.
+    Man(cmd::completions::ManArgs),
+}
 
 fn run(cli: Cli) -> Result<(), CliError> {
-    match cli.command {}
+    match cli.command {
+        Command::Inspect(args) => cmd::inspect::run(args),
+        Command::Convert(args) => cmd::convert::run(args),
+        Command::Export(args) => cmd::export::run(args),
+        Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
+        Command::Completions(args) => cmd::completions::run(args),
+        Command::Man(args) => cmd::completions::run_man(args),
+    }
 }
 
 fn main() -> ExitCode {

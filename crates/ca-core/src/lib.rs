@@ -2,8 +2,11 @@
 
 pub mod atomic;
 pub mod error;
+pub mod inspect;
 pub mod key;
+pub mod p12;
 pub mod passphrase;
+pub mod renewal;
 
 pub use error::{Error, Result};
 pub use key::{KeyError, KeyFormat, KeyType, PrivateKey};

@@ -1,0 +1,77 @@
+//! What a certificate says.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
+
+use super::fields::{self, Extensions, Name, PublicKeyInfo};
+use super::InspectError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateInfo {
+    pub version: u32,
+    /// Hex, without the sign byte.
+    pub serial: String,
+    pub subject: String,
+    pub issuer: String,
+    /// Subject and issuer are the same name (a root, or a self-issued certificate).
+    pub self_issued: bool,
+    pub not_before: String,
+    pub not_after: String,
+    /// Whole days until notAfter (negative once expired).
+    pub days_left: i64,
+    /// `valid`, `expired` or `not yet valid`, at the time of inspection.
+    pub status: &'static str,
+    pub signature_algorithm: String,
+    pub public_key: PublicKeyInfo,
+    /// subjectAltName entries.
+    pub names: Vec<Name>,
+    pub extensions: Extensions,
+    /// SHA-256 of the DER certificate (`openssl x509 -fingerprint -sha256`).
+    pub sha256: String,
+    pub pem: String,
+}
+
+/// Validity status words, shared with renewal checks.
+pub fn status(
+    now: OffsetDateTime,
+    not_before: OffsetDateTime,
+    not_after: OffsetDateTime,
+) -> &'static str {
+    if now > not_after {
+        "expired"
+    } else if now < not_before {
+        "not yet valid"
+    } else {
+        "valid"
+    }
+}
+
+impl CertificateInfo {
+    pub fn from_der(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, InspectError> {
+        let (_, cert) = X509Certificate::from_der(der)
+            .map_err(|e| InspectError::NotRecognised(format!("not a certificate: {e}")))?;
+        let validity = cert.validity();
+        let not_before = validity.not_before.to_datetime();
+        let not_after = validity.not_after.to_datetime();
+        let (names, extensions) = fields::read_extensions(cert.extensions());
+        Ok(CertificateInfo {
+            version: cert.version().0 + 1,
+            serial: fields::serial_hex(cert.raw_serial()),
+            subject: fields::name_string(cert.subject()),
+            issuer: fields::name_string(cert.issuer()),
+            self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
+            not_before: fields::rfc3339(not_before),
+            not_after: fields::rfc3339(not_after),
+            days_left: fields::days_between(now, not_after),
+            status: status(now, not_before, not_after),
+            signature_algorithm: fields::signature_algorithm(&cert.signature_algorithm),
+            public_key: PublicKeyInfo::from_spki(cert.public_key()),
+            names,
+            extensions,
+            sha256: fields::sha256_hex(der),
+            pem: fields::to_pem("CERTIFICATE", der),
+        })
+    }
+}

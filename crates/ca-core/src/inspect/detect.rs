@@ -1,0 +1,311 @@
+//! Finds the objects in a file: PEM blocks (by label) or one DER object (by
+//! trying each structure in turn), each checked to parse as what it claims.
+
+use pkcs8::der::Decode;
+use x509_parser::prelude::FromDer;
+
+use super::InspectError;
+
+/// What a PEM block or DER object holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Certificate,
+    CertificateRequest,
+    Crl,
+    /// Unencrypted PKCS#8 `PrivateKeyInfo` (or `OneAsymmetricKey`).
+    Pkcs8PrivateKey,
+    /// PKCS#8 `EncryptedPrivateKeyInfo`.
+    EncryptedPkcs8PrivateKey,
+    /// PKCS#1 `RSAPrivateKey`.
+    RsaPrivateKey,
+    /// SEC1 `ECPrivateKey`.
+    EcPrivateKey,
+    /// X.509 `SubjectPublicKeyInfo`.
+    PublicKey,
+    /// PKCS#1 `RSAPublicKey`.
+    RsaPublicKey,
+}
+
+impl Kind {
+    /// The label OpenSSL and RFC 7468 use for this kind.
+    pub fn pem_label(self) -> &'static str {
+        match self {
+            Kind::Certificate => "CERTIFICATE",
+            Kind::CertificateRequest => "CERTIFICATE REQUEST",
+            Kind::Crl => "X509 CRL",
+            Kind::Pkcs8PrivateKey => "PRIVATE KEY",
+            Kind::EncryptedPkcs8PrivateKey => "ENCRYPTED PRIVATE KEY",
+            Kind::RsaPrivateKey => "RSA PRIVATE KEY",
+            Kind::EcPrivateKey => "EC PRIVATE KEY",
+            Kind::PublicKey => "PUBLIC KEY",
+            Kind::RsaPublicKey => "RSA PUBLIC KEY",
+        }
+    }
+
+    fn from_pem_label(label: &str) -> Option<Kind> {
+        Some(match label {
+            "CERTIFICATE" | "X509 CERTIFICATE" | "TRUSTED CERTIFICATE" => Kind::Certificate,
+            "CERTIFICATE REQUEST" | "NEW CERTIFICATE REQUEST" => Kind::CertificateRequest,
+            "X509 CRL" => Kind::Crl,
+            "PRIVATE KEY" => Kind::Pkcs8PrivateKey,
+            "ENCRYPTED PRIVATE KEY" => Kind::EncryptedPkcs8PrivateKey,
+            "RSA PRIVATE KEY" => Kind::RsaPrivateKey,
+            "EC PRIVATE KEY" => Kind::EcPrivateKey,
+            "PUBLIC KEY" => Kind::PublicKey,
+            "RSA PUBLIC KEY" => Kind::RsaPublicKey,
+            _ => return None,
+        })
+    }
+
+    /// Words for messages: "certificate", "PKCS#8 private key", ...
+    pub fn describe(self) -> &'static str {
+        match self {
+            Kind::Certificate => "certificate",
+            Kind::CertificateRequest => "certificate request (CSR)",
+            Kind::Crl => "certificate revocation list (CRL)",
+            Kind::Pkcs8PrivateKey => "PKCS#8 private key",
+            Kind::EncryptedPkcs8PrivateKey => "encrypted PKCS#8 private key",
+            Kind::RsaPrivateKey => "PKCS#1 RSA private key",
+            Kind::EcPrivateKey => "SEC1 EC private key",
+            Kind::PublicKey => "public key",
+            Kind::RsaPublicKey => "PKCS#1 RSA public key",
+        }
+    }
+
+    pub fn is_private_key(self) -> bool {
+        matches!(
+            self,
+            Kind::Pkcs8PrivateKey
+                | Kind::EncryptedPkcs8PrivateKey
+                | Kind::RsaPrivateKey
+                | Kind::EcPrivateKey
+        )
+    }
+
+    pub fn is_key(self) -> bool {
+        self.is_private_key() || matches!(self, Kind::PublicKey | Kind::RsaPublicKey)
+    }
+
+    /// Checks that `der` is one complete object of this kind.
+    fn check(self, input: &[u8]) -> Result<(), String> {
+        fn whole<T>(r: Result<(&[u8], T), impl std::fmt::Display>) -> Result<(), String> {
+            match r {
+                Ok(([], _)) => Ok(()),
+                Ok((rest, _)) => Err(format!("{} unexpected bytes after the end", rest.len())),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        fn complete<T>(r: pkcs8::der::Result<T>) -> Result<(), String> {
+            r.map(|_| ()).map_err(|e| e.to_string())
+        }
+        match self {
+            Kind::Certificate => whole(x509_parser::certificate::X509Certificate::from_der(input)),
+            Kind::CertificateRequest => {
+                whole(x509_parser::certification_request::X509CertificationRequest::from_der(input))
+            }
+            Kind::Crl => {
+                whole(x509_parser::revocation_list::CertificateRevocationList::from_der(input))
+            }
+            Kind::Pkcs8PrivateKey => complete(pkcs8::PrivateKeyInfo::from_der(input)),
+            Kind::EncryptedPkcs8PrivateKey => {
+                complete(pkcs8::EncryptedPrivateKeyInfo::from_der(input))
+            }
+            Kind::RsaPrivateKey => complete(rsa::pkcs1::RsaPrivateKey::from_der(input)),
+            Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)),
+            Kind::PublicKey => complete(pkcs8::SubjectPublicKeyInfoRef::from_der(input)),
+            Kind::RsaPublicKey => complete(rsa::pkcs1::RsaPublicKey::from_der(input)),
+        }
+    }
+}
+
+/// How the input was encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Pem,
+    Der,
+}
+
+/// One object found in the input, as DER.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Block {
+    pub kind: Kind,
+    pub der: Vec<u8>,
+}
+
+impl Block {
+    /// The block as PEM, with the label its kind has in RFC 7468/OpenSSL.
+    pub fn to_pem(&self) -> String {
+        super::fields::to_pem(self.kind.pem_label(), &self.der)
+    }
+}
+
+/// Everything found in one input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decoded {
+    pub encoding: Encoding,
+    pub blocks: Vec<Block>,
+}
+
+const BEGIN: &[u8] = b"-----BEGIN ";
+
+/// Finds and checks every object in `input` (PEM with any number of blocks, or
+/// exactly one DER object).
+pub fn decode(input: &[u8]) -> Result<Decoded, InspectError> {
+    if input.iter().all(u8::is_ascii_whitespace) {
+        return Err(InspectError::Empty);
+    }
+    if contains(input, BEGIN) {
+        decode_pem(input).map(|blocks| Decoded {
+            encoding: Encoding::Pem,
+            blocks,
+        })
+    } else {
+        decode_der(input).map(|block| Decoded {
+            encoding: Encoding::Der,
+            blocks: vec![block],
+        })
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
+    let begins = input.windows(BEGIN.len()).filter(|w| *w == BEGIN).count();
+    let pems = pem::parse_many(input).map_err(|e| InspectError::BadPem {
+        block: None,
+        reason: pem_error(&e),
+    })?;
+    // `parse_many` stops quietly at a block without its END line.
+    if pems.len() < begins {
+        return Err(InspectError::BadPem {
+            block: Some(pems.len() + 1),
+            reason: "it has no END line: the file looks truncated".into(),
+        });
+    }
+    let mut blocks = Vec::new();
+    for (i, p) in pems.iter().enumerate() {
+        let number = i + 1;
+        let label = p.tag();
+        // `openssl ecparam -genkey` writes the curve before the key.
+        if label == "EC PARAMETERS" {
+            continue;
+        }
+        if p.headers().get("Proc-Type").is_some() {
+            return Err(InspectError::BadPem {
+                block: Some(number),
+                reason: format!(
+                    "'{label}' uses the old OpenSSL-specific encryption, which is not supported; \
+                     convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
+                ),
+            });
+        }
+        let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
+            block: Some(number),
+            reason: format!(
+                "unsupported PEM label '{label}' (expected a certificate, CSR, CRL or key)"
+            ),
+        })?;
+        let der = if label == "TRUSTED CERTIFICATE" {
+            // OpenSSL appends trust settings after the certificate.
+            trusted_certificate_prefix(p.contents())
+        } else {
+            p.contents()
+        };
+        kind.check(der).map_err(|reason| InspectError::BadPem {
+            block: Some(number),
+            reason: format!("'{label}' is not a valid {}: {reason}", kind.describe()),
+        })?;
+        blocks.push(Block {
+            kind,
+            der: der.to_vec(),
+        });
+    }
+    if blocks.is_empty() {
+        return Err(InspectError::NotRecognised(
+            "the PEM file holds only EC PARAMETERS, no key or certificate".into(),
+        ));
+    }
+    Ok(blocks)
+}
+
+fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {
+    match x509_parser::certificate::X509Certificate::from_der(der) {
+        Ok((rest, _)) => &der[..der.len() - rest.len()],
+        Err(_) => der,
+    }
+}
+
+fn pem_error(e: &pem::PemError) -> String {
+    match e {
+        pem::PemError::MismatchedTags(b, e) => {
+            format!("BEGIN '{b}' ends with END '{e}': the file is damaged or two files were mixed")
+        }
+        pem::PemError::InvalidData(e) => format!("the base64 data is damaged ({e})"),
+        other => other.to_string(),
+    }
+}
+
+/// The order matters only for speed: the structures cannot be confused.
+const DER_KINDS: [Kind; 9] = [
+    Kind::Certificate,
+    Kind::CertificateRequest,
+    Kind::Crl,
+    Kind::Pkcs8PrivateKey,
+    Kind::EncryptedPkcs8PrivateKey,
+    Kind::RsaPrivateKey,
+    Kind::EcPrivateKey,
+    Kind::PublicKey,
+    Kind::RsaPublicKey,
+];
+
+fn decode_der(input: &[u8]) -> Result<Block, InspectError> {
+    for kind in DER_KINDS {
+        if kind.check(input).is_ok() {
+            return Ok(Block {
+                kind,
+                der: input.to_vec(),
+            });
+        }
+    }
+    Err(InspectError::NotRecognised(explain_der_failure(input)))
+}
+
+/// Says why bytes that are not PEM could not be read as DER.
+fn explain_der_failure(input: &[u8]) -> String {
+    const WHAT: &str = "expected a certificate, CSR, CRL or key in PEM or DER";
+    if input.first() != Some(&0x30) {
+        return if std::str::from_utf8(input).is_ok() {
+            format!("this is text without a '-----BEGIN' line ({WHAT})")
+        } else {
+            format!("this is neither PEM nor DER ({WHAT})")
+        };
+    }
+    match declared_length(input) {
+        Some(total) if total > input.len() => format!(
+            "the DER data is truncated: it declares {total} bytes but the file has {}",
+            input.len()
+        ),
+        Some(total) if total < input.len() => format!(
+            "{} unexpected bytes follow the DER object ({WHAT})",
+            input.len() - total
+        ),
+        _ => format!("the DER structure is not one that `ca` knows ({WHAT})"),
+    }
+}
+
+/// Total length (header + content) that a definite-length DER header declares.
+fn declared_length(input: &[u8]) -> Option<usize> {
+    let first = *input.get(1)?;
+    if first < 0x80 {
+        return Some(2 + first as usize);
+    }
+    let n = (first & 0x7f) as usize;
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let bytes = input.get(2..2 + n)?;
+    let len = bytes.iter().fold(0usize, |acc, b| (acc << 8) | *b as usize);
+    Some(2 + n + len)
+}

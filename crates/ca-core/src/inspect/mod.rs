@@ -1,0 +1,139 @@
+//! Reads certificates (one or a bundle), CSRs, CRLs and keys, PEM or DER,
+//! auto-detected, into a data model that prints as readable text
+//! ([`std::fmt::Display`]) and serialises to JSON. Keys show public
+//! information only: never the private key.
+//!
+//! ```
+//! # let pem = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap().cert.pem();
+//! use ca_core::inspect::{inspect, InspectOptions, Object};
+//!
+//! let report = inspect(pem.as_bytes(), &InspectOptions::default()).unwrap();
+//! let Object::Certificate(cert) = &report.objects[0] else { panic!() };
+//! assert_eq!(cert.names[0].value, "localhost");
+//! println!("{report}"); // readable text
+//! let json = serde_json::to_string(&report).unwrap();
+//! # assert!(json.contains("\"sha256\""));
+//! ```
+
+mod cert;
+mod crl;
+mod csr;
+mod detect;
+mod fields;
+mod key;
+mod render;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use cert::CertificateInfo;
+pub use crl::{CrlInfo, RevokedEntry};
+pub use csr::CsrInfo;
+pub use detect::{decode, Block, Decoded, Encoding, Kind};
+pub use fields::{
+    AccessDescriptionInfo, BasicConstraintsInfo, Extensions, ListExtension, Name,
+    NameConstraintsInfo, OtherExtension, PublicKeyInfo,
+};
+pub use key::KeyInfo;
+
+/// Why an input could not be read. The caller adds which file it was.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum InspectError {
+    #[error("the file is empty (expected a certificate, CSR, CRL or key in PEM or DER)")]
+    Empty,
+    #[error("{0}")]
+    NotRecognised(String),
+    #[error("{}{reason}", block.map(|n| format!("PEM block {n}: ")).unwrap_or_default())]
+    BadPem {
+        block: Option<usize>,
+        reason: String,
+    },
+    #[error("{0}")]
+    Key(String),
+}
+
+/// What to inspect with.
+#[derive(Debug, Clone)]
+pub struct InspectOptions {
+    /// The time "days left" and "expired" are computed against.
+    pub now: OffsetDateTime,
+    /// Decrypts encrypted private keys, to show their public key.
+    pub passphrase: Option<crate::passphrase::Passphrase>,
+}
+
+impl Default for InspectOptions {
+    fn default() -> Self {
+        InspectOptions {
+            now: OffsetDateTime::now_utc(),
+            passphrase: None,
+        }
+    }
+}
+
+/// One object found in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Object {
+    Certificate(CertificateInfo),
+    CertificateRequest(CsrInfo),
+    Crl(CrlInfo),
+    Key(KeyInfo),
+}
+
+/// Everything found in one input, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// `pem` or `der`.
+    pub encoding: &'static str,
+    pub objects: Vec<Object>,
+}
+
+/// Detects, parses and describes every object in `input`.
+pub fn inspect(input: &[u8], options: &InspectOptions) -> Result<Report, InspectError> {
+    let decoded = decode(input)?;
+    let objects = decoded
+        .blocks
+        .iter()
+        .map(|block| describe(block, options))
+        .collect::<Result<_, _>>()?;
+    Ok(Report {
+        encoding: match decoded.encoding {
+            Encoding::Pem => "pem",
+            Encoding::Der => "der",
+        },
+        objects,
+    })
+}
+
+fn describe(block: &Block, options: &InspectOptions) -> Result<Object, InspectError> {
+    Ok(match block.kind {
+        Kind::Certificate => {
+            Object::Certificate(CertificateInfo::from_der(&block.der, options.now)?)
+        }
+        Kind::CertificateRequest => Object::CertificateRequest(CsrInfo::from_der(&block.der)?),
+        Kind::Crl => Object::Crl(CrlInfo::from_der(&block.der, options.now)?),
+        _ => Object::Key(KeyInfo::from_block(block, options.passphrase.as_ref())?),
+    })
+}
+
+/// The certificates in `input` (PEM bundle or one DER certificate), as DER.
+/// Anything else in the input is an error: callers that want certificates
+/// should not silently skip a key or a CSR given by mistake.
+pub fn certificates(input: &[u8]) -> Result<Vec<Vec<u8>>, InspectError> {
+    decode(input)?
+        .blocks
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| match b.kind {
+            Kind::Certificate => Ok(b.der),
+            other => Err(InspectError::NotRecognised(format!(
+                "object {} is a {}, not a certificate",
+                i + 1,
+                other.describe()
+            ))),
+        })
+        .collect()
+}
+
+pub use cert::status as validity_status;
+pub use fields::{days_between, rfc3339, serial_hex, sha256_hex};
