@@ -16,7 +16,8 @@ pub(crate) fn leaf(
     log: &mut Log<'_>,
 ) -> Result<(), Reason> {
     let webpki = opts.profile == Profile::WebPki;
-    log.step("encoding", structure(cert, opts.profile), || {
+    let role = Role::Leaf;
+    log.step("encoding", structure(cert, role, opts.profile), || {
         format!("X.509 v{}, serial {}", cert.version, cert.serial_hex())
     })?;
     log.step("validity", validity(cert, opts.unix_time()), || {
@@ -72,7 +73,7 @@ pub(crate) fn issuer(
     opts: &VerifyOptions,
     log: &mut Log<'_>,
 ) -> Result<(), Reason> {
-    log.step("encoding", structure(cert, opts.profile), || {
+    log.step("encoding", structure(cert, role, opts.profile), || {
         format!("X.509 v{}, serial {}", cert.version, cert.serial_hex())
     })?;
     log.step("validity", validity(cert, opts.unix_time()), || {
@@ -126,7 +127,7 @@ pub(crate) fn issuer(
 }
 
 /// Structural rules every certificate on a path must follow, whatever its role.
-fn structure(cert: &Certificate, profile: Profile) -> Result<(), Reason> {
+fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Reason> {
     let e = &cert.ext;
     if cert.version != 3 && (profile == Profile::WebPki || e.count > 0) {
         return Err(Reason::Profile(format!(
@@ -139,7 +140,10 @@ fn structure(cert: &Certificate, profile: Profile) -> Result<(), Reason> {
             "unique identifiers in a v1 certificate".into(),
         ));
     }
-    serial(&cert.serial)?;
+    if role != Role::TrustAnchor {
+        // Anchors are trusted by configuration; some long-lived roots have serial 0.
+        serial(&cert.serial)?;
+    }
     if cert.signature_algorithm != cert.tbs_signature_algorithm {
         return Err(Reason::SignatureAlgorithmMismatch);
     }

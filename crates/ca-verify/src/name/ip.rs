@@ -22,6 +22,26 @@ pub(crate) fn ip_octets(ip: &IpAddr) -> Vec<u8> {
     }
 }
 
+/// Reads an address written loosely: IPv4 octets with leading zeros, IPv6 in any case or
+/// compression. Used only to recognise a CN that names an address.
+pub(crate) fn parse_lenient(text: &str) -> Option<IpAddr> {
+    if text.contains(':') {
+        return text.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() != 4 {
+        return None;
+    }
+    let mut octets = [0u8; 4];
+    for (o, p) in octets.iter_mut().zip(parts) {
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        *o = p.parse().ok()?;
+    }
+    Some(IpAddr::V4(Ipv4Addr::from(octets)))
+}
+
 /// A constraint base is address + mask (8 or 32 octets) with a contiguous prefix mask.
 pub(crate) fn is_valid_constraint(base: &[u8]) -> bool {
     if base.len() != 8 && base.len() != 32 {

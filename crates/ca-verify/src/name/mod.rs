@@ -56,20 +56,29 @@ pub(crate) fn verify_expected_name(
     })
 }
 
-/// CA/Browser Forum 7.1.4.3: a subject CN, if present, is a character-for-character copy of a
-/// dNSName entry, or the canonical text (RFC 3986 / RFC 5952) of an iPAddress entry.
+/// CA/Browser Forum 7.1.4.3: a subject CN that stands for a subjectAltName entry must be a
+/// character-for-character copy of it: a CN equal to a dNSName but for letter case, or naming
+/// the same address as an iPAddress in other than the canonical text (RFC 3986 for IPv4, RFC 5952
+/// for IPv6), is refused. A CN unrelated to every SAN entry is left alone (no name is ever
+/// matched against it).
 pub(crate) fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
     let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
     for cn in leaf.subject.values_of(OID_CN) {
-        let text = std::str::from_utf8(&cn.value).unwrap_or("");
-        let copied = sans.iter().any(|n| match n {
-            GeneralName::Dns(d) => d.as_bytes() == cn.value.as_slice(),
-            GeneralName::Ip(b) => ip::ip_from_bytes(b).is_some_and(|ip| ip.to_string() == text),
-            _ => false,
+        let Ok(text) = std::str::from_utf8(&cn.value) else {
+            continue;
+        };
+        let lenient_ip = ip::parse_lenient(text);
+        let mismatch = sans.iter().find_map(|n| match n {
+            GeneralName::Dns(d) if d.eq_ignore_ascii_case(text) && d != text => Some(n),
+            GeneralName::Ip(b) => match (ip::ip_from_bytes(b), lenient_ip) {
+                (Some(a), Some(c)) if a == c && a.to_string() != text => Some(n),
+                _ => None,
+            },
+            _ => None,
         });
-        if !copied {
+        if let Some(san) = mismatch {
             return Err(Reason::Profile(format!(
-                "subject CN {text:?} is not a copy of a subjectAltName entry (CA/B BR 7.1.4.3)"
+                "subject CN {text:?} is not a character-for-character copy of {san} (CA/B BR 7.1.4.3)"
             )));
         }
     }
