@@ -105,6 +105,27 @@ impl Error {
         }
     }
 
+    pub(crate) fn cert_at(path: Option<&Path>, problem: impl Into<String>) -> Self {
+        Error::Certificate {
+            path: path.map(Path::to_path_buf),
+            problem: problem.into(),
+        }
+    }
+
+    pub(crate) fn csr_at(path: Option<&Path>, problem: impl Into<String>) -> Self {
+        Error::Csr {
+            path: path.map(Path::to_path_buf),
+            problem: problem.into(),
+        }
+    }
+
+    pub(crate) fn ca_dir(path: Option<&Path>, problem: impl Into<String>) -> Self {
+        Error::CaDir {
+            path: path.map(Path::to_path_buf),
+            problem: problem.into(),
+        }
+    }
+
     /// Attaches a file name to an error that does not have one yet.
     pub fn in_file(self, file: &Path) -> Self {
         let file = Some(file.to_path_buf());

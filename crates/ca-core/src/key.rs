@@ -355,6 +355,23 @@ impl PrivateKey {
     }
 }
 
+/// Lets rcgen sign with a [`PrivateKey`] directly.
+impl PublicKeyData for PrivateKey {
+    fn der_bytes(&self) -> &[u8] {
+        self.pair.der_bytes()
+    }
+
+    fn algorithm(&self) -> &'static rcgen::SignatureAlgorithm {
+        self.pair.algorithm()
+    }
+}
+
+impl rcgen::SigningKey for PrivateKey {
+    fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, rcgen::Error> {
+        self.pair.sign(msg)
+    }
+}
+
 /// Finds the private key block in PEM input. `Ok(None)` means the input is
 /// not PEM at all (so it may be DER).
 fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {

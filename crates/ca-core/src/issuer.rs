@@ -1,0 +1,332 @@
+//! A CA that signs: its certificate, its key and the chain above it. This
+//! is all in memory; [`crate::store`] keeps issuers on disk.
+//!
+//! ```
+//! use ca_core::{Issuer, LeafOptions};
+//!
+//! // A root CA in memory, and a server certificate for two names.
+//! let ca = Issuer::new_test_root()?;
+//! let server = ca.issue(&LeafOptions::server(&["localhost", "127.0.0.1"])?)?;
+//! let cert_pem: String = server.cert.pem();
+//! let key_pem: String = server.key_pem().expect("issue() makes a key");
+//! let root_pem: String = ca.root().pem();
+//! assert!(cert_pem.starts_with("-----BEGIN CERTIFICATE-----"));
+//! assert!(key_pem.starts_with("-----BEGIN PRIVATE KEY-----"));
+//! assert_ne!(cert_pem, root_pem);
+//! # Ok::<(), ca_core::Error>(())
+//! ```
+
+use time::OffsetDateTime;
+
+use crate::cert::{pem_bundle, Certificate};
+use crate::csr::Csr;
+use crate::error::{Error, Result};
+use crate::key::{KeyType, PrivateKey};
+use crate::profile::{self, CaOptions, LeafOptions, Profile};
+use crate::serial::Serial;
+
+/// A CA certificate with its private key, ready to sign.
+pub struct Issuer {
+    cert: Certificate,
+    /// Certificates between this issuer and the root, this issuer's own
+    /// first when it is an intermediate; empty for a root.
+    intermediates: Vec<Certificate>,
+    root: Certificate,
+    not_after: OffsetDateTime,
+    path_len: Option<u32>,
+    signer: rcgen::Issuer<'static, PrivateKey>,
+}
+
+impl std::fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issuer")
+            .field("subject", &self.cert.info().subject)
+            .field("key", self.key())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A certificate just signed, with what a server or client needs to use it.
+#[derive(Debug)]
+pub struct Issued {
+    pub cert: Certificate,
+    /// The new private key; `None` when a CSR was signed.
+    pub key: Option<PrivateKey>,
+    /// The intermediates between the certificate and the root (not the
+    /// root itself), nearest first.
+    pub intermediates: Vec<Certificate>,
+    pub root: Certificate,
+    pub profile: Profile,
+    /// Odd but allowed things the user should hear about (an expired
+    /// window, a clamped notAfter, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Issued {
+    /// The private key as PKCS#8 PEM, when this call made one.
+    pub fn key_pem(&self) -> Option<String> {
+        self.key.as_ref().map(PrivateKey::to_pem)
+    }
+
+    /// The full chain to serve: this certificate then the intermediates.
+    pub fn chain_pem(&self) -> String {
+        pem_bundle(std::iter::once(&self.cert).chain(&self.intermediates))
+    }
+}
+
+impl Issuer {
+    /// Creates a self-signed root CA with a new key. Returns the warnings
+    /// about the validity window, if any.
+    pub fn new_root(options: &CaOptions) -> Result<(Issuer, Vec<String>)> {
+        let key = PrivateKey::generate(options.key_type)?;
+        Self::new_root_with_key(options, key)
+    }
+
+    /// Creates a self-signed root CA for an existing key.
+    pub fn new_root_with_key(
+        options: &CaOptions,
+        key: PrivateKey,
+    ) -> Result<(Issuer, Vec<String>)> {
+        let mut warnings = Vec::new();
+        let now = OffsetDateTime::now_utc();
+        let validity =
+            options
+                .validity
+                .resolve(now, Profile::Root.default_days(), &mut warnings)?;
+        let serial = Serial::random();
+        let default_cn = format!("ca root {}", &serial.to_hex()[..8]);
+        let params = profile::ca_params(Profile::Root, options, &default_cn, validity, &serial)?;
+        let der = params.self_signed(&key)?.der().to_vec();
+        let cert = Certificate::from_der(der)?;
+        let signer = rcgen::Issuer::new(params, key);
+        let issuer = Issuer {
+            root: cert.clone(),
+            cert,
+            intermediates: Vec::new(),
+            not_after: validity.not_after,
+            path_len: options.path_len.map(u32::from),
+            signer,
+        };
+        Ok((issuer, warnings))
+    }
+
+    /// A root CA for tests: ECDSA P-256, default subject and lifetime.
+    pub fn new_test_root() -> Result<Issuer> {
+        Ok(Self::new_root(&CaOptions::default())?.0)
+    }
+
+    /// An issuer from an existing CA certificate and its key.
+    /// `intermediates` are the certificates above `cert` up to the root
+    /// (excluded); `root` is the trust anchor (`cert` itself for a root).
+    /// Refuses a certificate that is not a CA, or a key that does not match.
+    pub fn from_parts(
+        cert: Certificate,
+        key: PrivateKey,
+        intermediates: Vec<Certificate>,
+        root: Certificate,
+    ) -> Result<Issuer> {
+        let parsed = cert.parsed();
+        if parsed.public_key().raw != key.public_key_der().as_slice() {
+            return Err(Error::Refused(
+                "the private key does not belong to the CA certificate; give the matching key"
+                    .into(),
+            ));
+        }
+        let constraints = parsed.basic_constraints().ok().flatten().map(|bc| bc.value);
+        let path_len = match constraints {
+            Some(bc) if bc.ca => bc.path_len_constraint,
+            _ => return Err(Error::cert_at(
+                None,
+                "this certificate is not a CA certificate (basicConstraints CA:TRUE is missing); \
+                     give a CA certificate",
+            )),
+        };
+        if let Ok(Some(ku)) = parsed.key_usage() {
+            if !ku.value.key_cert_sign() {
+                return Err(Error::cert_at(
+                    None,
+                    "the CA certificate's keyUsage does not allow signing certificates (keyCertSign)",
+                ));
+            }
+        }
+        let not_after = parsed.validity().not_after.to_datetime();
+        let signer = rcgen::Issuer::from_ca_cert_der(&cert.der().to_vec().into(), key)?;
+        let mut chain = intermediates;
+        if cert != root && chain.first() != Some(&cert) {
+            chain.insert(0, cert.clone());
+        }
+        Ok(Issuer {
+            cert,
+            intermediates: chain,
+            root,
+            not_after,
+            path_len,
+            signer,
+        })
+    }
+
+    /// Creates an intermediate CA signed by this one, with a new key.
+    pub fn new_intermediate(
+        &self,
+        options: &CaOptions,
+        name: &str,
+    ) -> Result<(Issuer, Vec<String>)> {
+        let key = PrivateKey::generate(options.key_type)?;
+        self.new_intermediate_with_key(options, name, key)
+    }
+
+    /// Creates an intermediate CA signed by this one for an existing key.
+    pub fn new_intermediate_with_key(
+        &self,
+        options: &CaOptions,
+        name: &str,
+        key: PrivateKey,
+    ) -> Result<(Issuer, Vec<String>)> {
+        if self.path_len == Some(0) {
+            return Err(Error::Refused(
+                "this CA has pathLenConstraint 0: it may sign leaves but not other CAs".into(),
+            ));
+        }
+        if let (Some(mine), Some(wanted)) = (self.path_len, options.path_len) {
+            if u32::from(wanted) >= mine {
+                return Err(Error::Refused(format!(
+                    "the issuing CA allows at most {} more CA level(s); give --path-len {} or less",
+                    mine,
+                    mine - 1
+                )));
+            }
+        }
+        let mut warnings = Vec::new();
+        let validity = options
+            .validity
+            .resolve(
+                OffsetDateTime::now_utc(),
+                Profile::Intermediate.default_days(),
+                &mut warnings,
+            )?
+            .clamp_to_issuer(self.not_after, &mut warnings)?;
+        let serial = Serial::random();
+        let default_cn = format!("ca intermediate {name}");
+        let params = profile::ca_params(
+            Profile::Intermediate,
+            options,
+            &default_cn,
+            validity,
+            &serial,
+        )?;
+        let der = params.signed_by(&key, &self.signer)?.der().to_vec();
+        let cert = Certificate::from_der(der)?;
+        let mut intermediates = vec![cert.clone()];
+        intermediates.extend(self.intermediates.iter().cloned());
+        let path_len = Some(u32::from(options.path_len.unwrap_or(0)));
+        let signer = rcgen::Issuer::new(params, key);
+        let issuer = Issuer {
+            cert,
+            intermediates,
+            root: self.root.clone(),
+            not_after: validity.not_after,
+            path_len,
+            signer,
+        };
+        Ok((issuer, warnings))
+    }
+
+    /// Issues a leaf with a new key of `options.key_type`.
+    pub fn issue(&self, options: &LeafOptions) -> Result<Issued> {
+        let key = PrivateKey::generate(options.key_type)?;
+        self.issue_with_key(options, key)
+    }
+
+    /// Issues a leaf for an existing key (`options.key_type` is ignored).
+    pub fn issue_with_key(&self, options: &LeafOptions, key: PrivateKey) -> Result<Issued> {
+        let mut issued = self.sign_leaf(options, &key, key.key_type())?;
+        issued.key = Some(key);
+        Ok(issued)
+    }
+
+    /// Signs a CSR with our leaf profile: only the CSR's public key is
+    /// used; names come from `options` (see [`Csr::names`]), and nothing
+    /// else the CSR asks for is copied.
+    pub fn sign_csr(&self, csr: &Csr, options: &LeafOptions) -> Result<Issued> {
+        self.sign_leaf(options, csr.public_key(), csr.key_type())
+    }
+
+    /// Convenience for tests: a server certificate for `names`.
+    pub fn issue_server<S: AsRef<str>>(&self, names: &[S]) -> Result<Issued> {
+        self.issue(&LeafOptions::server(names)?)
+    }
+
+    /// Convenience for tests: a client certificate for `names`.
+    pub fn issue_client<S: AsRef<str>>(&self, names: &[S]) -> Result<Issued> {
+        self.issue(&LeafOptions::client(names)?)
+    }
+
+    fn sign_leaf(
+        &self,
+        options: &LeafOptions,
+        public_key: &impl rcgen::PublicKeyData,
+        key_type: KeyType,
+    ) -> Result<Issued> {
+        let mut warnings = Vec::new();
+        let profile = options.profile();
+        let validity = options
+            .validity
+            .resolve(
+                OffsetDateTime::now_utc(),
+                profile.default_days(),
+                &mut warnings,
+            )?
+            .clamp_to_issuer(self.not_after, &mut warnings)?;
+        if (validity.not_after - validity.not_before).whole_days() > i64::from(profile::LEAF_DAYS) {
+            warnings.push(format!(
+                "the certificate lasts longer than {} days; some TLS clients (Safari, Chrome for \
+                 public roots) refuse such certificates",
+                profile::LEAF_DAYS
+            ));
+        }
+        let serial = Serial::random();
+        let params = profile::leaf_params(options, key_type, validity, &serial)?;
+        let der = params.signed_by(public_key, &self.signer)?.der().to_vec();
+        Ok(Issued {
+            cert: Certificate::from_der(der)?,
+            key: None,
+            intermediates: self.intermediates.clone(),
+            root: self.root.clone(),
+            profile,
+            warnings,
+        })
+    }
+
+    /// This CA's certificate.
+    pub fn cert(&self) -> &Certificate {
+        &self.cert
+    }
+
+    /// This CA's private key.
+    pub fn key(&self) -> &PrivateKey {
+        self.signer.key()
+    }
+
+    /// The root at the top of this issuer's chain (itself for a root).
+    pub fn root(&self) -> &Certificate {
+        &self.root
+    }
+
+    /// The intermediates from this issuer up to the root, excluded.
+    pub fn intermediates(&self) -> &[Certificate] {
+        &self.intermediates
+    }
+
+    /// When this CA expires; leaves it signs never outlive it.
+    pub fn not_after(&self) -> OffsetDateTime {
+        self.not_after
+    }
+
+    /// The rcgen issuer, e.g. to sign CRLs.
+    pub fn rcgen_issuer(&self) -> &rcgen::Issuer<'static, PrivateKey> {
+        &self.signer
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,316 @@
+//! Names a certificate is for, typed automatically from what the user
+//! writes: DNS names (with wildcards and internationalised names), IPv4 and
+//! IPv6 addresses, e-mail addresses and URIs.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use rcgen::SanType;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// One subjectAltName entry.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "lowercase")]
+pub enum SubjectName {
+    /// A DNS name in A-label (ASCII) form, lower case, possibly `*.`-prefixed.
+    Dns(String),
+    Ip(IpAddr),
+    /// `local@domain`, the domain in A-label form.
+    Email(String),
+    Uri(String),
+}
+
+impl SubjectName {
+    /// Types a name: an IP address, a URI (`scheme:...`), an e-mail address
+    /// (`local@domain`) or a DNS name, in that order. Anything else is
+    /// refused with the reason.
+    pub fn parse(input: &str) -> Result<Self> {
+        let refuse = |why: &str| {
+            Error::Name(format!(
+                "'{input}' is not a DNS name, IP address, e-mail address or URI: {why}"
+            ))
+        };
+        let trimmed = input.trim();
+        if trimmed.is_empty() {
+            return Err(refuse("it is empty"));
+        }
+        if trimmed.chars().any(char::is_whitespace) {
+            return Err(refuse("it contains white space"));
+        }
+        let unbracketed = trimmed
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .unwrap_or(trimmed);
+        if let Ok(ip) = IpAddr::from_str(unbracketed) {
+            return Ok(SubjectName::Ip(ip));
+        }
+        if let Some(colon) = trimmed.find(':') {
+            let (scheme, rest) = (&trimmed[..colon], &trimmed[colon + 1..]);
+            if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
+                return Err(refuse(
+                    "it looks like host:port; give the host name or address without the port",
+                ));
+            }
+            if is_uri_scheme(scheme) && !rest.is_empty() {
+                if !trimmed.is_ascii() {
+                    return Err(refuse(
+                        "a URI must be ASCII (percent-encode other characters)",
+                    ));
+                }
+                return Ok(SubjectName::Uri(trimmed.to_string()));
+            }
+            return Err(refuse(
+                "it has a ':' but is neither an IP address nor a URI like https://host/ or spiffe://domain/path",
+            ));
+        }
+        if let Some((local, domain)) = trimmed.rsplit_once('@') {
+            if local.is_empty() || !local.is_ascii() || local.contains('@') {
+                return Err(refuse(
+                    "an e-mail address needs an ASCII local part before the single '@'",
+                ));
+            }
+            let domain = dns_name(domain, false).map_err(|why| refuse(&why))?;
+            return Ok(SubjectName::Email(format!("{local}@{domain}")));
+        }
+        dns_name(trimmed, true)
+            .map(SubjectName::Dns)
+            .map_err(|why| refuse(&why))
+    }
+
+    /// The kind of name, as the index and `--json` output spell it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SubjectName::Dns(_) => "dns",
+            SubjectName::Ip(_) => "ip",
+            SubjectName::Email(_) => "email",
+            SubjectName::Uri(_) => "uri",
+        }
+    }
+
+    /// The rcgen subjectAltName entry.
+    pub fn to_san(&self) -> Result<SanType> {
+        let ia5 = |s: &str| {
+            rcgen::string::Ia5String::try_from(s)
+                .map_err(|e| Error::Name(format!("'{s}' cannot be encoded: {e}")))
+        };
+        Ok(match self {
+            SubjectName::Dns(name) => SanType::DnsName(ia5(name)?),
+            SubjectName::Ip(ip) => SanType::IpAddress(*ip),
+            SubjectName::Email(addr) => SanType::Rfc822Name(ia5(addr)?),
+            SubjectName::Uri(uri) => SanType::URI(ia5(uri)?),
+        })
+    }
+
+    /// A safe file-name stem for this name (`*.example.test` becomes
+    /// `_wildcard.example.test`, `:` and `/` become `_`).
+    pub fn file_stem(&self) -> String {
+        let text = self.to_string().replacen("*.", "_wildcard.", 1);
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '@' | '+') {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    }
+}
+
+impl fmt::Display for SubjectName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SubjectName::Dns(s) | SubjectName::Email(s) | SubjectName::Uri(s) => f.write_str(s),
+            SubjectName::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+impl FromStr for SubjectName {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        SubjectName::parse(s)
+    }
+}
+
+/// Parses every name, stopping at the first bad one.
+pub fn parse_names<S: AsRef<str>>(inputs: &[S]) -> Result<Vec<SubjectName>> {
+    let mut names: Vec<SubjectName> = Vec::with_capacity(inputs.len());
+    for input in inputs {
+        let name = SubjectName::parse(input.as_ref())?;
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(names)
+}
+
+fn is_uri_scheme(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
+/// Normalises a DNS name to lower-case A-labels and checks its syntax.
+/// Returns the reason when it is not a valid host name.
+pub(crate) fn dns_name(input: &str, allow_wildcard: bool) -> Result<String, String> {
+    let input = input.strip_suffix('.').unwrap_or(input);
+    let (wildcard, rest) = match input.strip_prefix("*.") {
+        Some(rest) if allow_wildcard => (true, rest),
+        Some(_) => return Err("a wildcard is not allowed here".into()),
+        None => (false, input),
+    };
+    if rest.contains('*') {
+        return Err("a wildcard must be the whole leftmost label, as in *.example.test".into());
+    }
+    let ascii = if rest.is_ascii() {
+        rest.to_ascii_lowercase()
+    } else {
+        idna::domain_to_ascii_strict(rest)
+            .map_err(|_| "it is not a valid internationalised domain name".to_string())?
+    };
+    if ascii.is_empty() {
+        return Err("the domain part is empty".into());
+    }
+    if ascii.len() > 253 {
+        return Err("a DNS name is at most 253 characters long".into());
+    }
+    let labels: Vec<&str> = ascii.split('.').collect();
+    for label in &labels {
+        if label.is_empty() {
+            return Err("it has an empty label (two dots in a row, or a leading dot)".into());
+        }
+        if label.len() > 63 {
+            return Err(format!("the label '{label}' is longer than 63 characters"));
+        }
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
+            return Err(format!(
+                "'{bad}' is not allowed in a host name (letters, digits and '-' only)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!("the label '{label}' starts or ends with '-'"));
+        }
+    }
+    if labels
+        .last()
+        .is_some_and(|l| l.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err("it looks like an IP address, but is not a valid one".into());
+    }
+    if wildcard && labels.len() < 2 {
+        return Err(
+            "a wildcard must sit under a domain of at least two labels, as in *.example.test"
+                .into(),
+        );
+    }
+    Ok(if wildcard {
+        format!("*.{ascii}")
+    } else {
+        ascii
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(s: &str) -> SubjectName {
+        SubjectName::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn types_names_automatically() {
+        assert_eq!(parsed("localhost"), SubjectName::Dns("localhost".into()));
+        assert_eq!(
+            parsed("Example.TEST."),
+            SubjectName::Dns("example.test".into())
+        );
+        assert_eq!(
+            parsed("*.example.test"),
+            SubjectName::Dns("*.example.test".into())
+        );
+        assert_eq!(
+            parsed("127.0.0.1"),
+            SubjectName::Ip("127.0.0.1".parse().unwrap())
+        );
+        assert_eq!(parsed("::1"), SubjectName::Ip("::1".parse().unwrap()));
+        assert_eq!(
+            parsed("[fe80::1]"),
+            SubjectName::Ip("fe80::1".parse().unwrap())
+        );
+        assert_eq!(
+            parsed("ops@example.test"),
+            SubjectName::Email("ops@example.test".into())
+        );
+        assert_eq!(
+            parsed("spiffe://example.test/web"),
+            SubjectName::Uri("spiffe://example.test/web".into())
+        );
+        assert_eq!(
+            parsed("urn:uuid:1234"),
+            SubjectName::Uri("urn:uuid:1234".into())
+        );
+    }
+
+    #[test]
+    fn idn_becomes_a_label() {
+        assert_eq!(
+            parsed("bücher.example"),
+            SubjectName::Dns("xn--bcher-kva.example".into())
+        );
+        assert_eq!(
+            parsed("*.bücher.example").to_string(),
+            "*.xn--bcher-kva.example"
+        );
+        assert_eq!(
+            parsed("x@bücher.example").to_string(),
+            "x@xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn refuses_with_a_reason() {
+        for (input, why) in [
+            ("", "empty"),
+            ("foo bar", "white space"),
+            ("foo_bar.test", "'_'"),
+            ("*.test", "at least two labels"),
+            ("a.*.test", "leftmost"),
+            ("foo..test", "empty label"),
+            ("-foo.test", "starts or ends"),
+            ("1.2.3", "IP address"),
+            ("999.1.1.1", "IP address"),
+            ("localhost:8443", "host:port"),
+            ("a:", "':'"),
+            ("@example.test", "local part"),
+        ] {
+            let err = SubjectName::parse(input).unwrap_err().to_string();
+            assert!(err.contains(why), "{input}: {err}");
+            assert!(err.contains("is not a DNS name"), "{input}: {err}");
+        }
+    }
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(
+            parsed("*.example.test").file_stem(),
+            "_wildcard.example.test"
+        );
+        assert_eq!(parsed("::1").file_stem(), "__1");
+        assert_eq!(parsed("spiffe://a.test/x").file_stem(), "spiffe___a.test_x");
+    }
+
+    #[test]
+    fn duplicates_are_dropped() {
+        let names = parse_names(&["a.test", "A.test", "127.0.0.1"]).unwrap();
+        assert_eq!(names.len(), 2);
+    }
+}

@@ -1,0 +1,343 @@
+//! What each kind of certificate contains (docs/profiles.md explains why).
+//!
+//! | profile      | basicConstraints       | keyUsage (critical)                   | EKU        | default life |
+//! |--------------|------------------------|----------------------------------------|------------|--------------|
+//! | root         | CA, critical           | keyCertSign, cRLSign                   | -          | 10 years     |
+//! | intermediate | CA, pathLen 0, critical| keyCertSign, cRLSign                   | -          | 5 years      |
+//! | server leaf  | not CA, critical       | digitalSignature (+keyEncipherment RSA)| serverAuth | 397 days     |
+//! | client leaf  | not CA, critical       | digitalSignature                       | clientAuth | 397 days     |
+//!
+//! Every certificate gets a subject key identifier and (but the root) an
+//! authority key identifier; leaves always carry subjectAltName and a CN
+//! equal to their first name.
+
+use std::net::IpAddr;
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, KeyUsagePurpose, NameConstraints,
+};
+
+use crate::error::{Error, Result};
+use crate::key::KeyType;
+use crate::name::{self, SubjectName};
+use crate::serial::Serial;
+use crate::validity::{Validity, ValidityRequest};
+
+/// Default lifetime of a root CA: 10 years.
+pub const ROOT_DAYS: u32 = 3650;
+/// Default lifetime of an intermediate CA: 5 years.
+pub const INTERMEDIATE_DAYS: u32 = 1825;
+/// Default (and advised maximum) lifetime of a leaf: 397 days, the limit
+/// browsers enforce for publicly trusted certificates.
+pub const LEAF_DAYS: u32 = 397;
+/// RFC 5280's upper bound for a common name.
+const CN_MAX_LEN: usize = 64;
+/// The organisation written into the CA certificates we create.
+pub const CA_ORGANIZATION: &str = "ca development CA";
+
+/// The kinds of certificate ca-core issues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Profile {
+    Root,
+    Intermediate,
+    Server,
+    Client,
+}
+
+impl Profile {
+    /// How the index and `--json` output name the profile.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Root => "root",
+            Profile::Intermediate => "intermediate",
+            Profile::Server => "server",
+            Profile::Client => "client",
+        }
+    }
+
+    pub fn default_days(self) -> u32 {
+        match self {
+            Profile::Root => ROOT_DAYS,
+            Profile::Intermediate => INTERMEDIATE_DAYS,
+            Profile::Server | Profile::Client => LEAF_DAYS,
+        }
+    }
+
+    pub fn is_ca(self) -> bool {
+        matches!(self, Profile::Root | Profile::Intermediate)
+    }
+}
+
+/// Name constraints for a CA, as the CLI's `--permit-*`/`--exclude-*` flags
+/// give them. DNS entries are domains (`example.test` covers it and every
+/// name below it), IP entries are CIDR blocks (`10.0.0.0/8`) or single
+/// addresses, e-mail entries are a mailbox, a host or `.domain`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NameConstraintsSpec {
+    pub permit_dns: Vec<String>,
+    pub exclude_dns: Vec<String>,
+    pub permit_ip: Vec<String>,
+    pub exclude_ip: Vec<String>,
+    pub permit_email: Vec<String>,
+    pub exclude_email: Vec<String>,
+}
+
+impl NameConstraintsSpec {
+    pub fn is_empty(&self) -> bool {
+        self.permit_dns.is_empty()
+            && self.exclude_dns.is_empty()
+            && self.permit_ip.is_empty()
+            && self.exclude_ip.is_empty()
+            && self.permit_email.is_empty()
+            && self.exclude_email.is_empty()
+    }
+
+    /// The rcgen extension, or `None` when there are no constraints.
+    pub fn to_rcgen(&self) -> Result<Option<NameConstraints>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let subtrees = |dns: &[String], ip: &[String], email: &[String]| -> Result<Vec<_>> {
+            let mut out = Vec::new();
+            for d in dns {
+                out.push(GeneralSubtree::DnsName(dns_constraint(d)?));
+            }
+            for i in ip {
+                out.push(GeneralSubtree::IpAddress(ip_constraint(i)?));
+            }
+            for e in email {
+                out.push(GeneralSubtree::Rfc822Name(email_constraint(e)?));
+            }
+            Ok(out)
+        };
+        Ok(Some(NameConstraints {
+            permitted_subtrees: subtrees(&self.permit_dns, &self.permit_ip, &self.permit_email)?,
+            excluded_subtrees: subtrees(&self.exclude_dns, &self.exclude_ip, &self.exclude_email)?,
+        }))
+    }
+}
+
+fn dns_constraint(input: &str) -> Result<String> {
+    let (dot, rest) = match input.strip_prefix('.') {
+        Some(rest) => (".", rest),
+        None => ("", input),
+    };
+    let domain = name::dns_name(rest, false)
+        .map_err(|why| Error::Name(format!("'{input}' is not a DNS name constraint: {why}")))?;
+    Ok(format!("{dot}{domain}"))
+}
+
+fn ip_constraint(input: &str) -> Result<CidrSubnet> {
+    let bad = |why: &str| {
+        Error::Name(format!(
+            "'{input}' is not an IP constraint: {why}; write a CIDR block like 10.0.0.0/8 or fd00::/8"
+        ))
+    };
+    let (addr, prefix) = match input.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (input, None),
+    };
+    let addr: IpAddr = addr.trim().parse().map_err(|_| bad("bad address"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        Some(p) => p
+            .trim()
+            .parse::<u8>()
+            .map_err(|_| bad("bad prefix length"))?,
+        None => max,
+    };
+    if prefix > max {
+        return Err(bad("prefix length too long"));
+    }
+    Ok(CidrSubnet::from_addr_prefix(addr, prefix))
+}
+
+fn email_constraint(input: &str) -> Result<String> {
+    let bad = |why: String| Error::Name(format!("'{input}' is not an e-mail constraint: {why}"));
+    if let Some((local, domain)) = input.rsplit_once('@') {
+        if local.is_empty() || !local.is_ascii() {
+            return Err(bad("the part before '@' must be ASCII and not empty".into()));
+        }
+        let domain = name::dns_name(domain, false).map_err(bad)?;
+        return Ok(format!("{local}@{domain}"));
+    }
+    dns_constraint(input).map_err(|_| bad("expected a mailbox, a host or .domain".into()))
+}
+
+/// Subject and settings of a CA certificate to create.
+#[derive(Debug, Clone, Default)]
+pub struct CaOptions {
+    /// Subject CN; a default naming the CA is used when `None`.
+    pub common_name: Option<String>,
+    pub key_type: KeyType,
+    pub validity: ValidityRequest,
+    /// pathLenConstraint. Intermediates default to 0 (they may only
+    /// issue leaves); roots default to none.
+    pub path_len: Option<u8>,
+    pub name_constraints: NameConstraintsSpec,
+}
+
+/// A leaf certificate to create.
+#[derive(Debug, Clone, Default)]
+pub struct LeafOptions {
+    /// subjectAltName entries; the first one is also the subject CN.
+    pub names: Vec<SubjectName>,
+    /// A client certificate (clientAuth) instead of a server one.
+    pub client: bool,
+    pub key_type: KeyType,
+    pub validity: ValidityRequest,
+}
+
+impl LeafOptions {
+    /// A server leaf for these names with the default key type and life.
+    pub fn server<S: AsRef<str>>(names: &[S]) -> Result<Self> {
+        Ok(LeafOptions {
+            names: name::parse_names(names)?,
+            ..Default::default()
+        })
+    }
+
+    /// A client leaf for these names with the default key type and life.
+    pub fn client<S: AsRef<str>>(names: &[S]) -> Result<Self> {
+        Ok(LeafOptions {
+            client: true,
+            ..Self::server(names)?
+        })
+    }
+
+    pub fn profile(&self) -> Profile {
+        if self.client {
+            Profile::Client
+        } else {
+            Profile::Server
+        }
+    }
+}
+
+/// The rcgen parameters of a CA certificate.
+pub(crate) fn ca_params(
+    profile: Profile,
+    options: &CaOptions,
+    default_cn: &str,
+    validity: Validity,
+    serial: &Serial,
+) -> Result<CertificateParams> {
+    let mut params = CertificateParams::default();
+    let cn = options.common_name.as_deref().unwrap_or(default_cn);
+    if cn.is_empty() || cn.len() > CN_MAX_LEN {
+        return Err(Error::Profile(format!(
+            "the CA's common name must be 1 to {CN_MAX_LEN} characters long"
+        )));
+    }
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, CA_ORGANIZATION);
+    dn.push(DnType::CommonName, cn);
+    params.distinguished_name = dn;
+    params.is_ca = IsCa::Ca(match (profile, options.path_len) {
+        (_, Some(n)) => BasicConstraints::Constrained(n),
+        (Profile::Intermediate, None) => BasicConstraints::Constrained(0),
+        _ => BasicConstraints::Unconstrained,
+    });
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.name_constraints = options.name_constraints.to_rcgen()?;
+    // A self-signed root needs no AKI (RFC 5280 4.2.1.1).
+    params.use_authority_key_identifier_extension = profile != Profile::Root;
+    set_common(&mut params, validity, serial);
+    Ok(params)
+}
+
+/// The rcgen parameters of a leaf certificate.
+pub(crate) fn leaf_params(
+    options: &LeafOptions,
+    key_type: KeyType,
+    validity: Validity,
+    serial: &Serial,
+) -> Result<CertificateParams> {
+    let first = options.names.first().ok_or_else(|| {
+        Error::Name(
+            "a certificate needs at least one name (a DNS name, IP address, e-mail address or URI)"
+                .into(),
+        )
+    })?;
+    let mut params = CertificateParams::default();
+    let mut dn = DistinguishedName::new();
+    let cn = first.to_string();
+    // A longer CN is not allowed; the SAN (then critical) still names it.
+    if cn.len() <= CN_MAX_LEN {
+        dn.push(DnType::CommonName, cn);
+    }
+    params.distinguished_name = dn;
+    params.subject_alt_names = options
+        .names
+        .iter()
+        .map(SubjectName::to_san)
+        .collect::<Result<_>>()?;
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if key_type.is_rsa() && !options.client {
+        // TLS 1.2's RSA key exchange encrypts to the server key.
+        params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
+    params.extended_key_usages = vec![if options.client {
+        ExtendedKeyUsagePurpose::ClientAuth
+    } else {
+        ExtendedKeyUsagePurpose::ServerAuth
+    }];
+    params.use_authority_key_identifier_extension = true;
+    set_common(&mut params, validity, serial);
+    Ok(params)
+}
+
+fn set_common(params: &mut CertificateParams, validity: Validity, serial: &Serial) {
+    params.not_before = validity.not_before;
+    params.not_after = validity.not_after;
+    params.serial_number = Some(serial.to_rcgen());
+    // SHA-256 truncated to 160 bits, RFC 7093 method 1.
+    params.key_identifier_method = rcgen::KeyIdMethod::Sha256;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constraints_parse() {
+        let spec = NameConstraintsSpec {
+            permit_dns: vec!["Example.TEST".into(), ".sub.test".into()],
+            exclude_ip: vec!["10.0.0.0/8".into(), "fd00::1".into()],
+            permit_email: vec!["example.test".into(), "a@b.test".into()],
+            ..Default::default()
+        };
+        let nc = spec.to_rcgen().unwrap().unwrap();
+        assert_eq!(nc.permitted_subtrees.len(), 4);
+        assert_eq!(nc.excluded_subtrees.len(), 2);
+        assert!(
+            matches!(&nc.permitted_subtrees[0], GeneralSubtree::DnsName(d) if d == "example.test")
+        );
+        assert!(
+            matches!(&nc.permitted_subtrees[1], GeneralSubtree::DnsName(d) if d == ".sub.test")
+        );
+        assert!(NameConstraintsSpec::default().to_rcgen().unwrap().is_none());
+    }
+
+    #[test]
+    fn bad_constraints_are_refused() {
+        for spec in [
+            NameConstraintsSpec {
+                permit_ip: vec!["10.0.0.0/33".into()],
+                ..Default::default()
+            },
+            NameConstraintsSpec {
+                permit_ip: vec!["example.test".into()],
+                ..Default::default()
+            },
+            NameConstraintsSpec {
+                exclude_dns: vec!["*.example.test".into()],
+                ..Default::default()
+            },
+        ] {
+            assert!(spec.to_rcgen().is_err(), "{spec:?}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The index of every certificate a CA directory issued: one JSON object
+//! per line in `index.jsonl`.
+//!
+//! Each record is appended with a single `write` under the directory's
+//! exclusive lock and flushed before the lock is released, so concurrent
+//! writers never interleave. A crash can at worst leave a torn last line,
+//! which readers skip (and count), so the index always stays readable.
+
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::error::{Error, Result};
+use crate::serial::Serial;
+use crate::validity::{parse_rfc3339, rfc3339};
+
+/// One issued certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexEntry {
+    /// Lower-case hex.
+    pub serial: Serial,
+    /// RFC 4514 subject, e.g. `CN=localhost`.
+    pub subject: String,
+    /// subjectAltName entries as text.
+    pub names: Vec<String>,
+    /// RFC 3339.
+    pub not_before: String,
+    /// RFC 3339.
+    pub not_after: String,
+    /// `root`, `intermediate`, `server` or `client`.
+    pub profile: String,
+    /// The name of the issuing CA in this directory (`root` or an
+    /// intermediate's name); `root` for the root itself.
+    pub issuer: String,
+    /// e.g. `ecdsa-p256`.
+    pub key_type: String,
+    /// SHA-256 fingerprint of the certificate, lower-case hex.
+    pub sha256: String,
+    /// The copy of the certificate kept in the CA directory (absolute path).
+    pub file: String,
+    /// Where the certificate was written for the user, when it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub out: Option<String>,
+    /// When it was issued, RFC 3339.
+    pub issued_at: String,
+}
+
+impl IndexEntry {
+    /// notAfter as a time (`None` if the stored text is not RFC 3339).
+    pub fn not_after_time(&self) -> Option<OffsetDateTime> {
+        parse_rfc3339(&self.not_after).ok()
+    }
+
+    /// The current time in the format of `issued_at`.
+    pub(crate) fn now() -> String {
+        rfc3339(OffsetDateTime::now_utc())
+    }
+}
+
+/// The entries of an index, and how many damaged lines were skipped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    pub entries: Vec<IndexEntry>,
+    /// Lines that did not parse (a torn last line after a crash).
+    pub skipped_lines: usize,
+}
+
+impl Index {
+    /// The entry with this serial, if any.
+    pub fn find(&self, serial: &Serial) -> Option<&IndexEntry> {
+        self.entries.iter().find(|e| &e.serial == serial)
+    }
+}
+
+/// Reads an index file; a missing file is an empty index.
+pub(crate) fn read(path: &Path) -> Result<Index> {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Index::default()),
+        Err(e) => return Err(Error::io(path, "read the index", e)),
+    };
+    let mut index = Index::default();
+    for line in data.split(|&b| b == b'\n') {
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<IndexEntry>(line) {
+            Ok(entry) => index.entries.push(entry),
+            Err(_) => index.skipped_lines += 1,
+        }
+    }
+    Ok(index)
+}
+
+/// Appends one entry. The caller holds the directory's exclusive lock.
+pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
+    let mut line = serde_json::to_vec(entry).expect("index entries serialise");
+    line.push(b'\n');
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| Error::io(path, "open the index", e))?;
+    // A torn line left by a crash must not swallow this one.
+    let needs_newline =
+        file.metadata().map(|m| m.len() > 0).unwrap_or(false) && !ends_with_newline(path);
+    if needs_newline {
+        line.insert(0, b'\n');
+    }
+    file.write_all(&line)
+        .and_then(|()| file.sync_data())
+        .map_err(|e| Error::io(path, "append to the index", e))
+}
+
+fn ends_with_newline(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return true;
+    };
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::End(-1)).is_ok() && f.read_exact(&mut last).is_ok() && last[0] == b'\n'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(serial: &str) -> IndexEntry {
+        IndexEntry {
+            serial: Serial::from_hex(serial).unwrap(),
+            subject: "CN=a.test".into(),
+            names: vec!["a.test".into()],
+            not_before: "2026-01-01T00:00:00Z".into(),
+            not_after: "2027-01-01T00:00:00Z".into(),
+            profile: "server".into(),
+            issuer: "root".into(),
+            key_type: "ecdsa-p256".into(),
+            sha256: "00".into(),
+            file: "/x/issued/01.pem".into(),
+            out: None,
+            issued_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn survives_a_torn_last_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("index.jsonl");
+        append(&path, &entry("01")).unwrap();
+        // A crash in the middle of a write.
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"serial\":\"02\",\"subj").unwrap();
+        append(&path, &entry("03")).unwrap();
+        let index = read(&path).unwrap();
+        assert_eq!(index.entries.len(), 2);
+        assert_eq!(index.skipped_lines, 1);
+        assert!(index.find(&Serial::from_hex("03").unwrap()).is_some());
+        assert!(index.entries[1].not_after_time().is_some());
+    }
+}

@@ -1,0 +1,437 @@
+//! The CA directory: a root, named intermediates, and an index of every
+//! certificate issued, safe to use from several processes at once.
+//!
+//! ```text
+//! CA_DIR/
+//!   root/cert.pem                  the root CA certificate (share this one)
+//!   root/key.pem                   its private key (0600, PKCS#8, maybe encrypted)
+//!   intermediates/NAME/cert.pem    an intermediate CA, signed by the root
+//!   intermediates/NAME/key.pem
+//!   issued/SERIAL.pem              a copy of every certificate issued
+//!   index.jsonl                    one JSON line per certificate (see `index`)
+//!   lock                           taken by every writer (and, shared, by readers)
+//! ```
+//!
+//! Where it is: `--ca-dir DIR`, else `$CA_DIR`, else `$XDG_DATA_HOME/ca`,
+//! else `~/.local/share/ca` (see [`resolve_ca_dir`]).
+
+mod index;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+pub use index::{Index, IndexEntry};
+
+use crate::atomic::{self, FileMode, Overwrite};
+use crate::cert::Certificate;
+use crate::error::{Error, Result};
+use crate::issuer::Issuer;
+use crate::key::{KeyType, PrivateKey};
+use crate::passphrase::Passphrase;
+use crate::profile::{CaOptions, Profile};
+use crate::validity::rfc3339;
+
+/// The name by which commands refer to the root (`--issuer root`).
+pub const ROOT: &str = "root";
+
+/// Where the CA directory is: `explicit` (`--ca-dir`), else `$CA_DIR`,
+/// else `$XDG_DATA_HOME/ca`, else `$HOME/.local/share/ca`.
+pub fn resolve_ca_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(dir) = explicit {
+        return Ok(dir.to_path_buf());
+    }
+    let from_env = |var: &str| {
+        std::env::var_os(var)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    if let Some(dir) = from_env("CA_DIR") {
+        return Ok(dir);
+    }
+    if let Some(data) = from_env("XDG_DATA_HOME").filter(|p| p.is_absolute()) {
+        return Ok(data.join("ca"));
+    }
+    if let Some(home) = from_env("HOME") {
+        return Ok(home.join(".local/share/ca"));
+    }
+    Err(Error::ca_dir(
+        None,
+        "cannot tell where the CA directory is: give --ca-dir DIR or set CA_DIR",
+    ))
+}
+
+/// A CA directory (which may not exist yet).
+#[derive(Debug, Clone)]
+pub struct CaDir {
+    path: PathBuf,
+}
+
+/// A CA just created in a directory.
+#[derive(Debug)]
+pub struct CreatedCa {
+    pub issuer: Issuer,
+    pub cert_path: PathBuf,
+    pub key_path: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// Holds the directory lock until dropped.
+#[derive(Debug)]
+pub struct CaLock {
+    _file: File,
+}
+
+impl CaDir {
+    /// The directory at `path`; nothing is read or created yet.
+    pub fn at(path: impl Into<PathBuf>) -> CaDir {
+        CaDir { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True once a root CA exists here.
+    pub fn is_initialized(&self) -> bool {
+        self.cert_path(ROOT).is_file()
+    }
+
+    /// The certificate of an issuer (`root` or an intermediate's name).
+    pub fn cert_path(&self, issuer: &str) -> PathBuf {
+        self.issuer_dir(issuer).join("cert.pem")
+    }
+
+    /// The private key of an issuer.
+    pub fn key_path(&self, issuer: &str) -> PathBuf {
+        self.issuer_dir(issuer).join("key.pem")
+    }
+
+    fn issuer_dir(&self, issuer: &str) -> PathBuf {
+        if issuer == ROOT {
+            self.path.join(ROOT)
+        } else {
+            self.path.join("intermediates").join(issuer)
+        }
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.path.join("index.jsonl")
+    }
+
+    /// Takes the directory lock exclusively (writers).
+    pub fn lock(&self) -> Result<CaLock> {
+        self.take_lock(true)
+    }
+
+    /// Takes the directory lock shared (readers).
+    pub fn lock_shared(&self) -> Result<CaLock> {
+        self.take_lock(false)
+    }
+
+    fn take_lock(&self, exclusive: bool) -> Result<CaLock> {
+        atomic::create_private_dir(&self.path)?;
+        let path = self.path.join("lock");
+        let file = File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(&path, "open the lock file", e))?;
+        let locked = if exclusive {
+            file.lock()
+        } else {
+            file.lock_shared()
+        };
+        locked.map_err(|e| Error::io(&path, "lock the CA directory", e))?;
+        Ok(CaLock { _file: file })
+    }
+
+    /// Creates a new root CA here. Refused if one exists.
+    pub fn init(&self, options: &CaOptions, passphrase: Option<&Passphrase>) -> Result<CreatedCa> {
+        let _lock = self.lock()?;
+        self.refuse_existing()?;
+        let (issuer, warnings) = Issuer::new_root(options)?;
+        self.store_root(issuer, warnings, passphrase)
+    }
+
+    /// Creates the root CA (with default options) unless one exists;
+    /// returns it when this call created it. Safe against concurrent calls.
+    pub fn ensure_initialized(&self) -> Result<Option<CreatedCa>> {
+        if self.is_initialized() {
+            return Ok(None);
+        }
+        let _lock = self.lock()?;
+        if self.is_initialized() {
+            return Ok(None);
+        }
+        let (issuer, warnings) = Issuer::new_root(&CaOptions::default())?;
+        self.store_root(issuer, warnings, None).map(Some)
+    }
+
+    /// Makes an existing CA certificate and key this directory's root
+    /// issuer. A certificate that is not self-signed is accepted (chains
+    /// then end at it), with a warning.
+    pub fn import(
+        &self,
+        cert: Certificate,
+        key: PrivateKey,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<CreatedCa> {
+        let _lock = self.lock()?;
+        self.refuse_existing()?;
+        let mut warnings = Vec::new();
+        let parsed = cert.parsed();
+        if parsed.subject().as_raw() != parsed.issuer().as_raw() {
+            warnings.push(
+                "the imported CA certificate is not self-signed: chains we issue end at it, \
+                 so clients must trust it (or get its issuers some other way)"
+                    .to_string(),
+            );
+        }
+        let issuer = Issuer::from_parts(cert.clone(), key, Vec::new(), cert)?;
+        self.store_root(issuer, warnings, passphrase)
+    }
+
+    fn refuse_existing(&self) -> Result<()> {
+        if self.is_initialized() {
+            return Err(Error::Refused(format!(
+                "{}: a CA already exists here; use it, or give another --ca-dir",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Writes the root's key then its certificate (the certificate marks
+    /// the CA as complete), and records it. Caller holds the lock.
+    fn store_root(
+        &self,
+        issuer: Issuer,
+        warnings: Vec<String>,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<CreatedCa> {
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
+        self.append_entry(
+            issuer.cert(),
+            ROOT,
+            Profile::Root,
+            issuer.key().key_type(),
+            &cert_path,
+            None,
+        )?;
+        Ok(CreatedCa {
+            issuer,
+            cert_path,
+            key_path,
+            warnings,
+        })
+    }
+
+    fn store_issuer(
+        &self,
+        name: &str,
+        issuer: &Issuer,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<(PathBuf, PathBuf)> {
+        atomic::create_private_dir(&self.issuer_dir(name))?;
+        let cert_path = self.cert_path(name);
+        let key_path = self.key_path(name);
+        // A key without a certificate is what a crash during creation
+        // leaves behind: replace it.
+        issuer
+            .key()
+            .write_file(&key_path, passphrase, Overwrite::Replace)?;
+        atomic::write_file(
+            &cert_path,
+            issuer.cert().pem().as_bytes(),
+            FileMode::Public,
+            Overwrite::Refuse,
+        )?;
+        Ok((cert_path, key_path))
+    }
+
+    /// Loads an issuer: `None` or `Some("root")` is the root, anything else
+    /// an intermediate created with [`CaDir::create_intermediate`].
+    pub fn load_issuer(
+        &self,
+        name: Option<&str>,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Issuer> {
+        let name = name.unwrap_or(ROOT);
+        let _lock = self.lock_shared()?;
+        if !self.is_initialized() {
+            return Err(Error::ca_dir(
+                Some(&self.path),
+                "no CA here yet; create one with `ca init` (or give the right --ca-dir)",
+            ));
+        }
+        let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        if name != ROOT {
+            validate_intermediate_name(name)?;
+            if !self.cert_path(name).is_file() {
+                let known = self.intermediates()?;
+                return Err(Error::ca_dir(
+                    Some(&self.path),
+                    format!(
+                        "there is no intermediate named '{name}' (known: {}); \
+                         create it with `ca intermediate {name}`",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
+        }
+        let cert = Certificate::read_file(&self.cert_path(name))?;
+        let key = PrivateKey::read_file(&self.key_path(name), passphrase)?;
+        Issuer::from_parts(cert, key, Vec::new(), root)
+            .map_err(|e| e.in_file(&self.cert_path(name)))
+    }
+
+    /// Creates an intermediate CA named `name`, signed by the root.
+    pub fn create_intermediate(
+        &self,
+        name: &str,
+        options: &CaOptions,
+        ca_passphrase: Option<&Passphrase>,
+        key_passphrase: Option<&Passphrase>,
+    ) -> Result<CreatedCa> {
+        validate_intermediate_name(name)?;
+        let root = self.load_issuer(Some(ROOT), ca_passphrase)?;
+        let key = PrivateKey::generate(options.key_type)?;
+        let _lock = self.lock()?;
+        if self.cert_path(name).exists() {
+            return Err(Error::Refused(format!(
+                "{}: an intermediate named '{name}' already exists; pick another name",
+                self.cert_path(name).display()
+            )));
+        }
+        let (issuer, warnings) = root.new_intermediate_with_key(options, name, key)?;
+        let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
+        self.append_entry(
+            issuer.cert(),
+            ROOT,
+            Profile::Intermediate,
+            issuer.key().key_type(),
+            &cert_path,
+            None,
+        )?;
+        Ok(CreatedCa {
+            issuer,
+            cert_path,
+            key_path,
+            warnings,
+        })
+    }
+
+    /// The names of the intermediates, sorted.
+    pub fn intermediates(&self) -> Result<Vec<String>> {
+        let dir = self.path.join("intermediates");
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(Error::io(&dir, "list the intermediates", e)),
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().join("cert.pem").is_file())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+
+    /// Records a certificate issued by `issuer` (its name in this
+    /// directory): keeps a copy in `issued/` and appends to the index.
+    pub fn record(
+        &self,
+        cert: &Certificate,
+        issuer: &str,
+        profile: Profile,
+        key_type: KeyType,
+        out: Option<&Path>,
+    ) -> Result<IndexEntry> {
+        let _lock = self.lock()?;
+        let info = cert.info();
+        let issued_dir = self.path.join("issued");
+        atomic::create_private_dir(&issued_dir)?;
+        let file = issued_dir.join(format!("{}.pem", info.serial));
+        atomic::write_file(
+            &file,
+            cert.pem().as_bytes(),
+            FileMode::Public,
+            Overwrite::Refuse,
+        )?;
+        self.append_entry(cert, issuer, profile, key_type, &file, out)
+    }
+
+    /// Caller holds the exclusive lock.
+    fn append_entry(
+        &self,
+        cert: &Certificate,
+        issuer: &str,
+        profile: Profile,
+        key_type: KeyType,
+        file: &Path,
+        out: Option<&Path>,
+    ) -> Result<IndexEntry> {
+        let info = cert.info();
+        let entry = IndexEntry {
+            serial: info.serial,
+            subject: info.subject,
+            names: info.names,
+            not_before: rfc3339(info.not_before),
+            not_after: rfc3339(info.not_after),
+            profile: profile.as_str().to_string(),
+            issuer: issuer.to_string(),
+            key_type: key_type.to_string(),
+            sha256: info.sha256,
+            file: absolute(file),
+            out: out.map(absolute),
+            issued_at: IndexEntry::now(),
+        };
+        index::append(&self.index_path(), &entry)?;
+        Ok(entry)
+    }
+
+    /// Every certificate recorded in the index, oldest first.
+    pub fn index(&self) -> Result<Index> {
+        if !self.path.exists() {
+            return Ok(Index::default());
+        }
+        let _lock = self.lock_shared()?;
+        index::read(&self.index_path())
+    }
+}
+
+fn absolute(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// Intermediate names become directory names: keep them plain.
+pub fn validate_intermediate_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name != ROOT
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Name(format!(
+            "'{name}' cannot name an intermediate: use 1 to 64 letters, digits, '.', '-' or '_' \
+             (not starting with '.'), and not 'root'"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests;
