@@ -25,9 +25,13 @@ fn bench_chain(c: &mut Criterion, label: &str, alg: pki::Alg) {
     ca_verify::verify(&leaf, &intermediates, &anchors, &opts).expect("ca-verify accepts");
 
     let root_der = CertificateDer::from(root.clone());
-    let webpki_anchors = vec![webpki::anchor_from_trusted_cert(&root_der).unwrap().to_owned()];
-    let webpki_inter: Vec<CertificateDer<'_>> =
-        intermediates.iter().map(|d| CertificateDer::from(d.as_slice())).collect();
+    let webpki_anchors = vec![webpki::anchor_from_trusted_cert(&root_der)
+        .unwrap()
+        .to_owned()];
+    let webpki_inter: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|d| CertificateDer::from(d.as_slice()))
+        .collect();
     let leaf_der = CertificateDer::from(leaf.as_slice());
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         pki::now().unix_timestamp() as u64,

@@ -20,7 +20,6 @@ use crate::error::Reason;
 #[derive(Clone)]
 pub struct Certificate {
     der: Vec<u8>,
-    sha256: [u8; 32],
     pub(crate) tbs: std::ops::Range<usize>,
     pub(crate) signature_algorithm: AlgId,
     pub(crate) tbs_signature_algorithm: AlgId,
@@ -119,8 +118,8 @@ impl Name {
                     })
                     .collect()
             })
-            .collect();
-        let text = n.to_string();
+            .collect::<Vec<Vec<Attr>>>();
+        let text = name_text(&rdns);
         Name {
             raw: n.as_raw().to_vec(),
             rdns,
@@ -140,6 +139,35 @@ impl Name {
     pub(crate) fn values_of<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a Attr> + 'a {
         self.rdns.iter().flatten().filter(move |a| a.oid == oid)
     }
+}
+
+/// "CN=example.com, O=Example": short names for the usual attributes, dotted OIDs otherwise.
+fn name_text(rdns: &[Vec<Attr>]) -> String {
+    let mut out = String::new();
+    for a in rdns.iter().flatten() {
+        if !out.is_empty() {
+            out.push_str(", ");
+        }
+        let key = match a.oid.as_str() {
+            OID_CN => "CN",
+            "2.5.4.6" => "C",
+            "2.5.4.7" => "L",
+            "2.5.4.8" => "ST",
+            "2.5.4.10" => "O",
+            "2.5.4.11" => "OU",
+            "2.5.4.5" => "serialNumber",
+            OID_EMAIL_ATTR => "emailAddress",
+            "0.9.2342.19200300.100.1.25" => "DC",
+            other => other,
+        };
+        out.push_str(key);
+        out.push('=');
+        match std::str::from_utf8(&a.value) {
+            Ok(v) if a.tag != 30 => out.push_str(v),
+            _ => out.push_str(&format!("#{}", hex_colon(&a.value).replace(':', ""))),
+        }
+    }
+    out
 }
 
 /// A subjectAltName or name-constraint entry.
@@ -287,7 +315,6 @@ impl Certificate {
         let ext = parse_extensions(&x)?;
         Ok(Certificate {
             der: der.to_vec(),
-            sha256: sha256(der),
             tbs: tbs_start..tbs_start + tbs_raw.len(),
             signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
             tbs_signature_algorithm: AlgId::from_x509(&tbs.signature),
@@ -351,12 +378,12 @@ impl Certificate {
 
     /// SHA-256 of the DER.
     pub fn sha256(&self) -> [u8; 32] {
-        self.sha256
+        sha256(&self.der)
     }
 
     /// SHA-256 of the DER, as colon-separated uppercase hex.
     pub fn sha256_hex(&self) -> String {
-        hex_colon(&self.sha256)
+        hex_colon(&self.sha256())
     }
 
     /// Whether basicConstraints says cA=TRUE.

@@ -154,7 +154,7 @@ pub(crate) fn check(
                 ));
             }
         }
-        if crl.revoked.iter().any(|s| *s == cert.serial) {
+        if crl.revoked.contains(&cert.serial) {
             return Err(Reason::Revoked {
                 serial: cert.serial_hex(),
                 crl_issuer: crl.issuer_text.clone(),

@@ -68,13 +68,13 @@ pub(crate) fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
             continue;
         };
         let lenient_ip = ip::parse_lenient(text);
-        let mismatch = sans.iter().find_map(|n| match n {
-            GeneralName::Dns(d) if d.eq_ignore_ascii_case(text) && d != text => Some(n),
+        let mismatch = sans.iter().find(|n| match n {
+            GeneralName::Dns(d) => d.eq_ignore_ascii_case(text) && d != text,
             GeneralName::Ip(b) => match (ip::ip_from_bytes(b), lenient_ip) {
-                (Some(a), Some(c)) if a == c && a.to_string() != text => Some(n),
-                _ => None,
+                (Some(a), Some(c)) => a == c && a.to_string() != text,
+                _ => false,
             },
-            _ => None,
+            _ => false,
         });
         if let Some(san) = mismatch {
             return Err(Reason::Profile(format!(

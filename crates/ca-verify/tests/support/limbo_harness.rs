@@ -73,10 +73,7 @@ pub struct Outcome {
 fn pem_blocks(text: &str, label: &str) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
     let mut rest = text.as_bytes();
-    loop {
-        let Some(start) = find(rest, b"-----BEGIN ") else {
-            break;
-        };
+    while let Some(start) = find(rest, b"-----BEGIN ") {
         rest = &rest[start..];
         match x509_parser::pem::Pem::read(std::io::Cursor::new(rest)) {
             Ok((pem, used)) => {
