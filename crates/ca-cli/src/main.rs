@@ -23,6 +23,18 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Create the root CA (or import an existing one).
+    Init(cmd::init::Args),
+    /// Create an intermediate CA, signed by the root.
+    Intermediate(cmd::intermediate::Args),
+    /// Issue a certificate and key for names (creates a CA if there is none).
+    Issue(cmd::issue::Args),
+    /// Make a key and a certificate signing request.
+    Csr(cmd::csr::Args),
+    /// Sign a certificate signing request with our profile.
+    Sign(cmd::sign::Args),
+    /// List every certificate the CA directory issued.
+    List(cmd::list::Args),
     /// Show what a certificate, bundle, CSR, CRL or key file holds.
     Inspect(cmd::inspect::Args),
     /// Convert a certificate, CSR, CRL or key between PEM and DER.
@@ -39,6 +51,12 @@ enum Command {
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
+        Command::Init(args) => cmd::init::run(args),
+        Command::Intermediate(args) => cmd::intermediate::run(args),
+        Command::Issue(args) => cmd::issue::run(args),
+        Command::Csr(args) => cmd::csr::run(args),
+        Command::Sign(args) => cmd::sign::run(args),
+        Command::List(args) => cmd::list::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
         Command::Export(args) => cmd::export::run(args),

@@ -155,9 +155,13 @@ impl CaDir {
         self.store_root(issuer, warnings, passphrase)
     }
 
-    /// Creates the root CA (with default options) unless one exists;
-    /// returns it when this call created it. Safe against concurrent calls.
-    pub fn ensure_initialized(&self) -> Result<Option<CreatedCa>> {
+    /// Creates the root CA unless one exists; returns it when this call
+    /// created it. Safe against concurrent calls: exactly one creates it.
+    pub fn ensure_initialized(
+        &self,
+        options: &CaOptions,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<Option<CreatedCa>> {
         if self.is_initialized() {
             return Ok(None);
         }
@@ -165,8 +169,8 @@ impl CaDir {
         if self.is_initialized() {
             return Ok(None);
         }
-        let (issuer, warnings) = Issuer::new_root(&CaOptions::default())?;
-        self.store_root(issuer, warnings, None).map(Some)
+        let (issuer, warnings) = Issuer::new_root(options)?;
+        self.store_root(issuer, warnings, passphrase).map(Some)
     }
 
     /// Makes an existing CA certificate and key this directory's root

@@ -46,7 +46,14 @@ fn concurrent_first_use_creates_one_root() {
     let path = dir.path().join("ca");
     let created: usize = std::thread::scope(|s| {
         let handles: Vec<_> = (0..6)
-            .map(|_| s.spawn(|| CaDir::at(&path).ensure_initialized().unwrap().is_some()))
+            .map(|_| {
+                s.spawn(|| {
+                    CaDir::at(&path)
+                        .ensure_initialized(&CaOptions::default(), None)
+                        .unwrap()
+                        .is_some()
+                })
+            })
             .collect();
         handles
             .into_iter()

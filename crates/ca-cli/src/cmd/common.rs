@@ -1,0 +1,250 @@
+//! Flags and helpers shared by the issuing commands (`init`,
+//! `intermediate`, `issue`, `csr`, `sign`, `list`).
+
+use std::path::{Path, PathBuf};
+
+use ca_core::atomic::{FileMode, FileToWrite};
+use ca_core::store::resolve_ca_dir;
+use ca_core::validity::parse_rfc3339;
+use ca_core::{CaDir, Certificate, NameConstraintsSpec, Passphrase, ValidityRequest};
+use serde_json::{json, Map, Value};
+
+use crate::exit::CliError;
+
+/// `--ca-dir DIR`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CaDirArgs {
+    /// The CA directory [default: $CA_DIR, else $XDG_DATA_HOME/ca, else
+    /// ~/.local/share/ca].
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
+}
+
+impl CaDirArgs {
+    pub fn ca_dir(&self) -> Result<CaDir, CliError> {
+        resolve_ca_dir(self.ca_dir.as_deref())
+            .map(CaDir::at)
+            .map_err(core_error)
+    }
+}
+
+/// Passphrases: for the key a command writes, and for the CA key it
+/// signs with. Never taken as a command-line value.
+#[derive(clap::Args, Debug, Clone)]
+pub struct PassphraseArgs {
+    /// Encrypt the new private key with the passphrase in FILE (one
+    /// trailing newline is ignored). Also unlocks an encrypted CA key when
+    /// --ca-passphrase-* is not given.
+    #[arg(long, value_name = "FILE", conflicts_with = "passphrase_env")]
+    pub passphrase_file: Option<PathBuf>,
+
+    /// Like --passphrase-file, with the passphrase in the environment
+    /// variable VAR.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+
+    /// Unlock an encrypted CA key with the passphrase in FILE.
+    #[arg(long, value_name = "FILE", conflicts_with = "ca_passphrase_env")]
+    pub ca_passphrase_file: Option<PathBuf>,
+
+    /// Unlock an encrypted CA key with the passphrase in the environment
+    /// variable VAR.
+    #[arg(long, value_name = "VAR")]
+    pub ca_passphrase_env: Option<String>,
+}
+
+impl PassphraseArgs {
+    /// The passphrase for keys this command writes.
+    pub fn key(&self) -> Result<Option<Passphrase>, CliError> {
+        read_passphrase(
+            self.passphrase_file.as_deref(),
+            self.passphrase_env.as_deref(),
+        )
+    }
+
+    /// The passphrase for the CA key: --ca-passphrase-*, else --passphrase-*.
+    pub fn ca(&self) -> Result<Option<Passphrase>, CliError> {
+        match read_passphrase(
+            self.ca_passphrase_file.as_deref(),
+            self.ca_passphrase_env.as_deref(),
+        )? {
+            Some(p) => Ok(Some(p)),
+            None => self.key(),
+        }
+    }
+}
+
+fn read_passphrase(file: Option<&Path>, env: Option<&str>) -> Result<Option<Passphrase>, CliError> {
+    let read = match (file, env) {
+        (Some(f), _) => Passphrase::from_file(f),
+        (None, Some(v)) => Passphrase::from_env(v),
+        (None, None) => return Ok(None),
+    };
+    read.map(Some).map_err(core_error)
+}
+
+/// `--days`, `--not-before`, `--not-after`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ValidityArgs {
+    /// Days the certificate is valid, from --not-before (or now).
+    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    pub days: Option<u32>,
+
+    /// Start of validity, RFC 3339 (e.g. 2030-01-31T12:00:00Z) [default: now].
+    /// A window in the past is allowed (for tests) with a warning.
+    #[arg(long, value_name = "TIME")]
+    pub not_before: Option<String>,
+
+    /// End of validity, RFC 3339.
+    #[arg(long, value_name = "TIME")]
+    pub not_after: Option<String>,
+}
+
+impl ValidityArgs {
+    pub fn request(&self) -> Result<ValidityRequest, CliError> {
+        let parse = |t: &Option<String>| t.as_deref().map(parse_rfc3339).transpose();
+        Ok(ValidityRequest {
+            not_before: parse(&self.not_before).map_err(core_error)?,
+            not_after: parse(&self.not_after).map_err(core_error)?,
+            days: self.days,
+        })
+    }
+}
+
+/// Name constraints for a CA certificate.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConstraintArgs {
+    /// Only allow DNS names in DOMAIN and below (repeatable).
+    #[arg(long, value_name = "DOMAIN", help_heading = "Name constraints")]
+    pub permit_dns: Vec<String>,
+    /// Forbid DNS names in DOMAIN and below (repeatable).
+    #[arg(long, value_name = "DOMAIN", help_heading = "Name constraints")]
+    pub exclude_dns: Vec<String>,
+    /// Only allow IP addresses in CIDR, e.g. 10.0.0.0/8 (repeatable).
+    #[arg(long, value_name = "CIDR", help_heading = "Name constraints")]
+    pub permit_ip: Vec<String>,
+    /// Forbid IP addresses in CIDR (repeatable).
+    #[arg(long, value_name = "CIDR", help_heading = "Name constraints")]
+    pub exclude_ip: Vec<String>,
+    /// Only allow e-mail addresses at HOST, .DOMAIN or one MAILBOX (repeatable).
+    #[arg(long, value_name = "WHERE", help_heading = "Name constraints")]
+    pub permit_email: Vec<String>,
+    /// Forbid e-mail addresses at HOST, .DOMAIN or one MAILBOX (repeatable).
+    #[arg(long, value_name = "WHERE", help_heading = "Name constraints")]
+    pub exclude_email: Vec<String>,
+}
+
+impl ConstraintArgs {
+    pub fn spec(&self) -> NameConstraintsSpec {
+        NameConstraintsSpec {
+            permit_dns: self.permit_dns.clone(),
+            exclude_dns: self.exclude_dns.clone(),
+            permit_ip: self.permit_ip.clone(),
+            exclude_ip: self.exclude_ip.clone(),
+            permit_email: self.permit_email.clone(),
+            exclude_email: self.exclude_email.clone(),
+        }
+    }
+}
+
+/// Exit 1 for refusals (a file or CA exists), 2 for everything else.
+pub fn core_error(e: ca_core::Error) -> CliError {
+    if e.is_refusal() {
+        CliError::refused(e.to_string())
+    } else {
+        CliError::bad_input(e.to_string())
+    }
+}
+
+/// Prints warnings on stderr.
+pub fn warn_all(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Checks that `--out DIR` is a directory we can write into.
+pub fn check_out_dir(dir: &Path) -> Result<(), CliError> {
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(CliError::bad_input(format!(
+            "{}: not a directory; give an existing directory with --out",
+            dir.display()
+        ))),
+        Err(e) => Err(CliError::bad_input(format!(
+            "{}: cannot use as the output directory ({e}); create it first or give another --out",
+            dir.display()
+        ))),
+    }
+}
+
+/// `DIR/NAME`, without a `./` prefix for the current directory.
+pub fn out_path(dir: &Path, name: &str) -> PathBuf {
+    if dir == Path::new(".") || dir.as_os_str().is_empty() {
+        PathBuf::from(name)
+    } else {
+        dir.join(name)
+    }
+}
+
+/// Refuses (exit 1) when any of the files exists and `--force` is off.
+pub fn refuse_existing(files: &[&Path], force: bool) -> Result<(), CliError> {
+    if force {
+        return Ok(());
+    }
+    match files.iter().find(|p| p.symlink_metadata().is_ok()) {
+        Some(p) => Err(CliError::refused(format!(
+            "{}: already exists; not overwriting it (use --force to replace it)",
+            p.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+pub fn file(path: &Path, contents: impl Into<Vec<u8>>, mode: FileMode) -> FileToWrite {
+    FileToWrite {
+        path: path.to_path_buf(),
+        contents: contents.into(),
+        mode,
+    }
+}
+
+/// An absolute path as text, for `--json` output.
+pub fn abs(path: &Path) -> String {
+    std::path::absolute(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string()
+}
+
+/// The certificate facts every `--json` output shares.
+pub fn cert_json(cert: &Certificate) -> Map<String, Value> {
+    let info = cert.info();
+    let mut map = Map::new();
+    map.insert("serial".into(), json!(info.serial.to_hex()));
+    map.insert(
+        "not_before".into(),
+        json!(ca_core::validity::rfc3339(info.not_before)),
+    );
+    map.insert(
+        "not_after".into(),
+        json!(ca_core::validity::rfc3339(info.not_after)),
+    );
+    map.insert("sha256".into(), json!(info.sha256));
+    map.insert("subject".into(), json!(info.subject));
+    map.insert("names".into(), json!(info.names));
+    map
+}
+
+/// Prints one JSON object (pretty, with a final newline) on stdout.
+pub fn print_json(value: &Value) -> Result<(), CliError> {
+    use std::io::Write;
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialise");
+    text.push('\n');
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::bad_input(format!(
+            "cannot write standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
+}

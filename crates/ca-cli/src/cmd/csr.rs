@@ -1,0 +1,86 @@
+//! `ca csr NAME...`: a private key and a certificate signing request.
+
+use std::path::PathBuf;
+
+use ca_core::atomic::{self, FileMode};
+use ca_core::name::parse_names;
+use ca_core::{Csr, KeyType, PrivateKey};
+use serde_json::json;
+
+use super::common::{
+    abs, check_out_dir, core_error, file, out_path, print_json, refuse_existing, PassphraseArgs,
+};
+use crate::exit::CliError;
+
+/// Make a private key and a CSR (PKCS#10) for one or more names.
+///
+/// Writes NAME.csr and NAME-key.pem (mode 0600) into --out, named after the
+/// first name. The CSR asks for the names as subjectAltName; its subject CN
+/// is the first name. Sign it with `ca sign NAME.csr`, or send it to
+/// another CA.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  ca csr api.example.test 10.0.0.5
+  ca sign api.example.test.csr
+
+Exit codes: 0 written; 1 refused (an output file exists: use --force); 2 bad input.")]
+pub struct Args {
+    /// Names to request: DNS names, IP addresses, e-mails or URIs.
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
+
+    /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
+    pub key_type: KeyType,
+
+    /// The directory to write the files into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Print one JSON object (csr, key, names) instead of text.
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let names = parse_names(&args.names).map_err(core_error)?;
+    let passphrase = args.passphrases.key()?;
+    check_out_dir(&args.out)?;
+    let stem = names[0].file_stem();
+    let csr_path = out_path(&args.out, &format!("{stem}.csr"));
+    let key_path = out_path(&args.out, &format!("{stem}-key.pem"));
+    refuse_existing(&[&csr_path, &key_path], args.force)?;
+
+    let key = PrivateKey::generate(args.key_type).map_err(|e| core_error(e.into()))?;
+    let csr = Csr::create(&key, &names).map_err(core_error)?;
+    let key_pem = key
+        .to_pem_with(passphrase.as_ref())
+        .map_err(|e| core_error(e.into()))?;
+    let files = [
+        file(&key_path, key_pem, FileMode::Private),
+        file(&csr_path, csr.pem(), FileMode::Public),
+    ];
+    atomic::write_files(&files, args.force.into()).map_err(core_error)?;
+    if args.json {
+        let names: Vec<String> = names.iter().map(ToString::to_string).collect();
+        return print_json(&json!({
+            "csr": abs(&csr_path),
+            "key": abs(&key_path),
+            "names": names,
+            "key_type": args.key_type.to_string(),
+        }));
+    }
+    println!("Wrote a {} key and a CSR.", args.key_type);
+    println!("  csr: {}", csr_path.display());
+    println!("  key: {}", key_path.display());
+    println!("Sign it with: ca sign {}", csr_path.display());
+    Ok(())
+}

@@ -1,0 +1,121 @@
+//! `ca init`: create the root CA of a CA directory, or import one.
+
+use std::path::PathBuf;
+
+use ca_core::{CaOptions, Certificate, KeyType, PrivateKey};
+use serde_json::json;
+
+use super::common::{
+    abs, cert_json, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs, PassphraseArgs,
+    ValidityArgs,
+};
+use crate::exit::CliError;
+
+/// Create the root CA of a CA directory (or import an existing CA).
+///
+/// The root certificate (root/cert.pem in the CA directory) is the one to
+/// add to trust stores. Its key stays in the CA directory (mode 0600),
+/// encrypted when a passphrase is given.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  ca init
+  ca init --ca-dir ./pki --key-type ecdsa-p384 --cn 'Example Test Root'
+  ca init --permit-dns example.test --permit-ip 10.0.0.0/8
+  ca init --import-cert root.pem --import-key root-key.pem
+
+Exit codes: 0 created; 1 refused (a CA already exists in the directory); \
+2 bad input (unreadable, malformed or mismatched import files, a wrong passphrase).")]
+pub struct Args {
+    /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
+    #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
+    pub key_type: KeyType,
+
+    /// The subject common name [default: "ca root" and a short id].
+    #[arg(long, value_name = "NAME")]
+    pub cn: Option<String>,
+
+    /// The root's pathLenConstraint [default: none].
+    #[arg(long, value_name = "N")]
+    pub path_len: Option<u8>,
+
+    /// Import this CA certificate (PEM or DER) instead of creating one.
+    #[arg(long, value_name = "FILE", requires = "import_key")]
+    pub import_cert: Option<PathBuf>,
+
+    /// The private key of --import-cert: PKCS#8 (plain or encrypted),
+    /// PKCS#1 or SEC1, PEM or DER. An encrypted key is unlocked with
+    /// --passphrase-* and stored encrypted with the same passphrase.
+    #[arg(long, value_name = "FILE", requires = "import_cert")]
+    pub import_key: Option<PathBuf>,
+
+    /// Print one JSON object (cert, key, serial, not_after, sha256, ...).
+    #[arg(long)]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub validity: ValidityArgs,
+
+    #[command(flatten)]
+    pub constraints: ConstraintArgs,
+
+    #[command(flatten)]
+    pub passphrases: PassphraseArgs,
+
+    #[command(flatten)]
+    pub ca: CaDirArgs,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    let ca_dir = args.ca.ca_dir()?;
+    let passphrase = args.passphrases.key()?;
+    let created = match (&args.import_cert, &args.import_key) {
+        (Some(cert_path), Some(key_path)) => {
+            let unlock = args.passphrases.ca()?;
+            let cert = Certificate::read_file(cert_path).map_err(core_error)?;
+            let key = PrivateKey::read_file(key_path, unlock.as_ref()).map_err(core_error)?;
+            ca_dir
+                .import(cert, key, unlock.as_ref())
+                .map_err(|e| core_error(e.in_file(cert_path)))?
+        }
+        _ => {
+            let options = CaOptions {
+                common_name: args.cn.clone(),
+                key_type: args.key_type,
+                validity: args.validity.request()?,
+                path_len: args.path_len,
+                name_constraints: args.constraints.spec(),
+            };
+            ca_dir
+                .init(&options, passphrase.as_ref())
+                .map_err(core_error)?
+        }
+    };
+    warn_all(&created.warnings);
+    let cert = created.issuer.cert();
+    if args.json {
+        let mut out = cert_json(cert);
+        out.insert("cert".into(), json!(abs(&created.cert_path)));
+        out.insert("key".into(), json!(abs(&created.key_path)));
+        out.insert(
+            "key_type".into(),
+            json!(created.issuer.key().key_type().to_string()),
+        );
+        out.insert("ca_dir".into(), json!(abs(ca_dir.path())));
+        return print_json(&out.into());
+    }
+    let verb = if args.import_cert.is_some() {
+        "Imported"
+    } else {
+        "Created"
+    };
+    println!(
+        "{verb} the root CA \"{}\" in {}.",
+        cert.info().subject,
+        ca_dir.path().display()
+    );
+    println!("  certificate: {}", created.cert_path.display());
+    println!("  key:         {}", created.key_path.display());
+    println!("Add the certificate to the trust store of the clients that should trust it.");
+    Ok(())
+}
