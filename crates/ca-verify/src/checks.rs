@@ -340,6 +340,11 @@ fn ca_key_ids(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Re
     }
     if role == Role::TrustAnchor && profile == Profile::WebPki {
         if let Some(aki) = &e.aki {
+            if aki.value.key_id.is_none() {
+                return Err(Reason::Profile(
+                    "root authorityKeyIdentifier lacks keyIdentifier (CA/B BR 7.1.2.1.3)".into(),
+                ));
+            }
             if aki.value.has_issuer || aki.value.has_serial {
                 return Err(Reason::Profile(
                     "root authorityKeyIdentifier has authorityCertIssuer/SerialNumber (CA/B BR 7.1.2.1.3)"

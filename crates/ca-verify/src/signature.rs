@@ -248,9 +248,9 @@ pub(crate) const MIN_RSA_BITS: usize = 2048;
 pub(crate) fn verification_key(key: &PublicKey) -> Result<VerificationKey<'_>, Reason> {
     match key {
         PublicKey::Rsa { der, bits } => {
-            if *bits < MIN_RSA_BITS {
+            if *bits < MIN_RSA_BITS || bits % 8 != 0 {
                 return Err(Reason::UnsupportedKey(format!(
-                    "RSA-{bits} is under {MIN_RSA_BITS} bits"
+                    "RSA-{bits} (at least {MIN_RSA_BITS} bits and a multiple of 8 required)"
                 )));
             }
             Ok(VerificationKey::Rsa { der, bits: *bits })

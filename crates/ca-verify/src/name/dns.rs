@@ -31,7 +31,7 @@ pub(crate) enum Presented<'a> {
 
 pub(crate) fn classify(presented: &str) -> Presented<'_> {
     if let Some(suffix) = presented.strip_prefix("*.") {
-        if is_valid_host(suffix) && suffix.contains('.') {
+        if is_valid_host(suffix) && suffix.contains('.') && !is_public_suffix(suffix) {
             return Presented::Wildcard(suffix);
         }
         return Presented::Invalid;
@@ -41,6 +41,13 @@ pub(crate) fn classify(presented: &str) -> Presented<'_> {
     } else {
         Presented::Invalid
     }
+}
+
+/// Whether `name` is itself a public suffix (ICANN or private section of the Public Suffix
+/// List): a wildcard directly under it would cover every domain registered there (CA/B BR 3.2.2.6).
+pub(crate) fn is_public_suffix(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == lower.as_bytes())
 }
 
 /// RFC 6125 matching of a presented dNSName against a reference host name (already validated).
@@ -116,6 +123,9 @@ mod tests {
             "xn--bliss-1b3c148a.example.com"
         ));
         assert!(matches("Example.COM", "example.com"));
+        assert!(!matches("*.co.uk", "example.co.uk"));
+        assert!(!matches("*.s3.amazonaws.com", "example.s3.amazonaws.com"));
+        assert!(matches("*.example.co.uk", "www.example.co.uk"));
     }
 
     #[test]

@@ -22,24 +22,53 @@ pub(crate) fn ip_octets(ip: &IpAddr) -> Vec<u8> {
     }
 }
 
-/// Reads an address written loosely: IPv4 octets with leading zeros, IPv6 in any case or
-/// compression. Used only to recognise a CN that names an address.
-pub(crate) fn parse_lenient(text: &str) -> Option<IpAddr> {
+/// The addresses a loosely written text may stand for: IPv6 in any case or compression, IPv4
+/// in dotted decimal with leading zeros, or in the inet_aton forms (hex, octal, fewer parts).
+/// Used only to recognise a CN that names the same address as an iPAddress SAN.
+pub(crate) fn parse_lenient(text: &str) -> Vec<IpAddr> {
+    let mut out = Vec::new();
     if text.contains(':') {
-        return text.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+        out.extend(text.parse::<Ipv6Addr>().ok().map(IpAddr::V6));
+        return out;
     }
     let parts: Vec<&str> = text.split('.').collect();
-    if parts.len() != 4 {
+    if parts.len() == 4 && parts.iter().all(|p| (1..=3).contains(&p.len())) {
+        let decimal: Option<Vec<u8>> = parts.iter().map(|p| p.parse::<u8>().ok()).collect();
+        if let Some(d) = decimal {
+            out.push(IpAddr::V4(Ipv4Addr::new(d[0], d[1], d[2], d[3])));
+        }
+    }
+    if let Some(a) = inet_aton(&parts) {
+        out.push(IpAddr::V4(a));
+    }
+    out
+}
+
+fn inet_aton(parts: &[&str]) -> Option<Ipv4Addr> {
+    if parts.is_empty() || parts.len() > 4 {
         return None;
     }
-    let mut octets = [0u8; 4];
-    for (o, p) in octets.iter_mut().zip(parts) {
-        if p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        *o = p.parse().ok()?;
+    let nums: Vec<u64> = parts
+        .iter()
+        .map(|p| {
+            if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+                u64::from_str_radix(h, 16).ok()
+            } else if p.len() > 1 && p.starts_with('0') {
+                u64::from_str_radix(&p[1..], 8).ok()
+            } else {
+                p.parse().ok()
+            }
+        })
+        .collect::<Option<_>>()?;
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|&n| n > 255) || *last >= 1u64 << (8 * (4 - head.len())) {
+        return None;
     }
-    Some(IpAddr::V4(Ipv4Addr::from(octets)))
+    let mut v: u64 = 0;
+    for (i, &n) in head.iter().enumerate() {
+        v |= n << (24 - 8 * i);
+    }
+    Some(Ipv4Addr::from((v | last) as u32))
 }
 
 /// A constraint base is address + mask (8 or 32 octets) with a contiguous prefix mask.
@@ -98,5 +127,16 @@ mod tests {
         assert!(!is_valid_constraint(&[192, 0, 2, 0]));
         assert!(!is_valid_constraint(&[192, 0, 2, 0, 255, 0, 255, 0]));
         assert_eq!(range_text(&base), "192.0.2.0/24");
+    }
+
+    #[test]
+    fn lenient_readings() {
+        let a: IpAddr = "192.168.1.1".parse().unwrap();
+        assert!(parse_lenient("192.168.001.001").contains(&a));
+        assert!(parse_lenient("0xc0.0xa8.1.1").contains(&a));
+        assert!(parse_lenient("3232235777").contains(&a));
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(parse_lenient("2001:DB8:0:0::1"), vec![v6]);
+        assert!(parse_lenient("EE").is_empty());
     }
 }

@@ -64,16 +64,21 @@ pub(crate) fn verify_expected_name(
 pub(crate) fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
     let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
     for cn in leaf.subject.values_of(OID_CN) {
-        let Ok(text) = std::str::from_utf8(&cn.value) else {
-            continue;
+        let text = match std::str::from_utf8(&cn.value) {
+            Ok(t) if t.is_ascii() => t,
+            _ => {
+                return Err(Reason::Profile(
+                    "subject CN is not ASCII, so it cannot copy a subjectAltName entry (CA/B BR 7.1.4.3)"
+                        .into(),
+                ))
+            }
         };
-        let lenient_ip = ip::parse_lenient(text);
+        let readings = ip::parse_lenient(text);
         let mismatch = sans.iter().find(|n| match n {
             GeneralName::Dns(d) => d.eq_ignore_ascii_case(text) && d != text,
-            GeneralName::Ip(b) => match (ip::ip_from_bytes(b), lenient_ip) {
-                (Some(a), Some(c)) => a == c && a.to_string() != text,
-                _ => false,
-            },
+            GeneralName::Ip(b) => {
+                ip::ip_from_bytes(b).is_some_and(|a| readings.contains(&a) && a.to_string() != text)
+            }
             _ => false,
         });
         if let Some(san) = mismatch {

@@ -13,16 +13,10 @@ use time::OffsetDateTime;
 pub const CASE_TIME_LIMIT: Duration = Duration::from_secs(20);
 
 /// Feature tags we skip, with the reason given in `context`. The one list of skips by tag.
-pub const SKIPPED_FEATURES: &[(&str, &str)] = &[
-    (
-        "rfc5280-incompatible-with-webpki",
-        "SERVER validation runs the Web PKI profile; this case expects the stricter RFC 5280 reading",
-    ),
-    (
-        "pedantic-public-suffix-wildcard",
-        "no public suffix list: wildcards under multi-label public suffixes are not detected",
-    ),
-];
+pub const SKIPPED_FEATURES: &[(&str, &str)] = &[(
+    "rfc5280-incompatible-with-webpki",
+    "SERVER validation runs the Web PKI profile; this case expects the stricter RFC 5280 reading",
+)];
 
 #[derive(Deserialize)]
 pub struct Testcases {
