@@ -127,9 +127,9 @@ impl Issuer {
     ) -> Result<Issuer> {
         let parsed = cert.parsed();
         if parsed.public_key().raw != key.public_key_der().as_slice() {
-            return Err(Error::Refused(
-                "the private key does not belong to the CA certificate; give the matching key"
-                    .into(),
+            return Err(Error::cert_at(
+                None,
+                "the private key does not belong to this certificate; give the matching key",
             ));
         }
         let constraints = parsed.basic_constraints().ok().flatten().map(|bc| bc.value);

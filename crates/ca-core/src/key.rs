@@ -36,6 +36,9 @@ const OID_P521: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const OID_ED25519: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.112");
 const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
 
+/// PBKDF2-HMAC-SHA256 rounds for encrypted keys: OWASP's 2023 advice.
+pub const PBKDF2_ITERATIONS: u32 = 600_000;
+
 /// ring signs with RSA keys of 2048 to 8192 bits only.
 const RSA_MIN_BITS: usize = 2048;
 const RSA_MAX_BITS: usize = 8192;
@@ -311,17 +314,19 @@ impl PrivateKey {
     }
 
     /// The key as encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`):
-    /// PBES2 with scrypt (N=2^14, r=8, p=1, as `openssl pkcs8 -scrypt`) and
-    /// AES-256-CBC, which `openssl pkey -passin` reads.
+    /// PBES2 with PBKDF2-HMAC-SHA256 ([`PBKDF2_ITERATIONS`] rounds) and
+    /// AES-256-CBC. That is OpenSSL's own default scheme (with more rounds),
+    /// so `openssl pkey -passin`, Java, .NET and Go read it; scrypt would be
+    /// stronger per second spent but many of those cannot read it.
     pub fn to_encrypted_pem(&self, passphrase: &Passphrase) -> Result<String, KeyError> {
         let encryption_error = |e: &dyn fmt::Display| KeyError::Encryption(e.to_string());
         let mut salt = [0u8; 16];
         let mut iv = [0u8; 16];
         OsRng.fill_bytes(&mut salt);
         OsRng.fill_bytes(&mut iv);
-        let cost = scrypt::Params::new(14, 8, 1, 32).map_err(|e| encryption_error(&e))?;
-        let params = pkcs8::pkcs5::pbes2::Parameters::scrypt_aes256cbc(cost, &salt, &iv)
-            .map_err(|e| encryption_error(&e))?;
+        let params =
+            pkcs8::pkcs5::pbes2::Parameters::pbkdf2_sha256_aes256cbc(PBKDF2_ITERATIONS, &salt, &iv)
+                .map_err(|e| encryption_error(&e))?;
         let info = PrivateKeyInfo::from_der(self.pkcs8_der()).map_err(|e| encryption_error(&e))?;
         let encrypted = info
             .encrypt_with_params(params, passphrase.as_bytes())
@@ -436,6 +441,7 @@ fn decrypt(
     encrypted: &EncryptedPrivateKeyInfo<'_>,
     passphrase: &Passphrase,
 ) -> Result<pkcs8::SecretDocument, KeyError> {
+    check_kdf_cost(encrypted)?;
     match encrypted.decrypt(passphrase.as_bytes()) {
         // A wrong passphrase usually breaks the CBC padding; when it does
         // not, the "plaintext" is garbage that does not parse as PKCS#8.
@@ -450,6 +456,31 @@ fn decrypt(
              openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
         ))),
     }
+}
+
+/// Refuses key-derivation settings that would take minutes or gigabytes,
+/// so a hostile key file cannot hang us.
+fn check_kdf_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyError> {
+    let pkcs8::pkcs5::EncryptionScheme::Pbes2(params) = &encrypted.encryption_algorithm else {
+        return Ok(());
+    };
+    let too_costly = match &params.kdf {
+        pkcs8::pkcs5::pbes2::Kdf::Pbkdf2(p) => p.iteration_count > 10_000_000,
+        pkcs8::pkcs5::pbes2::Kdf::Scrypt(p) => {
+            let memory = 128u64
+                .saturating_mul(u64::from(p.block_size))
+                .saturating_mul(p.cost_parameter);
+            memory > 1 << 30 || p.parallelization > 16
+        }
+        _ => false,
+    };
+    if too_costly {
+        return Err(KeyError::Unsupported(
+            "the key's encryption asks for an unreasonable amount of work or memory;              re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `None` when `der` is not SEC1 for a curve we know.

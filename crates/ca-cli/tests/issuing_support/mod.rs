@@ -1,0 +1,132 @@
+//! Helpers for the tests of the issuing commands: a `ca` command with its
+//! own CA directory and work folder, and checks with openssl.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// A work folder with a CA directory inside (`WORK/ca`), not yet created.
+pub struct Env {
+    pub work: TempDir,
+    pub ca_dir: PathBuf,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let work = tempfile::tempdir().unwrap();
+        let ca_dir = work.path().join("ca");
+        Env { work, ca_dir }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.work.path().join(name)
+    }
+
+    /// `ca ARGS... --ca-dir WORK/ca` (no --ca-dir for `csr`), run in WORK, with HOME and CA_DIR
+    /// pointing nowhere else.
+    pub fn ca(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
+        cmd.args(args);
+        // `ca csr` needs no CA.
+        if args.first() != Some(&"csr") {
+            cmd.arg("--ca-dir").arg(&self.ca_dir);
+        }
+        cmd.current_dir(self.work.path())
+            .env_remove("CA_DIR")
+            .env("HOME", self.work.path());
+        cmd
+    }
+
+    /// Runs `ca ARGS...`, which must exit with `code`.
+    pub fn run(&self, args: &[&str], code: i32) -> Output {
+        expect_code(&mut self.ca(args), code)
+    }
+
+    /// Runs `ca ARGS... --json`, which must succeed, and parses its output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all, 0);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "not one JSON object ({e}): {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })
+    }
+
+    /// The serials in `ca list --json`.
+    pub fn listed_serials(&self) -> Vec<String> {
+        let list = self.json(&["list"]);
+        list["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["serial"].as_str().unwrap().to_string())
+            .collect()
+    }
+}
+
+pub fn expect_code(cmd: &mut Command, code: i32) -> Output {
+    let out = cmd.output().expect("cannot run ca");
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{cmd:?}\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn field(json: &Value, key: &str) -> PathBuf {
+    PathBuf::from(
+        json[key]
+            .as_str()
+            .unwrap_or_else(|| panic!("no `{key}` in {json}")),
+    )
+}
+
+/// `openssl verify` of a leaf against a root, with the chain as untrusted.
+pub fn openssl_verify(root: &Path, chain: &Path, leaf: &Path, host: Option<&str>) -> bool {
+    let mut cmd = Command::new("openssl");
+    cmd.args(["verify", "-x509_strict", "-CAfile"])
+        .arg(root)
+        .arg("-untrusted")
+        .arg(chain);
+    if let Some(host) = host {
+        cmd.args(["-verify_hostname", host]);
+    }
+    cmd.arg(leaf)
+        .output()
+        .expect("openssl must be installed")
+        .status
+        .success()
+}
+
+/// Runs openssl with ARGS, which must succeed; returns stdout.
+pub fn openssl(args: &[&str]) -> String {
+    let out = Command::new("openssl")
+        .args(args)
+        .output()
+        .expect("openssl must be installed");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
