@@ -24,6 +24,8 @@ pub struct Certificate {
     pub(crate) signature_algorithm: AlgId,
     pub(crate) tbs_signature_algorithm: AlgId,
     pub(crate) signature: Vec<u8>,
+    /// The outer signatureAlgorithm equals tbsCertificate.signature byte for byte.
+    pub(crate) algorithms_match: bool,
     pub(crate) version: u32,
     pub(crate) serial: Vec<u8>,
     pub(crate) issuer: Name,
@@ -295,6 +297,8 @@ impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
+        let algorithms_match = crate::der::check_certificate_shape(der)
+            .map_err(|m| Reason::Malformed(m.to_string()))?;
         let (rest, x) =
             X509Certificate::from_der(der).map_err(|e| Reason::Malformed(format!("DER: {e}")))?;
         if !rest.is_empty() {
@@ -319,6 +323,7 @@ impl Certificate {
             signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
             tbs_signature_algorithm: AlgId::from_x509(&tbs.signature),
             signature,
+            algorithms_match,
             version: tbs.version.0 + 1,
             serial: tbs.raw_serial().to_vec(),
             issuer: Name::from_x509(&tbs.issuer),

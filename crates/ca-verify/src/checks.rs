@@ -144,7 +144,7 @@ fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Rea
         // Anchors are trusted by configuration; some long-lived roots have serial 0.
         serial(&cert.serial)?;
     }
-    if cert.signature_algorithm != cert.tbs_signature_algorithm {
+    if !cert.algorithms_match || cert.signature_algorithm != cert.tbs_signature_algorithm {
         return Err(Reason::SignatureAlgorithmMismatch);
     }
     if let Some(oid) = &e.duplicate {

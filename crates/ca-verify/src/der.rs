@@ -57,6 +57,56 @@ pub(crate) fn first_in_sequence(der: &[u8]) -> Option<&[u8]> {
     Some(inner.whole)
 }
 
+/// Checks the outer shape of a certificate strictly (x509-parser accepts some wrong tags):
+/// SEQUENCE { tbs SEQUENCE, AlgorithmIdentifier SEQUENCE, BIT STRING } with a TBS made of
+/// version [0]?, INTEGER, SEQUENCE x5 (signature, issuer, validity, subject, SPKI),
+/// [1]?, [2]?, [3]? in that order and nothing else. Returns whether the outer
+/// signatureAlgorithm is byte for byte the one inside the TBS (RFC 5280 4.1.1.2).
+pub(crate) fn check_certificate_shape(der: &[u8]) -> Result<bool, &'static str> {
+    let (outer, rest) = read_tlv(der).ok_or("not DER")?;
+    if outer.tag != 0x30 || !rest.is_empty() {
+        return Err("certificate is not one SEQUENCE");
+    }
+    let mut parts = outer.content;
+    let mut next = |want: u8, what: &'static str| -> Result<Tlv<'_>, &'static str> {
+        let (t, r) = read_tlv(parts).ok_or(what)?;
+        if t.tag != want {
+            return Err(what);
+        }
+        parts = r;
+        Ok(t)
+    };
+    let tbs = next(0x30, "tbsCertificate is not a SEQUENCE")?;
+    let outer_alg = next(0x30, "signatureAlgorithm is not a SEQUENCE")?.whole;
+    next(0x03, "signature is not a BIT STRING")?;
+    if !parts.is_empty() {
+        return Err("bytes after the signature");
+    }
+    let mut fields = tbs.content;
+    let mut expect = |tags: &[u8], optional: bool, what: &'static str| match read_tlv(fields) {
+        Some((t, r)) if tags.contains(&t.tag) => {
+            fields = r;
+            Ok(Some(t.whole))
+        }
+        _ if optional => Ok(None),
+        _ => Err(what),
+    };
+    expect(&[0xa0], true, "bad version")?;
+    expect(&[0x02], false, "serialNumber is not an INTEGER")?;
+    let inner_alg = expect(&[0x30], false, "signature is not a SEQUENCE")?;
+    expect(&[0x30], false, "issuer is not a SEQUENCE")?;
+    expect(&[0x30], false, "validity is not a SEQUENCE")?;
+    expect(&[0x30], false, "subject is not a SEQUENCE")?;
+    expect(&[0x30], false, "subjectPublicKeyInfo is not a SEQUENCE")?;
+    expect(&[0x81], true, "bad issuerUniqueID")?;
+    expect(&[0x82], true, "bad subjectUniqueID")?;
+    expect(&[0xa3], true, "bad extensions")?;
+    if !fields.is_empty() {
+        return Err("unexpected fields in tbsCertificate");
+    }
+    Ok(inner_alg == Some(outer_alg))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
