@@ -1,0 +1,373 @@
+//! How `ca verify` prints a verdict: one short summary, the `--explain`
+//! walk through the chain, or one JSON object.
+
+use std::fmt::Write as _;
+
+use ca_verify::{
+    Certificate, CheckRecord, ExpectedName, PathCert, Profile, Purpose, Reason, Role, VerifiedPath,
+    VerifyError,
+};
+use serde_json::{json, Value};
+
+use super::input::count;
+use super::Request;
+use crate::cmd::common::print_json as print_json_value;
+use crate::cmd::inspect::emit;
+use crate::exit::CliError;
+
+type Verdict = Result<VerifiedPath, VerifyError>;
+
+/// The message of a refusal (exit 1): what failed, where, and what to do.
+pub fn error_text(e: &VerifyError) -> String {
+    format!(
+        "chain not valid: {}\nwhat to do: {}",
+        failure_text(e),
+        e.hint()
+    )
+}
+
+fn failure_text(e: &VerifyError) -> String {
+    match &e.cert {
+        Some(c) => format!("{} #{} ({}): {}", c.role, c.position, c.subject, e.reason),
+        None => e.reason.to_string(),
+    }
+}
+
+/// The valid-chain summary: the path, one certificate a line, and what it was checked for.
+pub fn print_summary(req: &Request, path: &VerifiedPath) -> Result<(), CliError> {
+    let mut out = String::new();
+    for (i, c) in path.certificates().iter().enumerate() {
+        let lead = if i == 0 { "valid:" } else { "  issued by" };
+        let _ = write!(out, "{lead} {}", c.cert.subject());
+        if let Some(source) = &c.source {
+            let _ = write!(out, " (trust anchor from {source})");
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "checked {}", asked(req));
+    emit(&out)
+}
+
+/// What the chain was checked for, on one line.
+fn asked(req: &Request) -> String {
+    let name = match &req.opts.name {
+        Some(n) => format!("for {n}, "),
+        None => "for no particular name, ".into(),
+    };
+    format!(
+        "{name}purpose {}, at {}{}, profile {}",
+        purpose_text(&req.opts.purpose),
+        ca_core::validity::rfc3339(req.opts.time),
+        if req.now { " (now)" } else { "" },
+        profile_name(req.opts.profile)
+    )
+}
+
+fn purpose_text(p: &Purpose) -> String {
+    match p {
+        Purpose::ServerAuth => format!("TLS server (serverAuth, {})", p.oid()),
+        Purpose::ClientAuth => format!("TLS client (clientAuth, {})", p.oid()),
+        Purpose::Other(oid) => format!("extended key usage {oid}"),
+    }
+}
+
+fn profile_name(p: Profile) -> &'static str {
+    match p {
+        Profile::WebPki => "webpki",
+        Profile::Rfc5280 => "rfc5280",
+    }
+}
+
+/// `--explain`: the chain as a TLS client walks it, every check marked.
+pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
+    let mut out = String::new();
+    header(&mut out, req);
+    match verdict {
+        Ok(path) => {
+            walk(&mut out, path.certificates(), path.checks());
+            let _ = writeln!(
+                out,
+                "VALID: every certificate from the leaf up to the trust anchor passed every check."
+            );
+        }
+        Err(e) => match diagnose(req, e) {
+            Some((path, records, set_aside)) => {
+                let _ = writeln!(
+                    out,
+                    "The path below was found with the {set_aside} set aside, to show what \
+                     passed besides it; the failed check is marked FAIL.\n"
+                );
+                walk(&mut out, path.certificates(), &records);
+                verdict_lines(&mut out, e);
+            }
+            None => {
+                given(&mut out, req);
+                let _ = writeln!(out, "[FAIL] {}", failure_text(e));
+                let _ = writeln!(
+                    out,
+                    "       The verifier tried every candidate path and reports the most specific \
+                     failure; it records each check only along a valid path.\n"
+                );
+                verdict_lines(&mut out, e);
+            }
+        },
+    }
+    emit(&out)
+}
+
+fn verdict_lines(out: &mut String, e: &VerifyError) {
+    let _ = writeln!(out, "NOT VALID: {}", failure_text(e));
+    let _ = writeln!(out, "What to do: {}", e.hint());
+}
+
+fn header(out: &mut String, req: &Request) {
+    let i = &req.inputs;
+    let _ = writeln!(
+        out,
+        "Checking {} as a TLS client does in step 4 of the handshake:\n\
+         each certificate's signature with its issuer's public key, up to a trusted CA.\n",
+        i.leaf_name
+    );
+    let name = match &req.opts.name {
+        Some(n) => n.to_string(),
+        None => "none (no name check)".into(),
+    };
+    let _ = writeln!(out, "  name       {name}");
+    let _ = writeln!(out, "  purpose    {}", purpose_text(&req.opts.purpose));
+    let _ = writeln!(
+        out,
+        "  time       {}{}",
+        ca_core::validity::rfc3339(req.opts.time),
+        if req.now { " (now)" } else { " (--at)" }
+    );
+    let _ = writeln!(out, "  profile    {}", profile_name(req.opts.profile));
+    let _ = writeln!(out, "  trusted    {}", i.anchor_sources.join("; "));
+    let untrusted = if i.pool_sources.is_empty() {
+        "none".to_string()
+    } else {
+        i.pool_sources.join("; ")
+    };
+    let _ = writeln!(out, "  untrusted  {untrusted}");
+    let crls = if i.crl_names.is_empty() {
+        "none (revocation not checked)".to_string()
+    } else {
+        i.crl_names.join(", ")
+    };
+    let _ = writeln!(out, "  CRLs       {crls}\n");
+}
+
+/// Each certificate of the path with the checks recorded for it.
+fn walk(out: &mut String, certs: &[PathCert], records: &[CheckRecord]) {
+    for (i, pc) in certs.iter().enumerate() {
+        let c = &pc.cert;
+        let _ = writeln!(out, "#{i} {}: {}", pc.role, c.subject());
+        let issuer = if c.issuer() == c.subject() {
+            "itself (self-signed)".to_string()
+        } else {
+            c.issuer().to_string()
+        };
+        let _ = writeln!(out, "   issued by    {issuer}");
+        facts(out, c);
+        if let Some(source) = &pc.source {
+            let _ = writeln!(out, "   found in     {source}");
+        }
+        for r in records.iter().filter(|r| r.position == i) {
+            let mark = if r.passed { "[pass]" } else { "[FAIL]" };
+            let _ = writeln!(out, "   {mark} {:<25} {}", r.check, r.detail);
+        }
+        out.push('\n');
+    }
+}
+
+fn facts(out: &mut String, c: &Certificate) {
+    let _ = writeln!(out, "   serial       {}", c.serial_hex());
+    let _ = writeln!(
+        out,
+        "   valid        {} to {}",
+        ca_core::validity::rfc3339(c.not_before()),
+        ca_core::validity::rfc3339(c.not_after())
+    );
+    let _ = writeln!(out, "   public key   {}", c.public_key_description());
+    let names = c.subject_alt_names();
+    if !names.is_empty() {
+        let _ = writeln!(out, "   names        {}", names.join(", "));
+    }
+    let _ = writeln!(out, "   SHA-256      {}", c.sha256_hex());
+}
+
+/// Without a path: the certificates as given, so the reader sees what the verifier had.
+fn given(out: &mut String, req: &Request) {
+    let i = &req.inputs;
+    let _ = writeln!(
+        out,
+        "No valid path. The certificates given (the leaf, then the untrusted ones):\n"
+    );
+    let all = std::iter::once(&i.leaf).chain(i.pool.iter());
+    for (n, der) in all.enumerate() {
+        let label = if n == 0 { "leaf" } else { "untrusted" };
+        match Certificate::from_der(der) {
+            Ok(c) => {
+                let _ = writeln!(out, "{label}: {}", c.subject());
+                let _ = writeln!(out, "   issued by    {}", c.issuer());
+                facts(out, &c);
+            }
+            Err(r) => {
+                let _ = writeln!(out, "{label}: does not parse: {r}");
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "Trusted: {}.\n", count(i.anchors.len(), "certificate"));
+}
+
+/// For a failure the verifier meets once the path is otherwise complete (the
+/// expected name, revocation), verifies again without that one check so the
+/// walk can show everything that passed, with the failed check in its place.
+fn diagnose(
+    req: &Request,
+    e: &VerifyError,
+) -> Option<(VerifiedPath, Vec<CheckRecord>, &'static str)> {
+    let position = e.cert.as_ref()?.position;
+    let mut opts = req.opts.clone();
+    let (check, set_aside, after) = match &e.reason {
+        Reason::NameMismatch { .. } if position == 0 => {
+            opts.name = None;
+            ("name", "name check", None)
+        }
+        Reason::Revoked { .. } | Reason::InvalidCrl(_) => {
+            opts.crls.clear();
+            ("revocation", "revocation check", Some("signature"))
+        }
+        _ => return None,
+    };
+    let i = &req.inputs;
+    let path = ca_verify::verify(&i.leaf, &i.pool, &i.anchors, &opts).ok()?;
+    let mut records = path.checks().to_vec();
+    let failed = CheckRecord {
+        position,
+        check,
+        passed: false,
+        detail: e.reason.to_string(),
+    };
+    // The name check ends the leaf's own checks; revocation follows the signature check.
+    let at = match after {
+        None => records
+            .iter()
+            .position(|r| r.position != 0 || r.check == "signature")
+            .unwrap_or(records.len()),
+        Some(after) => records
+            .iter()
+            .position(|r| r.position == position && r.check == after)
+            .map_or(records.len(), |p| p + 1),
+    };
+    records.insert(at, failed);
+    Some((path, records, set_aside))
+}
+
+/// `--json`: verdict, path, checks and error in one object.
+pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
+    let (path, checks, error) = match verdict {
+        Ok(p) => (
+            p.certificates().iter().enumerate().map(path_json).collect(),
+            p.checks().iter().map(check_json).collect(),
+            Value::Null,
+        ),
+        Err(e) => (Vec::new(), Vec::new(), error_json(e)),
+    };
+    let name = req.opts.name.as_ref().map(|n| match n {
+        ExpectedName::Dns(d) => json!({"type": "dns", "value": d}),
+        ExpectedName::Ip(ip) => json!({"type": "ip", "value": ip.to_string()}),
+        ExpectedName::Email(m) => json!({"type": "email", "value": m}),
+    });
+    let valid = verdict.is_ok();
+    print_json_value(&json!({
+        "verdict": if valid { "valid" } else { "not valid" },
+        "valid": valid,
+        "leaf": req.inputs.leaf_name,
+        "time": ca_core::validity::rfc3339(req.opts.time),
+        "purpose": req.opts.purpose.oid(),
+        "name": name,
+        "profile": profile_name(req.opts.profile),
+        "path": path,
+        "checks": checks,
+        "error": error,
+    }))
+}
+
+fn path_json((position, pc): (usize, &PathCert)) -> Value {
+    let c = &pc.cert;
+    json!({
+        "position": position,
+        "role": role_name(pc.role),
+        "subject": c.subject(),
+        "issuer": c.issuer(),
+        "serial": c.serial_hex(),
+        "not_before": ca_core::validity::rfc3339(c.not_before()),
+        "not_after": ca_core::validity::rfc3339(c.not_after()),
+        "sha256": c.sha256().iter().map(|b| format!("{b:02x}")).collect::<String>(),
+        "source": pc.source,
+    })
+}
+
+fn check_json(r: &CheckRecord) -> Value {
+    json!({
+        "position": r.position,
+        "check": r.check,
+        "passed": r.passed,
+        "detail": r.detail,
+    })
+}
+
+fn error_json(e: &VerifyError) -> Value {
+    json!({
+        "reason": reason_code(&e.reason),
+        "message": e.reason.to_string(),
+        "hint": e.hint(),
+        "position": e.cert.as_ref().map(|c| c.position),
+        "role": e.cert.as_ref().map(|c| role_name(c.role)),
+        "subject": e.cert.as_ref().map(|c| c.subject.clone()),
+    })
+}
+
+fn role_name(r: Role) -> &'static str {
+    match r {
+        Role::Leaf => "leaf",
+        Role::Intermediate => "intermediate",
+        Role::TrustAnchor => "trust_anchor",
+    }
+}
+
+/// The stable, script-friendly name of a reason (documented in docs/verify-cli.md).
+pub fn reason_code(r: &Reason) -> &'static str {
+    match r {
+        Reason::Malformed(_) => "malformed",
+        Reason::Profile(_) => "profile",
+        Reason::DuplicateExtension(_) => "duplicate_extension",
+        Reason::UnknownCriticalExtension(_) => "unknown_critical_extension",
+        Reason::NotYetValid { .. } => "not_yet_valid",
+        Reason::Expired { .. } => "expired",
+        Reason::UnsupportedSignatureAlgorithm(_) => "unsupported_signature_algorithm",
+        Reason::WeakSignatureAlgorithm(_) => "weak_signature_algorithm",
+        Reason::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
+        Reason::UnsupportedKey(_) => "unsupported_key",
+        Reason::AlgorithmKeyMismatch { .. } => "algorithm_key_mismatch",
+        Reason::BadSignature(_) => "bad_signature",
+        Reason::NotCa(_) => "not_ca",
+        Reason::CaUsedAsLeaf => "ca_used_as_leaf",
+        Reason::PathLenExceeded { .. } => "path_len_exceeded",
+        Reason::MaxDepthExceeded(_) => "max_depth_exceeded",
+        Reason::KeyUsage(_) => "key_usage",
+        Reason::ExtendedKeyUsage { .. } => "extended_key_usage",
+        Reason::NameConstraintViolation { .. } => "name_constraint_violation",
+        Reason::InvalidNameConstraints(_) => "invalid_name_constraints",
+        Reason::NameMismatch { .. } => "name_mismatch",
+        Reason::InvalidSubjectAltName(_) => "invalid_subject_alt_name",
+        Reason::InvalidExpectedName(_) => "invalid_expected_name",
+        Reason::Revoked { .. } => "revoked",
+        Reason::InvalidCrl(_) => "invalid_crl",
+        Reason::UnknownIssuer(_) => "unknown_issuer",
+        Reason::TooMuchWork(_) => "too_much_work",
+        // A reason added to ca-verify after this list.
+        _ => "other",
+    }
+}
