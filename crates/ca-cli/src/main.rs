@@ -43,6 +43,8 @@ enum Command {
     Export(cmd::export::Args),
     /// Check whether certificates expire soon (exit 1 if any does).
     NeedsRenewal(cmd::needs_renewal::Args),
+    /// Check a certificate chain the way a TLS client does (exit 1 if not valid).
+    Verify(cmd::verify::Args),
     /// Print a shell completion script (bash, zsh, fish).
     Completions(cmd::completions::Args),
     /// Print the man page, or write all man pages to a directory.
@@ -61,6 +63,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Convert(args) => cmd::convert::run(args),
         Command::Export(args) => cmd::export::run(args),
         Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::run_man(args),
     }

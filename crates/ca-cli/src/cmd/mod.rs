@@ -11,3 +11,4 @@ pub mod issue;
 pub mod list;
 pub mod needs_renewal;
 pub mod sign;
+pub mod verify;
