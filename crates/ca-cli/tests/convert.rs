@@ -76,17 +76,7 @@ fn csr_and_crl_convert_too() {
         &["req", "-in", "r.der", "-inform", "DER", "-noout", "-verify"],
     );
     let root = TestCa::new("Root", None);
-    let now = time::OffsetDateTime::now_utc();
-    let crl = rcgen::CertificateRevocationListParams {
-        this_update: now,
-        next_update: now + Duration::days(1),
-        crl_number: rcgen::SerialNumber::from(1u64),
-        issuing_distribution_point: None,
-        revoked_certs: vec![],
-        key_identifier_method: rcgen::KeyIdMethod::Sha256,
-    }
-    .signed_by(&root.issuer())
-    .unwrap();
+    let crl = root.crl(1, Duration::days(1), vec![]);
     write(d, "c.crl", crl.der());
     let run = ca(d, &["convert", "c.crl", "--to", "pem"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

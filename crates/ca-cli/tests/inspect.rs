@@ -185,20 +185,13 @@ fn crl_entries_numbers_and_times() {
     let d = dir.path();
     let root = TestCa::new("CRL Root", None);
     let now = time::OffsetDateTime::now_utc();
-    let params = rcgen::CertificateRevocationListParams {
-        this_update: now,
-        next_update: now + Duration::days(7),
-        crl_number: rcgen::SerialNumber::from(42u64),
-        issuing_distribution_point: None,
-        revoked_certs: vec![rcgen::RevokedCertParams {
-            serial_number: rcgen::SerialNumber::from_slice(&[0x0a, 0xbc]),
-            revocation_time: now - Duration::days(1),
-            reason_code: Some(rcgen::RevocationReason::KeyCompromise),
-            invalidity_date: None,
-        }],
-        key_identifier_method: rcgen::KeyIdMethod::Sha256,
+    let revoked = rcgen::RevokedCertParams {
+        serial_number: rcgen::SerialNumber::from_slice(&[0x0a, 0xbc]),
+        revocation_time: now - Duration::days(1),
+        reason_code: Some(rcgen::RevocationReason::KeyCompromise),
+        invalidity_date: None,
     };
-    let crl = params.signed_by(&root.issuer()).unwrap();
+    let crl = root.crl(42, Duration::days(7), vec![revoked]);
     write(d, "root.crl", crl.pem().unwrap());
     write(d, "root.crl.der", crl.der());
     let run = ca(d, &["inspect", "root.crl"]);

@@ -142,6 +142,28 @@ impl TestCa {
     }
 }
 
+impl TestCa {
+    /// A CRL signed by this CA: number `number`, next update in `next` from now.
+    pub fn crl(
+        &self,
+        number: u64,
+        next: Duration,
+        revoked: Vec<rcgen::RevokedCertParams>,
+    ) -> rcgen::CertificateRevocationList {
+        let now = OffsetDateTime::now_utc();
+        rcgen::CertificateRevocationListParams {
+            this_update: now,
+            next_update: now + next,
+            crl_number: rcgen::SerialNumber::from(number),
+            issuing_distribution_point: None,
+            revoked_certs: revoked,
+            key_identifier_method: rcgen::KeyIdMethod::Sha256,
+        }
+        .signed_by(&self.issuer())
+        .unwrap()
+    }
+}
+
 pub struct Leaf {
     pub pem: String,
     pub der: Vec<u8>,
