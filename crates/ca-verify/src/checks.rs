@@ -382,3 +382,24 @@ fn ca_eku(cert: &Certificate, role: Role, opts: &VerifyOptions) -> Result<(), Re
         })
     }
 }
+
+/// pathLenConstraint of `issuer` against the intermediates below it (self-issued ones not
+/// counted, RFC 5280 6.1.4 (l)).
+pub(crate) fn path_len<'a>(
+    issuer: &Certificate,
+    below: impl Iterator<Item = &'a Certificate>,
+) -> Result<(), Reason> {
+    let Some(n) = issuer
+        .ext
+        .basic_constraints
+        .as_ref()
+        .and_then(|b| b.value.path_len)
+    else {
+        return Ok(());
+    };
+    let found = below.filter(|c| !c.is_self_issued()).count();
+    if found > n as usize {
+        return Err(Reason::PathLenExceeded { path_len: n, found });
+    }
+    Ok(())
+}

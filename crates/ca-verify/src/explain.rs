@@ -1,7 +1,12 @@
 //! The verified path and the record of every check made on it (for `--explain`).
 
+use std::sync::OnceLock;
+
 use crate::cert::Certificate;
+use crate::checks;
 use crate::error::{Reason, Role};
+use crate::options::VerifyOptions;
+use crate::path::Link;
 
 /// One check made on one certificate of the path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,11 +79,32 @@ pub struct PathCert {
 /// A valid path from the leaf to a trust anchor, with the record of the checks that passed.
 #[derive(Clone, Debug)]
 pub struct VerifiedPath {
-    pub(crate) certs: Vec<PathCert>,
-    pub(crate) checks: Vec<CheckRecord>,
+    certs: Vec<PathCert>,
+    links: Vec<Link>,
+    opts: VerifyOptions,
+    /// Computed on first use: most callers never ask.
+    checks: OnceLock<Vec<CheckRecord>>,
 }
 
 impl VerifiedPath {
+    pub(crate) fn new(certs: Vec<PathCert>, links: Vec<Link>, opts: &VerifyOptions) -> Self {
+        let opts = VerifyOptions {
+            time: opts.time,
+            purpose: opts.purpose.clone(),
+            name: opts.name.clone(),
+            max_depth: opts.max_depth,
+            crls: Vec::new(),
+            required_key_usage: opts.required_key_usage.clone(),
+            profile: opts.profile,
+        };
+        VerifiedPath {
+            certs,
+            links,
+            opts,
+            checks: OnceLock::new(),
+        }
+    }
+
     /// The path: leaf first, then the intermediates used, then the trust anchor.
     pub fn certificates(&self) -> &[PathCert] {
         &self.certs
@@ -99,8 +125,67 @@ impl VerifiedPath {
         self.certs[1..self.certs.len() - 1].iter().map(|c| &c.cert)
     }
 
-    /// Every check made, in order, per certificate.
+    /// Every check made, in order, certificate by certificate: which key verified which
+    /// signature with which algorithm, validity against the time, constraints, key usage,
+    /// names, revocation and where the anchor was found.
     pub fn checks(&self) -> &[CheckRecord] {
-        &self.checks
+        self.checks
+            .get_or_init(|| describe(&self.certs, &self.links, &self.opts))
     }
+}
+
+/// Re-runs the per-certificate checks of a verified path, recording each.
+fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<CheckRecord> {
+    let mut records = Vec::new();
+    let _ = checks::leaf(&certs[0].cert, opts, &mut Log::recording(&mut records));
+    for (i, link) in links.iter().enumerate() {
+        let issuer = &certs[i + 1];
+        let mut log = Log::recording(&mut records);
+        log.position = i;
+        let _ = log.step("signature", Ok(()), || {
+            format!(
+                "signed with {} by #{} ({}), verified with its {} public key",
+                link.alg,
+                i + 1,
+                issuer.cert.subject(),
+                issuer.cert.public_key
+            )
+        });
+        if let Some(n) = link.crls_used {
+            let _ = log.step("revocation", Ok(()), || match n {
+                0 => "no CRL from the issuer was given".into(),
+                n => format!("not listed on {n} CRL(s) signed by the issuer"),
+            });
+        }
+        log.position = i + 1;
+        let _ = checks::issuer(&issuer.cert, issuer.role, opts, &mut log);
+        let below = certs[1..=i].iter().map(|p| &p.cert);
+        let _ = log.step(
+            "path length",
+            checks::path_len(&issuer.cert, below),
+            || match issuer
+                .cert
+                .ext
+                .basic_constraints
+                .as_ref()
+                .and_then(|b| b.value.path_len)
+            {
+                Some(n) => format!("pathLenConstraint {n} respected"),
+                None => "no pathLenConstraint".into(),
+            },
+        );
+        if issuer.cert.ext.name_constraints.is_some() {
+            let _ = log.step("name constraints", Ok(()), || {
+                "every name below lies within the permitted and outside the excluded subtrees"
+                    .into()
+            });
+        }
+        if issuer.role == Role::TrustAnchor {
+            let _ = log.step("trust anchor", Ok(()), || match &issuer.source {
+                Some(s) => format!("trusted: found in {s}"),
+                None => "trusted: one of the given trust anchors".into(),
+            });
+        }
+    }
+    records
 }

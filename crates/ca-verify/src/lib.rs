@@ -94,5 +94,6 @@ pub fn verify_with<I: AsRef<[u8]>>(
         .map(|d| crl::Crl::from_der(d))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|r| VerifyError::new(r, None))?;
-    path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run()
+    let found = path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run()?;
+    Ok(found.into_path(leaf, pool, anchors, opts))
 }

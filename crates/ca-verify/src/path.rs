@@ -8,7 +8,7 @@ use crate::cert::Certificate;
 use crate::checks;
 use crate::crl::{self, Crl};
 use crate::error::{BestError, CertRef, Reason, Role, VerifyError};
-use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
+use crate::explain::{Log, PathCert, VerifiedPath};
 use crate::name::constraints;
 use crate::options::VerifyOptions;
 use crate::signature::{verify_signed, SignatureAlgorithm, SignatureVerifier};
@@ -23,7 +23,7 @@ const MAX_STEPS: usize = 20_000;
 const MAX_NC_COMPARISONS: usize = 250_000;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-enum Node {
+pub(crate) enum Node {
     Leaf,
     Pool(usize),
     Anchor(usize),
@@ -91,10 +91,33 @@ impl<'a> Search<'a> {
     }
 
     /// Finds a valid path, or the most specific reason there is none.
-    pub(crate) fn run(mut self) -> Result<VerifiedPath, VerifyError> {
+    pub(crate) fn run(mut self) -> Result<Found, VerifyError> {
         let mut chain = vec![Node::Leaf];
         match self.extend(&mut chain) {
-            Ok(true) => Ok(self.describe(&chain)),
+            Ok(true) => {
+                let links = chain
+                    .windows(2)
+                    .map(|w| Link {
+                        alg: self.signatures[&(w[0], w[1])]
+                            .clone()
+                            .expect("checked on the path"),
+                        crls_used: (!self.crls.is_empty()).then(|| {
+                            crl::check(
+                                self.cert(w[0]),
+                                self.cert(w[1]),
+                                self.crls,
+                                self.backend,
+                                self.opts.unix_time(),
+                            )
+                            .unwrap_or(0)
+                        }),
+                    })
+                    .collect();
+                Ok(Found {
+                    nodes: chain,
+                    links,
+                })
+            }
             Ok(false) => {
                 let fallback = VerifyError::new(
                     Reason::UnknownIssuer(self.leaf.issuer.text.clone()),
@@ -291,27 +314,8 @@ impl<'a> Search<'a> {
         r
     }
 
-    /// pathLenConstraint: the intermediates below `issuer`, self-issued ones not counted.
     fn path_len(&self, chain: &[Node], issuer: &Certificate) -> Result<(), Reason> {
-        let Some(n) = issuer
-            .ext
-            .basic_constraints
-            .as_ref()
-            .and_then(|b| b.value.path_len)
-        else {
-            return Ok(());
-        };
-        let below = chain[1..]
-            .iter()
-            .filter(|&&x| !self.cert(x).is_self_issued())
-            .count();
-        if below > n as usize {
-            return Err(Reason::PathLenExceeded {
-                path_len: n,
-                found: below,
-            });
-        }
-        Ok(())
+        checks::path_len(issuer, chain[1..].iter().map(|&n| self.cert(n)))
     }
 
     /// CRL checks of a complete path: each certificate against its issuer's CRLs.
@@ -331,94 +335,54 @@ impl<'a> Search<'a> {
         }
         Ok(())
     }
+}
 
-    /// Re-runs the checks of the found path, recording each.
-    fn describe(mut self, chain: &[Node]) -> VerifiedPath {
-        let mut records: Vec<CheckRecord> = Vec::new();
-        {
-            let mut log = Log::recording(&mut records);
-            let _ = checks::leaf(self.leaf, self.opts, &mut log);
-        }
-        for (i, w) in chain.windows(2).enumerate() {
-            let (child, issuer_node) = (w[0], w[1]);
-            let issuer = self.cert(issuer_node);
-            let role = if let Node::Anchor(_) = issuer_node {
-                Role::TrustAnchor
-            } else {
-                Role::Intermediate
-            };
-            let alg = self.signature(child, issuer_node);
-            let mut log = Log::recording(&mut records);
-            log.position = i;
-            let _ = log.step("signature", alg.clone().map(|_| ()), || {
-                format!(
-                    "signed with {} by #{} ({}), verified with its {} key",
-                    alg.as_ref().map(|a| a.to_string()).unwrap_or_default(),
-                    i + 1,
-                    issuer.subject.text,
-                    issuer.public_key
-                )
-            });
-            if !self.crls.is_empty() {
-                let r = crl::check(
-                    self.cert(child),
-                    issuer,
-                    self.crls,
-                    self.backend,
-                    self.opts.unix_time(),
-                );
-                let _ = log.step("revocation", r.clone().map(|_| ()), || match r {
-                    Ok(0) => "no CRL from the issuer was given".into(),
-                    Ok(n) => format!("not listed on {n} CRL(s) from the issuer"),
-                    Err(_) => String::new(),
-                });
-            }
-            log.position = i + 1;
-            let _ = checks::issuer(issuer, role, self.opts, &mut log);
-            let _ = log.step(
-                "path length",
-                self.path_len(&chain[..=i], issuer),
-                || match issuer
-                    .ext
-                    .basic_constraints
-                    .as_ref()
-                    .and_then(|b| b.value.path_len)
-                {
-                    Some(n) => format!("pathLenConstraint {n} respected"),
-                    None => "no pathLenConstraint".into(),
-                },
-            );
-            if issuer.ext.name_constraints.is_some() {
-                let _ = log.step("name constraints", Ok(()), || {
-                    "names of the certificates below lie within the constraints".into()
-                });
-            }
-            if let Node::Anchor(a) = issuer_node {
-                let source = self.anchors[a].source.clone();
-                let _ = log.step("trust anchor", Ok(()), || match source {
-                    Some(s) => format!("trusted: found in {s}"),
-                    None => "trusted: one of the given trust anchors".into(),
-                });
-            }
-        }
-        let certs = chain
+/// A path found by the search: the certificates, and what each link's checks found.
+pub(crate) struct Found {
+    nodes: Vec<Node>,
+    links: Vec<Link>,
+}
+
+/// What was found on one link of the path (certificate -> its issuer), for the explanation.
+#[derive(Clone, Debug)]
+pub(crate) struct Link {
+    pub(crate) alg: SignatureAlgorithm,
+    /// With CRLs given: how many of them the issuer signed (and did not list the certificate).
+    pub(crate) crls_used: Option<usize>,
+}
+
+impl Found {
+    /// Builds the verified path, moving the leaf and the intermediates used out of the pool.
+    pub(crate) fn into_path(
+        self,
+        leaf: Certificate,
+        pool: Vec<Certificate>,
+        anchors: &[TrustAnchor],
+        opts: &VerifyOptions,
+    ) -> VerifiedPath {
+        let mut leaf = Some(leaf);
+        let mut pool: Vec<Option<Certificate>> = pool.into_iter().map(Some).collect();
+        let certs = self
+            .nodes
             .iter()
-            .map(|&n| {
-                let (role, source) = match n {
-                    Node::Leaf => (Role::Leaf, None),
-                    Node::Pool(_) => (Role::Intermediate, None),
-                    Node::Anchor(a) => (Role::TrustAnchor, self.anchors[a].source.clone()),
-                };
-                PathCert {
-                    cert: self.cert(n).clone(),
-                    role,
-                    source,
-                }
+            .map(|&n| match n {
+                Node::Leaf => PathCert {
+                    cert: leaf.take().expect("leaf once"),
+                    role: Role::Leaf,
+                    source: None,
+                },
+                Node::Pool(i) => PathCert {
+                    cert: pool[i].take().expect("no loops on a path"),
+                    role: Role::Intermediate,
+                    source: None,
+                },
+                Node::Anchor(a) => PathCert {
+                    cert: anchors[a].cert.clone(),
+                    role: Role::TrustAnchor,
+                    source: anchors[a].source.clone(),
+                },
             })
             .collect();
-        VerifiedPath {
-            certs,
-            checks: records,
-        }
+        VerifiedPath::new(certs, self.links, opts)
     }
 }
