@@ -1,0 +1,808 @@
+//! `ca verify`: chains made by openssl itself and by `ca issue`, each kind of
+//! refusal with its reason in the message and in --json, bad input, --explain,
+//! and agreement with `openssl verify` on the same chains.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+use common::{ca, json, openssl, openssl_may_fail, write, Run};
+use tempfile::TempDir;
+
+const HOST: &str = "www.example.test";
+const FUTURE: &str = "2100-01-01T00:00:00Z";
+
+/// Key types as `openssl req -newkey` takes them.
+#[derive(Clone, Copy)]
+enum Key {
+    P256,
+    P384,
+    Rsa2048,
+    Ed25519,
+}
+
+impl Key {
+    fn newkey(self) -> Vec<&'static str> {
+        match self {
+            Key::P256 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+            Key::P384 => vec!["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+            Key::Rsa2048 => vec!["-newkey", "rsa:2048"],
+            Key::Ed25519 => vec!["-newkey", "ed25519"],
+        }
+    }
+}
+
+const ROOT_CNF: &str = "\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = OpenSSL Test Root
+[v3_root]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+";
+
+const INTERMEDIATE_EXT: &str = "\
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+";
+
+fn leaf_ext(eku: &str, san: &str) -> String {
+    format!(
+        "basicConstraints = critical, CA:false\n\
+         keyUsage = critical, digitalSignature\n\
+         extendedKeyUsage = {eku}\n\
+         subjectAltName = {san}\n\
+         subjectKeyIdentifier = hash\n\
+         authorityKeyIdentifier = keyid:always\n"
+    )
+}
+
+/// A root -> intermediate -> leaf chain made by openssl alone, in its own directory.
+struct OpensslChain {
+    dir: TempDir,
+}
+
+impl OpensslChain {
+    /// `eku` is serverAuth or clientAuth; the leaf is CN=www.example.test with
+    /// DNS:www.example.test and IP:127.0.0.1 (or alice@example.test for clients).
+    fn new(keys: [Key; 3], eku: &str) -> OpensslChain {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write(d, "root.cnf", ROOT_CNF);
+        let mut args = vec![
+            "req",
+            "-x509",
+            "-config",
+            "root.cnf",
+            "-extensions",
+            "v3_root",
+        ];
+        args.extend(keys[0].newkey());
+        args.extend([
+            "-nodes", "-keyout", "root.key", "-out", "root.pem", "-days", "3650",
+        ]);
+        openssl(d, &args);
+        write(d, "int.ext", INTERMEDIATE_EXT);
+        sign(
+            d,
+            keys[1],
+            "int",
+            "/CN=OpenSSL Test Intermediate",
+            "root",
+            "int.ext",
+            1825,
+        );
+        let (cn, san) = if eku == "clientAuth" {
+            ("/CN=alice@example.test", "email:alice@example.test")
+        } else {
+            ("/CN=www.example.test", "DNS:www.example.test, IP:127.0.0.1")
+        };
+        write(d, "leaf.ext", leaf_ext(eku, san));
+        sign(d, keys[2], "leaf", cn, "int", "leaf.ext", 365);
+        let chain = [read(d, "leaf.pem"), read(d, "int.pem")].concat();
+        write(d, "chain.pem", chain);
+        OpensslChain { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Revokes the leaf with `openssl ca -revoke` and writes int.crl with `openssl ca -gencrl`.
+    fn revoke_leaf(&self) {
+        let d = self.path();
+        write(d, "index.txt", "");
+        write(d, "crlnumber", "1000\n");
+        write(
+            d,
+            "ca.cnf",
+            "[ca]\ndefault_ca = int_ca\n[int_ca]\ndatabase = index.txt\ncrlnumber = crlnumber\n\
+             default_md = sha256\ndefault_crl_days = 30\ncrl_extensions = crl_ext\n\
+             [crl_ext]\nauthorityKeyIdentifier = keyid:always\n",
+        );
+        let ca = [
+            "ca", "-config", "ca.cnf", "-cert", "int.pem", "-keyfile", "int.key",
+        ];
+        openssl(
+            d,
+            &[
+                &ca[..],
+                &["-revoke", "leaf.pem", "-crl_reason", "keyCompromise"],
+            ]
+            .concat(),
+        );
+        openssl(d, &[&ca[..], &["-gencrl", "-out", "int.crl"]].concat());
+    }
+}
+
+/// A key and CSR made with `openssl req`, signed with `openssl x509 -req` by `ca`.
+fn sign(d: &Path, key: Key, name: &str, subj: &str, ca: &str, ext: &str, days: u32) {
+    let (key_file, csr, cert) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.pem"),
+    );
+    let mut args = vec![
+        "req", "-new", "-nodes", "-subj", subj, "-keyout", &key_file, "-out", &csr,
+    ];
+    args.extend(key.newkey());
+    openssl(d, &args);
+    let (ca_cert, ca_key, days) = (format!("{ca}.pem"), format!("{ca}.key"), days.to_string());
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            &ca_cert,
+            "-CAkey",
+            &ca_key,
+            "-CAcreateserial",
+            "-extfile",
+            ext,
+            "-days",
+            &days,
+            "-out",
+            &cert,
+        ],
+    );
+}
+
+fn read(d: &Path, name: &str) -> String {
+    std::fs::read_to_string(d.join(name)).unwrap()
+}
+
+/// The P-256 chain most tests use, made once per run.
+fn p256() -> &'static OpensslChain {
+    static CHAIN: OnceLock<OpensslChain> = OnceLock::new();
+    CHAIN.get_or_init(|| OpensslChain::new([Key::P256; 3], "serverAuth"))
+}
+
+/// RSA keys are slow to make: one RSA root for the run.
+fn rsa() -> &'static OpensslChain {
+    static CHAIN: OnceLock<OpensslChain> = OnceLock::new();
+    CHAIN.get_or_init(|| OpensslChain::new([Key::Rsa2048, Key::P384, Key::Ed25519], "serverAuth"))
+}
+
+fn client() -> &'static OpensslChain {
+    static CHAIN: OnceLock<OpensslChain> = OnceLock::new();
+    CHAIN.get_or_init(|| OpensslChain::new([Key::P256; 3], "clientAuth"))
+}
+
+/// `ca verify` run in `dir` with an empty CA directory, so only the flags give trust.
+fn verify(dir: &Path, args: &[&str]) -> Run {
+    let empty = dir.join("no-ca-here");
+    let empty = empty.to_str().unwrap();
+    ca(dir, &[&["verify", "--ca-dir", empty], args].concat())
+}
+
+fn verify_json(dir: &Path, args: &[&str], code: i32) -> serde_json::Value {
+    let run = verify(dir, &[args, &["--json"]].concat());
+    assert_eq!(
+        run.code, code,
+        "stdout: {}\nstderr: {}",
+        run.stdout, run.stderr
+    );
+    json(&run)
+}
+
+/// Runs a verification that must be refused: exit 1, `reason` in --json, `words` in the message.
+fn refused(
+    dir: &Path,
+    args: &[&str],
+    reason: &str,
+    position: u64,
+    words: &str,
+) -> serde_json::Value {
+    let run = verify(dir, args);
+    assert_eq!(
+        run.code, 1,
+        "{args:?} should be refused: {}{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stderr.contains(words),
+        "{args:?}: no '{words}' in: {}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("what to do:"),
+        "no advice in: {}",
+        run.stderr
+    );
+    let v = verify_json(dir, args, 1);
+    assert_eq!(v["verdict"], "not valid");
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error"]["reason"], reason, "{v:#}");
+    assert_eq!(v["error"]["position"], position, "{v:#}");
+    assert!(
+        v["error"]["subject"].as_str().unwrap().contains("CN="),
+        "{v:#}"
+    );
+    assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    v
+}
+
+const CHAIN_ARGS: [&str; 3] = ["chain.pem", "--roots", "root.pem"];
+
+#[test]
+fn openssl_chains_verify() {
+    for chain in [p256(), rsa()] {
+        let d = chain.path();
+        let run = verify(d, &[&CHAIN_ARGS[..], &["--host", HOST]].concat());
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+        assert!(
+            run.stdout.starts_with("valid: CN=www.example.test"),
+            "{}",
+            run.stdout
+        );
+        assert!(run
+            .stdout
+            .contains("OpenSSL Test Root (trust anchor from root.pem)"));
+        // The leaf alone, the intermediate given with --untrusted; an IP name.
+        let run = verify(
+            d,
+            &[
+                "leaf.pem",
+                "--untrusted",
+                "int.pem",
+                "--roots",
+                "root.pem",
+                "--ip",
+                "127.0.0.1",
+            ],
+        );
+        assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    }
+    let v = verify_json(
+        p256().path(),
+        &[&CHAIN_ARGS[..], &["--host", HOST]].concat(),
+        0,
+    );
+    assert_eq!(v["verdict"], "valid");
+    assert!(v["error"].is_null());
+    let path = v["path"].as_array().unwrap();
+    let roles: Vec<&str> = path.iter().map(|c| c["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["leaf", "intermediate", "trust_anchor"]);
+    assert_eq!(path[0]["subject"], "CN=www.example.test");
+    assert_eq!(path[0]["issuer"], "CN=OpenSSL Test Intermediate");
+    assert_eq!(path[2]["source"], "root.pem");
+    // Fingerprint and serial as openssl sees them.
+    let d = p256().path();
+    let fp = openssl(
+        d,
+        &[
+            "x509",
+            "-in",
+            "leaf.pem",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+        ],
+    )
+    .stdout;
+    let fp = fp
+        .trim()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .replace(':', "")
+        .to_lowercase();
+    assert_eq!(path[0]["sha256"], fp);
+    let serial = openssl(d, &["x509", "-in", "leaf.pem", "-noout", "-serial"]).stdout;
+    let serial = serial.trim().trim_start_matches("serial=").to_string();
+    assert_eq!(
+        path[0]["serial"].as_str().unwrap().replace(':', ""),
+        serial.trim_start_matches('0')
+    );
+    assert!(path[0]["not_after"].as_str().unwrap().ends_with('Z'));
+    assert!(!v["checks"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn der_leaf_and_der_root_verify() {
+    let d = p256().path();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-in",
+            "leaf.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "leaf-der.cer",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-in",
+            "root.pem",
+            "-outform",
+            "DER",
+            "-out",
+            "root-der.cer",
+        ],
+    );
+    let run = verify(
+        d,
+        &[
+            "leaf-der.cer",
+            "--untrusted",
+            "int.pem",
+            "--roots",
+            "root-der.cer",
+            "--host",
+            HOST,
+        ],
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn ca_issue_chains_verify() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    let ca_dir = d.join("ca");
+    let ca_dir = ca_dir.to_str().unwrap();
+    let ok = |run: Run| assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    ok(ca(d, &["init", "--ca-dir", ca_dir]));
+    ok(ca(d, &["intermediate", "web", "--ca-dir", ca_dir]));
+    ok(ca(
+        d,
+        &["issue", HOST, "--issuer", "web", "--ca-dir", ca_dir],
+    ));
+    ok(ca(
+        d,
+        &[
+            "issue",
+            "alice@example.test",
+            "--client",
+            "--ca-dir",
+            ca_dir,
+        ],
+    ));
+    // Trust from the CA directory by default.
+    let chain = format!("{HOST}-chain.pem");
+    let run = ca(d, &["verify", &chain, "--host", HOST, "--ca-dir", ca_dir]);
+    ok(run);
+    // The leaf alone: the CA directory's intermediates are offered as untrusted.
+    let run = ca(
+        d,
+        &[
+            "verify",
+            &format!("{HOST}.pem"),
+            "--host",
+            HOST,
+            "--ca-dir",
+            ca_dir,
+        ],
+    );
+    ok(run);
+    // The root given explicitly.
+    let root = format!("{ca_dir}/root/cert.pem");
+    ok(verify(d, &[&chain, "--roots", &root, "--host", HOST]));
+    let v = verify_json(d, &[&chain, "--roots", &root], 0);
+    assert_eq!(v["path"].as_array().unwrap().len(), 3);
+    // A client certificate for its e-mail address.
+    let args = [
+        "verify",
+        "alice@example.test.pem",
+        "--purpose",
+        "client",
+        "--email",
+        "alice@example.test",
+        "--ca-dir",
+        ca_dir,
+    ];
+    ok(ca(d, &args));
+    // openssl agrees.
+    let o = openssl_may_fail(
+        d,
+        &[
+            "verify",
+            "-CAfile",
+            &root,
+            "-untrusted",
+            &chain,
+            "-purpose",
+            "sslserver",
+            "-verify_hostname",
+            HOST,
+            &chain,
+        ],
+    );
+    assert_eq!(o.code, 0, "{}{}", o.stdout, o.stderr);
+}
+
+#[test]
+fn wrong_host_is_refused() {
+    let d = p256().path();
+    let args = [&CHAIN_ARGS[..], &["--host", "other.example.test"]].concat();
+    let v = refused(
+        d,
+        &args,
+        "name_mismatch",
+        0,
+        "not valid for DNS name other.example.test",
+    );
+    assert_eq!(v["error"]["subject"], "CN=www.example.test");
+    assert_eq!(v["error"]["role"], "leaf");
+    // An IP address never matches a DNS name, and the reverse.
+    refused(
+        d,
+        &[&CHAIN_ARGS[..], &["--ip", "127.0.0.2"]].concat(),
+        "name_mismatch",
+        0,
+        "127.0.0.2",
+    );
+}
+
+#[test]
+fn expired_chain_is_refused() {
+    let d = p256().path();
+    let args = [&CHAIN_ARGS[..], &["--at", FUTURE]].concat();
+    let v = refused(d, &args, "expired", 0, "expired at");
+    assert_eq!(v["time"], FUTURE);
+    // Before the chain was made: not yet valid.
+    refused(
+        d,
+        &[&CHAIN_ARGS[..], &["--at", "2001-01-01T00:00:00Z"]].concat(),
+        "not_yet_valid",
+        0,
+        "not valid before",
+    );
+}
+
+#[test]
+fn client_certificate_for_a_server_is_refused() {
+    let d = client().path();
+    refused(
+        d,
+        &CHAIN_ARGS,
+        "extended_key_usage",
+        0,
+        "extendedKeyUsage does not allow 1.3.6.1.5.5.7.3.1",
+    );
+    let run = verify(
+        d,
+        &[
+            &CHAIN_ARGS[..],
+            &["--purpose", "client", "--email", "alice@example.test"],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // And a server certificate is no client certificate.
+    refused(
+        p256().path(),
+        &[&CHAIN_ARGS[..], &["--purpose", "client"]].concat(),
+        "extended_key_usage",
+        0,
+        "1.3.6.1.5.5.7.3.2",
+    );
+}
+
+#[test]
+fn untrusted_root_is_refused() {
+    // The RSA chain's root does not issue the P-256 chain.
+    let other_root = rsa().path().join("root.pem");
+    let args = [
+        "chain.pem",
+        "--roots",
+        other_root.to_str().unwrap(),
+        "--host",
+        HOST,
+    ];
+    let v = refused(p256().path(), &args, "unknown_issuer", 1, "no issuer found");
+    assert_eq!(v["error"]["subject"], "CN=OpenSSL Test Intermediate");
+    // Only the leaf and a root: the intermediate is missing.
+    refused(
+        p256().path(),
+        &["leaf.pem", "--roots", "root.pem"],
+        "unknown_issuer",
+        0,
+        "add the missing intermediate",
+    );
+}
+
+#[test]
+fn revoked_leaf_is_refused() {
+    let chain = OpensslChain::new([Key::P256; 3], "serverAuth");
+    let d = chain.path();
+    // Before revocation, the CRL-less chain is fine; after it, the CRL refuses the leaf.
+    chain.revoke_leaf();
+    let args = [&CHAIN_ARGS[..], &["--host", HOST, "--crl", "int.crl"]].concat();
+    let v = refused(d, &args, "revoked", 0, "revoked");
+    assert_eq!(v["error"]["subject"], "CN=www.example.test");
+    let run = verify(d, &[&CHAIN_ARGS[..], &["--host", HOST]].concat());
+    assert_eq!(run.code, 0, "without the CRL: {}{}", run.stdout, run.stderr);
+    // DER CRLs too.
+    openssl(
+        d,
+        &[
+            "crl",
+            "-in",
+            "int.crl",
+            "-outform",
+            "DER",
+            "-out",
+            "int-der.crl",
+        ],
+    );
+    refused(
+        d,
+        &[&CHAIN_ARGS[..], &["--crl", "int-der.crl"]].concat(),
+        "revoked",
+        0,
+        "revoked",
+    );
+    // openssl agrees.
+    let o = openssl_may_fail(
+        d,
+        &[
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            "root.pem",
+            "-untrusted",
+            "int.pem",
+            "-CRLfile",
+            "int.crl",
+            "leaf.pem",
+        ],
+    );
+    assert_ne!(o.code, 0, "{}{}", o.stdout, o.stderr);
+    // --explain shows the walk with the failed revocation check in its place.
+    let run = verify(d, &[&args[..], &["--explain"]].concat());
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("[FAIL] revocation"), "{}", run.stdout);
+    assert!(run.stdout.contains("[pass] signature"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_input_exits_2() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    write(d, "garbage.pem", "this is not a certificate\n");
+    write(d, "empty.pem", "");
+    write(d, "binary.der", [0x30u8, 0x82, 0xff, 0xff, 0x01]);
+    let root = p256().path().join("root.pem");
+    let root = root.to_str().unwrap();
+    let leaf = p256().path().join("chain.pem");
+    let leaf = leaf.to_str().unwrap();
+    for (args, words) in [
+        (vec!["garbage.pem", "--roots", root], "garbage.pem"),
+        (vec!["empty.pem", "--roots", root], "empty"),
+        (vec!["binary.der", "--roots", root], "binary.der"),
+        (vec!["missing.pem", "--roots", root], "missing.pem"),
+        (vec![leaf, "--roots", "garbage.pem"], "garbage.pem"),
+        (
+            vec![leaf, "--roots", root, "--untrusted", "empty.pem"],
+            "empty",
+        ),
+        (
+            vec![leaf, "--roots", root, "--crl", "garbage.pem"],
+            "garbage.pem",
+        ),
+        (vec![leaf, "--roots", root, "--crl", root], "holds no CRL"),
+        (vec![leaf, "--roots", root, "--at", "tomorrow"], "RFC 3339"),
+        (vec![leaf, "--roots", root, "--purpose", "web"], "--purpose"),
+        (
+            vec![leaf, "--roots", root, "--ip", "not-an-ip"],
+            "not-an-ip",
+        ),
+        (
+            vec![leaf, "--roots", root, "--host", "a", "--ip", "127.0.0.1"],
+            "cannot be used with",
+        ),
+        (vec![leaf], "no trust anchors"),
+    ] {
+        let run = verify(d, &args);
+        assert_eq!(run.code, 2, "{args:?}: {}{}", run.stdout, run.stderr);
+        assert!(
+            run.stderr.contains(words),
+            "{args:?}: no '{words}' in {}",
+            run.stderr
+        );
+    }
+    // No trust anchors: the message says how to give some.
+    let run = verify(d, &[leaf]);
+    assert!(
+        run.stderr.contains("--roots") && run.stderr.contains("--system-roots"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn system_roots_follow_ssl_cert_file() {
+    let d = p256().path();
+    let run_with = |store: &Path| {
+        let out = Command::new(env!("CARGO_BIN_EXE_ca"))
+            .args([
+                "verify",
+                "chain.pem",
+                "--system-roots",
+                "--host",
+                HOST,
+                "--ca-dir",
+                "no-ca-here",
+            ])
+            .env("SSL_CERT_FILE", store)
+            .current_dir(d)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, stdout) = run_with(&d.join("root.pem"));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("the system trust store"), "{stdout}");
+    // The Debian store does not hold our test root.
+    let debian = PathBuf::from("/etc/ssl/certs/ca-certificates.crt");
+    if debian.is_file() {
+        let (code, stdout) = run_with(&debian);
+        assert_eq!(code, 1, "{stdout}");
+    }
+}
+
+#[test]
+fn explain_names_algorithms_and_anchor() {
+    let d = rsa().path();
+    let run = verify(
+        d,
+        &[&CHAIN_ARGS[..], &["--host", HOST, "--explain"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let out = &run.stdout;
+    // The leaf (Ed25519 key) is signed by the P-384 intermediate, which the RSA root signed.
+    assert!(out.contains("#0 leaf: CN=www.example.test"), "{out}");
+    assert!(
+        out.contains("#1 intermediate: CN=OpenSSL Test Intermediate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("#2 trust anchor: CN=OpenSSL Test Root"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ECDSA SHA-256") || out.contains("ECDSA SHA-384"),
+        "{out}"
+    );
+    assert!(out.contains("RSA PKCS#1 v1.5 SHA-256"), "{out}");
+    assert!(out.contains("found in     root.pem"), "{out}");
+    assert!(out.contains("[pass] trust anchor"), "{out}");
+    assert!(out.contains("[pass] validity"), "{out}");
+    assert!(out.contains("[pass] name"), "{out}");
+    assert!(!out.contains("[FAIL]"), "{out}");
+    assert!(out.contains("VALID"), "{out}");
+    // A refused chain names the failure, where, and what to do.
+    let run = verify(
+        d,
+        &[
+            &CHAIN_ARGS[..],
+            &["--host", "nope.example.test", "--explain"],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("[FAIL] name"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("NOT VALID: leaf #0 (CN=www.example.test)"),
+        "{}",
+        run.stdout
+    );
+    let run = verify(
+        d,
+        &[&CHAIN_ARGS[..], &["--at", FUTURE, "--explain"]].concat(),
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.contains("[FAIL] leaf #0"), "{}", run.stdout);
+    assert!(run.stdout.contains("What to do: renew"), "{}", run.stdout);
+}
+
+/// `openssl verify` and `ca verify` give the same verdict on the same chains.
+#[test]
+fn agrees_with_openssl_verify() {
+    let cases: Vec<(&OpensslChain, Vec<&str>, Vec<&str>)> = vec![
+        (p256(), vec!["--host", HOST], vec!["-verify_hostname", HOST]),
+        (rsa(), vec!["--host", HOST], vec!["-verify_hostname", HOST]),
+        (
+            p256(),
+            vec!["--ip", "127.0.0.1"],
+            vec!["-verify_ip", "127.0.0.1"],
+        ),
+        (
+            p256(),
+            vec!["--host", "other.example.test"],
+            vec!["-verify_hostname", "other.example.test"],
+        ),
+        (p256(), vec!["--at", FUTURE], vec!["-attime", "4102444800"]),
+        (client(), vec![], vec![]),
+        (
+            client(),
+            vec!["--purpose", "client"],
+            vec!["-purpose", "sslclient"],
+        ),
+        (
+            p256(),
+            vec!["--purpose", "client"],
+            vec!["-purpose", "sslclient"],
+        ),
+    ];
+    for (chain, ours, theirs) in cases {
+        let d = chain.path();
+        let ca_ok = verify(d, &[&CHAIN_ARGS[..], &ours].concat()).code == 0;
+        let mut args = vec!["verify", "-CAfile", "root.pem", "-untrusted", "int.pem"];
+        if !theirs.contains(&"-purpose") {
+            args.extend(["-purpose", "sslserver"]);
+        }
+        args.extend(&theirs);
+        args.push("leaf.pem");
+        let o = openssl_may_fail(d, &args);
+        assert_eq!(
+            ca_ok,
+            o.code == 0,
+            "ca verify {ours:?} vs openssl {args:?}: {}{}",
+            o.stdout,
+            o.stderr
+        );
+    }
+    // A root that did not issue the chain.
+    let other = rsa().path().join("root.pem");
+    let other = other.to_str().unwrap();
+    let d = p256().path();
+    assert_eq!(verify(d, &["chain.pem", "--roots", other]).code, 1);
+    assert_ne!(
+        openssl_may_fail(
+            d,
+            &[
+                "verify",
+                "-CAfile",
+                other,
+                "-untrusted",
+                "int.pem",
+                "leaf.pem"
+            ]
+        )
+        .code,
+        0
+    );
+}
