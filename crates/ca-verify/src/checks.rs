@@ -330,12 +330,12 @@ fn ca_key_usage(cert: &Certificate) -> Result<(), Reason> {
 
 fn ca_key_ids(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Reason> {
     let e = &cert.ext;
+    if e.ski.is_none() {
+        return Err(Reason::Profile(
+            "a CA certificate lacks subjectKeyIdentifier (RFC 5280 4.2.1.2)".into(),
+        ));
+    }
     if role == Role::Intermediate {
-        if e.ski.is_none() {
-            return Err(Reason::Profile(
-                "a CA certificate lacks subjectKeyIdentifier (RFC 5280 4.2.1.2)".into(),
-            ));
-        }
         require_aki(cert)?;
     }
     if role == Role::TrustAnchor && profile == Profile::WebPki {
