@@ -95,7 +95,14 @@ impl Issuer {
                 .resolve(now, Profile::Root.default_days(), &mut warnings)?;
         let serial = Serial::random();
         let default_cn = format!("ca root {}", &serial.to_hex()[..8]);
-        let params = profile::ca_params(Profile::Root, options, &default_cn, validity, &serial)?;
+        let params = profile::ca_params(
+            Profile::Root,
+            options,
+            &default_cn,
+            validity,
+            &serial,
+            rcgen::PublicKeyData::der_bytes(&key),
+        )?;
         let der = params.self_signed(&key)?.der().to_vec();
         let cert = Certificate::from_der(der)?;
         let signer = rcgen::Issuer::new(params, key);
@@ -213,6 +220,7 @@ impl Issuer {
             &default_cn,
             validity,
             &serial,
+            rcgen::PublicKeyData::der_bytes(&key),
         )?;
         let der = params.signed_by(&key, &self.signer)?.der().to_vec();
         let cert = Certificate::from_der(der)?;
@@ -285,7 +293,8 @@ impl Issuer {
             ));
         }
         let serial = Serial::random();
-        let params = profile::leaf_params(options, key_type, validity, &serial)?;
+        let params =
+            profile::leaf_params(options, key_type, validity, &serial, public_key.der_bytes())?;
         let der = params.signed_by(public_key, &self.signer)?.der().to_vec();
         Ok(Issued {
             cert: Certificate::from_der(der)?,

@@ -222,6 +222,7 @@ pub(crate) fn ca_params(
     default_cn: &str,
     validity: Validity,
     serial: &Serial,
+    subject_key: &[u8],
 ) -> Result<CertificateParams> {
     let mut params = CertificateParams::default();
     let cn = options.common_name.as_deref().unwrap_or(default_cn);
@@ -243,7 +244,7 @@ pub(crate) fn ca_params(
     params.name_constraints = options.name_constraints.to_rcgen()?;
     // A self-signed root needs no AKI (RFC 5280 4.2.1.1).
     params.use_authority_key_identifier_extension = profile != Profile::Root;
-    set_common(&mut params, validity, serial);
+    set_common(&mut params, validity, serial, subject_key);
     Ok(params)
 }
 
@@ -253,6 +254,7 @@ pub(crate) fn leaf_params(
     key_type: KeyType,
     validity: Validity,
     serial: &Serial,
+    subject_key: &[u8],
 ) -> Result<CertificateParams> {
     let first = options.names.first().ok_or_else(|| {
         Error::Name(
@@ -285,16 +287,27 @@ pub(crate) fn leaf_params(
         ExtendedKeyUsagePurpose::ServerAuth
     }];
     params.use_authority_key_identifier_extension = true;
-    set_common(&mut params, validity, serial);
+    set_common(&mut params, validity, serial, subject_key);
     Ok(params)
 }
 
-fn set_common(params: &mut CertificateParams, validity: Validity, serial: &Serial) {
+fn set_common(
+    params: &mut CertificateParams,
+    validity: Validity,
+    serial: &Serial,
+    subject_key: &[u8],
+) {
     params.not_before = validity.not_before;
     params.not_after = validity.not_after;
     params.serial_number = Some(serial.to_rcgen());
-    // SHA-256 truncated to 160 bits, RFC 7093 method 1.
-    params.key_identifier_method = rcgen::KeyIdMethod::Sha256;
+    params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(key_identifier(subject_key));
+}
+
+/// The key identifier of a public key (the subjectPublicKey bits): the
+/// leftmost 160 bits of their SHA-256, RFC 7093 section 2 method 1, which
+/// linters recognise (rcgen's own method hashes the whole SPKI).
+pub fn key_identifier(public_key: &[u8]) -> Vec<u8> {
+    ring::digest::digest(&ring::digest::SHA256, public_key).as_ref()[..20].to_vec()
 }
 
 #[cfg(test)]

@@ -128,6 +128,34 @@ fn profiles_have_the_documented_extensions() {
     let serial = parsed.raw_serial();
     assert!(serial.len() <= 20 && serial[0] & 0x80 == 0);
 
+    // Key ids: RFC 7093 method 1, and each AKI is its issuer's SKI.
+    let ski = |c: &Certificate| {
+        c.parsed()
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(id) => Some(id.0.to_vec()),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let aki = |c: &Certificate| {
+        c.parsed()
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::AuthorityKeyIdentifier(a) => {
+                    a.key_identifier.as_ref().map(|k| k.0.to_vec())
+                }
+                _ => None,
+            })
+            .unwrap()
+    };
+    let root_key = rcgen::PublicKeyData::der_bytes(root.key()).to_vec();
+    assert_eq!(ski(root.cert()), crate::profile::key_identifier(&root_key));
+    assert_eq!(aki(intermediate.cert()), ski(root.cert()));
+    assert_eq!(aki(&leaf.cert), ski(intermediate.cert()));
+
     // An intermediate with pathLen 0 cannot make another CA.
     let err = intermediate
         .new_intermediate(&CaOptions::default(), "y")
