@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-use common::{ca, json, openssl, openssl_may_fail, write, Run};
+use common::{ca, ca_stdin, json, openssl, openssl_may_fail, write, Run};
 use tempfile::TempDir;
 
 const HOST: &str = "www.example.test";
@@ -178,6 +178,11 @@ fn sign(d: &Path, key: Key, name: &str, subj: &str, ca: &str, ext: &str, days: u
     );
 }
 
+/// `openssl x509|crl -in PEM -outform DER -out DER`.
+fn to_der(d: &Path, what: &str, pem: &str, der: &str) {
+    openssl(d, &[what, "-in", pem, "-outform", "DER", "-out", der]);
+}
+
 fn read(d: &Path, name: &str) -> String {
     std::fs::read_to_string(d.join(name)).unwrap()
 }
@@ -330,32 +335,61 @@ fn openssl_chains_verify() {
 }
 
 #[test]
+fn depth_profile_and_stdin() {
+    let d = p256().path();
+    // One intermediate is one too many for --max-depth 0.
+    let v = refused(
+        d,
+        &[&CHAIN_ARGS[..], &["--max-depth", "0"]].concat(),
+        "max_depth_exceeded",
+        1,
+        "more than 0 intermediates",
+    );
+    assert_eq!(v["error"]["role"], "intermediate");
+    let v = verify_json(d, &[&CHAIN_ARGS[..], &["--max-depth", "1"]].concat(), 0);
+    assert_eq!(v["profile"], "webpki");
+    // Client verification defaults to plain RFC 5280; --profile overrides.
+    let v = verify_json(
+        client().path(),
+        &[&CHAIN_ARGS[..], &["--purpose", "client"]].concat(),
+        0,
+    );
+    assert_eq!(
+        (v["profile"].as_str(), v["purpose"].as_str()),
+        (Some("rfc5280"), Some("1.3.6.1.5.5.7.3.2"))
+    );
+    let v = verify_json(d, &[&CHAIN_ARGS[..], &["--profile", "rfc5280"]].concat(), 0);
+    assert_eq!(v["profile"], "rfc5280");
+    // The chain on standard input.
+    let chain = std::fs::read(d.join("chain.pem")).unwrap();
+    let root = d.join("root.pem");
+    let run = ca_stdin(
+        d,
+        &[
+            "verify",
+            "-",
+            "--roots",
+            root.to_str().unwrap(),
+            "--host",
+            HOST,
+            "--ca-dir",
+            "none",
+        ],
+        &chain,
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("valid: CN=www.example.test"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn der_leaf_and_der_root_verify() {
     let d = p256().path();
-    openssl(
-        d,
-        &[
-            "x509",
-            "-in",
-            "leaf.pem",
-            "-outform",
-            "DER",
-            "-out",
-            "leaf-der.cer",
-        ],
-    );
-    openssl(
-        d,
-        &[
-            "x509",
-            "-in",
-            "root.pem",
-            "-outform",
-            "DER",
-            "-out",
-            "root-der.cer",
-        ],
-    );
+    to_der(d, "x509", "leaf.pem", "leaf-der.cer");
+    to_der(d, "x509", "root.pem", "root-der.cer");
     let run = verify(
         d,
         &[
@@ -550,18 +584,7 @@ fn revoked_leaf_is_refused() {
     let run = verify(d, &[&CHAIN_ARGS[..], &["--host", HOST]].concat());
     assert_eq!(run.code, 0, "without the CRL: {}{}", run.stdout, run.stderr);
     // DER CRLs too.
-    openssl(
-        d,
-        &[
-            "crl",
-            "-in",
-            "int.crl",
-            "-outform",
-            "DER",
-            "-out",
-            "int-der.crl",
-        ],
-    );
+    to_der(d, "crl", "int.crl", "int-der.crl");
     refused(
         d,
         &[&CHAIN_ARGS[..], &["--crl", "int-der.crl"]].concat(),
@@ -706,7 +729,7 @@ fn explain_names_algorithms_and_anchor() {
         "{out}"
     );
     assert!(out.contains("RSA PKCS#1 v1.5 SHA-256"), "{out}");
-    assert!(out.contains("found in     root.pem"), "{out}");
+    assert!(out.contains("trusted      found in root.pem"), "{out}");
     assert!(out.contains("[pass] trust anchor"), "{out}");
     assert!(out.contains("[pass] validity"), "{out}");
     assert!(out.contains("[pass] name"), "{out}");

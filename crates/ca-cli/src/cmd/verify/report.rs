@@ -169,7 +169,10 @@ fn walk(out: &mut String, certs: &[PathCert], records: &[CheckRecord]) {
         let _ = writeln!(out, "   issued by    {issuer}");
         facts(out, c);
         if let Some(source) = &pc.source {
-            let _ = writeln!(out, "   found in     {source}");
+            let _ = writeln!(
+                out,
+                "   trusted      found in {source} (an anchor's own signature is not checked)"
+            );
         }
         for r in records.iter().filter(|r| r.position == i) {
             let mark = if r.passed { "[pass]" } else { "[FAIL]" };
