@@ -829,3 +829,95 @@ fn agrees_with_openssl_verify() {
         0
     );
 }
+
+/// A leaf revoked with `ca revoke` and published with `ca crl` is refused; its sibling is not.
+#[test]
+fn ca_revoke_and_ca_crl_refuse_the_leaf() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    let ca_dir = d.join("ca");
+    let ca_dir = ca_dir.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let run = ca(d, &[args, &["--ca-dir", ca_dir]].concat());
+        assert_eq!(run.code, 0, "{args:?}: {}{}", run.stdout, run.stderr);
+        run
+    };
+    ok(&["init"]);
+    ok(&["intermediate", "web"]);
+    ok(&["issue", HOST, "--issuer", "web"]);
+    ok(&["issue", "ok.example.test", "--issuer", "web"]);
+    ok(&["revoke", &format!("{HOST}.pem")]);
+    ok(&["crl", "--issuer", "web", "--out", "web.crl"]);
+    ok(&["crl", "--out", "root.crl", "--der"]);
+    let crls = ["--crl", "web.crl", "--crl", "root.crl", "--ca-dir", ca_dir];
+    let chain = format!("{HOST}-chain.pem");
+    let run = ca(
+        d,
+        &[&["verify", &chain, "--host", HOST], &crls[..]].concat(),
+    );
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr
+            .contains("leaf #0 (CN=www.example.test): revoked"),
+        "{}",
+        run.stderr
+    );
+    let run = ca(d, &[&["verify", &chain, "--json"], &crls[..]].concat());
+    assert_eq!(json(&run)["error"]["reason"], "revoked");
+    // The sibling passes, each CRL checked on the way.
+    let args = [
+        "verify",
+        "ok.example.test-chain.pem",
+        "--host",
+        "ok.example.test",
+        "--explain",
+    ];
+    let run = ca(d, &[&args[..], &crls[..]].concat());
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.stdout.matches("[pass] revocation").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    // openssl agrees on both.
+    let root = format!("{ca_dir}/root/cert.pem");
+    openssl(
+        d,
+        &[
+            "crl",
+            "-in",
+            "root.crl",
+            "-inform",
+            "DER",
+            "-out",
+            "root-pem.crl",
+        ],
+    );
+    for (name, valid) in [(HOST, false), ("ok.example.test", true)] {
+        let (leaf, chain) = (format!("{name}.pem"), format!("{name}-chain.pem"));
+        let o = openssl_may_fail(
+            d,
+            &[
+                "verify",
+                "-crl_check_all",
+                "-CAfile",
+                &root,
+                "-untrusted",
+                &chain,
+                "-CRLfile",
+                "web.crl",
+                "-CRLfile",
+                "root-pem.crl",
+                &leaf,
+            ],
+        );
+        assert_eq!(
+            o.code == 0,
+            valid,
+            "openssl on {name}: {}{}",
+            o.stdout,
+            o.stderr
+        );
+    }
+}
