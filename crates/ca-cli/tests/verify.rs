@@ -562,6 +562,28 @@ fn untrusted_root_is_refused() {
     ];
     let v = refused(p256().path(), &args, "unknown_issuer", 1, "no issuer found");
     assert_eq!(v["error"]["subject"], "CN=OpenSSL Test Intermediate");
+    // Both roots are named CN=OpenSSL Test Root: the message says the key differs.
+    let run = verify(p256().path(), &args);
+    assert!(
+        run.stderr.contains("has the issuer's name but not its key"),
+        "{}",
+        run.stderr
+    );
+    // --explain lists the few anchors it had, so a wrong root shows by name.
+    let run = verify(p256().path(), &[&args[..], &["--explain"]].concat());
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stdout
+            .contains("Trusted: 1 certificate\n   CN=OpenSSL Test Root"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("[FAIL] intermediate #1 (CN=OpenSSL Test Intermediate)"),
+        "{}",
+        run.stdout
+    );
     // Only the leaf and a root: the intermediate is missing.
     refused(
         p256().path(),

@@ -156,7 +156,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Ok(_) => Ok(()),
         // The JSON says why; print nothing more.
         Err(_) if args.json => Err(CliError::refused("")),
-        Err(e) => Err(CliError::refused(report::error_text(&e))),
+        Err(e) => Err(CliError::refused(report::error_text(&request, &e))),
     }
 }
 

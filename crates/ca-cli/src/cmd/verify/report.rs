@@ -18,12 +18,37 @@ use crate::exit::CliError;
 type Verdict = Result<VerifiedPath, VerifyError>;
 
 /// The message of a refusal (exit 1): what failed, where, and what to do.
-pub fn error_text(e: &VerifyError) -> String {
-    format!(
+pub fn error_text(req: &Request, e: &VerifyError) -> String {
+    let mut text = format!(
         "chain not valid: {}\nwhat to do: {}",
         failure_text(e),
         e.hint()
-    )
+    );
+    if let Some(note) = same_name_note(req, e) {
+        text.push_str("\nnote: ");
+        text.push_str(&note);
+    }
+    text
+}
+
+/// "No issuer found" while a trusted certificate bears the issuer's name: the
+/// key identifiers differ, so it is another CA under the same name (or the
+/// same CA with a new key). Worth saying, since the names alone look right.
+fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
+    let Reason::UnknownIssuer(issuer) = &e.reason else {
+        return None;
+    };
+    let anchor = req
+        .inputs
+        .anchors
+        .iter()
+        .find(|a| a.certificate().subject() == issuer)?;
+    Some(format!(
+        "the trusted certificate {issuer} has the issuer's name but not its key (the authority \
+         key identifier does not match): it is another CA of the same name, or the same CA with \
+         a new key; trust the root that signed this chain (SHA-256 of the one given: {})",
+        anchor.certificate().sha256_hex()
+    ))
 }
 
 fn failure_text(e: &VerifyError) -> String {
@@ -98,26 +123,29 @@ pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
                      passed besides it; the failed check is marked FAIL.\n"
                 );
                 walk(&mut out, path.certificates(), &records);
-                verdict_lines(&mut out, e);
+                verdict_lines(&mut out, req, e);
             }
             None => {
                 given(&mut out, req);
                 let _ = writeln!(out, "[FAIL] {}", failure_text(e));
                 let _ = writeln!(
                     out,
-                    "       The verifier tried every candidate path and reports the most specific \
-                     failure; it records each check only along a valid path.\n"
+                    "       The verifier tried every candidate path and reports the most specific failure;\n       \
+                     it records each check only along a valid path.\n"
                 );
-                verdict_lines(&mut out, e);
+                verdict_lines(&mut out, req, e);
             }
         },
     }
     emit(&out)
 }
 
-fn verdict_lines(out: &mut String, e: &VerifyError) {
+fn verdict_lines(out: &mut String, req: &Request, e: &VerifyError) {
     let _ = writeln!(out, "NOT VALID: {}", failure_text(e));
     let _ = writeln!(out, "What to do: {}", e.hint());
+    if let Some(note) = same_name_note(req, e) {
+        let _ = writeln!(out, "Note: {note}");
+    }
 }
 
 fn header(out: &mut String, req: &Request) {
@@ -220,7 +248,14 @@ fn given(out: &mut String, req: &Request) {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "Trusted: {}.\n", count(i.anchors.len(), "certificate"));
+    // A handful of anchors is worth listing: a wrong root is easy to spot by name.
+    let _ = write!(out, "Trusted: {}", count(i.anchors.len(), "certificate"));
+    if i.anchors.len() <= 5 {
+        for a in &i.anchors {
+            let _ = write!(out, "\n   {}", a.certificate().subject());
+        }
+    }
+    out.push_str("\n\n");
 }
 
 /// For a failure the verifier meets once the path is otherwise complete (the
