@@ -483,6 +483,11 @@ fn bad_input_exits_2() {
             vec![leaf, "--roots", root, "--host", "a", "--ip", "127.0.0.1"],
             "cannot be used with",
         ),
+        (
+            vec![leaf, "--roots", root, "--host", "bad name!"],
+            "'bad name!' is not a valid name",
+        ),
+        (vec![leaf, "--roots", root, "--email", "nobody"], "'nobody'"),
         (vec![leaf], "no trust anchors"),
     ] {
         let run = verify(d, &args);

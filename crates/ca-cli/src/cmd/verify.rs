@@ -163,9 +163,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
 /// Errors that come from what was asked rather than from the chain: exit 2.
 fn bad_input(e: &VerifyError) -> Option<CliError> {
     match (&e.reason, &e.cert) {
-        (Reason::InvalidExpectedName(_), _) => Some(CliError::bad_input(format!(
-            "{}; give a DNS name to --host, an IP address to --ip, an e-mail address to --email",
-            e.reason
+        (Reason::InvalidExpectedName(name), _) => Some(CliError::bad_input(format!(
+            "'{name}' is not a valid name to check the certificate for; give a DNS name to \
+             --host, an IP address to --ip, an e-mail address to --email"
         ))),
         (Reason::Malformed(_) | Reason::InvalidCrl(_), None) => Some(CliError::bad_input(format!(
             "a --crl file cannot be used: {}; give a DER or PEM CRL",
