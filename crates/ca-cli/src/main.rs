@@ -45,6 +45,16 @@ enum Command {
     NeedsRenewal(cmd::needs_renewal::Args),
     /// Check a certificate chain the way a TLS client does (exit 1 if not valid).
     Verify(cmd::verify::Args),
+    /// Create or update a whole PKI from one TOML file (see `ca schema`).
+    Apply(cmd::apply::Args),
+    /// Print the JSON Schema of the `ca apply` file.
+    Schema(cmd::schema::Args),
+    /// Revoke a certificate this CA issued (then publish with `ca crl`).
+    Revoke(cmd::revoke::Args),
+    /// Write a signed CRL of one CA's revocations.
+    Crl(cmd::crl::Args),
+    /// Write test fixtures no peer offers (`ca fixture revoked`).
+    Fixture(cmd::fixture::Args),
     /// Print a shell completion script (bash, zsh, fish).
     Completions(cmd::completions::Args),
     /// Print the man page, or write all man pages to a directory.
@@ -64,6 +74,11 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => cmd::export::run(args),
         Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Apply(args) => cmd::apply::run(args),
+        Command::Schema(args) => cmd::schema::run(args),
+        Command::Revoke(args) => cmd::revoke::run(args),
+        Command::Crl(args) => cmd::crl::run(args),
+        Command::Fixture(args) => cmd::fixture::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::run_man(args),
     }

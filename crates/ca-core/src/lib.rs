@@ -1,5 +1,6 @@
 //! Keys, certificate profiles, CSRs, signing and the on-disk CA state.
 
+pub mod apply;
 pub mod atomic;
 pub mod cert;
 pub mod csr;
@@ -12,6 +13,7 @@ pub mod p12;
 pub mod passphrase;
 pub mod profile;
 pub mod renewal;
+pub mod revocation;
 pub mod serial;
 pub mod store;
 pub mod validity;

@@ -1,14 +1,19 @@
 //! One file per subcommand.
+pub mod apply;
 pub mod common;
 pub mod completions;
 pub mod convert;
+pub mod crl;
 pub mod csr;
 pub mod export;
+pub mod fixture;
 pub mod init;
 pub mod inspect;
 pub mod intermediate;
 pub mod issue;
 pub mod list;
 pub mod needs_renewal;
+pub mod revoke;
+pub mod schema;
 pub mod sign;
 pub mod verify;

@@ -1,0 +1,144 @@
+//! `ca apply`: one TOML file describes a whole PKI (a root, intermediates
+//! with path lengths and name constraints, server and client leaves with
+//! their output files and renewal thresholds); applying it creates what is
+//! missing, reissues what no longer matches or is due, and leaves the rest
+//! byte for byte untouched.
+//!
+//! The steps, one module each: [`spec`] (the file as written, with spans),
+//! [`validate`] (every mistake with its line and column, before anything
+//! happens), [`plan`] (compare with the disk, read only), [`execute`].
+//!
+//! ```no_run
+//! use ca_core::apply::{self, ApplyOptions};
+//! use ca_core::CaDir;
+//!
+//! let desired = apply::load(std::path::Path::new("pki.toml"))?;
+//! let ca_dir = CaDir::at(desired.ca_dir.clone().unwrap_or_else(|| "ca".into()));
+//! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default())?;
+//! println!("changed: {}", outcome.plan.changes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod constraints;
+pub mod diagnostic;
+pub mod execute;
+pub mod plan;
+pub mod schema;
+pub mod spec;
+pub mod validate;
+
+use std::fs::File;
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+pub use diagnostic::{Diagnostic, SpecErrors};
+pub use execute::Passphrases;
+pub use plan::{Action, Plan, Step};
+pub use validate::{Desired, DesiredLeaf};
+
+use crate::atomic;
+use crate::error::{Error, Result};
+use crate::passphrase::Passphrase;
+use crate::store::CaDir;
+
+/// Why a file could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{path}: cannot read the apply file: {source}")]
+    Io {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Mistakes in the file, each with its line and column.
+    #[error("{0}")]
+    Spec(#[from] SpecErrors),
+}
+
+/// Parses and checks a file's text (`path` is only for messages).
+pub fn parse(source: &str, path: &Path) -> Result<Desired, SpecErrors> {
+    let file: spec::SpecFile = toml::from_str(source).map_err(|e| SpecErrors {
+        file: path.to_path_buf(),
+        diagnostics: vec![diagnostic::from_toml(source, &e)],
+    })?;
+    validate::validate(&file, source, path)
+}
+
+/// Reads, parses and checks an apply file.
+pub fn load(path: &Path) -> Result<Desired, LoadError> {
+    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(parse(&source, path)?)
+}
+
+/// How to apply.
+#[derive(Debug, Default, Clone)]
+pub struct ApplyOptions {
+    /// Only make the plan.
+    pub dry_run: bool,
+    /// Replace leaf files this CA directory did not issue.
+    pub force: bool,
+    /// Encrypts new keys (and reads existing leaf keys).
+    pub key_passphrase: Option<Passphrase>,
+    /// Unlocks the CA keys; the key passphrase when `None`.
+    pub ca_passphrase: Option<Passphrase>,
+    /// The time renewal is judged at; now when `None`.
+    pub now: Option<OffsetDateTime>,
+}
+
+/// What an apply did (or, with `dry_run`, would do).
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub plan: Plan,
+    pub warnings: Vec<String>,
+}
+
+/// Plans and, unless `dry_run`, executes. Applies to one CA directory run
+/// one at a time (they hold `CA_DIR/apply.lock` from plan to end), so
+/// concurrent runs of the same file do the work once; each certificate is
+/// recorded under the CA directory's own lock, as `ca issue` does.
+pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Result<Outcome> {
+    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let key = options.key_passphrase.as_ref();
+    if options.dry_run {
+        let plan = plan::plan(desired, ca_dir, now, options.force, key)?;
+        let warnings = plan.warnings.clone();
+        return Ok(Outcome { plan, warnings });
+    }
+    let _lock = apply_lock(ca_dir)?;
+    let mut plan = plan::plan(desired, ca_dir, now, options.force, key)?;
+    let mut warnings = plan.warnings.clone();
+    let passphrases = Passphrases {
+        key,
+        ca: options.ca_passphrase.as_ref().or(key),
+    };
+    warnings.extend(execute::execute(desired, &mut plan, ca_dir, passphrases)?);
+    Ok(Outcome { plan, warnings })
+}
+
+/// Serialises applies on one CA directory. Separate from the directory's
+/// own lock, which ca-core takes (and releases) for each write inside.
+fn apply_lock(ca_dir: &CaDir) -> Result<File> {
+    atomic::create_private_dir(ca_dir.path())?;
+    let path = ca_dir.path().join("apply.lock");
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| Error::Io {
+            path: path.clone(),
+            action: "open the apply lock",
+            source: e,
+        })?;
+    file.lock().map_err(|e| Error::Io {
+        path,
+        action: "lock the CA directory for apply",
+        source: e,
+    })?;
+    Ok(file)
+}
