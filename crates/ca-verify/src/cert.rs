@@ -5,7 +5,6 @@
 //! extensions, trailing bytes) fail here; rule violations are recorded and judged by `checks`
 //! only when the certificate is actually used on a path.
 
-use std::collections::HashSet;
 use std::fmt;
 
 use x509_parser::der_parser::asn1_rs::Any;
@@ -99,13 +98,16 @@ pub(crate) struct Name {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Attr {
-    pub(crate) oid: String,
+    /// The attribute type OID, as its DER content octets.
+    pub(crate) oid: Vec<u8>,
     pub(crate) tag: u32,
     pub(crate) value: Vec<u8>,
 }
 
-pub(crate) const OID_CN: &str = "2.5.4.3";
-pub(crate) const OID_EMAIL_ATTR: &str = "1.2.840.113549.1.9.1";
+/// 2.5.4.3 commonName.
+pub(crate) const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
+/// 1.2.840.113549.1.9.1 emailAddress.
+pub(crate) const OID_EMAIL_ATTR: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
 impl Name {
     fn from_x509(n: &X509Name<'_>) -> Self {
@@ -114,7 +116,7 @@ impl Name {
             .map(|rdn| {
                 rdn.iter()
                     .map(|a| Attr {
-                        oid: a.attr_type().to_id_string(),
+                        oid: a.attr_type().as_bytes().to_vec(),
                         tag: a.attr_value().tag().0,
                         value: a.attr_value().data.to_vec(),
                     })
@@ -138,7 +140,7 @@ impl Name {
     }
 
     /// The values of every attribute of type `oid`, as text when they are text.
-    pub(crate) fn values_of<'a>(&'a self, oid: &'a str) -> impl Iterator<Item = &'a Attr> + 'a {
+    pub(crate) fn values_of<'a>(&'a self, oid: &'a [u8]) -> impl Iterator<Item = &'a Attr> + 'a {
         self.rdns.iter().flatten().filter(move |a| a.oid == oid)
     }
 }
@@ -150,17 +152,21 @@ fn name_text(rdns: &[Vec<Attr>]) -> String {
         if !out.is_empty() {
             out.push_str(", ");
         }
-        let key = match a.oid.as_str() {
+        let dotted;
+        let key = match a.oid.as_slice() {
             OID_CN => "CN",
-            "2.5.4.6" => "C",
-            "2.5.4.7" => "L",
-            "2.5.4.8" => "ST",
-            "2.5.4.10" => "O",
-            "2.5.4.11" => "OU",
-            "2.5.4.5" => "serialNumber",
+            [0x55, 0x04, 0x06] => "C",
+            [0x55, 0x04, 0x07] => "L",
+            [0x55, 0x04, 0x08] => "ST",
+            [0x55, 0x04, 0x0a] => "O",
+            [0x55, 0x04, 0x0b] => "OU",
+            [0x55, 0x04, 0x05] => "serialNumber",
             OID_EMAIL_ATTR => "emailAddress",
-            "0.9.2342.19200300.100.1.25" => "DC",
-            other => other,
+            [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC",
+            other => {
+                dotted = oid_bytes_to_string(other);
+                &dotted
+            }
         };
         out.push_str(key);
         out.push('=');
@@ -510,22 +516,28 @@ fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
 }
 
 fn oid_string(p: &Any<'_>) -> String {
-    x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(p.data)).to_id_string()
+    oid_bytes_to_string(p.data)
+}
+
+fn oid_bytes_to_string(bytes: &[u8]) -> String {
+    x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(bytes)).to_id_string()
 }
 
 fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
     let mut e = Extensions::default();
-    let mut seen = HashSet::new();
+    let mut seen: Vec<&[u8]> = Vec::new();
     for ext in x.extensions() {
-        let oid = ext.oid.to_id_string();
+        let oid_bytes = ext.oid.as_bytes();
+        let oid = || ext.oid.to_id_string();
         e.count += 1;
-        if !seen.insert(oid.clone()) && e.duplicate.is_none() {
-            e.duplicate = Some(oid.clone());
+        if seen.contains(&oid_bytes) {
+            e.duplicate.get_or_insert_with(oid);
         }
+        seen.push(oid_bytes);
         let critical = ext.critical;
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error } => {
-                return Err(Reason::Malformed(format!("extension {oid}: {error}")));
+                return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
             }
             ParsedExtension::BasicConstraints(b) => {
                 let value = BasicConstraints {
@@ -618,8 +630,8 @@ fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
                 e.aia_empty = aia.accessdescs.is_empty();
             }
             _ => {
-                if critical && !RECOGNISED_UNPROCESSED.contains(&oid.as_str()) {
-                    e.unknown_critical.push(oid);
+                if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
+                    e.unknown_critical.push(oid());
                 }
             }
         }
