@@ -142,3 +142,6 @@ fn apply_lock(ca_dir: &CaDir) -> Result<File> {
     })?;
     Ok(file)
 }
+
+#[cfg(test)]
+mod tests;

@@ -6,19 +6,12 @@
 
 use serde_json::{json, Value};
 
-const KEY_TYPES: [&str; 6] = [
-    "ecdsa-p256",
-    "ecdsa-p384",
-    "ed25519",
-    "rsa-2048",
-    "rsa-3072",
-    "rsa-4096",
-];
+use crate::key::KeyType;
 
 fn key_type() -> Value {
     json!({
         "description": "The key type of a new key.",
-        "enum": KEY_TYPES,
+        "enum": KeyType::GENERATABLE.iter().map(|t| t.to_string()).collect::<Vec<_>>(),
         "default": "ecdsa-p256"
     })
 }

@@ -141,51 +141,28 @@ fn days(at: &mut Locator, value: &Option<Spanned<u32>>) -> Option<u32> {
     Some(*v.get_ref())
 }
 
-/// A constraint set holding one entry, to check entries one by one.
-type OneConstraint = fn(String) -> NameConstraintsSpec;
+/// One of the six lists of a [`NameConstraintsSpec`].
+type Field = fn(&mut NameConstraintsSpec) -> &mut Vec<String>;
 
 fn ca_options(at: &mut Locator, spec: CaSpec) -> CaOptions {
-    let texts = |list: &[Spanned<String>]| list.iter().map(|s| s.get_ref().clone()).collect();
-    let nc = NameConstraintsSpec {
-        permit_dns: texts(&spec.permit_dns),
-        exclude_dns: texts(&spec.exclude_dns),
-        permit_ip: texts(&spec.permit_ip),
-        exclude_ip: texts(&spec.exclude_ip),
-        permit_email: texts(&spec.permit_email),
-        exclude_email: texts(&spec.exclude_email),
-    };
-    // Check each entry alone, to point at the bad one.
-    let lists: [(&[Spanned<String>], OneConstraint); 6] = [
-        (&spec.permit_dns, |s| NameConstraintsSpec {
-            permit_dns: vec![s],
-            ..Default::default()
-        }),
-        (&spec.exclude_dns, |s| NameConstraintsSpec {
-            exclude_dns: vec![s],
-            ..Default::default()
-        }),
-        (&spec.permit_ip, |s| NameConstraintsSpec {
-            permit_ip: vec![s],
-            ..Default::default()
-        }),
-        (&spec.exclude_ip, |s| NameConstraintsSpec {
-            exclude_ip: vec![s],
-            ..Default::default()
-        }),
-        (&spec.permit_email, |s| NameConstraintsSpec {
-            permit_email: vec![s],
-            ..Default::default()
-        }),
-        (&spec.exclude_email, |s| NameConstraintsSpec {
-            exclude_email: vec![s],
-            ..Default::default()
-        }),
+    let fields: [(&[Spanned<String>], Field); 6] = [
+        (&spec.permit_dns, |nc| &mut nc.permit_dns),
+        (&spec.exclude_dns, |nc| &mut nc.exclude_dns),
+        (&spec.permit_ip, |nc| &mut nc.permit_ip),
+        (&spec.exclude_ip, |nc| &mut nc.exclude_ip),
+        (&spec.permit_email, |nc| &mut nc.permit_email),
+        (&spec.exclude_email, |nc| &mut nc.exclude_email),
     ];
-    for (list, one) in lists {
+    let mut nc = NameConstraintsSpec::default();
+    for (list, field) in fields {
         for entry in list {
-            if let Err(e) = one(entry.get_ref().clone()).to_rcgen() {
+            // Checked alone, to point at the bad entry.
+            let mut one = NameConstraintsSpec::default();
+            field(&mut one).push(entry.get_ref().clone());
+            if let Err(e) = one.to_rcgen() {
                 at.push(entry.span(), e.to_string());
             }
+            field(&mut nc).push(entry.get_ref().clone());
         }
     }
     if let Some(cn) = &spec.common_name {
