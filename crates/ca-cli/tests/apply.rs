@@ -128,6 +128,7 @@ fn dry_run_prints_the_plan_and_writes_nothing() {
     let plan = json(&run);
     assert_eq!(plan["dry_run"], true);
     assert_eq!(plan["changed"], false);
+    assert_eq!(plan["would_change"], true);
     assert_eq!(actions(&plan).len(), 5);
     assert!(actions(&plan).values().all(|a| a == "create"));
     assert!(snapshot(dir.path()).is_empty(), "a dry run wrote files");

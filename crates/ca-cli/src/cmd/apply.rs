@@ -88,6 +88,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "ca_dir": abs(ca_dir.path()),
             "dry_run": args.dry_run,
             "changed": outcome.plan.changes() && !args.dry_run,
+            "would_change": outcome.plan.changes(),
             "steps": outcome.plan.steps,
             "warnings": outcome.warnings,
         }));
