@@ -89,6 +89,14 @@ fn exercise(data: &[u8]) {
     let _ = CsrInfo::from_der(data);
     let _ = CrlInfo::from_der(data, now);
     let _ = PrivateKey::parse(data, None);
+    if let Ok(certs) = ca_core::Certificate::parse_all(data) {
+        for cert in certs {
+            let _ = cert.info();
+        }
+    }
+    if let Ok(csr) = ca_core::Csr::parse(data) {
+        let _ = (csr.names(), csr.key_type(), csr.ignored());
+    }
 }
 
 #[test]
