@@ -130,7 +130,10 @@ fn expired_and_future_certificates_say_so() {
     assert_eq!(v["objects"][0]["status"], "expired");
     assert_eq!(v["objects"][0]["days_left"], -4);
     let v = json(&ca(d, &["inspect", "--json", "future.pem"]));
-    assert_eq!(v["objects"][0]["status"], "not yet valid");
+    assert_eq!(v["objects"][0]["status"], "not_yet_valid");
+    assert!(ca(d, &["inspect", "future.pem"])
+        .stdout
+        .contains("not yet valid;"));
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub struct CertificateInfo {
     pub not_after: String,
     /// Whole days until notAfter (negative once expired).
     pub days_left: i64,
-    /// `valid`, `expired` or `not yet valid`, at the time of inspection.
+    /// `valid`, `expired` or `not_yet_valid`, at the time of inspection.
     pub status: &'static str,
     pub signature_algorithm: String,
     pub public_key: PublicKeyInfo,
@@ -42,7 +42,7 @@ pub fn status(
     if now > not_after {
         "expired"
     } else if now < not_before {
-        "not yet valid"
+        "not_yet_valid"
     } else {
         "valid"
     }

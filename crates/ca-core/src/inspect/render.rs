@@ -99,7 +99,7 @@ fn certificate(l: &mut Lines, c: &CertificateInfo) {
 fn days_phrase(days_left: i64, status: &str) -> String {
     match status {
         "expired" => format!("expired {} days ago", -days_left - 1),
-        "not yet valid" => format!("not yet valid; {days_left} days left after that"),
+        "not_yet_valid" => format!("not yet valid; {days_left} days left after that"),
         _ => format!("{days_left} days left"),
     }
 }
