@@ -117,6 +117,11 @@ fn modern_p12_opens_in_openssl_with_key_chain_and_name() {
     let back = openssl(d, &["pkey", "-in", "back.key", "-pubout"]).stdout;
     assert_eq!(ours, back);
 
+    // `ca inspect` says what the file is, and how to look inside.
+    let run = ca(d, &["inspect", "out.p12"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("PKCS#12"), "{}", run.stderr);
+
     let details = info(d, "out.p12", false);
     let text = format!("{}{}", details.stdout, details.stderr);
     assert!(text.contains("MAC: sha256"), "{text}");

@@ -282,6 +282,11 @@ fn explain_der_failure(input: &[u8]) -> String {
             format!("this is neither PEM nor DER ({WHAT})")
         };
     }
+    if looks_like_pkcs12(input) {
+        return "this is a PKCS#12 (.p12/.pfx) file, which `ca inspect` does not open; \
+                look inside with: openssl pkcs12 -info -noenc -in FILE"
+            .into();
+    }
     match declared_length(input) {
         Some(total) if total > input.len() => format!(
             "the DER data is truncated: it declares {total} bytes but the file has {}",
@@ -293,6 +298,17 @@ fn explain_der_failure(input: &[u8]) -> String {
         ),
         _ => format!("the DER structure is not one that `ca` knows ({WHAT})"),
     }
+}
+
+/// A PFX starts with version 3, then the PKCS#7 `data` content type.
+fn looks_like_pkcs12(input: &[u8]) -> bool {
+    const VERSION_3: &[u8] = &[0x02, 0x01, 0x03];
+    const PKCS7_DATA: &[u8] = &[
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ];
+    let head = &input[..input.len().min(32)];
+    let find = |needle: &[u8]| head.windows(needle.len()).position(|w| w == needle);
+    matches!((find(VERSION_3), find(PKCS7_DATA)), (Some(v), Some(d)) if v < d)
 }
 
 /// Total length (header + content) that a definite-length DER header declares.
