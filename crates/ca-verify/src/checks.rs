@@ -294,6 +294,11 @@ fn leaf_eku(cert: &Certificate, opts: &VerifyOptions) -> Result<(), Reason> {
             "extendedKeyUsage must not be critical (CA/B BR 7.1.2.7.6)".into(),
         ));
     }
+    if webpki && eku.value.iter().any(|o| o == OID_ANY_EKU) {
+        return Err(Reason::Profile(
+            "anyExtendedKeyUsage in a subscriber certificate (CA/B BR 7.1.2.7.10)".into(),
+        ));
+    }
     let ok = eku
         .value
         .iter()

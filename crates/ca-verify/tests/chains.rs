@@ -317,3 +317,35 @@ fn errors_say_what_to_do() {
     );
     assert!(text.contains("renew"), "{text}");
 }
+
+/// A backend that counts the signatures it is asked to check, then lets ring check them.
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl ca_verify::SignatureVerifier for Counting {
+    fn verify(
+        &self,
+        alg: ca_verify::SignatureAlgorithm,
+        key: ca_verify::VerificationKey<'_>,
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), ca_verify::SignatureFailure> {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ca_verify::RingVerifier.verify(alg, key, message, signature)
+    }
+}
+
+#[test]
+fn each_signature_is_checked_once_through_the_backend() {
+    let c = chain(Alg::P256);
+    let backend = Counting(Default::default());
+    let pool = [der(&c.intermediate), der(&c.intermediate)];
+    ca_verify::verify_with(
+        &backend,
+        &c.leaf,
+        &pool,
+        &anchor(&c.root),
+        &opts("example.com"),
+    )
+    .unwrap();
+    assert_eq!(backend.0.into_inner(), 2);
+}
