@@ -3,9 +3,10 @@
 //! accident.
 //!
 //! Each file is written to a temporary file in the same directory, flushed
-//! to disk, then moved into place: with `rename` when overwriting is
-//! allowed, with `link` (which fails if the target exists, atomically)
-//! when it is not.
+//! to disk (`fdatasync`), then moved into place: with `rename` when
+//! overwriting is allowed, with `link` (which fails if the target exists,
+//! atomically) when it is not. The directory itself is not flushed: after a
+//! power cut a new file may be missing, but never half there.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -69,33 +70,21 @@ pub fn write_file(
     mode: FileMode,
     overwrite: Overwrite,
 ) -> Result<()> {
-    if overwrite == Overwrite::Refuse && path.symlink_metadata().is_ok() {
-        return Err(Error::Exists {
+    write_files(
+        &[FileToWrite {
             path: path.to_path_buf(),
-        });
-    }
-    let temp = write_temp(path, contents, mode)?;
-    let placed = match overwrite {
-        Overwrite::Replace => fs::rename(&temp, path),
-        Overwrite::Refuse => link_no_clobber(&temp, path),
-    };
-    let _ = fs::remove_file(&temp);
-    match placed {
-        Ok(()) => {}
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            return Err(Error::Exists {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => return Err(Error::io(path, "move the new file into place", e)),
-    }
-    sync_dir(path);
-    Ok(())
+            contents: contents.to_vec(),
+            mode,
+        }],
+        overwrite,
+    )
 }
 
 /// Writes several files that belong together (a certificate, its key and
-/// chain): first checks that none exists (unless overwriting), then writes
-/// each atomically; if one fails, removes the ones this call created.
+/// chain), each atomically: first checks that none exists (unless
+/// overwriting), writes and flushes every temporary file (the flushes run
+/// concurrently: they are most of the cost), then moves each into place in
+/// order; if one cannot be placed, removes the ones this call created.
 pub fn write_files(files: &[FileToWrite], overwrite: Overwrite) -> Result<()> {
     if overwrite == Overwrite::Refuse {
         if let Some(existing) = files.iter().find(|f| f.path.symlink_metadata().is_ok()) {
@@ -104,20 +93,80 @@ pub fn write_files(files: &[FileToWrite], overwrite: Overwrite) -> Result<()> {
             });
         }
     }
+    let temps = write_temps(files)?;
     let mut created: Vec<&Path> = Vec::new();
-    for file in files {
-        let existed = file.path.symlink_metadata().is_ok();
-        if let Err(e) = write_file(&file.path, &file.contents, file.mode, overwrite) {
+    let mut failure = None;
+    for (file, temp) in files.iter().zip(&temps) {
+        if failure.is_some() {
+            break;
+        }
+        let existed = overwrite == Overwrite::Replace && file.path.symlink_metadata().is_ok();
+        let placed = match overwrite {
+            Overwrite::Replace => fs::rename(temp, &file.path),
+            Overwrite::Refuse => link_no_clobber(temp, &file.path),
+        };
+        match placed {
+            Ok(()) if !existed => created.push(&file.path),
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                failure = Some(Error::Exists {
+                    path: file.path.clone(),
+                })
+            }
+            Err(e) => failure = Some(Error::io(&file.path, "move the new file into place", e)),
+        }
+    }
+    for temp in &temps {
+        let _ = fs::remove_file(temp);
+    }
+    match failure {
+        None => Ok(()),
+        Some(e) => {
             for path in created {
                 let _ = fs::remove_file(path);
             }
-            return Err(e);
-        }
-        if !existed {
-            created.push(&file.path);
+            Err(e)
         }
     }
-    Ok(())
+}
+
+/// Writes every file's temporary twin and flushes them all to disk.
+fn write_temps(files: &[FileToWrite]) -> Result<Vec<PathBuf>> {
+    let mut temps = Vec::with_capacity(files.len());
+    let mut opened = Vec::with_capacity(files.len());
+    for file in files {
+        match write_temp(&file.path, &file.contents, file.mode) {
+            Ok((temp, handle)) => {
+                temps.push(temp);
+                opened.push((handle, &file.path));
+            }
+            Err(e) => {
+                temps.iter().for_each(|t| drop(fs::remove_file(t)));
+                return Err(e);
+            }
+        }
+    }
+    let flushed: Vec<Result<()>> = std::thread::scope(|scope| {
+        let flushes: Vec<_> = opened
+            .iter()
+            .map(|(handle, path)| {
+                scope.spawn(move || {
+                    handle
+                        .sync_data()
+                        .map_err(|e| Error::io(path, "write the file to disk", e))
+                })
+            })
+            .collect();
+        flushes
+            .into_iter()
+            .map(|f| f.join().expect("fsync does not panic"))
+            .collect()
+    });
+    if let Some(Err(e)) = flushed.into_iter().find(Result::is_err) {
+        temps.iter().for_each(|t| drop(fs::remove_file(t)));
+        return Err(e);
+    }
+    Ok(temps)
 }
 
 /// Creates a directory (and its parents) with mode 0700 for new ones.
@@ -130,7 +179,7 @@ pub fn create_private_dir(path: &Path) -> Result<()> {
         .map_err(|e| Error::io(path, "create the directory", e))
 }
 
-fn write_temp(path: &Path, contents: &[u8], mode: FileMode) -> Result<PathBuf> {
+fn write_temp(path: &Path, contents: &[u8], mode: FileMode) -> Result<(PathBuf, File)> {
     use std::os::unix::fs::OpenOptionsExt;
     let dir = parent_dir(path);
     let name = path
@@ -147,14 +196,13 @@ fn write_temp(path: &Path, contents: &[u8], mode: FileMode) -> Result<PathBuf> {
         .mode(mode.bits())
         .open(&temp)
         .map_err(|e| Error::io(path, "create a file in its directory", e))?;
-    let written = file
-        .write_all(contents)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(path, "write the file", e));
-    if written.is_err() {
-        let _ = fs::remove_file(&temp);
+    match file.write_all(contents) {
+        Ok(()) => Ok((temp, file)),
+        Err(e) => {
+            let _ = fs::remove_file(&temp);
+            Err(Error::io(path, "write the file", e))
+        }
     }
-    written.map(|()| temp)
 }
 
 /// `link` refuses to replace an existing file; some file systems do not
@@ -174,14 +222,6 @@ fn parent_dir(path: &Path) -> &Path {
     match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    }
-}
-
-/// Makes the rename itself durable. Best effort: not every file system
-/// lets a directory be opened for syncing.
-fn sync_dir(path: &Path) {
-    if let Ok(dir) = File::open(parent_dir(path)) {
-        let _ = dir.sync_all();
     }
 }
 

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 
 pub use index::{Index, IndexEntry};
 
-use crate::atomic::{self, FileMode, Overwrite};
+use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
@@ -215,15 +215,24 @@ impl CaDir {
         warnings: Vec<String>,
         passphrase: Option<&Passphrase>,
     ) -> Result<CreatedCa> {
-        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
-        self.append_entry(
-            issuer.cert(),
-            ROOT,
-            Profile::Root,
-            issuer.key().key_type(),
-            &cert_path,
-            None,
-        )?;
+        // The files and the index line each wait for the disk: together.
+        let (stored, recorded) = std::thread::scope(|scope| {
+            let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
+            let recorded = self.append_entry(
+                issuer.cert(),
+                ROOT,
+                Profile::Root,
+                issuer.key().key_type(),
+                &self.cert_path(ROOT),
+                None,
+            );
+            (
+                store.join().expect("writing files does not panic"),
+                recorded,
+            )
+        });
+        let (cert_path, key_path) = stored?;
+        recorded?;
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -241,17 +250,27 @@ impl CaDir {
         atomic::create_private_dir(&self.issuer_dir(name))?;
         let cert_path = self.cert_path(name);
         let key_path = self.key_path(name);
-        // A key without a certificate is what a crash during creation
-        // leaves behind: replace it.
-        issuer
+        let key_pem = issuer
             .key()
-            .write_file(&key_path, passphrase, Overwrite::Replace)?;
-        atomic::write_file(
-            &cert_path,
-            issuer.cert().pem().as_bytes(),
-            FileMode::Public,
-            Overwrite::Refuse,
-        )?;
+            .to_pem_with(passphrase)
+            .map_err(|e| Error::key_at(&key_path, e))?;
+        // The key goes into place first: the certificate marks the issuer
+        // as complete. The caller holds the lock and checked that the
+        // certificate does not exist; a key without one is what a crash
+        // during creation leaves behind, and is replaced.
+        let files = [
+            FileToWrite {
+                path: key_path.clone(),
+                contents: key_pem.into_bytes(),
+                mode: FileMode::Private,
+            },
+            FileToWrite {
+                path: cert_path.clone(),
+                contents: issuer.cert().pem().into_bytes(),
+                mode: FileMode::Public,
+            },
+        ];
+        atomic::write_files(&files, Overwrite::Replace)?;
         Ok((cert_path, key_path))
     }
 
@@ -363,13 +382,17 @@ impl CaDir {
         let issued_dir = self.path.join("issued");
         atomic::create_private_dir(&issued_dir)?;
         let file = issued_dir.join(format!("{}.pem", info.serial));
-        atomic::write_file(
-            &file,
-            cert.pem().as_bytes(),
-            FileMode::Public,
-            Overwrite::Refuse,
-        )?;
-        self.append_entry(cert, issuer, profile, key_type, &file, out)
+        // Both writes wait for the disk: let them wait together.
+        let (copied, entry) = std::thread::scope(|scope| {
+            let copy = scope.spawn(|| {
+                let pem = cert.pem();
+                atomic::write_file(&file, pem.as_bytes(), FileMode::Public, Overwrite::Refuse)
+            });
+            let entry = self.append_entry(cert, issuer, profile, key_type, &file, out);
+            (copy.join().expect("writing a file does not panic"), entry)
+        });
+        copied?;
+        entry
     }
 
     /// Caller holds the exclusive lock.
