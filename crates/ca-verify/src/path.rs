@@ -211,7 +211,7 @@ impl<'a> Search<'a> {
 
     /// Same issuer name; and when both key ids are present, the same key id.
     fn is_candidate(&self, child: &Certificate, issuer: &Certificate) -> bool {
-        issuer.subject.raw == child.issuer.raw
+        crate::name::dn::equal(&issuer.subject, &child.issuer)
             && match (
                 child.ext.aki.as_ref().and_then(|a| a.value.key_id.as_ref()),
                 &issuer.ext.ski,

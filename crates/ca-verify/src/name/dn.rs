@@ -12,6 +12,14 @@ pub(crate) fn in_subtree(name: &Name, base: &Name) -> bool {
             .all(|(b, n)| rdn_equal(b, n))
 }
 
+/// Name equality for chaining (RFC 5280 7.1): byte-identical, or equal attribute by attribute
+/// with strings compared case-insensitively and spaces folded.
+pub(crate) fn equal(a: &Name, b: &Name) -> bool {
+    a.raw == b.raw
+        || (a.rdns.len() == b.rdns.len()
+            && a.rdns.iter().zip(&b.rdns).all(|(x, y)| rdn_equal(x, y)))
+}
+
 fn rdn_equal(a: &[Attr], b: &[Attr]) -> bool {
     a.len() == b.len() && a.iter().all(|x| b.iter().any(|y| attr_equal(x, y)))
 }
@@ -36,4 +44,37 @@ fn fold(s: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ")
         .to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(raw: u8, attrs: &[(u32, &str)]) -> Name {
+        Name {
+            raw: vec![raw],
+            rdns: attrs
+                .iter()
+                .map(|(tag, v)| {
+                    vec![Attr {
+                        oid: vec![0x55, 4, 3],
+                        tag: *tag,
+                        value: v.as_bytes().to_vec(),
+                    }]
+                })
+                .collect(),
+            text: String::new(),
+        }
+    }
+
+    #[test]
+    fn names_compare_by_rfc5280_rules() {
+        let printable = name(1, &[(19, "Example  CA")]);
+        let utf8 = name(2, &[(12, "example ca")]);
+        assert!(equal(&printable, &utf8));
+        assert!(!equal(&printable, &name(3, &[(12, "Example CB")])));
+        let longer = name(4, &[(12, "example ca"), (12, "sub")]);
+        assert!(in_subtree(&longer, &printable));
+        assert!(!in_subtree(&printable, &longer));
+    }
 }
