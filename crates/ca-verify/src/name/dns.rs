@@ -64,15 +64,17 @@ pub(crate) fn matches(presented: &str, reference: &str) -> bool {
 
 /// Whether `name` is `base` or a subdomain of it (RFC 5280 4.2.1.10); an empty base matches all.
 pub(crate) fn in_subtree(name: &str, base: &str) -> bool {
-    if base.is_empty() {
+    // Bytes, not str slices: no char-boundary panic whatever the input.
+    let (n, b) = (name.as_bytes(), base.as_bytes());
+    if b.is_empty() {
         return true;
     }
-    if name.len() == base.len() {
-        return name.eq_ignore_ascii_case(base);
+    if n.len() == b.len() {
+        return n.eq_ignore_ascii_case(b);
     }
-    name.len() > base.len()
-        && name.as_bytes()[name.len() - base.len() - 1] == b'.'
-        && name[name.len() - base.len()..].eq_ignore_ascii_case(base)
+    n.len() > b.len()
+        && n[n.len() - b.len() - 1] == b'.'
+        && n[n.len() - b.len()..].eq_ignore_ascii_case(b)
 }
 
 /// A dNSName constraint base: empty (everything) or a host name. Leading periods and wildcards
@@ -133,6 +135,7 @@ mod tests {
         assert!(in_subtree("foo.bar.example.com", "example.com"));
         assert!(in_subtree("example.com", "EXAMPLE.com"));
         assert!(!in_subtree("notexample.com", "example.com"));
+        assert!(!in_subtree("é.example.com", "éxample.com"));
         assert!(in_subtree("anything", ""));
         assert!(!is_valid_constraint(".example.com"));
         assert!(!is_valid_constraint("*.example.com"));
