@@ -23,17 +23,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Create the root CA (or import an existing one).
+    // The issuing commands take their help from their Args doc comments.
     Init(cmd::init::Args),
-    /// Create an intermediate CA, signed by the root.
     Intermediate(cmd::intermediate::Args),
-    /// Issue a certificate and key for names (creates a CA if there is none).
     Issue(cmd::issue::Args),
-    /// Make a key and a certificate signing request.
     Csr(cmd::csr::Args),
-    /// Sign a certificate signing request with our profile.
     Sign(cmd::sign::Args),
-    /// List every certificate the CA directory issued.
     List(cmd::list::Args),
     /// Show what a certificate, bundle, CSR, CRL or key file holds.
     Inspect(cmd::inspect::Args),

@@ -12,7 +12,7 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Make a private key and a CSR (PKCS#10) for one or more names.
+/// Make a key and a certificate signing request.
 ///
 /// Writes NAME.csr and NAME-key.pem (mode 0600) into --out, named after the
 /// first name. The CSR asks for the names as subjectAltName; its subject CN

@@ -11,7 +11,7 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Create the root CA of a CA directory (or import an existing CA).
+/// Create the root CA (or import an existing one).
 ///
 /// The root certificate (root/cert.pem in the CA directory) is the one to
 /// add to trust stores. Its key stays in the CA directory (mode 0600),

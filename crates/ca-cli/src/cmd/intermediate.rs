@@ -9,7 +9,7 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Create an intermediate CA, signed by the root, named NAME.
+/// Create an intermediate CA, signed by the root.
 ///
 /// Later commands refer to it by NAME: `ca issue --issuer NAME` signs with
 /// it (without --issuer, the root signs). By default it may sign leaves

@@ -14,7 +14,7 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Issue a certificate for one or more names.
+/// Issue a certificate and key for names (creates a CA if there is none).
 ///
 /// Each NAME is a DNS name (`localhost`, `*.example.test`, `bücher.test`),
 /// an IP address (`127.0.0.1`, `::1`), an e-mail address or a URI; the

@@ -6,8 +6,10 @@ use serde_json::json;
 use super::common::{core_error, print_json, CaDirArgs};
 use crate::exit::CliError;
 
-/// List every certificate the CA directory issued, oldest first: the root,
-/// intermediates and leaves, with serial, expiry, profile, issuer and names.
+/// List every certificate the CA directory issued.
+///
+/// Oldest first: the root, intermediates and leaves, with serial, expiry,
+/// profile, issuer and names.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 --json prints {\"ca_dir\": ..., \"certificates\": [...]}, each with serial (hex), \

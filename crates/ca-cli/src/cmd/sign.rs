@@ -13,7 +13,7 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Sign a certificate signing request (PKCS#10, PEM or DER).
+/// Sign a certificate signing request with our profile.
 ///
 /// The CSR's signature must verify. Only its public key and its names
 /// (subjectAltName, or the CN when there is none) are used: the
