@@ -1,4 +1,46 @@
 //! Keys, certificate profiles, CSRs, signing and the on-disk CA state.
+//!
+//! # A CA for your tests, in a few lines
+//!
+//! Like Python's trustme: make a CA in memory, issue a server certificate
+//! for some names, and hand the PEM to the server and client under test.
+//!
+//! ```
+//! use ca_core::Issuer;
+//!
+//! let ca = Issuer::new_test_root()?; // ECDSA P-256, 10 years
+//! let server = ca.issue_server(&["localhost", "127.0.0.1"])?;
+//!
+//! let cert_pem = server.cert.pem(); // the leaf
+//! let key_pem = server.key_pem().unwrap(); // its PKCS#8 key
+//! let chain_pem = server.chain_pem(); // leaf + intermediates: what a server sends
+//! let root_pem = ca.root().pem(); // what the client trusts
+//! # assert!(cert_pem.contains("BEGIN CERTIFICATE") && key_pem.contains("PRIVATE KEY"));
+//! # assert!(chain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
+//!
+//! // Intermediates, client certificates, other key types and lifetimes:
+//! use ca_core::{CaOptions, KeyType, LeafOptions, ValidityRequest};
+//! let (intermediate, _warnings) = ca.new_intermediate(&CaOptions::default(), "issuing")?;
+//! let client = intermediate.issue(&LeafOptions {
+//!     key_type: KeyType::Ed25519,
+//!     validity: ValidityRequest::days(1),
+//!     ..LeafOptions::client(&["alice@example.test"])?
+//! })?;
+//! assert_eq!(client.intermediates.len(), 1);
+//! # Ok::<(), ca_core::Error>(())
+//! ```
+//!
+//! # Modules
+//!
+//! - [`key`]: key types, generation, reading (PKCS#8, encrypted PKCS#8,
+//!   PKCS#1, SEC1; PEM or DER) and writing; [`passphrase`] for encrypted keys.
+//! - [`name`]: names typed automatically (DNS, IP, e-mail, URI).
+//! - [`profile`]: what root, intermediate, server and client certificates
+//!   contain; [`validity`] and [`serial`] for their windows and serials.
+//! - [`issuer`]: a CA in memory that signs leaves, intermediates and CSRs
+//!   ([`csr`]); [`cert`] wraps the certificates.
+//! - [`store`]: the CA directory (root, named intermediates, index, lock).
+//! - [`atomic`]: crash-safe file writing used by everything that writes.
 
 pub mod apply;
 pub mod atomic;
