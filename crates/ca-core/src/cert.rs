@@ -143,7 +143,9 @@ pub fn pem_bundle<'a>(certs: impl IntoIterator<Item = &'a Certificate>) -> Strin
     certs.into_iter().map(Certificate::pem).collect()
 }
 
-fn general_name_text(name: &GeneralName<'_>) -> Option<String> {
+/// A DNS name, e-mail, URI or IP address entry as text; `None` for the
+/// other kinds.
+pub(crate) fn general_name_text(name: &GeneralName<'_>) -> Option<String> {
     match name {
         GeneralName::DNSName(s) | GeneralName::RFC822Name(s) | GeneralName::URI(s) => {
             Some(s.to_string())

@@ -238,16 +238,8 @@ fn key_type_of(
 }
 
 fn general_name(general: &GeneralName<'_>) -> Result<Option<SubjectName>> {
-    let text = match general {
-        GeneralName::DNSName(s) | GeneralName::RFC822Name(s) | GeneralName::URI(s) => s.to_string(),
-        GeneralName::IPAddress(bytes) => match bytes.len() {
-            4 => std::net::IpAddr::from(<[u8; 4]>::try_from(*bytes).expect("length 4")).to_string(),
-            16 => {
-                std::net::IpAddr::from(<[u8; 16]>::try_from(*bytes).expect("length 16")).to_string()
-            }
-            _ => return Ok(None),
-        },
-        _ => return Ok(None),
+    let Some(text) = crate::cert::general_name_text(general) else {
+        return Ok(None);
     };
     SubjectName::parse(&text)
         .map(Some)

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ca_core::atomic::{FileMode, FileToWrite};
+use ca_core::atomic::{self, FileMode, FileToWrite};
 use ca_core::store::resolve_ca_dir;
 use ca_core::validity::parse_rfc3339;
 use ca_core::{CaDir, Certificate, NameConstraintsSpec, Passphrase, ValidityRequest};
@@ -160,6 +160,39 @@ pub fn core_error(e: ca_core::Error) -> CliError {
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {
         eprintln!("warning: {w}");
+    }
+}
+
+/// `--out DIR` and `--force`, for commands that write files for the user.
+#[derive(clap::Args, Debug, Clone)]
+pub struct OutputArgs {
+    /// The directory to write the files into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+
+    /// Replace existing output files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl OutputArgs {
+    /// `DIR/STEM{suffix}` for each suffix, once --out is known to be a
+    /// directory and (without --force) none of the files exists.
+    pub fn paths<const N: usize>(
+        &self,
+        stem: &str,
+        suffixes: [&str; N],
+    ) -> Result<[PathBuf; N], CliError> {
+        check_out_dir(&self.out)?;
+        let paths = suffixes.map(|suffix| out_path(&self.out, &format!("{stem}{suffix}")));
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        refuse_existing(&refs, self.force)?;
+        Ok(paths)
+    }
+
+    /// Writes the files together and atomically (see `ca_core::atomic`).
+    pub fn write(&self, files: &[FileToWrite]) -> Result<(), CliError> {
+        atomic::write_files(files, self.force.into()).map_err(core_error)
     }
 }
 

@@ -1,15 +1,11 @@
 //! `ca csr NAME...`: a private key and a certificate signing request.
 
-use std::path::PathBuf;
-
-use ca_core::atomic::{self, FileMode};
+use ca_core::atomic::FileMode;
 use ca_core::name::parse_names;
 use ca_core::{Csr, KeyType, PrivateKey};
 use serde_json::json;
 
-use super::common::{
-    abs, check_out_dir, core_error, file, out_path, print_json, refuse_existing, PassphraseArgs,
-};
+use super::common::{abs, core_error, file, print_json, OutputArgs, PassphraseArgs};
 use crate::exit::CliError;
 
 /// Make a key and a certificate signing request.
@@ -34,13 +30,8 @@ pub struct Args {
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
     pub key_type: KeyType,
 
-    /// The directory to write the files into.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
-
-    /// Replace existing output files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Print one JSON object (csr, key, names) instead of text.
     #[arg(long)]
@@ -53,11 +44,9 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let names = parse_names(&args.names).map_err(core_error)?;
     let passphrase = args.passphrases.key()?;
-    check_out_dir(&args.out)?;
-    let stem = names[0].file_stem();
-    let csr_path = out_path(&args.out, &format!("{stem}.csr"));
-    let key_path = out_path(&args.out, &format!("{stem}-key.pem"));
-    refuse_existing(&[&csr_path, &key_path], args.force)?;
+    let [csr_path, key_path] = args
+        .output
+        .paths(&names[0].file_stem(), [".csr", "-key.pem"])?;
 
     let key = PrivateKey::generate(args.key_type).map_err(|e| core_error(e.into()))?;
     let csr = Csr::create(&key, &names).map_err(core_error)?;
@@ -68,7 +57,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&key_path, key_pem, FileMode::Private),
         file(&csr_path, csr.pem(), FileMode::Public),
     ];
-    atomic::write_files(&files, args.force.into()).map_err(core_error)?;
+    args.output.write(&files)?;
     if args.json {
         let names: Vec<String> = names.iter().map(ToString::to_string).collect();
         return print_json(&json!({

@@ -2,14 +2,14 @@
 
 use std::path::PathBuf;
 
-use ca_core::atomic::{self, FileMode};
+use ca_core::atomic::FileMode;
 use ca_core::store::ROOT;
 use ca_core::{Csr, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, check_out_dir, core_error, file, out_path, print_json, refuse_existing,
-    warn_all, CaDirArgs, PassphraseArgs, ValidityArgs,
+    abs, cert_json, core_error, file, print_json, warn_all, CaDirArgs, OutputArgs, PassphraseArgs,
+    ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -41,13 +41,8 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
 
-    /// The directory to write the files into.
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
-
-    /// Replace existing output files.
-    #[arg(long)]
-    pub force: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Print one JSON object (cert, chain, root, serial, not_after, sha256, ...).
     #[arg(long)]
@@ -73,11 +68,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let validity = args.validity.request()?;
-    check_out_dir(&args.out)?;
-    let stem = csr.names()[0].file_stem();
-    let cert_path = out_path(&args.out, &format!("{stem}.pem"));
-    let chain_path = out_path(&args.out, &format!("{stem}-chain.pem"));
-    refuse_existing(&[&cert_path, &chain_path], args.force)?;
+    let [cert_path, chain_path] = args
+        .output
+        .paths(&csr.names()[0].file_stem(), [".pem", "-chain.pem"])?;
 
     let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
@@ -95,7 +88,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&cert_path, issued.cert.pem(), FileMode::Public),
         file(&chain_path, issued.chain_pem(), FileMode::Public),
     ];
-    atomic::write_files(&files, args.force.into()).map_err(core_error)?;
+    args.output.write(&files)?;
     ca_dir
         .record(
             &issued.cert,
