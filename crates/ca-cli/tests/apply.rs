@@ -547,3 +547,43 @@ fn schema_is_json_schema_of_every_key() {
         }
     }
 }
+
+#[test]
+fn encrypted_keys_need_their_passphrase_and_are_never_replaced_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "pki.toml", TWO_LEAVES);
+    write(dir.path(), "pass.txt", "correct horse\n");
+    let first = ca(
+        dir.path(),
+        &[
+            "apply",
+            "pki.toml",
+            "--passphrase-file",
+            "pass.txt",
+            "--json",
+        ],
+    );
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let key = std::fs::read_to_string(dir.path().join("certs/www-key.pem")).unwrap();
+    assert!(key.contains("ENCRYPTED PRIVATE KEY"), "{key}");
+    let before = snapshot(dir.path());
+    let again = ca(
+        dir.path(),
+        &[
+            "apply",
+            "pki.toml",
+            "--passphrase-file",
+            "pass.txt",
+            "--json",
+        ],
+    );
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(json(&again)["changed"], false);
+    let without = ca(dir.path(), &["apply", "pki.toml"]);
+    assert_eq!(without.code, 2, "{}", without.stderr);
+    assert!(without.stderr.contains("passphrase"), "{}", without.stderr);
+    assert_eq!(
+        changed(&before, &snapshot(dir.path())),
+        Vec::<String>::new()
+    );
+}

@@ -260,18 +260,17 @@ fn revoke_and_crl_refuse_bad_input_and_never_overwrite_without_force() {
         std::fs::read_to_string(d.join("taken.crl")).unwrap(),
         "keep me"
     );
-    ok(
-        d,
-        &[
-            "crl",
-            "--out",
-            "taken.crl",
-            "--force",
-            "--ca-dir",
-            "ca",
-            "--json",
-        ],
-    );
+    // The refusal came before the CRL number moved on.
+    let args = [
+        "crl",
+        "--out",
+        "taken.crl",
+        "--force",
+        "--ca-dir",
+        "ca",
+        "--json",
+    ];
+    assert_eq!(ok(d, &args)["number"], 1);
     let no_ca = ca(d, &["crl", "--issuer", "nope", "--ca-dir", "ca"]);
     assert_eq!(no_ca.code, 2, "{}", no_ca.stderr);
 }
@@ -351,4 +350,39 @@ fn the_revoked_leaf_fixture_is_refused_with_its_crl_and_accepted_without() {
         d,
         &["fixture", "revoked", "--out", "fx", "--force", "--json"],
     );
+}
+
+#[test]
+fn concurrent_revocations_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(d, &["init", "--ca-dir", "ca", "--json"]);
+    let names: Vec<String> = (0..6).map(|i| format!("h{i}.test")).collect();
+    for name in &names {
+        ok(d, &["issue", name, "--ca-dir", "ca", "--json"]);
+    }
+    let children: Vec<_> = names
+        .iter()
+        .map(|name| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_ca"))
+                .args(["revoke", &format!("{name}.pem"), "--ca-dir", "ca"])
+                .current_dir(d)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let crl = ok(d, &["crl", "--ca-dir", "ca", "--json"]);
+    assert_eq!(crl["revoked"].as_array().unwrap().len(), 6, "{crl}");
+    let list = std::fs::read_to_string(d.join("ca/revoked.jsonl")).unwrap();
+    assert_eq!(list.lines().count(), 6, "{list}");
 }

@@ -10,7 +10,7 @@ use ca_core::Passphrase;
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::common::{abs, core_error, print_json, refuse_existing, CaDirArgs};
+use super::common::{abs, core_error, print_json, CaDirArgs};
 use crate::exit::CliError;
 
 /// Write a signed CRL of the revocations of one CA.
@@ -70,8 +70,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if args.days == 0 {
         return Err(CliError::bad_input("--days must be at least 1"));
     }
-    if let Some(out) = &args.out {
-        refuse_existing(&[out], args.force)?;
+    // Before the CRL number moves on.
+    if let Some(out) = args
+        .out
+        .as_ref()
+        .filter(|o| !args.force && o.symlink_metadata().is_ok())
+    {
+        return Err(CliError::refused(format!(
+            "{}: already exists; not overwriting it (use --force to replace it)",
+            out.display()
+        )));
     }
     let passphrase = match (&args.ca_passphrase_file, &args.ca_passphrase_env) {
         (Some(f), _) => Some(Passphrase::from_file(f).map_err(core_error)?),

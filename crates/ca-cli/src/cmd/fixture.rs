@@ -2,14 +2,12 @@
 
 use std::path::PathBuf;
 
-use ca_core::atomic::{self, FileMode};
+use ca_core::atomic::FileMode;
 use ca_core::revocation::{crl_pem, revoked_fixture, Reason};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use super::common::{
-    abs, cert_json, check_out_dir, core_error, file, out_path, print_json, refuse_existing,
-};
+use super::common::{abs, cert_json, core_error, file, print_json, OutputArgs};
 use crate::exit::CliError;
 
 /// Write test fixtures that no peer tool offers.
@@ -40,9 +38,8 @@ Exit codes: 0 written; 1 refused (a file exists: use --force); 2 bad input.")]
 
 #[derive(clap::Args, Debug)]
 pub struct RevokedArgs {
-    /// The directory to write the files into (must exist).
-    #[arg(long, value_name = "DIR", default_value = ".")]
-    pub out: PathBuf,
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Names of the leaf (repeatable).
     #[arg(long = "name", value_name = "NAME", default_values = ["localhost", "127.0.0.1"])]
@@ -55,10 +52,6 @@ pub struct RevokedArgs {
     /// Days until the CRLs' nextUpdate.
     #[arg(long, value_name = "N", default_value_t = 30)]
     pub days: u32,
-
-    /// Replace existing files.
-    #[arg(long)]
-    pub force: bool,
 
     /// Print one JSON object with the paths and the leaf's serial.
     #[arg(long)]
@@ -75,7 +68,6 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
     if args.days == 0 {
         return Err(CliError::bad_input("--days must be at least 1"));
     }
-    check_out_dir(&args.out)?;
     let names = [
         "root.pem",
         "intermediate.pem",
@@ -85,9 +77,7 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         "crl.pem",
         "root-crl.pem",
     ];
-    let paths: Vec<PathBuf> = names.iter().map(|n| out_path(&args.out, n)).collect();
-    let refs: Vec<&std::path::Path> = paths.iter().map(PathBuf::as_path).collect();
-    refuse_existing(&refs, args.force)?;
+    let paths: [PathBuf; 7] = args.output.paths("", names)?;
     let f = revoked_fixture(
         &args.names,
         args.reason,
@@ -110,7 +100,7 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         .zip(contents)
         .map(|(p, (text, mode))| file(p, text, mode))
         .collect();
-    atomic::write_files(&files, args.force.into()).map_err(core_error)?;
+    args.output.write(&files)?;
     if args.json {
         let mut out = cert_json(&f.leaf.cert);
         for (name, path) in names.iter().zip(&paths) {
