@@ -11,7 +11,7 @@ use crate::key::KeyError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read, written or created.
-    #[error("{path}: cannot {action}: {source}")]
+    #[error("{path}: cannot {action}: {source}{}", io_hint(source))]
     Io {
         path: PathBuf,
         /// What we were doing, e.g. "read the file", "create a temporary file".
@@ -74,6 +74,19 @@ pub enum Error {
     /// rcgen could not build or sign a certificate.
     #[error("cannot build the certificate: {0}")]
     Build(#[from] rcgen::Error),
+}
+
+/// How to fix the common I/O failures.
+fn io_hint(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        PermissionDenied | ReadOnlyFilesystem => {
+            "; check the permissions, or choose another directory"
+        }
+        NotFound => "; check the path",
+        StorageFull | QuotaExceeded => "; free some disk space",
+        _ => "",
+    }
 }
 
 fn path_prefix(path: &Option<PathBuf>) -> String {
