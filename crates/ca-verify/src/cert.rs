@@ -5,9 +5,9 @@
 //! extensions, trailing bytes) fail here; rule violations are recorded and judged by `checks`
 //! only when the certificate is actually used on a path.
 
+use std::borrow::Cow;
 use std::fmt;
 
-use x509_parser::der_parser::asn1_rs::Any;
 use x509_parser::extensions::{GeneralName as XGeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 use x509_parser::public_key::PublicKey as XPublicKey;
@@ -40,14 +40,14 @@ pub struct Certificate {
 /// An AlgorithmIdentifier: dotted OID plus the full DER of the parameters, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct AlgId {
-    pub(crate) oid: String,
+    pub(crate) oid: Cow<'static, str>,
     pub(crate) params: Option<(u32, Vec<u8>)>,
 }
 
 impl AlgId {
     pub(crate) fn from_x509(a: &AlgorithmIdentifier<'_>) -> Self {
         AlgId {
-            oid: a.algorithm.to_id_string(),
+            oid: dotted(a.algorithm.as_bytes()),
             params: a.parameters.as_ref().map(|p| (p.tag().0, p.data.to_vec())),
         }
     }
@@ -93,7 +93,8 @@ impl fmt::Display for PublicKey {
 pub(crate) struct Name {
     pub(crate) raw: Vec<u8>,
     pub(crate) rdns: Vec<Vec<Attr>>,
-    pub(crate) text: String,
+    /// The text form, built on first use (errors and accessors only).
+    pub(crate) text: std::sync::OnceLock<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -123,16 +124,23 @@ impl Name {
                     .collect()
             })
             .collect::<Vec<Vec<Attr>>>();
-        let text = name_text(&rdns);
         Name {
             raw: n.as_raw().to_vec(),
             rdns,
-            text: if text.is_empty() {
+            text: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// "CN=example.com, O=Example", or "(empty name)".
+    pub(crate) fn text(&self) -> &str {
+        self.text.get_or_init(|| {
+            let t = name_text(&self.rdns);
+            if t.is_empty() {
                 "(empty name)".into()
             } else {
-                text
-            },
-        }
+                t
+            }
+        })
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -233,7 +241,7 @@ impl fmt::Display for GeneralName {
             },
             GeneralName::Email(s) => write!(f, "email:{s}"),
             GeneralName::Uri(s) => write!(f, "URI:{s}"),
-            GeneralName::Directory(n) => write!(f, "DirName:{}", n.text),
+            GeneralName::Directory(n) => write!(f, "DirName:{}", n.text()),
             GeneralName::Unsupported(form) => f.write_str(form),
         }
     }
@@ -354,12 +362,12 @@ impl Certificate {
 
     /// The subject, as text ("CN=example.com, O=Example").
     pub fn subject(&self) -> &str {
-        &self.subject.text
+        self.subject.text()
     }
 
     /// The issuer, as text.
     pub fn issuer(&self) -> &str {
-        &self.issuer.text
+        self.issuer.text()
     }
 
     /// The serial number in hex, colon-separated bytes as `openssl x509 -serial` would show them.
@@ -428,8 +436,8 @@ impl Certificate {
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Certificate")
-            .field("subject", &self.subject.text)
-            .field("issuer", &self.issuer.text)
+            .field("subject", &self.subject.text())
+            .field("issuer", &self.issuer.text())
             .field("serial", &self.serial_hex())
             .finish()
     }
@@ -464,9 +472,9 @@ fn sha256(data: &[u8]) -> [u8; 32] {
 }
 
 fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
-    let alg = spki.algorithm.algorithm.to_id_string();
+    let alg = dotted(spki.algorithm.algorithm.as_bytes());
     let key_bits = spki.subject_public_key.data.as_ref();
-    match alg.as_str() {
+    match alg.as_ref() {
         "1.2.840.113549.1.1.1" => {
             if !AlgId::from_x509(&spki.algorithm).params_are_null() {
                 return PublicKey::Unusable("RSA key parameters must be NULL".into());
@@ -489,11 +497,11 @@ fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
         }
         "1.2.840.10045.2.1" => {
             let curve = match &spki.algorithm.parameters {
-                Some(p) if p.tag().0 == 6 => oid_string(p),
+                Some(p) if p.tag().0 == 6 => dotted(p.data),
                 Some(_) => return PublicKey::Unusable("explicit curve parameters".into()),
                 None => return PublicKey::Unusable("EC key without curve".into()),
             };
-            let curve = match curve.as_str() {
+            let curve = match curve.as_ref() {
                 "1.2.840.10045.3.1.7" => Curve::P256,
                 "1.3.132.0.34" => Curve::P384,
                 "1.3.132.0.35" => Curve::P521,
@@ -515,8 +523,59 @@ fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
     }
 }
 
-fn oid_string(p: &Any<'_>) -> String {
-    oid_bytes_to_string(p.data)
+/// The OIDs looked at on every certificate, by their DER content octets: no formatting needed.
+const KNOWN_OIDS: &[(&[u8], &str)] = &[
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b],
+        "1.2.840.113549.1.1.11",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0c],
+        "1.2.840.113549.1.1.12",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0d],
+        "1.2.840.113549.1.1.13",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a],
+        "1.2.840.113549.1.1.10",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01],
+        "1.2.840.113549.1.1.1",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02],
+        "1.2.840.10045.4.3.2",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03],
+        "1.2.840.10045.4.3.3",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x04],
+        "1.2.840.10045.4.3.4",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01],
+        "1.2.840.10045.2.1",
+    ),
+    (
+        &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07],
+        "1.2.840.10045.3.1.7",
+    ),
+    (&[0x2b, 0x81, 0x04, 0x00, 0x22], "1.3.132.0.34"),
+    (&[0x2b, 0x81, 0x04, 0x00, 0x23], "1.3.132.0.35"),
+    (&[0x2b, 0x65, 0x70], "1.3.101.112"),
+];
+
+/// The dotted form of an OID given by its content octets.
+fn dotted(bytes: &[u8]) -> Cow<'static, str> {
+    match KNOWN_OIDS.iter().find(|(b, _)| *b == bytes) {
+        Some((_, s)) => Cow::Borrowed(s),
+        None => Cow::Owned(oid_bytes_to_string(bytes)),
+    }
 }
 
 fn oid_bytes_to_string(bytes: &[u8]) -> String {
@@ -637,4 +696,17 @@ fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
         }
     }
     Ok(e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_oid_table_matches_the_der() {
+        for (bytes, text) in KNOWN_OIDS {
+            assert_eq!(oid_bytes_to_string(bytes), *text);
+        }
+        assert_eq!(dotted(&[0x55, 0x1d, 0x13]), "2.5.29.19");
+    }
 }

@@ -83,7 +83,7 @@ pub fn verify_with<I: AsRef<[u8]>>(
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|r| VerifyError::new(r, Some(leaf_ref("(unparsable)".into()))))?;
     checks::leaf(&leaf, opts, &mut Log::silent())
-        .map_err(|r| VerifyError::new(r, Some(leaf_ref(leaf.subject.text.clone()))))?;
+        .map_err(|r| VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string()))))?;
     let pool: Vec<Certificate> = intermediates
         .iter()
         .filter_map(|d| Certificate::from_der(d.as_ref()).ok())

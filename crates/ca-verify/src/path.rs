@@ -85,7 +85,7 @@ impl<'a> Search<'a> {
         };
         CertRef {
             position,
-            subject: self.cert(n).subject.text.clone(),
+            subject: self.cert(n).subject.text().to_string(),
             role,
         }
     }
@@ -120,7 +120,7 @@ impl<'a> Search<'a> {
             }
             Ok(false) => {
                 let fallback = VerifyError::new(
-                    Reason::UnknownIssuer(self.leaf.issuer.text.clone()),
+                    Reason::UnknownIssuer(self.leaf.issuer.text().to_string()),
                     Some(self.cert_ref(Node::Leaf, 0)),
                 );
                 Err(self.best.take().unwrap_or(fallback))
@@ -148,7 +148,7 @@ impl<'a> Search<'a> {
         );
         if candidates.is_empty() {
             self.best.offer(VerifyError::new(
-                Reason::UnknownIssuer(child.issuer.text.clone()),
+                Reason::UnknownIssuer(child.issuer.text().to_string()),
                 Some(self.cert_ref(child_node, position - 1)),
             ));
             return Ok(false);
@@ -281,7 +281,7 @@ impl<'a> Search<'a> {
                 if i > 0 && below.is_self_issued() {
                     continue; // RFC 5280 4.2.1.10: self-issued intermediates are exempt
                 }
-                constraints::check(&nc.value, &issuer.subject.text, below, &mut self.nc_budget)
+                constraints::check(&nc.value, issuer.subject.text(), below, &mut self.nc_budget)
                     .map_err(|r| (r, self.cert_ref(n, i)))?;
             }
         }
@@ -305,9 +305,10 @@ impl<'a> Search<'a> {
             &self.cert(issuer).public_key,
         )
         .map_err(|r| match r {
-            Reason::BadSignature(alg) => {
-                Reason::BadSignature(format!("{alg}, key of {}", self.cert(issuer).subject.text))
-            }
+            Reason::BadSignature(alg) => Reason::BadSignature(format!(
+                "{alg}, key of {}",
+                self.cert(issuer).subject.text()
+            )),
             other => other,
         });
         self.signatures.insert((child, issuer), r.clone());

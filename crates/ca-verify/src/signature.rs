@@ -68,7 +68,7 @@ pub(crate) fn identify(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
             )))
         }
     };
-    match alg.oid.as_str() {
+    match alg.oid.as_ref() {
         "1.2.840.113549.1.1.11" => rsa_null(RsaPkcs1Sha256),
         "1.2.840.113549.1.1.12" => rsa_null(RsaPkcs1Sha384),
         "1.2.840.113549.1.1.13" => rsa_null(RsaPkcs1Sha512),

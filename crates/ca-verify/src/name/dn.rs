@@ -63,7 +63,7 @@ mod tests {
                     }]
                 })
                 .collect(),
-            text: String::new(),
+            text: Default::default(),
         }
     }
 
