@@ -21,6 +21,7 @@
 
 pub mod constraints;
 pub mod diagnostic;
+pub mod drift;
 pub mod execute;
 pub mod plan;
 pub mod schema;

@@ -11,13 +11,14 @@ use time::OffsetDateTime;
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::ParsedExtension;
 
+use super::drift;
 use super::validate::{Desired, DesiredLeaf};
 use crate::cert::Certificate;
 use crate::error::{Error, Result};
 use crate::inspect::PublicKeyInfo;
 use crate::key::PrivateKey;
 use crate::passphrase::Passphrase;
-use crate::profile::CaOptions;
+use crate::profile::{CaOptions, Profile};
 use crate::renewal::Renewal;
 use crate::store::{CaDir, ROOT};
 use crate::validity::rfc3339;
@@ -177,24 +178,12 @@ fn ca_step(
     let info = cert.info();
     step.serial = Some(info.serial.to_hex());
     step.not_after = Some(rfc3339(info.not_after));
-    let parsed = cert.parsed();
-    let mut differs = Vec::new();
-    let key_type = cert_key_type(&parsed);
-    if key_type != wanted.key_type.to_string() {
-        differs.push(format!(
-            "its key is {key_type}, the file asks for {}",
-            wanted.key_type
-        ));
-    }
-    if let Some(cn) = &wanted.common_name {
-        let actual = common_name(&parsed);
-        if actual.as_deref() != Some(cn.as_str()) {
-            differs.push(format!(
-                "its common name is '{}', the file asks for '{cn}'",
-                actual.unwrap_or_default()
-            ));
-        }
-    }
+    let profile = if name == ROOT {
+        Profile::Root
+    } else {
+        Profile::Intermediate
+    };
+    let differs = drift::differences(&cert.parsed(), wanted, profile);
     if !differs.is_empty() {
         // Replacing a CA would invalidate everything it signed: say so,
         // never do it behind the user's back.
@@ -364,11 +353,11 @@ impl LeafCheck<'_> {
 }
 
 /// `ecdsa-p256`, `rsa-2048`, ... as `KeyType` prints them.
-fn cert_key_type(cert: &X509Certificate<'_>) -> String {
+pub(super) fn cert_key_type(cert: &X509Certificate<'_>) -> String {
     PublicKeyInfo::from_spki(cert.public_key()).key_type
 }
 
-fn common_name(cert: &X509Certificate<'_>) -> Option<String> {
+pub(super) fn common_name(cert: &X509Certificate<'_>) -> Option<String> {
     cert.subject()
         .iter_common_name()
         .next()

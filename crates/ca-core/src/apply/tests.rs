@@ -111,3 +111,28 @@ fn a_leaf_under_a_new_intermediate_is_reissued_too() {
     let again = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
     assert!(!again.plan.changes());
 }
+
+#[test]
+fn a_ca_that_differs_from_the_file_is_kept_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut desired, ca_dir) = example_in(dir.path());
+    let first = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    let same = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    assert!(same.warnings.is_empty(), "{:?}", same.warnings);
+
+    let web = &mut desired.intermediates[0].options;
+    web.name_constraints.exclude_ip = vec!["10.0.0.0/8".into()];
+    web.path_len = Some(1);
+    let outcome = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    assert!(!outcome.plan.changes());
+    let [warning] = &outcome.warnings[..] else {
+        panic!("{:?}", outcome.warnings)
+    };
+    assert!(warning.contains("intermediate 'web'"), "{warning}");
+    assert!(
+        warning.contains("its path length is 0, the file asks for 1"),
+        "{warning}"
+    );
+    assert!(warning.contains("exclude [ip:10.0.0.0/8]"), "{warning}");
+}
