@@ -8,12 +8,13 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use x509_parser::extensions::{GeneralName as XGeneralName, ParsedExtension};
+use x509_parser::extensions::GeneralName as XGeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
-use x509_parser::public_key::PublicKey as XPublicKey;
 use x509_parser::x509::AlgorithmIdentifier;
 
 use crate::error::Reason;
+pub(crate) use crate::extensions::*;
+pub(crate) use crate::key::*;
 
 /// A parsed X.509 certificate.
 #[derive(Clone)]
@@ -54,37 +55,6 @@ impl AlgId {
 
     pub(crate) fn params_are_null(&self) -> bool {
         matches!(&self.params, Some((5, d)) if d.is_empty())
-    }
-}
-
-/// A subject public key, as far as the verifier can use it.
-#[derive(Clone, Debug)]
-pub(crate) enum PublicKey {
-    /// RSA: the RSAPublicKey DER (what ring takes) and the modulus size in bits.
-    Rsa { der: Vec<u8>, bits: usize },
-    /// ECDSA on a named curve: the SEC1 point.
-    Ec { curve: Curve, point: Vec<u8> },
-    /// Ed25519: the 32-byte key.
-    Ed25519(Vec<u8>),
-    /// Anything else, with the reason it cannot be used.
-    Unusable(String),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Curve {
-    P256,
-    P384,
-    P521,
-}
-
-impl fmt::Display for PublicKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PublicKey::Rsa { bits, .. } => write!(f, "RSA-{bits}"),
-            PublicKey::Ec { curve, .. } => write!(f, "ECDSA {curve:?}"),
-            PublicKey::Ed25519(_) => f.write_str("Ed25519"),
-            PublicKey::Unusable(why) => write!(f, "unusable ({why})"),
-        }
     }
 }
 
@@ -199,7 +169,7 @@ pub(crate) enum GeneralName {
 }
 
 impl GeneralName {
-    fn from_x509(g: &XGeneralName<'_>) -> Result<Self, String> {
+    pub(crate) fn from_x509(g: &XGeneralName<'_>) -> Result<Self, String> {
         Ok(match g {
             XGeneralName::DNSName(s) => GeneralName::Dns(s.to_string()),
             XGeneralName::IPAddress(b) => GeneralName::Ip(b.to_vec()),
@@ -246,66 +216,6 @@ impl fmt::Display for GeneralName {
         }
     }
 }
-
-/// An extension value with its criticality.
-#[derive(Clone, Debug)]
-pub(crate) struct Crit<T> {
-    pub(crate) critical: bool,
-    pub(crate) value: T,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct BasicConstraints {
-    pub(crate) ca: bool,
-    pub(crate) path_len: Option<u32>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct NameConstraints {
-    pub(crate) permitted: Option<Vec<Subtree>>,
-    pub(crate) excluded: Option<Vec<Subtree>>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Subtree {
-    pub(crate) base: GeneralName,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct AuthorityKeyId {
-    pub(crate) key_id: Option<Vec<u8>>,
-    pub(crate) has_issuer: bool,
-    pub(crate) has_serial: bool,
-}
-
-/// The extensions the checks look at.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Extensions {
-    pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
-    pub(crate) key_usage: Option<Crit<u16>>,
-    pub(crate) eku: Option<Crit<Vec<String>>>,
-    pub(crate) san: Option<Crit<Vec<GeneralName>>>,
-    pub(crate) name_constraints: Option<Crit<NameConstraints>>,
-    pub(crate) ski: Option<Crit<Vec<u8>>>,
-    pub(crate) aki: Option<Crit<AuthorityKeyId>>,
-    pub(crate) policy_constraints_critical: Option<bool>,
-    pub(crate) aia_empty: bool,
-    pub(crate) unknown_critical: Vec<String>,
-    pub(crate) duplicate: Option<String>,
-    pub(crate) count: usize,
-}
-
-/// Extensions we recognise without acting on them further (policy processing is not done:
-/// the verifier behaves as with user-initial-policy-set = anyPolicy).
-const RECOGNISED_UNPROCESSED: &[&str] = &[
-    "2.5.29.32",         // certificatePolicies
-    "2.5.29.33",         // policyMappings
-    "2.5.29.36",         // policyConstraints
-    "2.5.29.54",         // inhibitAnyPolicy
-    "2.5.29.31",         // cRLDistributionPoints
-    "2.5.29.18",         // issuerAltName
-    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
-];
 
 impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
@@ -471,58 +381,6 @@ fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
-fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
-    let alg = dotted(spki.algorithm.algorithm.as_bytes());
-    let key_bits = spki.subject_public_key.data.as_ref();
-    match alg.as_ref() {
-        "1.2.840.113549.1.1.1" => {
-            if !AlgId::from_x509(&spki.algorithm).params_are_null() {
-                return PublicKey::Unusable("RSA key parameters must be NULL".into());
-            }
-            match spki.parsed() {
-                Ok(XPublicKey::RSA(rsa)) => {
-                    let m = rsa.modulus;
-                    let m = &m[m.iter().take_while(|&&b| b == 0).count()..];
-                    let bits = match m.first() {
-                        Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
-                        None => 0,
-                    };
-                    PublicKey::Rsa {
-                        der: key_bits.to_vec(),
-                        bits,
-                    }
-                }
-                _ => PublicKey::Unusable("malformed RSA key".into()),
-            }
-        }
-        "1.2.840.10045.2.1" => {
-            let curve = match &spki.algorithm.parameters {
-                Some(p) if p.tag().0 == 6 => dotted(p.data),
-                Some(_) => return PublicKey::Unusable("explicit curve parameters".into()),
-                None => return PublicKey::Unusable("EC key without curve".into()),
-            };
-            let curve = match curve.as_ref() {
-                "1.2.840.10045.3.1.7" => Curve::P256,
-                "1.3.132.0.34" => Curve::P384,
-                "1.3.132.0.35" => Curve::P521,
-                other => return PublicKey::Unusable(format!("EC curve {other} is not allowed")),
-            };
-            PublicKey::Ec {
-                curve,
-                point: key_bits.to_vec(),
-            }
-        }
-        "1.3.101.112" => {
-            if spki.algorithm.parameters.is_some() || key_bits.len() != 32 {
-                return PublicKey::Unusable("malformed Ed25519 key".into());
-            }
-            PublicKey::Ed25519(key_bits.to_vec())
-        }
-        "1.2.840.10040.4.1" => PublicKey::Unusable("DSA keys are not allowed".into()),
-        other => PublicKey::Unusable(format!("key algorithm {other} is not supported")),
-    }
-}
-
 /// The OIDs looked at on every certificate, by their DER content octets: no formatting needed.
 const KNOWN_OIDS: &[(&[u8], &str)] = &[
     (
@@ -571,7 +429,7 @@ const KNOWN_OIDS: &[(&[u8], &str)] = &[
 ];
 
 /// The dotted form of an OID given by its content octets.
-fn dotted(bytes: &[u8]) -> Cow<'static, str> {
+pub(crate) fn dotted(bytes: &[u8]) -> Cow<'static, str> {
     match KNOWN_OIDS.iter().find(|(b, _)| *b == bytes) {
         Some((_, s)) => Cow::Borrowed(s),
         None => Cow::Owned(oid_bytes_to_string(bytes)),
@@ -580,122 +438,6 @@ fn dotted(bytes: &[u8]) -> Cow<'static, str> {
 
 fn oid_bytes_to_string(bytes: &[u8]) -> String {
     x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(bytes)).to_id_string()
-}
-
-fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
-    let mut e = Extensions::default();
-    let mut seen: Vec<&[u8]> = Vec::new();
-    for ext in x.extensions() {
-        let oid_bytes = ext.oid.as_bytes();
-        let oid = || ext.oid.to_id_string();
-        e.count += 1;
-        if seen.contains(&oid_bytes) {
-            e.duplicate.get_or_insert_with(oid);
-        }
-        seen.push(oid_bytes);
-        let critical = ext.critical;
-        match ext.parsed_extension() {
-            ParsedExtension::ParseError { error } => {
-                return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
-            }
-            ParsedExtension::BasicConstraints(b) => {
-                let value = BasicConstraints {
-                    ca: b.ca,
-                    path_len: b.path_len_constraint,
-                };
-                e.basic_constraints = Some(Crit { critical, value });
-            }
-            ParsedExtension::KeyUsage(k) => {
-                e.key_usage = Some(Crit {
-                    critical,
-                    value: k.flags,
-                });
-            }
-            ParsedExtension::ExtendedKeyUsage(k) => {
-                let mut oids = Vec::new();
-                let known = [
-                    (k.any, crate::options::OID_ANY_EKU),
-                    (k.server_auth, crate::options::OID_SERVER_AUTH),
-                    (k.client_auth, crate::options::OID_CLIENT_AUTH),
-                    (k.code_signing, "1.3.6.1.5.5.7.3.3"),
-                    (k.email_protection, "1.3.6.1.5.5.7.3.4"),
-                    (k.time_stamping, "1.3.6.1.5.5.7.3.8"),
-                    (k.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
-                ];
-                oids.extend(
-                    known
-                        .iter()
-                        .filter(|(on, _)| *on)
-                        .map(|(_, o)| o.to_string()),
-                );
-                oids.extend(k.other.iter().map(|o| o.to_id_string()));
-                e.eku = Some(Crit {
-                    critical,
-                    value: oids,
-                });
-            }
-            ParsedExtension::SubjectAlternativeName(san) => {
-                let names = san
-                    .general_names
-                    .iter()
-                    .map(GeneralName::from_x509)
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|m| Reason::Malformed(format!("subjectAltName: {m}")))?;
-                e.san = Some(Crit {
-                    critical,
-                    value: names,
-                });
-            }
-            ParsedExtension::NameConstraints(nc) => {
-                let conv = |v: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
-                    v.as_ref()
-                        .map(|v| {
-                            v.iter()
-                                .map(|s| {
-                                    Ok(Subtree {
-                                        base: GeneralName::from_x509(&s.base)?,
-                                    })
-                                })
-                                .collect::<Result<Vec<_>, String>>()
-                        })
-                        .transpose()
-                };
-                let value = NameConstraints {
-                    permitted: conv(&nc.permitted_subtrees)
-                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
-                    excluded: conv(&nc.excluded_subtrees)
-                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
-                };
-                e.name_constraints = Some(Crit { critical, value });
-            }
-            ParsedExtension::SubjectKeyIdentifier(k) => {
-                e.ski = Some(Crit {
-                    critical,
-                    value: k.0.to_vec(),
-                });
-            }
-            ParsedExtension::AuthorityKeyIdentifier(a) => {
-                let value = AuthorityKeyId {
-                    key_id: a.key_identifier.as_ref().map(|k| k.0.to_vec()),
-                    has_issuer: a.authority_cert_issuer.is_some(),
-                    has_serial: a.authority_cert_serial.is_some(),
-                };
-                e.aki = Some(Crit { critical, value });
-            }
-            ParsedExtension::PolicyConstraints(_) => {
-                e.policy_constraints_critical = Some(critical);
-            }
-            ParsedExtension::AuthorityInfoAccess(aia) => {
-                e.aia_empty = aia.accessdescs.is_empty();
-            }
-            _ => {
-                if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
-                    e.unknown_critical.push(oid());
-                }
-            }
-        }
-    }
-    Ok(e)
 }
 
 #[cfg(test)]

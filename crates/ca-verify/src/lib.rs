@@ -33,6 +33,8 @@ mod crl;
 mod der;
 mod error;
 mod explain;
+mod extensions;
+mod key;
 mod name;
 mod options;
 mod path;

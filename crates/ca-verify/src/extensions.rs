@@ -1,0 +1,183 @@
+//! The certificate extensions the checks look at, copied out of x509-parser's parse.
+
+use x509_parser::extensions::ParsedExtension;
+use x509_parser::prelude::X509Certificate;
+
+use crate::cert::GeneralName;
+use crate::error::Reason;
+
+/// An extension value with its criticality.
+#[derive(Clone, Debug)]
+pub(crate) struct Crit<T> {
+    pub(crate) critical: bool,
+    pub(crate) value: T,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct BasicConstraints {
+    pub(crate) ca: bool,
+    pub(crate) path_len: Option<u32>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct NameConstraints {
+    pub(crate) permitted: Option<Vec<Subtree>>,
+    pub(crate) excluded: Option<Vec<Subtree>>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Subtree {
+    pub(crate) base: GeneralName,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct AuthorityKeyId {
+    pub(crate) key_id: Option<Vec<u8>>,
+    pub(crate) has_issuer: bool,
+    pub(crate) has_serial: bool,
+}
+
+/// The extensions the checks look at.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Extensions {
+    pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
+    pub(crate) key_usage: Option<Crit<u16>>,
+    pub(crate) eku: Option<Crit<Vec<String>>>,
+    pub(crate) san: Option<Crit<Vec<GeneralName>>>,
+    pub(crate) name_constraints: Option<Crit<NameConstraints>>,
+    pub(crate) ski: Option<Crit<Vec<u8>>>,
+    pub(crate) aki: Option<Crit<AuthorityKeyId>>,
+    pub(crate) policy_constraints_critical: Option<bool>,
+    pub(crate) aia_empty: bool,
+    pub(crate) unknown_critical: Vec<String>,
+    pub(crate) duplicate: Option<String>,
+    pub(crate) count: usize,
+}
+
+/// Extensions we recognise without acting on them further (policy processing is not done:
+/// the verifier behaves as with user-initial-policy-set = anyPolicy).
+const RECOGNISED_UNPROCESSED: &[&str] = &[
+    "2.5.29.32",         // certificatePolicies
+    "2.5.29.33",         // policyMappings
+    "2.5.29.36",         // policyConstraints
+    "2.5.29.54",         // inhibitAnyPolicy
+    "2.5.29.31",         // cRLDistributionPoints
+    "2.5.29.18",         // issuerAltName
+    "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+];
+
+pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
+    let mut e = Extensions::default();
+    let mut seen: Vec<&[u8]> = Vec::new();
+    for ext in x.extensions() {
+        let oid_bytes = ext.oid.as_bytes();
+        let oid = || ext.oid.to_id_string();
+        e.count += 1;
+        if seen.contains(&oid_bytes) {
+            e.duplicate.get_or_insert_with(oid);
+        }
+        seen.push(oid_bytes);
+        let critical = ext.critical;
+        match ext.parsed_extension() {
+            ParsedExtension::ParseError { error } => {
+                return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
+            }
+            ParsedExtension::BasicConstraints(b) => {
+                let value = BasicConstraints {
+                    ca: b.ca,
+                    path_len: b.path_len_constraint,
+                };
+                e.basic_constraints = Some(Crit { critical, value });
+            }
+            ParsedExtension::KeyUsage(k) => {
+                e.key_usage = Some(Crit {
+                    critical,
+                    value: k.flags,
+                });
+            }
+            ParsedExtension::ExtendedKeyUsage(k) => {
+                let mut oids = Vec::new();
+                let known = [
+                    (k.any, crate::options::OID_ANY_EKU),
+                    (k.server_auth, crate::options::OID_SERVER_AUTH),
+                    (k.client_auth, crate::options::OID_CLIENT_AUTH),
+                    (k.code_signing, "1.3.6.1.5.5.7.3.3"),
+                    (k.email_protection, "1.3.6.1.5.5.7.3.4"),
+                    (k.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                    (k.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+                ];
+                oids.extend(
+                    known
+                        .iter()
+                        .filter(|(on, _)| *on)
+                        .map(|(_, o)| o.to_string()),
+                );
+                oids.extend(k.other.iter().map(|o| o.to_id_string()));
+                e.eku = Some(Crit {
+                    critical,
+                    value: oids,
+                });
+            }
+            ParsedExtension::SubjectAlternativeName(san) => {
+                let names = san
+                    .general_names
+                    .iter()
+                    .map(GeneralName::from_x509)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|m| Reason::Malformed(format!("subjectAltName: {m}")))?;
+                e.san = Some(Crit {
+                    critical,
+                    value: names,
+                });
+            }
+            ParsedExtension::NameConstraints(nc) => {
+                let conv = |v: &Option<Vec<x509_parser::extensions::GeneralSubtree<'_>>>| {
+                    v.as_ref()
+                        .map(|v| {
+                            v.iter()
+                                .map(|s| {
+                                    Ok(Subtree {
+                                        base: GeneralName::from_x509(&s.base)?,
+                                    })
+                                })
+                                .collect::<Result<Vec<_>, String>>()
+                        })
+                        .transpose()
+                };
+                let value = NameConstraints {
+                    permitted: conv(&nc.permitted_subtrees)
+                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                    excluded: conv(&nc.excluded_subtrees)
+                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                };
+                e.name_constraints = Some(Crit { critical, value });
+            }
+            ParsedExtension::SubjectKeyIdentifier(k) => {
+                e.ski = Some(Crit {
+                    critical,
+                    value: k.0.to_vec(),
+                });
+            }
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                let value = AuthorityKeyId {
+                    key_id: a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                    has_issuer: a.authority_cert_issuer.is_some(),
+                    has_serial: a.authority_cert_serial.is_some(),
+                };
+                e.aki = Some(Crit { critical, value });
+            }
+            ParsedExtension::PolicyConstraints(_) => {
+                e.policy_constraints_critical = Some(critical);
+            }
+            ParsedExtension::AuthorityInfoAccess(aia) => {
+                e.aia_empty = aia.accessdescs.is_empty();
+            }
+            _ => {
+                if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
+                    e.unknown_critical.push(oid());
+                }
+            }
+        }
+    }
+    Ok(e)
+}

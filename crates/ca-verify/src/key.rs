@@ -1,0 +1,90 @@
+//! Subject public keys: which ones the verifier can use, and why not.
+
+use std::fmt;
+
+use x509_parser::public_key::PublicKey as XPublicKey;
+
+use crate::cert::{dotted, AlgId};
+
+/// A subject public key, as far as the verifier can use it.
+#[derive(Clone, Debug)]
+pub(crate) enum PublicKey {
+    /// RSA: the RSAPublicKey DER (what ring takes) and the modulus size in bits.
+    Rsa { der: Vec<u8>, bits: usize },
+    /// ECDSA on a named curve: the SEC1 point.
+    Ec { curve: Curve, point: Vec<u8> },
+    /// Ed25519: the 32-byte key.
+    Ed25519(Vec<u8>),
+    /// Anything else, with the reason it cannot be used.
+    Unusable(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+impl fmt::Display for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PublicKey::Rsa { bits, .. } => write!(f, "RSA-{bits}"),
+            PublicKey::Ec { curve, .. } => write!(f, "ECDSA {curve:?}"),
+            PublicKey::Ed25519(_) => f.write_str("Ed25519"),
+            PublicKey::Unusable(why) => write!(f, "unusable ({why})"),
+        }
+    }
+}
+
+pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
+    let alg = dotted(spki.algorithm.algorithm.as_bytes());
+    let key_bits = spki.subject_public_key.data.as_ref();
+    match alg.as_ref() {
+        "1.2.840.113549.1.1.1" => {
+            if !AlgId::from_x509(&spki.algorithm).params_are_null() {
+                return PublicKey::Unusable("RSA key parameters must be NULL".into());
+            }
+            match spki.parsed() {
+                Ok(XPublicKey::RSA(rsa)) => {
+                    let m = rsa.modulus;
+                    let m = &m[m.iter().take_while(|&&b| b == 0).count()..];
+                    let bits = match m.first() {
+                        Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
+                        None => 0,
+                    };
+                    PublicKey::Rsa {
+                        der: key_bits.to_vec(),
+                        bits,
+                    }
+                }
+                _ => PublicKey::Unusable("malformed RSA key".into()),
+            }
+        }
+        "1.2.840.10045.2.1" => {
+            let curve = match &spki.algorithm.parameters {
+                Some(p) if p.tag().0 == 6 => dotted(p.data),
+                Some(_) => return PublicKey::Unusable("explicit curve parameters".into()),
+                None => return PublicKey::Unusable("EC key without curve".into()),
+            };
+            let curve = match curve.as_ref() {
+                "1.2.840.10045.3.1.7" => Curve::P256,
+                "1.3.132.0.34" => Curve::P384,
+                "1.3.132.0.35" => Curve::P521,
+                other => return PublicKey::Unusable(format!("EC curve {other} is not allowed")),
+            };
+            PublicKey::Ec {
+                curve,
+                point: key_bits.to_vec(),
+            }
+        }
+        "1.3.101.112" => {
+            if spki.algorithm.parameters.is_some() || key_bits.len() != 32 {
+                return PublicKey::Unusable("malformed Ed25519 key".into());
+            }
+            PublicKey::Ed25519(key_bits.to_vec())
+        }
+        "1.2.840.10040.4.1" => PublicKey::Unusable("DSA keys are not allowed".into()),
+        other => PublicKey::Unusable(format!("key algorithm {other} is not supported")),
+    }
+}
