@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::explain::CheckRecord;
+
 /// Which certificate an error concerns.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CertRef {
@@ -42,11 +44,28 @@ pub struct VerifyError {
     pub reason: Reason,
     /// The certificate it failed on, if the failure concerns one.
     pub cert: Option<CertRef>,
+    checks: Box<[CheckRecord]>,
 }
 
 impl VerifyError {
     pub(crate) fn new(reason: Reason, cert: Option<CertRef>) -> Self {
-        VerifyError { reason, cert }
+        VerifyError {
+            reason,
+            cert,
+            checks: Box::default(),
+        }
+    }
+
+    pub(crate) fn with_checks(mut self, checks: Vec<CheckRecord>) -> Self {
+        self.checks = checks.into_boxed_slice();
+        self
+    }
+
+    /// The checks made along the candidate path that gave this error, ending with the failed
+    /// one (for `--explain`). Empty when the failure concerns no path (e.g. a malformed leaf
+    /// reported before path building).
+    pub fn checks(&self) -> &[CheckRecord] {
+        &self.checks
     }
 
     /// A short hint on what to do about the failure.
@@ -130,12 +149,9 @@ pub enum Reason {
     #[error("extendedKeyUsage does not allow {purpose} (has: {present})")]
     ExtendedKeyUsage { purpose: String, present: String },
     /// A name is outside the name constraints of an issuer.
-    #[error("name {name} violates name constraints of {constrained_by}: {detail}")]
-    NameConstraintViolation {
-        name: String,
-        constrained_by: String,
-        detail: String,
-    },
+    /// `detail` names the constraining CA and the subtree.
+    #[error("name {name} violates the name constraints of {detail}")]
+    NameConstraintViolation { name: String, detail: String },
     /// Name constraints that cannot be processed.
     #[error("invalid name constraints: {0}")]
     InvalidNameConstraints(String),
@@ -227,19 +243,25 @@ impl Reason {
     }
 }
 
-/// Keeps the most specific error seen over several candidate paths.
-#[derive(Default)]
-pub(crate) struct BestError(Option<VerifyError>);
+/// Keeps the most specific error seen over several candidate paths, with the path it came from.
+pub(crate) struct BestError<P>(Option<(VerifyError, P)>);
 
-impl BestError {
-    pub(crate) fn offer(&mut self, e: VerifyError) {
+impl<P> Default for BestError<P> {
+    fn default() -> Self {
+        BestError(None)
+    }
+}
+
+impl<P> BestError<P> {
+    /// Offers an error; `path` is only built when the error is kept.
+    pub(crate) fn offer(&mut self, e: VerifyError, path: impl FnOnce() -> P) {
         match &self.0 {
-            Some(cur) if cur.reason.rank() >= e.reason.rank() => {}
-            _ => self.0 = Some(e),
+            Some((cur, _)) if cur.reason.rank() >= e.reason.rank() => {}
+            _ => self.0 = Some((e, path())),
         }
     }
 
-    pub(crate) fn take(self) -> Option<VerifyError> {
+    pub(crate) fn take(self) -> Option<(VerifyError, P)> {
         self.0
     }
 }

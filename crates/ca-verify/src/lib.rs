@@ -21,10 +21,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Modules, one concern each: `cert` (parsing), `signature` (signed data and the
-//! [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name` (host/IP/e-mail
-//! matching and name constraints), `path` (path building), `crl` (revocation), `explain`
-//! (the record of checks), `error` (the one error type).
+//! Modules, one concern each: `cert`, `extensions` and `key` (parsing), `signature` (signed
+//! data and the [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name`
+//! (host/IP/e-mail matching and name constraints), `path` (path building), `crl` (revocation),
+//! `explain` (the record of checks), `error` (the one error type).
 
 mod anchor;
 mod cert;
@@ -84,8 +84,12 @@ pub fn verify_with<I: AsRef<[u8]>>(
     };
     let leaf = Certificate::from_der(leaf_der)
         .map_err(|r| VerifyError::new(r, Some(leaf_ref("(unparsable)".into()))))?;
-    checks::leaf(&leaf, opts, &mut Log::silent())
-        .map_err(|r| VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string()))))?;
+    if let Err(r) = checks::leaf(&leaf, opts, &mut Log::silent()) {
+        let mut records = Vec::new();
+        let _ = checks::leaf(&leaf, opts, &mut Log::recording(&mut records));
+        let e = VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string())));
+        return Err(e.with_checks(records));
+    }
     let pool: Vec<Certificate> = intermediates
         .iter()
         .filter_map(|d| Certificate::from_der(d.as_ref()).ok())

@@ -8,7 +8,7 @@ use crate::cert::Certificate;
 use crate::checks;
 use crate::crl::{self, Crl};
 use crate::error::{BestError, CertRef, Reason, Role, VerifyError};
-use crate::explain::{Log, PathCert, VerifiedPath};
+use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
 use crate::name::constraints;
 use crate::options::VerifyOptions;
 use crate::signature::{verify_signed, SignatureAlgorithm, SignatureVerifier};
@@ -41,7 +41,7 @@ pub(crate) struct Search<'a> {
     signature_budget: usize,
     steps: usize,
     nc_budget: usize,
-    best: BestError,
+    best: BestError<Vec<Node>>,
 }
 
 impl<'a> Search<'a> {
@@ -119,11 +119,16 @@ impl<'a> Search<'a> {
                 })
             }
             Ok(false) => {
-                let fallback = VerifyError::new(
-                    Reason::UnknownIssuer(self.leaf.issuer.text().to_string()),
-                    Some(self.cert_ref(Node::Leaf, 0)),
-                );
-                Err(self.best.take().unwrap_or(fallback))
+                let best = std::mem::take(&mut self.best).take();
+                let (e, path) = best.unwrap_or_else(|| {
+                    let e = VerifyError::new(
+                        Reason::UnknownIssuer(self.leaf.issuer.text().to_string()),
+                        Some(self.cert_ref(Node::Leaf, 0)),
+                    );
+                    (e, vec![Node::Leaf])
+                });
+                let checks = self.describe_failure(&path, &e);
+                Err(e.with_checks(checks))
             }
             Err(fatal) => Err(fatal),
         }
@@ -147,10 +152,11 @@ impl<'a> Search<'a> {
                 .map(Node::Pool),
         );
         if candidates.is_empty() {
-            self.best.offer(VerifyError::new(
+            let e = VerifyError::new(
                 Reason::UnknownIssuer(child.issuer.text().to_string()),
                 Some(self.cert_ref(child_node, position - 1)),
-            ));
+            );
+            self.best.offer(e, || chain.clone());
             return Ok(false);
         }
         // Issuers whose key id matches the child's authority key id first.
@@ -174,8 +180,8 @@ impl<'a> Search<'a> {
             }
             if let Node::Pool(_) = cand {
                 if let Err(r) = self.depth_allows(chain, cand) {
-                    self.best
-                        .offer(VerifyError::new(r, Some(self.cert_ref(cand, position))));
+                    let e = VerifyError::new(r, Some(self.cert_ref(cand, position)));
+                    self.best.offer(e, || extended(chain, cand));
                     continue;
                 }
             }
@@ -183,7 +189,8 @@ impl<'a> Search<'a> {
                 if let Reason::TooMuchWork(_) = r {
                     return Err(VerifyError::new(r, Some(at)));
                 }
-                self.best.offer(VerifyError::new(r, Some(at)));
+                self.best
+                    .offer(VerifyError::new(r, Some(at)), || extended(chain, cand));
                 continue;
             }
             chain.push(cand);
@@ -191,7 +198,8 @@ impl<'a> Search<'a> {
                 Node::Anchor(_) => match self.revocation(chain) {
                     Ok(()) => true,
                     Err((r, at)) => {
-                        self.best.offer(VerifyError::new(r, Some(at)));
+                        self.best
+                            .offer(VerifyError::new(r, Some(at)), || chain.clone());
                         false
                     }
                 },
@@ -203,6 +211,57 @@ impl<'a> Search<'a> {
             chain.pop();
         }
         Ok(false)
+    }
+
+    /// The checks along the candidate path that produced `e`, ending with the failure.
+    fn describe_failure(&mut self, path: &[Node], e: &VerifyError) -> Vec<CheckRecord> {
+        let mut records = Vec::new();
+        let _ = checks::leaf(self.leaf, self.opts, &mut Log::recording(&mut records));
+        for (i, w) in path.windows(2).enumerate() {
+            let (child, issuer_node) = (w[0], w[1]);
+            let issuer = self.cert(issuer_node);
+            let role = match issuer_node {
+                Node::Anchor(_) => Role::TrustAnchor,
+                _ => Role::Intermediate,
+            };
+            let mut log = Log::recording(&mut records);
+            log.position = i + 1;
+            if checks::issuer(issuer, role, self.opts, &mut log).is_err() {
+                break;
+            }
+            log.position = i;
+            let Some(sig) = self.signatures.get(&(child, issuer_node)).cloned() else {
+                break;
+            };
+            let alg = sig.as_ref().map(|a| a.to_string()).unwrap_or_default();
+            let passed = log.step("signature", sig.map(|_| ()), || {
+                format!(
+                    "signed with {alg} by #{} ({}), verified with its key",
+                    i + 1,
+                    issuer.subject.text()
+                )
+            });
+            if passed.is_err() {
+                break;
+            }
+            log.position = i + 1;
+            let below = path[1..=i].iter().map(|&n| self.cert(n));
+            if log
+                .step("path length", checks::path_len(issuer, below), String::new)
+                .is_err()
+            {
+                break;
+            }
+        }
+        if records.iter().all(|r| r.passed) {
+            records.push(CheckRecord {
+                position: e.cert.as_ref().map_or(0, |c| c.position),
+                check: "path",
+                passed: false,
+                detail: e.reason.to_string(),
+            });
+        }
+        records
     }
 
     fn fatal(&self, r: Reason, n: Node, position: usize) -> VerifyError {
@@ -386,4 +445,10 @@ impl Found {
             .collect();
         VerifiedPath::new(certs, self.links, opts)
     }
+}
+
+fn extended(chain: &[Node], next: Node) -> Vec<Node> {
+    let mut v = chain.to_vec();
+    v.push(next);
+    v
 }

@@ -349,3 +349,33 @@ fn each_signature_is_checked_once_through_the_backend() {
     .unwrap();
     assert_eq!(backend.0.into_inner(), 2);
 }
+
+#[test]
+fn failures_carry_the_checks_of_the_best_candidate_path() {
+    let c = chain(Alg::P256);
+    let mut o = opts("example.com");
+    o.purpose = Purpose::ClientAuth;
+    let e = check(&c, &o).unwrap_err();
+    let last = e.checks().last().expect("records");
+    assert!(
+        !last.passed && last.check == "extended key usage",
+        "{:#?}",
+        e.checks()
+    );
+
+    // An expired intermediate: the leaf's checks pass, the intermediate's validity fails.
+    let root = root("Root", Alg::P256);
+    let mut p = ca_params("Old ICA");
+    p.not_after = now() - Duration::days(1);
+    let old = ca_signed_by(p, Alg::P256, &root);
+    let leaf = leaf_signed_by(leaf_params(&["example.com"]), Alg::P256, &old);
+    let e = verify(&leaf, &[der(&old)], &anchor(&root), &opts("example.com")).unwrap_err();
+    assert!(matches!(e.reason, Reason::Expired { .. }), "{e}");
+    let failed: Vec<_> = e.checks().iter().filter(|r| !r.passed).collect();
+    assert_eq!(failed.len(), 1, "{:#?}", e.checks());
+    assert_eq!((failed[0].position, failed[0].check), (1, "validity"));
+    assert!(e
+        .checks()
+        .iter()
+        .any(|r| r.position == 0 && r.check == "name" && r.passed));
+}

@@ -68,8 +68,7 @@ fn check_name(
 ) -> Result<(), Reason> {
     let violation = |detail: String| Reason::NameConstraintViolation {
         name: name.to_string(),
-        constrained_by: constrained_by.to_string(),
-        detail,
+        detail: format!("{constrained_by}: {detail}"),
     };
     let same_form = |list: &'_ Option<Vec<Subtree>>| -> Vec<Subtree> {
         list.iter()
