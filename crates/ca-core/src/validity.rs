@@ -49,9 +49,14 @@ impl ValidityRequest {
             return Err(Error::Profile("--days must be at least 1".into()));
         }
         let not_before = whole_seconds(self.not_before.unwrap_or(now));
+        let too_late =
+            || Error::Profile("notAfter must be before the year 10000; give fewer --days".into());
         let not_after = match self.not_after {
             Some(t) => whole_seconds(t),
-            None => not_before + Duration::days(i64::from(self.days.unwrap_or(default_days))),
+            // Checked: --days 4294967295 must be refused, not overflow.
+            None => not_before
+                .checked_add(Duration::days(i64::from(self.days.unwrap_or(default_days))))
+                .ok_or_else(too_late)?,
         };
         if not_after <= not_before {
             return Err(Error::Profile(format!(
@@ -62,9 +67,7 @@ impl ValidityRequest {
             )));
         }
         if not_after.year() > 9999 {
-            return Err(Error::Profile(
-                "notAfter must be before the year 10000; give fewer --days".into(),
-            ));
+            return Err(too_late());
         }
         if not_after < now {
             warnings.push(format!(

@@ -5,7 +5,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::{build_crl, Reason, Revocation};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::issuer::{Issued, Issuer};
 use crate::profile::{CaOptions, LeafOptions};
 use crate::validity::rfc3339;
@@ -46,7 +46,11 @@ pub fn revoked_fixture<S: AsRef<str>>(
     )?;
     let leaf = intermediate.issue(&LeafOptions::server(names)?)?;
     let this_update = now.replace_nanosecond(0).unwrap_or(now);
-    let next_update = this_update + Duration::days(i64::from(days.max(1)));
+    let next_update = this_update
+        .checked_add(Duration::days(i64::from(days.max(1))))
+        .ok_or_else(|| {
+            Error::Profile("nextUpdate must be before the year 10000; give fewer --days".into())
+        })?;
     let revocation = Revocation {
         serial: leaf.cert.info().serial,
         issuer: "revoked-fixture".into(),
