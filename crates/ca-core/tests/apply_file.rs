@@ -87,3 +87,19 @@ fn every_mistake_among_many_leaves_is_reported() {
     let errors = apply::parse(&text, Path::new("x.toml")).unwrap_err();
     assert_eq!(errors.diagnostics.len(), 300);
 }
+
+#[test]
+fn huge_days_are_refused_not_overflowed() {
+    for table in [
+        "[root]",
+        "[intermediates.a]",
+        "[leaves.a]\nnames = [\"a.test\"]",
+    ] {
+        let text = format!("{table}\ndays = 4294967295\n");
+        let errors = apply::parse(&text, Path::new("x.toml")).unwrap_err();
+        assert!(
+            errors.to_string().contains("`days` is too large"),
+            "{errors}"
+        );
+    }
+}

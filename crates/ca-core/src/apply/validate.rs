@@ -138,6 +138,14 @@ fn days(at: &mut Locator, value: &Option<Spanned<u32>>) -> Option<u32> {
         at.push(v.span(), "`days` must be at least 1");
         return None;
     }
+    let end = OffsetDateTime::now_utc().checked_add(Duration::days(i64::from(*v.get_ref())));
+    if end.is_none_or(|t| t.year() > 9999) {
+        at.push(
+            v.span(),
+            "`days` is too large: the certificate would end after the year 9999",
+        );
+        return None;
+    }
     Some(*v.get_ref())
 }
 
