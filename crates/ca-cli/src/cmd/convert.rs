@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use ca_core::atomic::{self, FileMode};
 use ca_core::inspect::{decode, Encoding};
 
-use super::inspect::{core_error, Input};
+use super::common::core_error;
+use super::inspect::Input;
 use crate::exit::CliError;
 
 #[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,8 @@ use ca_core::inspect::certificates;
 use ca_core::p12::{default_friendly_name, P12Contents, P12Encryption};
 use ca_core::{Passphrase, PrivateKey};
 
-use super::inspect::{core_error, emit, json_text, passphrase, Input};
+use super::common::core_error;
+use super::inspect::{emit, json_text, passphrase, Input};
 use crate::exit::CliError;
 
 /// Export a key with its certificate and chain as a PKCS#12 (.p12/.pfx) file.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use ca_core::inspect::{inspect, InspectOptions};
 use ca_core::Passphrase;
 
+use super::common::core_error;
 use crate::exit::CliError;
 
 /// Show what a certificate, bundle, CSR, CRL or key file holds.
@@ -128,13 +129,4 @@ pub fn passphrase(file: Option<&Path>, env: Option<&str>) -> Result<Option<Passp
         (None, None) => return Ok(None),
     };
     read.map(Some).map_err(core_error)
-}
-
-/// Exit 1 for refusals (a file exists), 2 for everything else.
-pub fn core_error(e: ca_core::Error) -> CliError {
-    if e.is_refusal() {
-        CliError::refused(e.to_string())
-    } else {
-        CliError::bad_input(e.to_string())
-    }
 }
