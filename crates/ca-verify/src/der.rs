@@ -107,6 +107,45 @@ pub(crate) fn check_certificate_shape(der: &[u8]) -> Result<bool, &'static str> 
     Ok(inner_alg == Some(outer_alg))
 }
 
+/// NameConstraints ::= SEQUENCE { permittedSubtrees [0] OPTIONAL, excludedSubtrees [1] OPTIONAL },
+/// each a non-empty list of GeneralSubtree SEQUENCEs holding only a base (RFC 5280 forbids
+/// minimum and maximum). True when the encoding is exactly that.
+pub(crate) fn name_constraints_are_plain(value: &[u8]) -> bool {
+    let Some((outer, rest)) = read_tlv(value) else {
+        return false;
+    };
+    if outer.tag != 0x30 || !rest.is_empty() {
+        return false;
+    }
+    let mut fields = outer.content;
+    let mut last_tag = 0u8;
+    while !fields.is_empty() {
+        let Some((list, r)) = read_tlv(fields) else {
+            return false;
+        };
+        fields = r;
+        if !(list.tag == 0xa0 || list.tag == 0xa1)
+            || list.tag <= last_tag
+            || list.content.is_empty()
+        {
+            return false;
+        }
+        last_tag = list.tag;
+        let mut subtrees = list.content;
+        while !subtrees.is_empty() {
+            let Some((sub, r)) = read_tlv(subtrees) else {
+                return false;
+            };
+            subtrees = r;
+            match read_tlv(sub.content) {
+                Some((_base, after)) if sub.tag == 0x30 && after.is_empty() => {}
+                _ => return false,
+            }
+        }
+    }
+    true
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +160,24 @@ mod tests {
         let mut long = vec![0x04, 0x81, 0x80];
         long.extend(std::iter::repeat_n(0u8, 0x80));
         assert_eq!(read_tlv(&long).unwrap().0.content.len(), 0x80);
+    }
+
+    #[test]
+    fn name_constraints_shape() {
+        // permitted: dNSName "a"
+        assert!(name_constraints_are_plain(&[
+            0x30, 0x07, 0xa0, 0x05, 0x30, 0x03, 0x82, 0x01, b'a'
+        ]));
+        // the same subtree with minimum [0] 0
+        assert!(!name_constraints_are_plain(&[
+            0x30, 0x0a, 0xa0, 0x08, 0x30, 0x06, 0x82, 0x01, b'a', 0x80, 0x01, 0x00
+        ]));
+        // permitted [0] NULL
+        assert!(!name_constraints_are_plain(&[
+            0x30, 0x04, 0xa0, 0x02, 0x05, 0x00
+        ]));
+        // empty
+        assert!(name_constraints_are_plain(&[0x30, 0x00]));
     }
 
     #[test]

@@ -23,6 +23,9 @@ pub(crate) struct BasicConstraints {
 pub(crate) struct NameConstraints {
     pub(crate) permitted: Option<Vec<Subtree>>,
     pub(crate) excluded: Option<Vec<Subtree>>,
+    /// The raw extension is not exactly subtrees of one base each (minimum/maximum present,
+    /// wrong tags, trailing bytes): x509-parser skips over such details.
+    pub(crate) irregular: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -149,6 +152,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                         .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
                     excluded: conv(&nc.excluded_subtrees)
                         .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                    irregular: !crate::der::name_constraints_are_plain(ext.value),
                 };
                 e.name_constraints = Some(Crit { critical, value });
             }

@@ -8,6 +8,9 @@ use crate::error::Reason;
 /// Checks the constraints themselves: something to constrain, no bounds, every base well-formed.
 pub(crate) fn validate(nc: &NameConstraints) -> Result<(), Reason> {
     let bad = |m: String| Err(Reason::InvalidNameConstraints(m));
+    if nc.irregular {
+        return bad("subtrees with minimum/maximum or a malformed encoding".into());
+    }
     if nc.permitted.is_none() && nc.excluded.is_none() {
         return bad("neither permittedSubtrees nor excludedSubtrees is present".into());
     }
