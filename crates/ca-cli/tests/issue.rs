@@ -192,6 +192,14 @@ fn intermediates_sign_when_named() {
         &field(&leaf, "cert"),
         Some("www.example.test")
     ));
+    // Outside the intermediate's name constraints: refused, nothing written.
+    let out = env.run(&["issue", "www.other.test", "--issuer", "web"], 2);
+    assert!(
+        stderr(&out).contains("permitted subtrees"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("www.other.test.pem").exists());
     let out = env.run(&["issue", "x.test", "--issuer", "nope"], 2);
     assert!(
         stderr(&out).contains("ca intermediate nope"),

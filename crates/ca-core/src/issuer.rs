@@ -306,6 +306,30 @@ impl Issuer {
         })
     }
 
+    /// Refuses names that this CA, or a CA above it, may not certify
+    /// under its name constraints: verifiers would reject the certificate.
+    /// [`Issuer::issue`] does not call this (tests may want such a
+    /// certificate); the CLI does.
+    pub fn check_names(&self, names: &[crate::name::SubjectName]) -> Result<()> {
+        let cas = self.intermediates.iter().chain(std::iter::once(&self.root));
+        for ca in cas {
+            let spec = profile::NameConstraintsSpec::from_certificate(ca);
+            if spec.is_empty() {
+                continue;
+            }
+            for name in names {
+                if let Some(why) = crate::apply::constraints::outside(name, &spec) {
+                    return Err(Error::Name(format!(
+                        "{why} of the CA \"{}\", so clients would reject the certificate; \
+                         give names inside them, or use another --issuer",
+                        ca.info().subject
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// This CA's certificate.
     pub fn cert(&self) -> &Certificate {
         &self.cert

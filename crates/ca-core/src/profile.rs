@@ -118,6 +118,69 @@ impl NameConstraintsSpec {
     }
 }
 
+impl NameConstraintsSpec {
+    /// The DNS, IP and e-mail constraints of a certificate (other kinds,
+    /// such as directory names, are left out), as the flags would give them.
+    pub fn from_certificate(cert: &crate::cert::Certificate) -> Self {
+        use x509_parser::extensions::{GeneralName, GeneralSubtree};
+        let mut spec = NameConstraintsSpec::default();
+        let parsed = cert.parsed();
+        let Ok(Some(nc)) = parsed.name_constraints() else {
+            return spec;
+        };
+        let mut add = |subtrees: &Option<Vec<GeneralSubtree<'_>>>, permit: bool| {
+            for subtree in subtrees.iter().flatten() {
+                let (list, text) = match &subtree.base {
+                    GeneralName::DNSName(d) => (
+                        if permit {
+                            &mut spec.permit_dns
+                        } else {
+                            &mut spec.exclude_dns
+                        },
+                        d.to_string(),
+                    ),
+                    GeneralName::RFC822Name(e) => (
+                        if permit {
+                            &mut spec.permit_email
+                        } else {
+                            &mut spec.exclude_email
+                        },
+                        e.to_string(),
+                    ),
+                    GeneralName::IPAddress(bytes) => match cidr_text(bytes) {
+                        Some(cidr) => (
+                            if permit {
+                                &mut spec.permit_ip
+                            } else {
+                                &mut spec.exclude_ip
+                            },
+                            cidr,
+                        ),
+                        None => continue,
+                    },
+                    _ => continue,
+                };
+                list.push(text);
+            }
+        };
+        add(&nc.value.permitted_subtrees, true);
+        add(&nc.value.excluded_subtrees, false);
+        spec
+    }
+}
+
+/// `addr/prefix` for an iPAddress subtree (address then mask).
+fn cidr_text(bytes: &[u8]) -> Option<String> {
+    let (addr, mask) = bytes.split_at(bytes.len() / 2);
+    let addr: IpAddr = match addr.len() {
+        4 => <[u8; 4]>::try_from(addr).ok()?.into(),
+        16 => <[u8; 16]>::try_from(addr).ok()?.into(),
+        _ => return None,
+    };
+    let prefix: u32 = mask.iter().map(|b| b.leading_ones()).sum();
+    Some(format!("{addr}/{prefix}"))
+}
+
 fn dns_constraint(input: &str) -> Result<String> {
     let (dot, rest) = match input.strip_prefix('.') {
         Some(rest) => (".", rest),

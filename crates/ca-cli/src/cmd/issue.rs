@@ -80,9 +80,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
     let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
-    let created = ca_dir
-        .ensure_initialized(&CaOptions::default(), ca_passphrase.as_ref())
-        .map_err(core_error)?;
+    // A new CA has no intermediates: --issuer NAME then fails below
+    // without making a CA as a side effect.
+    let created = if issuer_name == ROOT {
+        ca_dir
+            .ensure_initialized(&CaOptions::default(), ca_passphrase.as_ref())
+            .map_err(core_error)?
+    } else {
+        None
+    };
     if let Some(created) = &created {
         announce_new_ca(&created.cert_path, &ca_dir);
     }
@@ -94,6 +100,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .map_err(core_error)?,
     };
 
+    issuer.check_names(&names).map_err(core_error)?;
     let options = LeafOptions {
         names,
         client: args.client,
@@ -110,7 +117,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&cert_path, issued.cert.pem(), FileMode::Public),
         file(&chain_path, issued.chain_pem(), FileMode::Public),
     ];
-    args.output.write(&files)?;
+    // Recorded before the files are written (as `ca apply` does): a crash
+    // or a broken CA directory never leaves a certificate the CA does not know.
     ca_dir
         .record(
             &issued.cert,
@@ -120,6 +128,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             Some(&cert_path),
         )
         .map_err(core_error)?;
+    args.output.write(&files)?;
     warn_all(&issued.warnings);
 
     let root_path = ca_dir.cert_path(ROOT);

@@ -77,6 +77,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let issuer = ca_dir
         .load_issuer(Some(issuer_name), args.passphrases.ca()?.as_ref())
         .map_err(core_error)?;
+    issuer.check_names(csr.names()).map_err(core_error)?;
     let options = LeafOptions {
         names: csr.names().to_vec(),
         client: args.client,
@@ -88,7 +89,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&cert_path, issued.cert.pem(), FileMode::Public),
         file(&chain_path, issued.chain_pem(), FileMode::Public),
     ];
-    args.output.write(&files)?;
+    // Recorded before the files are written, as in `ca issue`.
     ca_dir
         .record(
             &issued.cert,
@@ -98,6 +99,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             Some(&cert_path),
         )
         .map_err(core_error)?;
+    args.output.write(&files)?;
     if !csr.ignored().is_empty() {
         eprintln!(
             "note: not copied from the CSR (our profile decides): {}",

@@ -185,6 +185,16 @@ fn name_constraints_are_written_and_enforced_by_openssl() {
         "www.example.test",
         "sslserver"
     ));
+    let names = crate::name::parse_names(&["www.example.test", "192.0.2.1"]).unwrap();
+    constrained.check_names(&names).unwrap();
+    for bad in ["www.other.test", "10.1.2.3"] {
+        let names = crate::name::parse_names(&[bad]).unwrap();
+        let err = constrained.check_names(&names).unwrap_err().to_string();
+        assert!(err.contains(bad) && err.contains("--issuer"), "{err}");
+    }
+    let spec = crate::profile::NameConstraintsSpec::from_certificate(constrained.cert());
+    assert_eq!(spec.permit_dns, ["example.test"]);
+    assert_eq!(spec.exclude_ip, ["10.0.0.0/8"]);
     let outside = constrained.issue_server(&["www.other.test"]).unwrap();
     assert!(!openssl_verify(
         root.root(),
