@@ -2,7 +2,7 @@
 //! each once a real defect (a panic, a file written before the CA knew
 //! of it, a name typed wrongly). Each test says what must hold.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 struct Env {
@@ -84,4 +84,107 @@ fn huge_days_are_refused_not_a_panic() {
         .expect("run ca");
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(env.files().is_empty(), "{:?}", env.files());
+}
+
+fn index_serials(ca_dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(ca_dir.join("index.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("index line is JSON");
+            entry["serial"].as_str().expect("serial").to_string()
+        })
+        .collect()
+}
+
+/// The serial of a PEM certificate, in the index's spelling (lower-case
+/// hex, no colons), via `ca inspect --json`.
+fn serial_of(cert: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ca"))
+        .args(["inspect", "--json"])
+        .arg(cert)
+        .output()
+        .expect("run ca inspect");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("inspect --json");
+    let serial = json["objects"][0]["serial"].as_str().expect("serial");
+    serial.replace(':', "").to_ascii_lowercase()
+}
+
+#[test]
+fn a_certificate_the_ca_could_not_record_is_not_handed_out() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // The CA directory cannot take the copy of the certificate: `issued`
+    // is a file. The leaf files used to be written anyway, unrecorded.
+    std::fs::write(env.ca_dir().join("issued"), "in the way").unwrap();
+    let out = env.run(&["issue", "a.test"], 2);
+    assert!(stderr(&out).contains("issued"), "{}", stderr(&out));
+    assert!(env.files().is_empty(), "{:?}", env.files());
+
+    std::fs::create_dir(env.path("req")).unwrap();
+    let made = Command::new(env!("CARGO_BIN_EXE_ca"))
+        .args(["csr", "b.test", "--out"])
+        .arg(env.path("req"))
+        .output()
+        .expect("run ca csr");
+    assert!(made.status.success(), "{}", stderr(&made));
+    env.run(&["sign", "req/b.test.csr"], 2);
+    assert_eq!(env.files(), ["req"]);
+    assert_eq!(index_serials(&env.ca_dir()).len(), 1, "only the root");
+}
+
+#[test]
+fn issue_with_an_unknown_issuer_makes_no_ca() {
+    let env = Env::new();
+    let out = env.run(&["issue", "a.test", "--issuer", "web"], 2);
+    assert!(stderr(&out).contains("ca init"), "{}", stderr(&out));
+    assert!(
+        !env.ca_dir().join("root/cert.pem").exists(),
+        "a CA was created by a command that failed"
+    );
+    assert!(env.files().is_empty(), "{:?}", env.files());
+}
+
+#[test]
+fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // Kill `ca issue` at spread-out moments: before, during and after the
+    // disk writes. A cheap generator is enough to vary the delay.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos() as u64;
+    for i in 0..30 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = std::time::Duration::from_micros(500 + (seed >> 33) % 15_000);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ca"))
+            .args(["issue", &format!("k{i}.test"), "--ca-dir"])
+            .arg(env.ca_dir())
+            .current_dir(env.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start ca issue");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let listed = env.run(&["list", "--json"], 0);
+    let _: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("list --json");
+    let recorded = index_serials(&env.ca_dir());
+    for i in 0..30 {
+        let cert = env.path(&format!("k{i}.test.pem"));
+        if cert.exists() {
+            let serial = serial_of(&cert);
+            assert!(
+                recorded.contains(&serial),
+                "k{i}.test.pem ({serial}) is not in the index"
+            );
+        }
+    }
+    env.run(&["issue", "after.test"], 0);
+    assert!(index_serials(&env.ca_dir()).contains(&serial_of(&env.path("after.test.pem"))));
 }
