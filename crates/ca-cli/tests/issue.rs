@@ -379,3 +379,45 @@ fn list_shows_the_index() {
     assert_eq!(entries[1]["names"][0], "a.test");
     assert!(std::path::Path::new(entries[1]["file"].as_str().unwrap()).is_file());
 }
+
+#[test]
+fn ca_dir_comes_from_the_flag_then_ca_dir_then_xdg_then_home() {
+    let env = Env::new();
+    let work = env.work.path();
+    let issue = |name: &str| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ca"));
+        cmd.args(["issue", name, "--json"])
+            .current_dir(work)
+            .env_remove("CA_DIR")
+            .env_remove("XDG_DATA_HOME")
+            .env("HOME", work);
+        cmd
+    };
+    let root_of = |cmd: &mut std::process::Command| {
+        let out = expect_code(cmd, 0);
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        field(&json, "root")
+    };
+    assert_eq!(
+        root_of(&mut issue("a.test")),
+        work.join(".local/share/ca/root/cert.pem")
+    );
+    assert_eq!(
+        root_of(issue("b.test").env("XDG_DATA_HOME", work.join("xdg"))),
+        work.join("xdg/ca/root/cert.pem")
+    );
+    assert_eq!(
+        root_of(issue("c.test").env("CA_DIR", work.join("env-ca"))),
+        work.join("env-ca/root/cert.pem")
+    );
+    let flag = work.join("flag-ca");
+    assert_eq!(
+        root_of(
+            issue("d.test")
+                .env("CA_DIR", work.join("env-ca"))
+                .arg("--ca-dir")
+                .arg(&flag)
+        ),
+        flag.join("root/cert.pem")
+    );
+}
