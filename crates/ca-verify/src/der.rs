@@ -47,6 +47,11 @@ pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     ))
 }
 
+/// Whether `der` is exactly one element.
+pub(crate) fn is_single_element(der: &[u8]) -> bool {
+    matches!(read_tlv(der), Some((_, rest)) if rest.is_empty())
+}
+
 /// The first element inside a SEQUENCE that makes up all of `der` (the TBS part of a signed object).
 pub(crate) fn first_in_sequence(der: &[u8]) -> Option<&[u8]> {
     let (outer, rest) = read_tlv(der)?;

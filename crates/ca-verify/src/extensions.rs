@@ -81,6 +81,25 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
         }
         seen.push(oid_bytes);
         let critical = ext.critical;
+        let processed = matches!(
+            ext.parsed_extension(),
+            ParsedExtension::BasicConstraints(_)
+                | ParsedExtension::KeyUsage(_)
+                | ParsedExtension::ExtendedKeyUsage(_)
+                | ParsedExtension::SubjectAlternativeName(_)
+                | ParsedExtension::NameConstraints(_)
+                | ParsedExtension::SubjectKeyIdentifier(_)
+                | ParsedExtension::AuthorityKeyIdentifier(_)
+                | ParsedExtension::PolicyConstraints(_)
+                | ParsedExtension::AuthorityInfoAccess(_)
+        );
+        // x509-parser ignores bytes after an extension's value: we do not.
+        if processed && !crate::der::is_single_element(ext.value) {
+            return Err(Reason::Malformed(format!(
+                "extension {}: not one DER element",
+                oid()
+            )));
+        }
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error } => {
                 return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
