@@ -188,3 +188,29 @@ fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
     env.run(&["issue", "after.test"], 0);
     assert!(index_serials(&env.ca_dir()).contains(&serial_of(&env.path("after.test.pem"))));
 }
+
+#[test]
+fn names_that_only_look_like_uris_are_refused() {
+    let env = Env::new();
+    // An IPv6 address with a zone became the URI "fe80::1%eth0" (scheme
+    // "fe80"), and "https://" a URI with no host.
+    for (name, why) in [
+        ("fe80::1%eth0", "zone"),
+        ("https://", "needs a host"),
+        ("spiffe:///web", "needs a host"),
+    ] {
+        let out = env.run(&["issue", name, "--json"], 2);
+        assert!(stderr(&out).contains(why), "{name}: {}", stderr(&out));
+        assert!(out.stdout.is_empty(), "{name}");
+    }
+    assert!(env.files().is_empty(), "{:?}", env.files());
+    let out = env.run(
+        &["issue", "[fe80::1]", "spiffe://example.test/web", "--json"],
+        0,
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issue --json");
+    assert_eq!(
+        json["names"],
+        serde_json::json!(["fe80::1", "spiffe://example.test/web"])
+    );
+}

@@ -47,6 +47,15 @@ impl SubjectName {
         if let Ok(ip) = IpAddr::from_str(unbracketed) {
             return Ok(SubjectName::Ip(ip));
         }
+        // `fe80::1%eth0` would otherwise pass for a URI with scheme `fe80`.
+        if let Some((addr, _zone)) = unbracketed.split_once('%') {
+            if std::net::Ipv6Addr::from_str(addr).is_ok() {
+                return Err(refuse(&format!(
+                    "a zone (the part from '%') means nothing outside this machine and cannot \
+                     go into a certificate; give the address alone: {addr}"
+                )));
+            }
+        }
         if let Some(colon) = trimmed.find(':') {
             let (scheme, rest) = (&trimmed[..colon], &trimmed[colon + 1..]);
             if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit()) {
@@ -55,6 +64,13 @@ impl SubjectName {
                 ));
             }
             if is_uri_scheme(scheme) && !rest.is_empty() {
+                if let Some(after) = rest.strip_prefix("//") {
+                    if after.starts_with(['/', '?', '#']) || after.is_empty() {
+                        return Err(refuse(
+                            "a URI with '//' needs a host (RFC 5280), as in https://host/path",
+                        ));
+                    }
+                }
                 if !trimmed.is_ascii() {
                     return Err(refuse(
                         "a URI must be ASCII (percent-encode other characters)",
@@ -291,6 +307,10 @@ mod tests {
             ("localhost:8443", "host:port"),
             ("a:", "':'"),
             ("@example.test", "local part"),
+            ("fe80::1%eth0", "zone"),
+            ("[fe80::1%25eth0]", "zone"),
+            ("https://", "needs a host"),
+            ("file:///etc/x", "needs a host"),
         ] {
             let err = SubjectName::parse(input).unwrap_err().to_string();
             assert!(err.contains(why), "{input}: {err}");
