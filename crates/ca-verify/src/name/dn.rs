@@ -33,17 +33,28 @@ fn attr_equal(a: &Attr, b: &Attr) -> bool {
     const STRINGS: [u32; 4] = [12, 19, 22, 20]; // UTF8, Printable, IA5, Teletex
     if STRINGS.contains(&a.tag) && STRINGS.contains(&b.tag) {
         if let (Ok(x), Ok(y)) = (std::str::from_utf8(&a.value), std::str::from_utf8(&b.value)) {
-            return fold(x) == fold(y);
+            return folded_eq(x, y);
         }
     }
     a.tag == b.tag && a.value == b.value
 }
 
-fn fold(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+/// Equal ignoring case and runs of white space; allocates only for non-ASCII words.
+fn folded_eq(a: &str, b: &str) -> bool {
+    let lower = |w: &str| w.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
+    let (mut x, mut y) = (a.split_whitespace(), b.split_whitespace());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {}
+            (Some(p), Some(q)) if !p.is_ascii() || !q.is_ascii() => {
+                if lower(p) != lower(q) {
+                    return false;
+                }
+            }
+            _ => return false,
+        }
+    }
 }
 
 #[cfg(test)]
