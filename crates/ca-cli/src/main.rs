@@ -80,9 +80,27 @@ fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => err.report(),
     }
+}
+
+/// `ca list | head`: once the reader has gone, `println!` panics with
+/// "failed printing to stdout: Broken pipe". The reader took what it
+/// wanted; exit 0 without a backtrace, as `print_json` and `emit` do. The
+/// output comes after the work, so nothing is left half done.
+fn quiet_on_closed_stdout() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<String>();
+        if message.is_some_and(|m| {
+            m.starts_with("failed printing to stdout") && m.contains("Broken pipe")
+        }) {
+            std::process::exit(0);
+        }
+        default(info);
+    }));
 }

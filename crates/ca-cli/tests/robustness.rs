@@ -214,3 +214,39 @@ fn names_that_only_look_like_uris_are_refused() {
         serde_json::json!(["fe80::1", "spiffe://example.test/web"])
     );
 }
+
+/// Runs `ca ARGS` with standard output a pipe nobody reads (`ca list | head`
+/// once head has exited).
+fn run_into_closed_pipe(env: &Env, args: &[&str]) -> Output {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    Command::new(env!("CARGO_BIN_EXE_ca"))
+        .args(args)
+        .current_dir(env.dir.path())
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("run ca")
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_is_not_a_crash() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    let ca_dir = env.ca_dir().display().to_string();
+    // `ca list | head -1` panicked (exit 101, a backtrace), as did every
+    // command printing text; `ca man | head` failed with exit 2.
+    for args in [
+        &["list", "--ca-dir", &ca_dir][..],
+        &["list", "--json", "--ca-dir", &ca_dir][..],
+        &["man"][..],
+        &["completions", "bash"][..],
+        &["issue", "a.test", "--ca-dir", &ca_dir][..],
+        &["intermediate", "web", "--ca-dir", &ca_dir][..],
+        &["csr", "b.test"][..],
+    ] {
+        let out = run_into_closed_pipe(&env, args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}

@@ -23,8 +23,10 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let mut command = crate::Cli::command();
-    clap_complete::generate(args.shell, &mut command, "ca", &mut std::io::stdout());
-    Ok(())
+    // Into memory first: clap_complete panics on a closed pipe (`| head`).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "ca", &mut script);
+    super::inspect::emit(&String::from_utf8_lossy(&script))
 }
 
 /// Print the man page (roff), or write one page per command into a directory.
@@ -40,9 +42,13 @@ pub fn run_man(args: ManArgs) -> Result<(), CliError> {
     let command = crate::Cli::command();
     let Some(dir) = args.out else {
         let mut out = std::io::stdout();
-        return clap_mangen::Man::new(command)
-            .render(&mut out)
-            .map_err(|e| CliError::bad_input(format!("cannot write the man page: {e}")));
+        return match clap_mangen::Man::new(command).render(&mut out) {
+            // `ca man | head`: the reader has all it wanted.
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::bad_input(
+                format!("cannot write the man page: {e}"),
+            )),
+            _ => Ok(()),
+        };
     };
     std::fs::create_dir_all(&dir).map_err(|e| {
         CliError::bad_input(format!(
