@@ -140,10 +140,8 @@ fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Rea
             "unique identifiers in a v1 certificate".into(),
         ));
     }
-    if role != Role::TrustAnchor {
-        // Anchors are trusted by configuration; some long-lived roots have serial 0.
-        serial(&cert.serial)?;
-    }
+    // Some long-lived roots have serial 0: anchors may, other certificates may not.
+    serial(&cert.serial, role == Role::TrustAnchor)?;
     if !cert.algorithms_match || cert.signature_algorithm != cert.tbs_signature_algorithm {
         return Err(Reason::SignatureAlgorithmMismatch);
     }
@@ -191,7 +189,7 @@ fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Rea
 }
 
 /// RFC 5280 4.1.2.2: a positive integer of at most 20 octets.
-fn serial(s: &[u8]) -> Result<(), Reason> {
+fn serial(s: &[u8], zero_allowed: bool) -> Result<(), Reason> {
     let bad = |m: &str| {
         Err(Reason::Profile(format!(
             "serial number {m} (RFC 5280 4.1.2.2)"
@@ -200,7 +198,7 @@ fn serial(s: &[u8]) -> Result<(), Reason> {
     match s {
         [] => bad("is empty"),
         [b, ..] if b & 0x80 != 0 => bad("is negative"),
-        _ if s.iter().all(|&b| b == 0) => bad("is zero"),
+        _ if !zero_allowed && s.iter().all(|&b| b == 0) => bad("is zero"),
         _ if s.len() > 21 || (s.len() == 21 && s[0] != 0) => bad("is longer than 20 octets"),
         _ => Ok(()),
     }
