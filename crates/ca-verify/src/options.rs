@@ -105,10 +105,12 @@ impl VerifyOptions {
         }
     }
 
-    /// Options for checking a TLS client certificate at `time`.
+    /// Options for checking a TLS client certificate at `time`, with the RFC 5280 profile (the
+    /// CA/Browser Forum rules govern TLS server certificates only).
     pub fn client(time: OffsetDateTime, name: Option<ExpectedName>) -> Self {
         VerifyOptions {
             purpose: Purpose::ClientAuth,
+            profile: Profile::Rfc5280,
             ..VerifyOptions::server(time, name)
         }
     }

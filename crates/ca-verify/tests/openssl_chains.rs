@@ -215,3 +215,38 @@ fn rsa_1024_issuers_are_refused() {
     let e = check(&root, &ica, &leaf).unwrap_err();
     assert!(matches!(e.reason, Reason::UnsupportedKey(_)), "{e}");
 }
+
+#[test]
+fn ed25519_root_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, ica, leaf) = make_chain(dir.path(), &["-algorithm", "ED25519"], &[]);
+    let path = check(&root, &ica, &leaf).unwrap();
+    let sig = path
+        .checks()
+        .iter()
+        .find(|r| r.check == "signature" && r.position == 1)
+        .unwrap();
+    assert!(sig.detail.contains("Ed25519"), "{}", sig.detail);
+}
+
+#[test]
+fn rsa_pss_with_an_unconventional_salt_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, ica, leaf) = make_chain(
+        dir.path(),
+        &["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"],
+        &[
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:20",
+        ],
+    );
+    let e = check(&root, &ica, &leaf).unwrap_err();
+    assert!(
+        matches!(e.reason, Reason::UnsupportedSignatureAlgorithm(_)),
+        "{e}"
+    );
+    assert!(e.to_string().contains("salt"), "{e}");
+}
