@@ -250,3 +250,39 @@ fn a_closed_pipe_on_stdout_is_not_a_crash() {
         assert!(stderr(&out).is_empty(), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn export_errors_name_the_file_to_fix() {
+    let env = Env::new();
+    env.run(&["issue", "a.test", "b.test"], 0);
+    env.run(&["issue", "b.test"], 0);
+    std::fs::write(env.path("pw"), "secret\n").unwrap();
+    let export = |cert: &str, key: &str| {
+        Command::new(env!("CARGO_BIN_EXE_ca"))
+            .args(["export", "--p12", "out.p12", "--password-file", "pw"])
+            .args(["--cert", cert, "--key", key])
+            .current_dir(env.dir.path())
+            .output()
+            .expect("run ca export")
+    };
+    // The mismatch was reported against out.p12, a file that was never
+    // written, instead of the key the user has to change.
+    let out = export("a.test.pem", "b.test-key.pem");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with("error: b.test-key.pem: the private key does not belong"),
+        "{}",
+        stderr(&out)
+    );
+    // A PKCS#12 given where a certificate goes: not "`ca inspect` does
+    // not open" (this is `ca export`).
+    assert!(export("a.test.pem", "a.test-key.pem").status.success());
+    let out = export("out.p12", "a.test-key.pem");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("out.p12: this is a PKCS#12"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("ca inspect"), "{}", stderr(&out));
+}

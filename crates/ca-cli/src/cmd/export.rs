@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use ca_core::atomic::{self, FileMode};
 use ca_core::inspect::certificates;
-use ca_core::p12::{default_friendly_name, P12Contents, P12Encryption};
+use ca_core::p12::{default_friendly_name, P12Contents, P12Encryption, P12Error};
 use ca_core::{Passphrase, PrivateKey};
 
 use super::common::core_error;
@@ -102,9 +102,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
         chain,
         friendly_name: &friendly_name,
     };
-    let der = contents
-        .to_der(&password, encryption)
-        .map_err(|e| CliError::bad_input(format!("{}: {e}", args.p12.display())))?;
+    let der = contents.to_der(&password, encryption).map_err(|e| {
+        // Name the file to fix, not the one we did not write.
+        let file = match e {
+            P12Error::KeyMismatch => &args.key,
+            P12Error::BadCertificate(_) => &args.cert,
+            P12Error::PasswordNotText => &args.password_file,
+            P12Error::EmptyName | P12Error::Encode(_) => &args.p12,
+        };
+        CliError::bad_input(format!("{}: {e}", file.display()))
+    })?;
     atomic::write_file(&args.p12, &der, FileMode::Private, args.force.into())
         .map_err(core_error)?;
     if args.json {

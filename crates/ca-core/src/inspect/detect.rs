@@ -283,8 +283,8 @@ fn explain_der_failure(input: &[u8]) -> String {
         };
     }
     if looks_like_pkcs12(input) {
-        return "this is a PKCS#12 (.p12/.pfx) file, which `ca inspect` does not open; \
-                look inside with: openssl pkcs12 -info -noenc -in FILE"
+        return "this is a PKCS#12 (.p12/.pfx) file, not a certificate, CSR, CRL or key in \
+                PEM or DER; look inside with: openssl pkcs12 -info -noenc -in FILE"
             .into();
     }
     match declared_length(input) {
