@@ -174,10 +174,21 @@ fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<Che
                 None => "no pathLenConstraint".into(),
             },
         );
-        if issuer.cert.ext.name_constraints.is_some() {
+        if let Some(nc) = &issuer.cert.ext.name_constraints {
+            let list = |l: &Option<Vec<crate::cert::Subtree>>| match l {
+                Some(v) => v
+                    .iter()
+                    .map(|s| s.base.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                None => "none".into(),
+            };
             let _ = log.step("name constraints", Ok(()), || {
-                "every name below lies within the permitted and outside the excluded subtrees"
-                    .into()
+                format!(
+                    "the names below lie within permitted [{}] and outside excluded [{}]",
+                    list(&nc.value.permitted),
+                    list(&nc.value.excluded)
+                )
             });
         }
         if issuer.role == Role::TrustAnchor {

@@ -204,7 +204,13 @@ fn name_constraints_apply_to_sans() {
     });
     let ica = ca_signed_by(p, Alg::P256, &root);
     let ok = leaf_signed_by(leaf_params(&["www.example.com"]), Alg::P256, &ica);
-    verify(&ok, &[der(&ica)], &anchor(&root), &opts("www.example.com")).unwrap();
+    let path = verify(&ok, &[der(&ica)], &anchor(&root), &opts("www.example.com")).unwrap();
+    let nc = path
+        .checks()
+        .iter()
+        .find(|r| r.check == "name constraints")
+        .unwrap();
+    assert!(nc.detail.contains("[DNS:example.com]") && nc.detail.contains("[DNS:bad.example.com]"));
     // A SAN outside the permitted subtree fails even when the requested name is fine.
     let outside = leaf_signed_by(
         leaf_params(&["www.example.com", "example.org"]),
