@@ -118,7 +118,7 @@ pub(crate) fn issuer(
             ))
         };
         log.step(
-            "name constraints",
+            "name constraints syntax",
             critical_ok.and_then(|_| name::constraints::validate(&nc.value)),
             || "well-formed".into(),
         )?;

@@ -210,7 +210,8 @@ fn name_constraints_apply_to_sans() {
         .iter()
         .find(|r| r.check == "name constraints")
         .unwrap();
-    assert!(nc.detail.contains("[DNS:example.com]") && nc.detail.contains("[DNS:bad.example.com]"));
+    assert!(nc.detail.contains("[DNS:example.com]"), "{}", nc.detail);
+    assert!(nc.detail.contains("[DNS:bad.example.com]"), "{}", nc.detail);
     // A SAN outside the permitted subtree fails even when the requested name is fine.
     let outside = leaf_signed_by(
         leaf_params(&["www.example.com", "example.org"]),
