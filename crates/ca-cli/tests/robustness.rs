@@ -190,28 +190,37 @@ fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
 }
 
 #[test]
-fn names_that_only_look_like_uris_are_refused() {
+fn odd_names_are_refused_with_the_reason() {
     let env = Env::new();
     // An IPv6 address with a zone became the URI "fe80::1%eth0" (scheme
-    // "fe80"), and "https://" a URI with no host.
+    // "fe80"), "https://" a URI with no host, and e-mail local parts took
+    // anything but '@' and white space.
     for (name, why) in [
         ("fe80::1%eth0", "zone"),
         ("https://", "needs a host"),
         ("spiffe:///web", "needs a host"),
+        ("a..b@example.test", "single dots"),
+        ("a<b>@example.test", "single dots"),
     ] {
         let out = env.run(&["issue", name, "--json"], 2);
         assert!(stderr(&out).contains(why), "{name}: {}", stderr(&out));
         assert!(out.stdout.is_empty(), "{name}");
     }
     assert!(env.files().is_empty(), "{:?}", env.files());
-    let out = env.run(
-        &["issue", "[fe80::1]", "spiffe://example.test/web", "--json"],
-        0,
-    );
+    let names = [
+        "[fe80::1]",
+        "spiffe://example.test/web",
+        "o'neil+tag@example.test",
+    ];
+    let out = env.run(&[&["issue", "--json"][..], &names[..]].concat(), 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issue --json");
     assert_eq!(
         json["names"],
-        serde_json::json!(["fe80::1", "spiffe://example.test/web"])
+        serde_json::json!([
+            "fe80::1",
+            "spiffe://example.test/web",
+            "o'neil+tag@example.test"
+        ])
     );
 }
 

@@ -88,6 +88,12 @@ impl SubjectName {
                     "an e-mail address needs an ASCII local part before the single '@'",
                 ));
             }
+            if !is_dot_string(local) {
+                return Err(refuse(
+                    "the part before '@' may hold letters, digits, single dots (not first or \
+                     last) and !#$%&'*+-/=?^_`{|}~ only (RFC 5321)",
+                ));
+            }
             let domain = dns_name(domain, false).map_err(|why| refuse(&why))?;
             return Ok(SubjectName::Email(format!("{local}@{domain}")));
         }
@@ -163,6 +169,17 @@ pub fn parse_names<S: AsRef<str>>(inputs: &[S]) -> Result<Vec<SubjectName>> {
         }
     }
     Ok(names)
+}
+
+/// An RFC 5321 Dot-string: runs of atext joined by single dots. (A quoted
+/// local part would need spaces or quotes, which are refused before this.)
+fn is_dot_string(local: &str) -> bool {
+    local.split('.').all(|atom| {
+        !atom.is_empty()
+            && atom
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c))
+    })
 }
 
 fn is_uri_scheme(s: &str) -> bool {
@@ -308,6 +325,10 @@ mod tests {
             ("a:", "':'"),
             ("@example.test", "local part"),
             ("fe80::1%eth0", "zone"),
+            ("a..b@example.test", "single dots"),
+            (".a@example.test", "single dots"),
+            ("a,b@example.test", "single dots"),
+            ("a<b>@example.test", "single dots"),
             ("[fe80::1%25eth0]", "zone"),
             ("https://", "needs a host"),
             ("file:///etc/x", "needs a host"),
