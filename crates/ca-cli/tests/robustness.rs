@@ -295,3 +295,48 @@ fn export_errors_name_the_file_to_fix() {
     );
     assert!(!stderr(&out).contains("ca inspect"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_old_style_encrypted_key_is_named_as_such() {
+    let env = Env::new();
+    env.run(&["issue", "a.test"], 0);
+    // EncryptedPrivateKeyInfo with pbeWithSHAAnd3-KeyTripleDES-CBC (what
+    // `openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES` writes): it was reported as
+    // "not PEM, and not a DER private key either".
+    let mut der = vec![0x30, 0x30, 0x30, 0x1c];
+    der.extend([
+        0x06, 0x0a, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x0c, 0x01, 0x03,
+    ]);
+    der.extend([
+        0x30, 0x0e, 0x04, 0x08, 1, 2, 3, 4, 5, 6, 7, 8, 0x02, 0x02, 0x08, 0x00,
+    ]);
+    der.extend([0x04, 0x10]);
+    der.extend([0x5a; 16]);
+    std::fs::write(env.path("old.der"), &der).unwrap();
+    std::fs::write(env.path("pw"), "secret\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ca"))
+        .args(["export", "--p12", "a.p12", "--password-file", "pw"])
+        .args([
+            "--cert",
+            "a.test.pem",
+            "--key",
+            "old.der",
+            "--passphrase-file",
+            "pw",
+        ])
+        .current_dir(env.dir.path())
+        .output()
+        .expect("run ca export");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("old.der: the key is encrypted with an old scheme"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("openssl pkcs8 -topk8 -v2"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("a.p12").exists());
+}

@@ -277,6 +277,13 @@ impl PrivateKey {
         if let Some(pkcs8) = sec1_to_pkcs8(der) {
             return Ok(with(KeyFormat::Sec1, pkcs8_pair(&pkcs8?)?));
         }
+        if let Some(oid) = other_encryption_scheme(der) {
+            return Err(KeyError::Unsupported(format!(
+                "the key is encrypted with an old scheme ({oid}: PBES1 or a PKCS#12 PBE, as \
+                 `openssl pkcs8 -v1` and older Java tools write), which we do not read; \
+                 re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+            )));
+        }
         Err(match identify_non_key(der) {
             Some(found) => KeyError::NotAKey { found },
             None => KeyError::Malformed("not PEM, and not a DER private key either".into()),
@@ -420,6 +427,21 @@ fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
         _ => "a PEM file without a private key",
     };
     Err(KeyError::NotAKey { found })
+}
+
+/// The scheme of an `EncryptedPrivateKeyInfo` that `pkcs8` does not parse
+/// (its algorithm parameters are not PBES2's): the shape alone tells.
+fn other_encryption_scheme(der: &[u8]) -> Option<ObjectIdentifier> {
+    use pkcs8::der::{asn1::OctetStringRef, Reader, SliceReader};
+    let mut reader = SliceReader::new(der).ok()?;
+    let oid = reader
+        .sequence(|r| {
+            let algorithm = AlgorithmIdentifierRef::decode(r)?;
+            OctetStringRef::decode(r)?;
+            Ok(algorithm.oid)
+        })
+        .ok()?;
+    reader.is_finished().then_some(oid)
 }
 
 /// Names what a DER blob is when it is not a private key, for the message.
