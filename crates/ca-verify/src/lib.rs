@@ -90,16 +90,33 @@ pub fn verify_with<I: AsRef<[u8]>>(
         let e = VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string())));
         return Err(e.with_checks(records));
     }
-    let pool: Vec<Certificate> = intermediates
-        .iter()
-        .filter_map(|d| Certificate::from_der(d.as_ref()).ok())
-        .collect();
+    let mut pool = Vec::with_capacity(intermediates.len());
+    let mut unparsable = Vec::new();
+    for (i, d) in intermediates.iter().enumerate() {
+        match Certificate::from_der(d.as_ref()) {
+            Ok(c) => pool.push(c),
+            Err(r) => unparsable.push(format!("intermediate [{i}]: {r}")),
+        }
+    }
     let crls = opts
         .crls
         .iter()
         .map(|d| crl::Crl::from_der(d))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|r| VerifyError::new(r, None))?;
-    let found = path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run()?;
+    let found = match path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run() {
+        Ok(found) => found,
+        Err(mut e) => {
+            // The missing issuer may be among the certificates that could not be read.
+            if let (Reason::UnknownIssuer(text), Some(first)) = (&mut e.reason, unparsable.first())
+            {
+                text.push_str(&format!(
+                    "; {} intermediate(s) could not be parsed, the first: {first}",
+                    unparsable.len()
+                ));
+            }
+            return Err(e);
+        }
+    };
     Ok(found.into_path(leaf, pool, anchors, opts))
 }

@@ -166,6 +166,7 @@ impl<'a> Search<'a> {
                 !self.key_id_matches(child, self.cert(n)),
             )
         });
+        let mut tried_any = false;
         for cand in candidates {
             if self.steps == 0 {
                 return Err(self.fatal(
@@ -178,6 +179,7 @@ impl<'a> Search<'a> {
             if chain.contains(&cand) || self.same_ca_in_chain(chain, cand) {
                 continue; // a loop
             }
+            tried_any = true;
             if let Node::Pool(_) = cand {
                 if let Err(r) = self.depth_allows(chain, cand) {
                     let e = VerifyError::new(r, Some(self.cert_ref(cand, position)));
@@ -209,6 +211,16 @@ impl<'a> Search<'a> {
                 return Ok(true);
             }
             chain.pop();
+        }
+        if !tried_any {
+            let e = VerifyError::new(
+                Reason::UnknownIssuer(format!(
+                    "{}; every candidate is already on the path (a loop)",
+                    child.issuer.text()
+                )),
+                Some(self.cert_ref(child_node, position - 1)),
+            );
+            self.best.offer(e, || chain.clone());
         }
         Ok(false)
     }
@@ -268,16 +280,10 @@ impl<'a> Search<'a> {
         VerifyError::new(r, Some(self.cert_ref(n, position)))
     }
 
-    /// Same issuer name; and when both key ids are present, the same key id.
+    /// Same issuer name. Key identifiers only order the candidates: a wrong key id must not
+    /// hide the issuer (and with it the real reason a path fails); the signature decides.
     fn is_candidate(&self, child: &Certificate, issuer: &Certificate) -> bool {
         crate::name::dn::equal(&issuer.subject, &child.issuer)
-            && match (
-                child.ext.aki.as_ref().and_then(|a| a.value.key_id.as_ref()),
-                &issuer.ext.ski,
-            ) {
-                (Some(aki), Some(ski)) => *aki == ski.value,
-                _ => true,
-            }
     }
 
     fn key_id_matches(&self, child: &Certificate, issuer: &Certificate) -> bool {

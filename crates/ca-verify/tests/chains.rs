@@ -122,6 +122,32 @@ fn untrusted_root_and_missing_intermediate_are_unknown_issuers() {
 }
 
 #[test]
+fn a_wrong_key_identifier_does_not_hide_the_issuer() {
+    // The leaf names its issuer by a key id that matches nothing: the issuer is still tried,
+    // and the real failure (here an expired root) is what gets reported.
+    let root_key = key(Alg::P256);
+    let mut rp = ca_params("Root");
+    rp.not_after = now() - Duration::days(1);
+    rp.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(vec![1, 2, 3, 4]);
+    let root_cert = rp.self_signed(&root_key).unwrap();
+    let mut issuer_params = ca_params("Root");
+    issuer_params.key_identifier_method = rcgen::KeyIdMethod::PreSpecified(vec![9, 9, 9, 9]);
+    let issuer = rcgen::Issuer::new(issuer_params, root_key);
+    let leaf = leaf_params(&["example.com"])
+        .signed_by(&key(Alg::P256), &issuer)
+        .unwrap();
+    let anchors = [TrustAnchor::from_der(root_cert.der()).unwrap()];
+    let e = verify(
+        leaf.der(),
+        &[] as &[Vec<u8>],
+        &anchors,
+        &opts("example.com"),
+    )
+    .unwrap_err();
+    assert!(matches!(e.reason, Reason::Expired { .. }), "{e}");
+}
+
+#[test]
 fn tampered_signature_is_refused() {
     let mut c = chain(Alg::P256);
     let n = c.leaf.len();
@@ -146,9 +172,18 @@ fn garbage_is_malformed_not_a_panic() {
         .unwrap_err();
         assert!(matches!(e.reason, Reason::Malformed(_)), "{e}");
     }
-    // Junk in the pool is ignored.
+    // Junk in the pool is ignored, but named when the issuer is missing.
     let pool = vec![b"junk".to_vec(), der(&c.intermediate), der(&c.intermediate)];
     verify(&c.leaf, &pool, &anchor(&c.root), &opts("example.com")).unwrap();
+    let e = verify(
+        &c.leaf,
+        &[b"junk".to_vec()],
+        &anchor(&c.root),
+        &opts("example.com"),
+    )
+    .unwrap_err();
+    assert!(matches!(e.reason, Reason::UnknownIssuer(_)), "{e}");
+    assert!(e.to_string().contains("intermediate [0]"), "{e}");
 }
 
 #[test]
