@@ -340,3 +340,41 @@ fn an_old_style_encrypted_key_is_named_as_such() {
     );
     assert!(!env.path("a.p12").exists());
 }
+
+#[test]
+fn a_csr_with_an_unsupported_key_is_not_called_altered() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // A valid CSR with a P-521 key (openssl's own): `ca sign` said "the
+    // CSR's signature does not verify: it was altered or signed with
+    // another key", sending the user after a forgery that is not there.
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+        ])
+        .args([
+            "-nodes",
+            "-keyout",
+            "p521-key.pem",
+            "-subj",
+            "/CN=p521.test",
+        ])
+        .args(["-out", "p521.csr"])
+        .current_dir(env.dir.path())
+        .output()
+        .expect("openssl is installed (CI installs it for the peer tests)");
+    assert!(made.status.success(), "{}", stderr(&made));
+    let out = env.run(&["sign", "p521.csr"], 2);
+    assert!(
+        stderr(&out).contains("p521.csr: an EC key on this curve in the CSR is not supported"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("altered"), "{}", stderr(&out));
+    assert!(!env.path("p521.test.pem").exists());
+}

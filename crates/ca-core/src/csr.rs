@@ -11,6 +11,7 @@ use std::path::Path;
 
 use x509_parser::certification_request::X509CertificationRequest;
 use x509_parser::der_parser::oid;
+use x509_parser::error::X509Error;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
@@ -111,14 +112,25 @@ impl Csr {
                 ))
             }
         };
-        csr.verify_signature().map_err(|_| {
-            Error::csr_at(
-                None,
-                "the CSR's signature does not verify: it was altered or signed with another key",
-            )
-        })?;
+        // The key first: a key we cannot check (RSA-1024, P-521, Ed448...)
+        // must be named as such, not blamed on an "altered" signature.
         let spki = &csr.certification_request_info.subject_pki;
         let (key_type, alg) = key_type_of(spki)?;
+        csr.verify_signature().map_err(|e| {
+            Error::csr_at(
+                None,
+                match e {
+                    X509Error::SignatureUnsupportedAlgorithm => format!(
+                        "the CSR is signed with an algorithm we do not check ({}); \
+                         make it with a plain signature (ECDSA, Ed25519 or RSA PKCS#1 v1.5)",
+                        csr.signature_algorithm.algorithm
+                    ),
+                    _ => "the CSR's signature does not verify: it was altered or signed with \
+                          another key"
+                        .into(),
+                },
+            )
+        })?;
         let mut names = Vec::new();
         let mut ignored = Vec::new();
         if let Some(extensions) = csr.requested_extensions() {
