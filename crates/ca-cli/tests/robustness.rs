@@ -378,3 +378,23 @@ fn a_csr_with_an_unsupported_key_is_not_called_altered() {
     assert!(!stderr(&out).contains("altered"), "{}", stderr(&out));
     assert!(!env.path("p521.test.pem").exists());
 }
+
+#[test]
+fn a_mistyped_ca_dir_is_not_created() {
+    let env = Env::new();
+    // These commands need an existing CA; they used to create the
+    // directory (and its lock file) before saying there was none.
+    for args in [
+        &["intermediate", "web"][..],
+        &["crl", "--out", "crl.pem"][..],
+        &["issue", "a.test", "--issuer", "web"][..],
+    ] {
+        let out = env.run(args, 2);
+        assert!(
+            stderr(&out).contains("no CA here yet"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!env.ca_dir().exists(), "{args:?} created the CA directory");
+    }
+}

@@ -282,13 +282,16 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
     ) -> Result<Issuer> {
         let name = name.unwrap_or(ROOT);
-        let _lock = self.lock_shared()?;
+        // Before the lock, which creates the directory: a mistyped --ca-dir
+        // must not leave one behind. The root certificate is written last,
+        // so it alone says the CA is complete.
         if !self.is_initialized() {
             return Err(Error::ca_dir(
                 Some(&self.path),
                 "no CA here yet; create one with `ca init` (or give the right --ca-dir)",
             ));
         }
+        let _lock = self.lock_shared()?;
         let root = Certificate::read_file(&self.cert_path(ROOT))?;
         if name != ROOT {
             validate_intermediate_name(name)?;
