@@ -398,3 +398,36 @@ fn a_mistyped_ca_dir_is_not_created() {
         assert!(!env.ca_dir().exists(), "{args:?} created the CA directory");
     }
 }
+
+#[test]
+fn a_refused_import_leaves_no_ca_directory() {
+    let env = Env::new();
+    env.run(&["issue", "a.test"], 0);
+    let target = env.path("imported");
+    // A key that does not match, and a leaf that is not a CA: both were
+    // refused after the CA directory (with its lock file) was created.
+    for (cert, key, why) in [
+        ("ca/root/cert.pem", "a.test-key.pem", "does not belong"),
+        ("a.test.pem", "a.test-key.pem", "not a CA certificate"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ca"))
+            .args([
+                "init",
+                "--import-cert",
+                cert,
+                "--import-key",
+                key,
+                "--ca-dir",
+            ])
+            .arg(&target)
+            .current_dir(env.dir.path())
+            .output()
+            .expect("run ca init");
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(why), "{}", stderr(&out));
+        assert!(
+            !target.exists(),
+            "{cert} {key}: the CA directory was created"
+        );
+    }
+}

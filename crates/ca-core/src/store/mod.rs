@@ -182,8 +182,6 @@ impl CaDir {
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
     ) -> Result<CreatedCa> {
-        let _lock = self.lock()?;
-        self.refuse_existing()?;
         let mut warnings = Vec::new();
         let parsed = cert.parsed();
         if parsed.subject().as_raw() != parsed.issuer().as_raw() {
@@ -193,7 +191,11 @@ impl CaDir {
                     .to_string(),
             );
         }
+        // Checked before the lock, which creates the directory: a refused
+        // import leaves nothing behind.
         let issuer = Issuer::from_parts(cert.clone(), key, Vec::new(), cert)?;
+        let _lock = self.lock()?;
+        self.refuse_existing()?;
         self.store_root(issuer, warnings, passphrase)
     }
 
