@@ -431,3 +431,22 @@ fn a_refused_import_leaves_no_ca_directory() {
         );
     }
 }
+
+#[test]
+fn a_file_in_place_of_the_ca_directory_is_explained() {
+    let env = Env::new();
+    std::fs::write(env.ca_dir(), "a file, not a directory").unwrap();
+    // This said "cannot create the directory: File exists (os error 17)"
+    // and no more.
+    let out = env.run(&["issue", "a.test"], 2);
+    assert!(
+        stderr(&out).contains("a file is where a directory should be"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(env.ca_dir()).unwrap(),
+        "a file, not a directory"
+    );
+    assert!(env.files().is_empty(), "{:?}", env.files());
+}

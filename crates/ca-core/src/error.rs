@@ -84,6 +84,10 @@ fn io_hint(e: &std::io::Error) -> &'static str {
             "; check the permissions, or choose another directory"
         }
         NotFound => "; check the path",
+        // Making a directory where a file is, or going through a file.
+        AlreadyExists | NotADirectory => {
+            "; a file is where a directory should be: give another path"
+        }
         StorageFull | QuotaExceeded => "; free some disk space",
         _ => "",
     }
