@@ -450,3 +450,19 @@ fn a_file_in_place_of_the_ca_directory_is_explained() {
     );
     assert!(env.files().is_empty(), "{:?}", env.files());
 }
+
+#[test]
+fn an_unwritable_out_dir_is_found_before_anything_is_issued() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // /sys refuses new files even to root. The certificate used to be
+    // issued and recorded, then its files could not be written.
+    let out = env.run(&["issue", "a.test", "--out", "/sys"], 2);
+    assert!(
+        stderr(&out).contains("/sys: cannot create files"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(index_serials(&env.ca_dir()).len(), 1, "only the root");
+    assert!(env.files().is_empty(), "{:?}", env.files());
+}

@@ -199,13 +199,36 @@ impl OutputArgs {
 /// Checks that `--out DIR` is a directory we can write into.
 pub fn check_out_dir(dir: &Path) -> Result<(), CliError> {
     match std::fs::metadata(dir) {
-        Ok(m) if m.is_dir() => Ok(()),
+        Ok(m) if m.is_dir() => check_can_create_files(dir),
         Ok(_) => Err(CliError::bad_input(format!(
             "{}: not a directory; give an existing directory with --out",
             dir.display()
         ))),
         Err(e) => Err(CliError::bad_input(format!(
             "{}: cannot use as the output directory ({e}); create it first or give another --out",
+            dir.display()
+        ))),
+    }
+}
+
+/// Asked before anything is issued: `ca issue` records a certificate in
+/// the CA directory before writing its files, so a directory we cannot
+/// write into must be found out first.
+fn check_can_create_files(dir: &Path) -> Result<(), CliError> {
+    let probe = out_path(dir, &format!(".ca-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(CliError::bad_input(format!(
+            "{}: cannot create files in this directory ({e}); check its permissions or give \
+             another --out",
             dir.display()
         ))),
     }
