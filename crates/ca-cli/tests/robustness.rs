@@ -466,3 +466,26 @@ fn an_unwritable_out_dir_is_found_before_anything_is_issued() {
     assert_eq!(index_serials(&env.ca_dir()).len(), 1, "only the root");
     assert!(env.files().is_empty(), "{:?}", env.files());
 }
+
+#[test]
+fn the_longest_dns_name_gets_files_it_can_write() {
+    let env = Env::new();
+    let longest = [
+        "a".repeat(63),
+        "b".repeat(63),
+        "c".repeat(63),
+        "d".repeat(61),
+    ]
+    .join(".");
+    // 253 characters is a valid DNS name, but NAME-chain.pem (and its
+    // temporary file) is longer than a file name may be: the certificate
+    // was issued and recorded, then "File name too long".
+    let out = env.run(&["issue", &longest, "--json"], 0);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issue --json");
+    assert_eq!(json["names"], serde_json::json!([longest]));
+    for key in ["cert", "key", "chain"] {
+        let path = PathBuf::from(json[key].as_str().expect("path"));
+        assert!(path.is_file(), "{key}: {}", path.display());
+        assert!(path.file_name().unwrap().len() <= 255);
+    }
+}

@@ -127,7 +127,8 @@ impl SubjectName {
     }
 
     /// A safe file-name stem for this name (`*.example.test` becomes
-    /// `_wildcard.example.test`, `:` and `/` become `_`).
+    /// `_wildcard.example.test`, `:` and `/` become `_`), at most
+    /// [`MAX_FILE_STEM`] characters.
     pub fn file_stem(&self) -> String {
         let text = self.to_string().replacen("*.", "_wildcard.", 1);
         text.chars()
@@ -138,6 +139,7 @@ impl SubjectName {
                     '_'
                 }
             })
+            .take(MAX_FILE_STEM)
             .collect()
     }
 }
@@ -158,6 +160,11 @@ impl FromStr for SubjectName {
         SubjectName::parse(s)
     }
 }
+
+/// File names are at most 255 bytes; a stem leaves room for the longest
+/// suffix (`-chain.pem`) and the temporary name of an atomic write
+/// (`.STEM-chain.pem.0123456789abcdef.tmp`). A DNS name may be 253.
+pub const MAX_FILE_STEM: usize = 200;
 
 /// Parses every name, stopping at the first bad one.
 pub fn parse_names<S: AsRef<str>>(inputs: &[S]) -> Result<Vec<SubjectName>> {
@@ -347,6 +354,14 @@ mod tests {
         );
         assert_eq!(parsed("::1").file_stem(), "__1");
         assert_eq!(parsed("spiffe://a.test/x").file_stem(), "spiffe___a.test_x");
+        let longest = [
+            "a".repeat(63),
+            "b".repeat(63),
+            "c".repeat(63),
+            "d".repeat(61),
+        ]
+        .join(".");
+        assert_eq!(parsed(&longest).file_stem(), longest[..MAX_FILE_STEM]);
     }
 
     #[test]
