@@ -65,7 +65,49 @@ fn refused(
         "{v:#}"
     );
     assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    // The checks of the failing path, ending with the failed one.
+    let checks = v["checks"].as_array().unwrap();
+    assert_eq!(checks.last().unwrap()["passed"], false, "{v:#}");
+    assert!(checks[..checks.len() - 1]
+        .iter()
+        .all(|c| c["passed"] == true));
     v
+}
+
+/// `--explain` of a refused chain: its walk has one `[FAIL]` line, for `check` under
+/// certificate `#position`, after the `[pass]` lines of `passed` made before it, then the
+/// verdict and what to do.
+fn explained_failure(
+    dir: &Path,
+    args: &[&str],
+    position: usize,
+    check: &str,
+    passed: &[&str],
+) -> String {
+    let run = verify(dir, &[args, &["--explain"]].concat());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let out = run.stdout;
+    assert_eq!(out.matches("[FAIL]").count(), 1, "{out}");
+    let fail = out
+        .find(&format!("[FAIL] {check} "))
+        .unwrap_or_else(|| panic!("no [FAIL] {check} in: {out}"));
+    let block = out[..fail].rfind("\n#").expect("a certificate heading");
+    assert!(
+        out[block..].starts_with(&format!("\n#{position} ")),
+        "[FAIL] {check} not under #{position}: {out}"
+    );
+    for p in passed {
+        let at = out
+            .find(&format!("[pass] {p}"))
+            .unwrap_or_else(|| panic!("no [pass] {p} in: {out}"));
+        assert!(at < fail, "[pass] {p} after the failure: {out}");
+    }
+    let verdict = out.find("NOT VALID: ").expect("a verdict");
+    assert!(
+        verdict > fail && out[verdict..].contains("\nWhat to do: "),
+        "{out}"
+    );
+    out
 }
 
 const CHAIN_ARGS: [&str; 3] = ["chain.pem", "--roots", "root.pem"];
@@ -323,6 +365,7 @@ fn expired_chain_is_refused() {
     let args = [&CHAIN_ARGS[..], &["--at", FUTURE]].concat();
     let v = refused(d, &args, "expired", 0, "expired at");
     assert_eq!(v["time"], FUTURE);
+    explained_failure(d, &args, 0, "validity", &["encoding"]);
     // Before the chain was made: not yet valid.
     refused(
         d,
@@ -353,18 +396,27 @@ fn client_certificate_for_a_server_is_refused() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     // And a server certificate is no client certificate.
+    let args = [&CHAIN_ARGS[..], &["--purpose", "client"]].concat();
     refused(
         p256().path(),
-        &[&CHAIN_ARGS[..], &["--purpose", "client"]].concat(),
+        &args,
         "extended_key_usage",
         0,
         "1.3.6.1.5.5.7.3.2",
+    );
+    explained_failure(
+        p256().path(),
+        &args,
+        0,
+        "extended key usage",
+        &["encoding", "validity", "key usage"],
     );
 }
 
 #[test]
 fn untrusted_root_is_refused() {
-    // The RSA chain's root does not issue the P-256 chain.
+    // The RSA chain's root does not issue the P-256 chain, though it bears the same name:
+    // its RSA key cannot have made the intermediate's ECDSA signature.
     let other_root = rsa().path().join("root.pem");
     let args = [
         "chain.pem",
@@ -373,37 +425,53 @@ fn untrusted_root_is_refused() {
         "--host",
         HOST,
     ];
-    let v = refused(p256().path(), &args, "unknown_issuer", 1, "no issuer found");
+    let d = p256().path();
+    let v = refused(
+        d,
+        &args,
+        "algorithm_key_mismatch",
+        1,
+        "does not fit the issuer's RSA-2048 key",
+    );
     assert_eq!(v["error"]["subject"], "CN=OpenSSL Test Intermediate");
     // Both roots are named CN=OpenSSL Test Root: the message says the key differs.
-    let run = verify(p256().path(), &args);
+    let run = verify(d, &args);
     assert!(
         run.stderr.contains("has the issuer's name but not its key"),
         "{}",
         run.stderr
     );
-    // --explain lists the few anchors it had, so a wrong root shows by name.
-    let run = verify(p256().path(), &[&args[..], &["--explain"]].concat());
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stdout
-            .contains("Trusted: 1 certificate\n   CN=OpenSSL Test Root"),
-        "{}",
-        run.stdout
+    // --explain walks leaf, intermediate and the wrong root, up to the failed signature.
+    let out = explained_failure(
+        d,
+        &args,
+        1,
+        "signature",
+        &["name", "validity", "basic constraints", "key usage"],
     );
     assert!(
-        run.stdout
-            .contains("[FAIL] intermediate #1 (CN=OpenSSL Test Intermediate)"),
-        "{}",
-        run.stdout
+        out.contains("#2 trust anchor: CN=OpenSSL Test Root"),
+        "{out}"
     );
-    // Only the leaf and a root: the intermediate is missing.
+    assert!(out.contains("trusted      found in"), "{out}");
+    assert!(
+        out.contains("Note: the trusted certificate CN=OpenSSL Test Root"),
+        "{out}"
+    );
+    // Only the leaf and a root: the intermediate is missing, and --explain lists the few
+    // anchors it had, so a wrong root shows by name.
+    let args = ["leaf.pem", "--roots", "root.pem"];
     refused(
-        p256().path(),
-        &["leaf.pem", "--roots", "root.pem"],
+        d,
+        &args,
         "unknown_issuer",
         0,
         "add the missing intermediate",
+    );
+    let out = explained_failure(d, &args, 0, "path", &["encoding", "validity"]);
+    assert!(
+        out.contains("Trusted: 1 certificate\n   CN=OpenSSL Test Root"),
+        "{out}"
     );
 }
 
@@ -443,11 +511,14 @@ fn revoked_leaf_is_refused() {
         ],
     );
     assert_ne!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    // --explain shows the walk with the failed revocation check in its place.
-    let run = verify(d, &[&args[..], &["--explain"]].concat());
-    assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("[FAIL] revocation"), "{}", run.stdout);
-    assert!(run.stdout.contains("[pass] signature"), "{}", run.stdout);
+    // --explain walks the whole path, every check passed but revocation, found last.
+    let out = explained_failure(d, &args, 0, "path", &["name", "signature"]);
+    assert!(out.contains("revoked (serial"), "{out}");
+    assert!(
+        out.contains("#2 trust anchor: CN=OpenSSL Test Root"),
+        "{out}"
+    );
+    assert!(out.contains("trusted      found in root.pem"), "{out}");
 }
 
 #[test]
@@ -576,29 +647,15 @@ fn explain_names_algorithms_and_anchor() {
     assert!(!out.contains("[FAIL]"), "{out}");
     assert!(out.contains("VALID"), "{out}");
     // A refused chain names the failure, where, and what to do.
-    let run = verify(
-        d,
-        &[
-            &CHAIN_ARGS[..],
-            &["--host", "nope.example.test", "--explain"],
-        ]
-        .concat(),
-    );
-    assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("[FAIL] name"), "{}", run.stdout);
+    let args = [&CHAIN_ARGS[..], &["--host", "nope.example.test"]].concat();
+    let out = explained_failure(d, &args, 0, "name", &["subject alternative name"]);
     assert!(
-        run.stdout
-            .contains("NOT VALID: leaf #0 (CN=www.example.test)"),
-        "{}",
-        run.stdout
+        out.contains("NOT VALID: leaf #0 (CN=www.example.test)"),
+        "{out}"
     );
-    let run = verify(
-        d,
-        &[&CHAIN_ARGS[..], &["--at", FUTURE, "--explain"]].concat(),
-    );
-    assert_eq!(run.code, 1);
-    assert!(run.stdout.contains("[FAIL] leaf #0"), "{}", run.stdout);
-    assert!(run.stdout.contains("What to do: renew"), "{}", run.stdout);
+    let args = [&CHAIN_ARGS[..], &["--at", FUTURE]].concat();
+    let out = explained_failure(d, &args, 0, "validity", &["encoding"]);
+    assert!(out.contains("What to do: renew"), "{out}");
 }
 
 /// `openssl verify` and `ca verify` give the same verdict on the same chains.

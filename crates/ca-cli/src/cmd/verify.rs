@@ -1,9 +1,10 @@
 //! `ca verify LEAF`: check a certificate chain the way a TLS client does in
 //! step 4 of the handshake, with `ca-verify`. This file turns flags into
 //! `VerifyOptions` and a verdict into an exit code; `input` reads the
-//! certificates, `report` prints them.
+//! certificates, `path` finds those of a failing path, `report` prints them.
 
 mod input;
+mod path;
 mod report;
 
 use std::net::IpAddr;

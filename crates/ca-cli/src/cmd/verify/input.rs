@@ -30,6 +30,9 @@ pub struct Inputs {
     /// One line per source of untrusted certificates ("2 from chain.pem").
     pub pool_sources: Vec<String>,
     pub anchors: Vec<TrustAnchor>,
+    /// Where each anchor came from, by index (for the walk of a failing path, which the
+    /// verifier reports by position only).
+    pub anchor_origins: Vec<String>,
     /// One line per source of anchors ("1 from the CA directory: DIR/root/cert.pem").
     pub anchor_sources: Vec<String>,
     pub crls: Vec<Vec<u8>>,
@@ -46,6 +49,7 @@ impl Inputs {
             pool: Vec::new(),
             pool_sources: Vec::new(),
             anchors: Vec::new(),
+            anchor_origins: Vec::new(),
             anchor_sources: Vec::new(),
             crls: Vec::new(),
             crl_names: Vec::new(),
@@ -87,6 +91,11 @@ impl Inputs {
         }
     }
 
+    fn add_anchor(&mut self, anchor: TrustAnchor, source: String) {
+        self.anchors.push(anchor.with_source(source.clone()));
+        self.anchor_origins.push(source);
+    }
+
     fn add_root_file(&mut self, path: &Path) -> Result<(), CliError> {
         let (name, certs) = read_certs(path, "trusted root certificates (--roots)")?;
         let several = certs.len() > 1;
@@ -102,7 +111,7 @@ impl Inputs {
                     e.reason
                 ))
             })?;
-            self.anchors.push(anchor.with_source(source));
+            self.add_anchor(anchor, source);
         }
         self.anchor_sources
             .push(format!("{} from {name}", count(certs.len(), "certificate")));
@@ -116,12 +125,9 @@ impl Inputs {
         let total = certs.len();
         let before = self.anchors.len();
         // Old roots the strict parser refuses cannot anchor a valid path anyway.
-        self.anchors.extend(
-            certs
-                .iter()
-                .filter_map(|d| TrustAnchor::from_der(d).ok())
-                .map(|a| a.with_source(source.clone())),
-        );
+        for anchor in certs.iter().filter_map(|d| TrustAnchor::from_der(d).ok()) {
+            self.add_anchor(anchor, source.clone());
+        }
         let used = self.anchors.len() - before;
         let skipped = match total - used {
             0 => String::new(),
@@ -157,7 +163,7 @@ impl Inputs {
                     e.reason
                 ))
             })?;
-            self.anchors.push(anchor.with_source(source.clone()));
+            self.add_anchor(anchor, source.clone());
         }
         self.anchor_sources.push(format!(
             "{} from {source}",

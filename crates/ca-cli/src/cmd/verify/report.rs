@@ -10,6 +10,7 @@ use ca_verify::{
 use serde_json::{json, Value};
 
 use super::input::count;
+use super::path::{failing_path, valid_path, Step};
 use super::Request;
 use crate::cmd::common::print_json as print_json_value;
 use crate::cmd::inspect::emit;
@@ -31,23 +32,33 @@ pub fn error_text(req: &Request, e: &VerifyError) -> String {
     text
 }
 
-/// "No issuer found" while a trusted certificate bears the issuer's name: the
-/// key identifiers differ, so it is another CA under the same name (or the
-/// same CA with a new key). Worth saying, since the names alone look right.
+/// A trusted certificate bears the issuer's name but not its key: no issuer was found (the
+/// key identifiers differ), or the signature does not verify with the anchor's key. Worth
+/// saying, since the names alone look right.
 fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
-    let Reason::UnknownIssuer(issuer) = &e.reason else {
-        return None;
+    let (issuer, fingerprint, why) = match &e.reason {
+        Reason::UnknownIssuer(issuer) => {
+            let anchor = req
+                .inputs
+                .anchors
+                .iter()
+                .find(|a| a.certificate().subject() == issuer)?;
+            let why = "the authority key identifier does not match";
+            (issuer.clone(), anchor.certificate().sha256_hex(), why)
+        }
+        Reason::BadSignature(_) | Reason::AlgorithmKeyMismatch { .. } => {
+            let position = e.cert.as_ref()?.position;
+            let step = failing_path(req, e).into_iter().nth(position + 1)?;
+            let anchor = step.cert.filter(|_| step.role == Role::TrustAnchor)?;
+            let why = "the signature does not verify with its key";
+            (step.subject, anchor.sha256_hex(), why)
+        }
+        _ => return None,
     };
-    let anchor = req
-        .inputs
-        .anchors
-        .iter()
-        .find(|a| a.certificate().subject() == issuer)?;
     Some(format!(
-        "the trusted certificate {issuer} has the issuer's name but not its key (the authority \
-         key identifier does not match): it is another CA of the same name, or the same CA with \
-         a new key; trust the root that signed this chain (SHA-256 of the one given: {})",
-        anchor.certificate().sha256_hex()
+        "the trusted certificate {issuer} has the issuer's name but not its key ({why}): \
+         it is another CA of the same name, or the same CA with a new key; trust the root that \
+         signed this chain (SHA-256 of the one given: {fingerprint})"
     ))
 }
 
@@ -109,43 +120,36 @@ pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
     header(&mut out, req);
     match verdict {
         Ok(path) => {
-            walk(&mut out, path.certificates(), path.checks());
+            walk(&mut out, &valid_path(path), path.checks());
             let _ = writeln!(
                 out,
                 "VALID: every certificate from the leaf up to the trust anchor passed every check."
             );
         }
-        Err(e) => match diagnose(req, e) {
-            Some((path, records, set_aside)) => {
+        Err(e) => {
+            if e.checks().is_empty() {
+                // Failed before any check was made: a leaf that does not parse, a search
+                // given up.
+                let _ = writeln!(out, "No valid path.\n\n[FAIL] {}\n", failure_text(e));
+            } else {
                 let _ = writeln!(
                     out,
-                    "The path below was found with the {set_aside} set aside, to show what \
-                     passed besides it; the failed check is marked FAIL.\n"
+                    "No valid path. Of the candidate paths, the one with the most specific \
+                     failure, with the checks made on it up to the failed one:\n"
                 );
-                walk(&mut out, path.certificates(), &records);
-                verdict_lines(&mut out, req, e);
+                walk(&mut out, &failing_path(req, e), e.checks());
             }
-            None => {
-                given(&mut out, req);
-                let _ = writeln!(out, "[FAIL] {}", failure_text(e));
-                let _ = writeln!(
-                    out,
-                    "       The verifier tried every candidate path and reports the most specific failure;\n       \
-                     it records each check only along a valid path.\n"
-                );
-                verdict_lines(&mut out, req, e);
+            if let Reason::UnknownIssuer(_) = e.reason {
+                trusted(&mut out, req);
             }
-        },
+            let _ = writeln!(out, "NOT VALID: {}", failure_text(e));
+            let _ = writeln!(out, "What to do: {}", e.hint());
+            if let Some(note) = same_name_note(req, e) {
+                let _ = writeln!(out, "Note: {note}");
+            }
+        }
     }
     emit(&out)
-}
-
-fn verdict_lines(out: &mut String, req: &Request, e: &VerifyError) {
-    let _ = writeln!(out, "NOT VALID: {}", failure_text(e));
-    let _ = writeln!(out, "What to do: {}", e.hint());
-    if let Some(note) = same_name_note(req, e) {
-        let _ = writeln!(out, "Note: {note}");
-    }
 }
 
 fn header(out: &mut String, req: &Request) {
@@ -185,18 +189,31 @@ fn header(out: &mut String, req: &Request) {
 }
 
 /// Each certificate of the path with the checks recorded for it.
-fn walk(out: &mut String, certs: &[PathCert], records: &[CheckRecord]) {
-    for (i, pc) in certs.iter().enumerate() {
-        let c = &pc.cert;
-        let _ = writeln!(out, "#{i} {}: {}", pc.role, c.subject());
-        let issuer = if c.issuer() == c.subject() {
-            "itself (self-signed)".to_string()
-        } else {
-            c.issuer().to_string()
-        };
-        let _ = writeln!(out, "   issued by    {issuer}");
-        facts(out, c);
-        if let Some(source) = &pc.source {
+fn walk(out: &mut String, steps: &[Step], records: &[CheckRecord]) {
+    for (i, step) in steps.iter().enumerate() {
+        let _ = writeln!(out, "#{i} {}: {}", step.role, step.subject);
+        match &step.cert {
+            Some(c) => {
+                let issuer = if c.issuer() == c.subject() {
+                    "itself (self-signed)".to_string()
+                } else {
+                    c.issuer().to_string()
+                };
+                let _ = writeln!(out, "   issued by    {issuer}");
+                facts(out, c);
+            }
+            None => {
+                let _ = writeln!(out, "   (no certificate given has this exact name)");
+            }
+        }
+        if step.namesakes > 1 {
+            let _ = writeln!(
+                out,
+                "   note         {} certificates given bear this name; shown: the one the verifier tries first",
+                step.namesakes
+            );
+        }
+        if let Some(source) = &step.source {
             let _ = writeln!(
                 out,
                 "   trusted      found in {source} (an anchor's own signature is not checked)"
@@ -204,7 +221,8 @@ fn walk(out: &mut String, certs: &[PathCert], records: &[CheckRecord]) {
         }
         for r in records.iter().filter(|r| r.position == i) {
             let mark = if r.passed { "[pass]" } else { "[FAIL]" };
-            let _ = writeln!(out, "   {mark} {:<25} {}", r.check, r.detail);
+            let line = format!("   {mark} {:<25} {}", r.check, r.detail);
+            let _ = writeln!(out, "{}", line.trim_end());
         }
         out.push('\n');
     }
@@ -226,92 +244,31 @@ fn facts(out: &mut String, c: &Certificate) {
     let _ = writeln!(out, "   SHA-256      {}", c.sha256_hex());
 }
 
-/// Without a path: the certificates as given, so the reader sees what the verifier had.
-fn given(out: &mut String, req: &Request) {
-    let i = &req.inputs;
-    let _ = writeln!(
-        out,
-        "No valid path. The certificates given (the leaf, then the untrusted ones):\n"
-    );
-    let all = std::iter::once(&i.leaf).chain(i.pool.iter());
-    for (n, der) in all.enumerate() {
-        let label = if n == 0 { "leaf" } else { "untrusted" };
-        match Certificate::from_der(der) {
-            Ok(c) => {
-                let _ = writeln!(out, "{label}: {}", c.subject());
-                let _ = writeln!(out, "   issued by    {}", c.issuer());
-                facts(out, &c);
-            }
-            Err(r) => {
-                let _ = writeln!(out, "{label}: does not parse: {r}");
-            }
-        }
-        out.push('\n');
-    }
-    // A handful of anchors is worth listing: a wrong root is easy to spot by name.
-    let _ = write!(out, "Trusted: {}", count(i.anchors.len(), "certificate"));
-    if i.anchors.len() <= 5 {
-        for a in &i.anchors {
+/// A handful of anchors is worth listing when no issuer was found: a wrong root is easy to
+/// spot by name.
+fn trusted(out: &mut String, req: &Request) {
+    let anchors = &req.inputs.anchors;
+    let _ = write!(out, "Trusted: {}", count(anchors.len(), "certificate"));
+    if anchors.len() <= 5 {
+        for a in anchors {
             let _ = write!(out, "\n   {}", a.certificate().subject());
         }
     }
     out.push_str("\n\n");
 }
 
-/// For a failure the verifier meets once the path is otherwise complete (the
-/// expected name, revocation), verifies again without that one check so the
-/// walk can show everything that passed, with the failed check in its place.
-fn diagnose(
-    req: &Request,
-    e: &VerifyError,
-) -> Option<(VerifiedPath, Vec<CheckRecord>, &'static str)> {
-    let position = e.cert.as_ref()?.position;
-    let mut opts = req.opts.clone();
-    let (check, set_aside, after) = match &e.reason {
-        Reason::NameMismatch { .. } if position == 0 => {
-            opts.name = None;
-            ("name", "name check", None)
-        }
-        Reason::Revoked { .. } | Reason::InvalidCrl(_) => {
-            opts.crls.clear();
-            ("revocation", "revocation check", Some("signature"))
-        }
-        _ => return None,
-    };
-    let i = &req.inputs;
-    let path = ca_verify::verify(&i.leaf, &i.pool, &i.anchors, &opts).ok()?;
-    let mut records = path.checks().to_vec();
-    let failed = CheckRecord {
-        position,
-        check,
-        passed: false,
-        detail: e.reason.to_string(),
-    };
-    // The name check ends the leaf's own checks; revocation follows the signature check.
-    let at = match after {
-        None => records
-            .iter()
-            .position(|r| r.position != 0 || r.check == "signature")
-            .unwrap_or(records.len()),
-        Some(after) => records
-            .iter()
-            .position(|r| r.position == position && r.check == after)
-            .map_or(records.len(), |p| p + 1),
-    };
-    records.insert(at, failed);
-    Some((path, records, set_aside))
-}
-
 /// `--json`: verdict, path, checks and error in one object.
 pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
-    let (path, checks, error) = match verdict {
+    // A failure's checks are by position only: its path is left empty rather than guessed.
+    let (path, checks, error): (Vec<Value>, _, _) = match verdict {
         Ok(p) => (
             p.certificates().iter().enumerate().map(path_json).collect(),
-            p.checks().iter().map(check_json).collect(),
+            p.checks(),
             Value::Null,
         ),
-        Err(e) => (Vec::new(), Vec::new(), error_json(e)),
+        Err(e) => (Vec::new(), e.checks(), error_json(e)),
     };
+    let checks: Vec<Value> = checks.iter().map(check_json).collect();
     let name = req.opts.name.as_ref().map(|n| match n {
         ExpectedName::Dns(d) => json!({"type": "dns", "value": d}),
         ExpectedName::Ip(ip) => json!({"type": "ip", "value": ip.to_string()}),
