@@ -44,6 +44,23 @@ impl Env {
         out
     }
 
+    /// Runs `ca ARGS` in the temp dir without --ca-dir, checking the exit code.
+    fn run_plain(&self, args: &[&str], code: i32) -> Output {
+        let out = Command::new(env!("CARGO_BIN_EXE_ca"))
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("CA_DIR")
+            .output()
+            .expect("run ca");
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "ca {args:?}\nstderr: {}",
+            stderr(&out)
+        );
+        out
+    }
+
     /// The file names directly in the temp dir (not the CA directory).
     fn files(&self) -> Vec<String> {
         let mut names: Vec<String> = std::fs::read_dir(self.dir.path())
@@ -488,4 +505,39 @@ fn the_longest_dns_name_gets_files_it_can_write() {
         assert!(path.is_file(), "{key}: {}", path.display());
         assert!(path.file_name().unwrap().len() <= 255);
     }
+}
+
+#[test]
+fn endless_input_is_refused_not_read_into_memory() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // /dev/zero as a certificate, CSR, passphrase or apply file was read
+    // until memory ran out.
+    let ca_dir = env.ca_dir().display().to_string();
+    for args in [
+        &["inspect", "/dev/zero"][..],
+        &["sign", "/dev/zero", "--ca-dir", &ca_dir][..],
+        &[
+            "issue",
+            "a.test",
+            "--passphrase-file",
+            "/dev/zero",
+            "--ca-dir",
+            &ca_dir,
+        ][..],
+        &["apply", "/dev/zero"][..],
+    ] {
+        let out = env.run_plain(args, 2);
+        assert!(
+            stderr(&out).contains("/dev/zero: cannot read"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("more than 256 MiB"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert!(env.files().is_empty(), "{:?}", env.files());
 }

@@ -85,7 +85,8 @@ impl Certificate {
 
     /// Reads the first certificate of a file; errors name the file.
     pub fn read_file(path: &Path) -> Result<Self> {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, "read the certificate", e))?;
+        let data = crate::input::read_file(path)
+            .map_err(|e| Error::io(path, "read the certificate", e))?;
         Self::parse(&data).map_err(|e| e.in_file(path))
     }
 

@@ -98,7 +98,7 @@ impl Csr {
 
     /// Reads and verifies a CSR file; errors name the file.
     pub fn read_file(path: &Path) -> Result<Csr> {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, "read the CSR", e))?;
+        let data = crate::input::read_file(path).map_err(|e| Error::io(path, "read the CSR", e))?;
         Self::parse(&data).map_err(|e| e.in_file(path))
     }
 

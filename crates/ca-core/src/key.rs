@@ -230,7 +230,8 @@ impl PrivateKey {
 
     /// Reads a key file (see [`PrivateKey::parse`]); errors name the file.
     pub fn read_file(path: &Path, passphrase: Option<&Passphrase>) -> Result<Self> {
-        let data = std::fs::read(path).map_err(|e| Error::io(path, "read the key file", e))?;
+        let data =
+            crate::input::read_file(path).map_err(|e| Error::io(path, "read the key file", e))?;
         Self::parse(&data, passphrase).map_err(|e| Error::key_at(path, e))
     }
 

@@ -47,6 +47,7 @@ pub mod atomic;
 pub mod cert;
 pub mod csr;
 pub mod error;
+pub mod input;
 pub mod inspect;
 pub mod issuer;
 pub mod key;

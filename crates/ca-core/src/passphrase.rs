@@ -32,8 +32,8 @@ impl Passphrase {
     /// Reads a passphrase file: its contents without one trailing newline
     /// (`\n` or `\r\n`), so `echo secret > file` works.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let mut bytes =
-            std::fs::read(path).map_err(|e| Error::io(path, "read the passphrase file", e))?;
+        let mut bytes = crate::input::read_file(path)
+            .map_err(|e| Error::io(path, "read the passphrase file", e))?;
         if bytes.ends_with(b"\n") {
             bytes.pop();
             if bytes.ends_with(b"\r") {

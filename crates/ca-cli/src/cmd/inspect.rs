@@ -1,6 +1,6 @@
 //! `ca inspect FILE|-`: what a certificate, bundle, CSR, CRL or key holds.
 
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use ca_core::inspect::{inspect, InspectOptions};
@@ -96,17 +96,14 @@ impl Input {
                     "standard input is a terminal; pipe a file in (`ca inspect - < cert.pem`) or give its path",
                 ));
             }
-            let mut bytes = Vec::new();
-            stdin
-                .lock()
-                .read_to_end(&mut bytes)
+            let bytes = ca_core::input::read_limited(stdin.lock())
                 .map_err(|e| CliError::bad_input(format!("cannot read standard input: {e}")))?;
             return Ok(Input {
                 name: "<stdin>".into(),
                 bytes,
             });
         }
-        let bytes = std::fs::read(path).map_err(|e| {
+        let bytes = ca_core::input::read_file(path).map_err(|e| {
             CliError::bad_input(format!("{}: cannot read the file: {e}", path.display()))
         })?;
         Ok(Input {

@@ -68,7 +68,7 @@ pub fn parse(source: &str, path: &Path) -> Result<Desired, SpecErrors> {
 
 /// Reads, parses and checks an apply file.
 pub fn load(path: &Path) -> Result<Desired, LoadError> {
-    let source = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+    let source = crate::input::read_file_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
