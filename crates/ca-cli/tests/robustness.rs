@@ -94,12 +94,7 @@ fn huge_days_are_refused_not_a_panic() {
         assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     }
     assert!(env.files().is_empty(), "{:?}", env.files());
-    let out = Command::new(env!("CARGO_BIN_EXE_ca"))
-        .args(["fixture", "revoked", "--days", "4294967295", "--out"])
-        .arg(env.dir.path())
-        .output()
-        .expect("run ca");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    env.run_plain(&["fixture", "revoked", "--days", "4294967295"], 2);
     assert!(env.files().is_empty(), "{:?}", env.files());
 }
 
@@ -139,12 +134,7 @@ fn a_certificate_the_ca_could_not_record_is_not_handed_out() {
     assert!(env.files().is_empty(), "{:?}", env.files());
 
     std::fs::create_dir(env.path("req")).unwrap();
-    let made = Command::new(env!("CARGO_BIN_EXE_ca"))
-        .args(["csr", "b.test", "--out"])
-        .arg(env.path("req"))
-        .output()
-        .expect("run ca csr");
-    assert!(made.status.success(), "{}", stderr(&made));
+    env.run_plain(&["csr", "b.test", "--out", "req"], 0);
     env.run(&["sign", "req/b.test.csr"], 2);
     assert_eq!(env.files(), ["req"]);
     assert_eq!(index_serials(&env.ca_dir()).len(), 1, "only the root");
@@ -283,18 +273,13 @@ fn export_errors_name_the_file_to_fix() {
     env.run(&["issue", "a.test", "b.test"], 0);
     env.run(&["issue", "b.test"], 0);
     std::fs::write(env.path("pw"), "secret\n").unwrap();
-    let export = |cert: &str, key: &str| {
-        Command::new(env!("CARGO_BIN_EXE_ca"))
-            .args(["export", "--p12", "out.p12", "--password-file", "pw"])
-            .args(["--cert", cert, "--key", key])
-            .current_dir(env.dir.path())
-            .output()
-            .expect("run ca export")
+    let export = |cert: &str, key: &str, code: i32| {
+        let p12 = ["export", "--p12", "out.p12", "--password-file", "pw"];
+        env.run_plain(&[&p12[..], &["--cert", cert, "--key", key]].concat(), code)
     };
     // The mismatch was reported against out.p12, a file that was never
     // written, instead of the key the user has to change.
-    let out = export("a.test.pem", "b.test-key.pem");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let out = export("a.test.pem", "b.test-key.pem", 2);
     assert!(
         stderr(&out).starts_with("error: b.test-key.pem: the private key does not belong"),
         "{}",
@@ -302,9 +287,8 @@ fn export_errors_name_the_file_to_fix() {
     );
     // A PKCS#12 given where a certificate goes: not "`ca inspect` does
     // not open" (this is `ca export`).
-    assert!(export("a.test.pem", "a.test-key.pem").status.success());
-    let out = export("out.p12", "a.test-key.pem");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    export("a.test.pem", "a.test-key.pem", 0);
+    let out = export("out.p12", "a.test-key.pem", 2);
     assert!(
         stderr(&out).contains("out.p12: this is a PKCS#12"),
         "{}",
@@ -331,20 +315,22 @@ fn an_old_style_encrypted_key_is_named_as_such() {
     der.extend([0x5a; 16]);
     std::fs::write(env.path("old.der"), &der).unwrap();
     std::fs::write(env.path("pw"), "secret\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_ca"))
-        .args(["export", "--p12", "a.p12", "--password-file", "pw"])
-        .args([
+    let out = env.run_plain(
+        &[
+            "export",
+            "--p12",
+            "a.p12",
+            "--password-file",
+            "pw",
             "--cert",
             "a.test.pem",
             "--key",
             "old.der",
             "--passphrase-file",
             "pw",
-        ])
-        .current_dir(env.dir.path())
-        .output()
-        .expect("run ca export");
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        ],
+        2,
+    );
     assert!(
         stderr(&out).contains("old.der: the key is encrypted with an old scheme"),
         "{}",
@@ -427,20 +413,8 @@ fn a_refused_import_leaves_no_ca_directory() {
         ("ca/root/cert.pem", "a.test-key.pem", "does not belong"),
         ("a.test.pem", "a.test-key.pem", "not a CA certificate"),
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_ca"))
-            .args([
-                "init",
-                "--import-cert",
-                cert,
-                "--import-key",
-                key,
-                "--ca-dir",
-            ])
-            .arg(&target)
-            .current_dir(env.dir.path())
-            .output()
-            .expect("run ca init");
-        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let import = ["init", "--import-cert", cert, "--import-key", key];
+        let out = env.run_plain(&[&import[..], &["--ca-dir", "imported"]].concat(), 2);
         assert!(stderr(&out).contains(why), "{}", stderr(&out));
         assert!(
             !target.exists(),
