@@ -12,6 +12,7 @@ mod support;
 mod csr;
 mod gnutls;
 mod keys;
+mod names;
 mod openssl;
 mod pkilint;
 mod tls;

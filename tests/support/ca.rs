@@ -107,11 +107,17 @@ impl Ca {
 
     /// `ca intermediate NAME --key-type KEY_TYPE --json`.
     pub fn intermediate(&self, name: &str, key_type: &str) -> CaCert {
-        let json = run_json(self.command("intermediate").arg(name).args([
-            "--key-type",
-            key_type,
-            "--json",
-        ]));
+        self.intermediate_with(name, &["--key-type", key_type])
+    }
+
+    /// `ca intermediate NAME EXTRA... --json`.
+    pub fn intermediate_with(&self, name: &str, extra: &[&str]) -> CaCert {
+        let json = run_json(
+            self.command("intermediate")
+                .arg(name)
+                .args(extra)
+                .arg("--json"),
+        );
         ca_cert(&json, self.work())
     }
 
