@@ -515,3 +515,31 @@ fn endless_input_is_refused_not_read_into_memory() {
     }
     assert!(env.files().is_empty(), "{:?}", env.files());
 }
+
+fn index_profiles(ca_dir: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(ca_dir.join("index.jsonl")).unwrap_or_default();
+    text.lines()
+        .map(|line| {
+            let entry: serde_json::Value = serde_json::from_str(line).expect("index line is JSON");
+            entry["profile"].as_str().expect("profile").to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn a_root_whose_creation_was_killed_leaves_no_line_in_the_index() {
+    let env = Env::new();
+    // What `kill -9` during the first `ca issue` can leave: the root's index
+    // line is written while its files are, and the certificate (written
+    // last) never came into place. Each retry added one more root to
+    // `ca list` (5 roots after 50 random kills).
+    env.run(&["init"], 0);
+    std::fs::remove_file(env.ca_dir().join("root/cert.pem")).unwrap();
+    env.run(&["issue", "a.test"], 0);
+    env.run(&["issue", "b.test"], 0);
+    assert_eq!(index_profiles(&env.ca_dir()), ["root", "server", "server"]);
+    let listed = env.run(&["list", "--json"], 0);
+    let json: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("list --json");
+    let root_serial = serial_of(&env.ca_dir().join("root/cert.pem"));
+    assert_eq!(json["certificates"][0]["serial"], root_serial.as_str());
+}

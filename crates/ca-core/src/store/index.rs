@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::atomic::{self, FileMode, Overwrite};
 use crate::error::{Error, Result};
 use crate::serial::Serial;
 use crate::validity::{parse_rfc3339, rfc3339};
@@ -113,6 +114,31 @@ pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
     file.write_all(&line)
         .and_then(|()| file.sync_data())
         .map_err(|e| Error::io(path, "append to the index", e))
+}
+
+/// Drops the `root` lines of an index whose root certificate is missing.
+/// The root's index line and its files are written concurrently, so a
+/// creation killed half-way can leave a line for a root that never came
+/// into place; without this, each retry would add another. The caller holds
+/// the exclusive lock and has checked that there is no root certificate.
+pub(crate) fn drop_roots(path: &Path) -> Result<()> {
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(Error::io(path, "read the index", e)),
+    };
+    let is_root = |line: &&[u8]| {
+        serde_json::from_slice::<IndexEntry>(line).is_ok_and(|entry| entry.profile == "root")
+    };
+    if !data.split(|&b| b == b'\n').any(|line| is_root(&line)) {
+        return Ok(());
+    }
+    let kept: Vec<&[u8]> = data
+        .split(|&b| b == b'\n')
+        .filter(|l| !is_root(l))
+        .collect();
+    let text = kept.join(&b'\n');
+    atomic::write_file(path, &text, FileMode::Public, Overwrite::Replace)
 }
 
 fn ends_with_newline(path: &Path) -> bool {

@@ -217,6 +217,7 @@ impl CaDir {
         warnings: Vec<String>,
         passphrase: Option<&Passphrase>,
     ) -> Result<CreatedCa> {
+        index::drop_roots(&self.index_path())?;
         // The files and the index line each wait for the disk: together.
         let (stored, recorded) = std::thread::scope(|scope| {
             let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
