@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{
-    certificate_public_key, key_public_key, openssl_verify, pki, read_text, run_json, succeed,
-    OPENSSL,
+    certificate_public_key, csr_public_key, key_public_key, openssl_verify, pki, read_text,
+    run_json, succeed, Pki, OPENSSL,
 };
 
 const CSR_NAME: &str = "csr.example.test";
@@ -35,14 +35,16 @@ fn json_path(json: &serde_json::Value, key: &str) -> PathBuf {
     )
 }
 
-fn csr_public_key(csr: &Path) -> String {
-    let out = succeed(
-        OPENSSL
-            .command()
-            .args(["req", "-noout", "-pubkey", "-in"])
-            .arg(csr),
-    );
-    String::from_utf8(out.stdout).expect("PEM is ASCII")
+/// `ca sign CSR --json` with the hierarchy's CA, into a new folder.
+fn ca_sign(pki: &Pki, csr: &Path) -> serde_json::Value {
+    run_json(
+        pki.ca
+            .command("sign")
+            .arg(csr)
+            .arg("--out")
+            .arg(pki.ca.new_out_dir())
+            .arg("--json"),
+    )
 }
 
 fn ca_signs_openssl_csr(key_type: &str) {
@@ -72,15 +74,7 @@ fn ca_signs_openssl_csr(key_type: &str) {
             .arg("-out")
             .arg(&csr),
     );
-    let out = pki.ca.new_out_dir();
-    let signed = run_json(
-        pki.ca
-            .command("sign")
-            .arg(&csr)
-            .arg("--out")
-            .arg(&out)
-            .arg("--json"),
-    );
+    let signed = ca_sign(pki, &csr);
     let cert = json_path(&signed, "cert");
     let chain = json_path(&signed, "chain");
     for host in [["-verify_hostname", CSR_NAME], ["-verify_ip", "127.0.0.1"]] {
@@ -144,15 +138,7 @@ fn openssl_reads_ca_csr(key_type: &str) {
         "the CSR is not for the key written beside it"
     );
     // And the CSR `ca` wrote signs into a certificate openssl accepts.
-    let signed_out = pki.ca.new_out_dir();
-    let signed = run_json(
-        pki.ca
-            .command("sign")
-            .arg(&csr)
-            .arg("--out")
-            .arg(&signed_out)
-            .arg("--json"),
-    );
+    let signed = ca_sign(pki, &csr);
     succeed(&mut openssl_verify(
         &pki.root.cert,
         &json_path(&signed, "chain"),

@@ -13,9 +13,10 @@ use std::ffi::OsString;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
+use crate::support;
 use crate::support::{
-    certificate_public_key, key_public_key, openssl_verify, pki, read_text, refuse, succeed,
-    write_file, Ca, OPENSSL,
+    certificate_public_key, curl, key_public_key, openssl_verify, pki, read_text, refuse, succeed,
+    write_file, Ca, Server, OPENSSL,
 };
 
 const PASSPHRASE: &str = "correct horse battery staple";
@@ -289,6 +290,23 @@ fn openssl_reads_our_encrypted_keys(key_type: &str) {
                 .arg(pass_arg(&wrong_file)),
         );
     }
+    // A server reads the encrypted key as it is: nginx with the passphrase
+    // in its `ssl_password_file`.
+    let server = Server::nginx(
+        ca.work(),
+        &leaf.chain,
+        &leaf.key,
+        Some(&passphrase_file),
+        None,
+    );
+    let mut curl = curl(server.port, "localhost", &root.cert);
+    let out = support::run(&mut curl);
+    assert!(
+        out.status.success(),
+        "{key_type}: nginx with our encrypted key: {}\nnginx log:\n{}",
+        support::describe(&curl, &out),
+        server.log_text()
+    );
 }
 
 /// PBES2 with PBKDF2 or scrypt, and AES-256.

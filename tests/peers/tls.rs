@@ -9,22 +9,8 @@ use std::process::Command;
 
 use crate::support;
 use crate::support::{
-    other_root, pki, refuse, succeed, write_file, Issued, Server, CURL, GNUTLS_CLI,
+    curl, other_root, pki, refuse, succeed, write_file, Issued, Server, GNUTLS_CLI,
 };
-
-/// `curl https://localhost:PORT/` trusting only `root`, with `localhost`
-/// resolved to 127.0.0.1 (or `host` to 127.0.0.1).
-fn curl(port: u16, host: &str, root: &Path) -> Command {
-    let mut cmd = CURL.command();
-    cmd.args(["--silent", "--show-error", "--fail", "--max-time", "20"])
-        .args(["--output", "/dev/null", "--noproxy", "*"])
-        .arg("--resolve")
-        .arg(format!("{host}:{port}:127.0.0.1"))
-        .arg("--cacert")
-        .arg(root)
-        .arg(format!("https://{host}:{port}/"));
-    cmd
-}
 
 /// `gnutls-cli` connecting to 127.0.0.1:PORT, checking the name `host`
 /// against the certificate and trusting only `root`; `priority` picks

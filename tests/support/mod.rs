@@ -199,6 +199,20 @@ pub fn openssl_verify(
     cmd
 }
 
+/// `curl https://HOST:PORT/` trusting only `root`, with HOST resolved to
+/// 127.0.0.1 (our servers listen there only).
+pub fn curl(port: u16, host: &str, root: &Path) -> Command {
+    let mut cmd = CURL.command();
+    cmd.args(["--silent", "--show-error", "--fail", "--max-time", "20"])
+        .args(["--output", "/dev/null", "--noproxy", "*"])
+        .arg("--resolve")
+        .arg(format!("{host}:{port}:127.0.0.1"))
+        .arg("--cacert")
+        .arg(root)
+        .arg(format!("https://{host}:{port}/"));
+    cmd
+}
+
 /// The certificates of a PEM bundle, each as its own PEM block, in order.
 pub fn pem_certificates(path: &Path) -> Vec<String> {
     const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
@@ -230,11 +244,20 @@ pub fn write_file(path: &Path, contents: impl AsRef<[u8]>) {
 
 /// The public key of a certificate, as `openssl x509 -pubkey` prints it.
 pub fn certificate_public_key(cert: &Path) -> String {
+    openssl_public_key("x509", cert)
+}
+
+/// The public key of a CSR, as `openssl req -pubkey` prints it.
+pub fn csr_public_key(csr: &Path) -> String {
+    openssl_public_key("req", csr)
+}
+
+fn openssl_public_key(subcommand: &str, file: &Path) -> String {
     let out = succeed(
         OPENSSL
             .command()
-            .args(["x509", "-noout", "-pubkey", "-in"])
-            .arg(cert),
+            .args([subcommand, "-noout", "-pubkey", "-in"])
+            .arg(file),
     );
     String::from_utf8(out.stdout).expect("PEM is ASCII")
 }
