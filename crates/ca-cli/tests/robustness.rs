@@ -543,3 +543,31 @@ fn a_root_whose_creation_was_killed_leaves_no_line_in_the_index() {
     let root_serial = serial_of(&env.ca_dir().join("root/cert.pem"));
     assert_eq!(json["certificates"][0]["serial"], root_serial.as_str());
 }
+
+#[test]
+fn negative_numbers_are_bad_values_not_unknown_flags() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    // clap took `-5` for a flag: "unexpected argument '-5' found; to pass
+    // '-5' as a value, use '-- -5'", advice that does not work here.
+    for (args, flag) in [
+        (&["issue", "a.test", "--days", "-5"][..], "--days"),
+        (&["crl", "--out", "crl.pem", "--days", "-1"][..], "--days"),
+    ] {
+        let out = env.run(args, 2);
+        assert!(
+            stderr(&out).contains("invalid value '-"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains(flag), "{}", stderr(&out));
+        assert!(!stderr(&out).contains("'-- -"), "{}", stderr(&out));
+    }
+    let out = env.run_plain(&["needs-renewal", "ca/root/cert.pem", "--within", "-5d"], 2);
+    assert!(
+        stderr(&out).contains("'-5d' is not a renewal threshold"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.files().is_empty(), "{:?}", env.files());
+}

@@ -87,7 +87,14 @@ fn read_passphrase(file: Option<&Path>, env: Option<&str>) -> Result<Option<Pass
 #[derive(clap::Args, Debug, Clone)]
 pub struct ValidityArgs {
     /// Days the certificate is valid, from --not-before (or now).
-    #[arg(long, value_name = "N", conflicts_with = "not_after")]
+    // Negative numbers parse as values, so `--days -5` is refused as a bad
+    // value rather than with clap's "to pass '-5' as a value, use '-- -5'".
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "not_after",
+        allow_negative_numbers = true
+    )]
     pub days: Option<u32>,
 
     /// Start of validity, RFC 3339 (e.g. 2030-01-31T12:00:00Z) [default: now].

@@ -38,7 +38,12 @@ pub struct Args {
     pub out: Option<PathBuf>,
 
     /// Days until nextUpdate.
-    #[arg(long, value_name = "N", default_value_t = 7)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 7,
+        allow_negative_numbers = true
+    )]
     pub days: u32,
 
     /// Write --out as DER instead of PEM.

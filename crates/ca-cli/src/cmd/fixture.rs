@@ -50,7 +50,12 @@ pub struct RevokedArgs {
     pub reason: Reason,
 
     /// Days until the CRLs' nextUpdate.
-    #[arg(long, value_name = "N", default_value_t = 30)]
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 30,
+        allow_negative_numbers = true
+    )]
     pub days: u32,
 
     /// Print one JSON object with the paths and the leaf's serial.

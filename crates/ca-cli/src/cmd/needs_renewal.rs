@@ -30,7 +30,12 @@ pub struct Args {
 
     /// Renewal threshold: a time before expiry (30d, 12h, 2w) or a share of
     /// the lifetime (20%).
-    #[arg(long, value_name = "THRESHOLD", default_value = "30d")]
+    #[arg(
+        long,
+        value_name = "THRESHOLD",
+        default_value = "30d",
+        allow_hyphen_values = true
+    )]
     pub within: String,
 
     /// Print one JSON object with a verdict per certificate.
