@@ -269,3 +269,40 @@ fn first_issue_creates_the_ca_from_ca_dir_env() {
         &["-verify_hostname", "second.localhost"],
     ));
 }
+
+/// A chain that mixes key types (an Ed25519 root, an RSA intermediate, a
+/// P-384 leaf): each certificate is signed with its issuer's algorithm,
+/// and OpenSSL and GnuTLS accept the chain.
+#[test]
+fn mixed_key_types_in_one_chain() {
+    let ca = Ca::new();
+    let root = ca.init("ed25519");
+    ca.intermediate("rsa", "rsa-2048");
+    let leaf = ca.issue(
+        &["localhost"],
+        &["--issuer", "rsa", "--key-type", "ecdsa-p384"],
+    );
+    succeed(&mut openssl_verify(
+        &root.cert,
+        &leaf.chain,
+        &leaf.cert,
+        "sslserver",
+        &["-verify_hostname", "localhost"],
+    ));
+    let out = succeed(
+        support::CERTTOOL
+            .command()
+            .arg("--verify")
+            .arg("--load-ca-certificate")
+            .arg(&root.cert)
+            .arg("--infile")
+            .arg(&leaf.chain)
+            .arg("--verify-hostname=localhost"),
+    );
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains("Signature algorithm: RSA-SHA256")
+            && report.contains("Signature algorithm: EdDSA-Ed25519"),
+        "the leaf is not signed with RSA, or the intermediate with Ed25519:\n{report}"
+    );
+}
