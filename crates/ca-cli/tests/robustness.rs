@@ -571,3 +571,21 @@ fn negative_numbers_are_bad_values_not_unknown_flags() {
     );
     assert!(env.files().is_empty(), "{:?}", env.files());
 }
+
+#[test]
+fn issuing_with_a_revoked_intermediate_warns() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    env.run(&["intermediate", "web"], 0);
+    env.run(&["revoke", "ca/intermediates/web/cert.pem"], 0);
+    // It issued silently: every client checking the root's CRL refuses
+    // the result.
+    let out = env.run(&["issue", "a.test", "--issuer", "web"], 0);
+    assert!(
+        stderr(&out).contains("warning: the intermediate 'web' was revoked"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["issue", "b.test"], 0);
+    assert!(!stderr(&out).contains("revoked"), "{}", stderr(&out));
+}

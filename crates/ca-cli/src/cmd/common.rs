@@ -163,6 +163,24 @@ pub fn core_error(e: ca_core::Error) -> CliError {
     }
 }
 
+/// Warns when the intermediate about to sign was revoked with `ca revoke`:
+/// what it signs is refused by every client that checks the root's CRL.
+/// Only a warning: tests may want exactly such certificates.
+pub fn warn_if_revoked(ca_dir: &CaDir, issuer_name: &str, issuer: &ca_core::Issuer) {
+    if issuer_name == ca_core::store::ROOT {
+        return;
+    }
+    let serial = issuer.cert().info().serial;
+    let revocations = ca_core::revocation::revocations(ca_dir).unwrap_or_default();
+    if let Some(r) = revocations.iter().find(|r| r.serial == serial) {
+        eprintln!(
+            "warning: the intermediate '{issuer_name}' was revoked ({}, {}): clients that \
+             check the root's CRL refuse what it signs; use another --issuer",
+            r.reason, r.revoked_at
+        );
+    }
+}
+
 /// Prints warnings on stderr.
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {

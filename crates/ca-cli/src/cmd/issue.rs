@@ -7,8 +7,8 @@ use ca_core::{CaOptions, KeyType, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, file, print_json, warn_all, CaDirArgs, OutputArgs, PassphraseArgs,
-    ValidityArgs,
+    abs, cert_json, core_error, file, print_json, warn_all, warn_if_revoked, CaDirArgs, OutputArgs,
+    PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -99,6 +99,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .load_issuer(Some(issuer_name), ca_passphrase.as_ref())
             .map_err(core_error)?,
     };
+    warn_if_revoked(&ca_dir, issuer_name, &issuer);
 
     issuer.check_names(&names).map_err(core_error)?;
     let options = LeafOptions {

@@ -8,8 +8,8 @@ use ca_core::{Csr, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, file, print_json, warn_all, CaDirArgs, OutputArgs, PassphraseArgs,
-    ValidityArgs,
+    abs, cert_json, core_error, file, print_json, warn_all, warn_if_revoked, CaDirArgs, OutputArgs,
+    PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -77,6 +77,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let issuer = ca_dir
         .load_issuer(Some(issuer_name), args.passphrases.ca()?.as_ref())
         .map_err(core_error)?;
+    warn_if_revoked(&ca_dir, issuer_name, &issuer);
     issuer.check_names(csr.names()).map_err(core_error)?;
     let options = LeafOptions {
         names: csr.names().to_vec(),
