@@ -50,6 +50,19 @@ impl Passphrase {
 
     /// Reads a passphrase from an environment variable.
     pub fn from_env(var: &str) -> Result<Self> {
+        // Someone who typed the passphrase itself where the variable's name belongs
+        // must not see it echoed into a terminal or a CI log.
+        let looks_like_a_name = !var.is_empty()
+            && var.len() <= 64
+            && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !looks_like_a_name {
+            return Err(Error::Passphrase(
+                "--passphrase-env takes the NAME of an environment variable (letters, digits \
+                 and _), not the passphrase itself; export it first, e.g. \
+                 `export CA_PASSPHRASE=...` and pass `--passphrase-env CA_PASSPHRASE`"
+                    .into(),
+            ));
+        }
         match std::env::var_os(var) {
             None => Err(Error::Passphrase(format!(
                 "the environment variable {var} is not set; set it to the passphrase"
@@ -74,6 +87,15 @@ impl Passphrase {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_passphrase_typed_as_the_variable_name_is_not_echoed() {
+        let err = Passphrase::from_env("s3cret pass!")
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.contains("NAME of an environment variable"), "{err}");
+    }
 
     #[test]
     fn file_loses_one_trailing_newline_only() {
