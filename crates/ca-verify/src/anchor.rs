@@ -38,3 +38,10 @@ impl TrustAnchor {
         &self.cert
     }
 }
+
+/// `cert` is one of `anchors` (same name and key), e.g. a root given as the leaf.
+pub(crate) fn is_anchor(anchors: &[TrustAnchor], cert: &Certificate) -> bool {
+    anchors
+        .iter()
+        .any(|a| a.cert.subject.raw == cert.subject.raw && a.cert.spki == cert.spki)
+}

@@ -406,3 +406,24 @@ pub(crate) fn path_len<'a>(
     }
     Ok(())
 }
+
+/// What `path_len` found, for the explanation.
+pub(crate) fn path_len_text<'a>(
+    issuer: &Certificate,
+    below: impl Iterator<Item = &'a Certificate>,
+) -> String {
+    let limit = issuer
+        .ext
+        .basic_constraints
+        .as_ref()
+        .and_then(|b| b.value.path_len);
+    let found = below.filter(|c| !c.is_self_issued()).count();
+    let below = match found {
+        1 => "1 intermediate below".to_string(),
+        n => format!("{n} intermediates below"),
+    };
+    match limit {
+        Some(n) => format!("pathLenConstraint {n}, {below}"),
+        None => format!("no pathLenConstraint, {below}"),
+    }
+}

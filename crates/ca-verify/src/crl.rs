@@ -9,6 +9,32 @@ use crate::signature::{verify_signed, SignatureVerifier};
 
 const KU_CRL_SIGN: u16 = 1 << 6;
 
+/// One revoked certificate listed on a CRL.
+#[derive(Clone, Debug)]
+struct Entry {
+    serial: Vec<u8>,
+    /// The reasonCode entry extension, by its RFC 5280 name.
+    reason: Option<&'static str>,
+    revoked_at: i64,
+}
+
+/// RFC 5280 5.3.1 CRLReason names.
+fn reason_name(code: u8) -> &'static str {
+    match code {
+        0 => "unspecified",
+        1 => "keyCompromise",
+        2 => "cACompromise",
+        3 => "affiliationChanged",
+        4 => "superseded",
+        5 => "cessationOfOperation",
+        6 => "certificateHold",
+        8 => "removeFromCRL",
+        9 => "privilegeWithdrawn",
+        10 => "aACompromise",
+        _ => "unknown reason code",
+    }
+}
+
 /// A parsed CRL, owning its data.
 #[derive(Clone, Debug)]
 pub(crate) struct Crl {
@@ -20,7 +46,7 @@ pub(crate) struct Crl {
     signature: Vec<u8>,
     this_update: i64,
     next_update: Option<i64>,
-    revoked: Vec<Vec<u8>>,
+    revoked: Vec<Entry>,
     /// None: no CRLNumber; Some(critical).
     crl_number_critical: Option<bool>,
     unsupported: Option<String>,
@@ -82,7 +108,11 @@ impl Crl {
             next_update: crl.next_update().map(|t| t.timestamp()),
             revoked: crl
                 .iter_revoked_certificates()
-                .map(|r| r.raw_serial().to_vec())
+                .map(|r| Entry {
+                    serial: r.raw_serial().to_vec(),
+                    reason: r.reason_code().map(|(_, c)| reason_name(c.0)),
+                    revoked_at: r.revocation_date.timestamp(),
+                })
                 .collect(),
             crl_number_critical,
             unsupported,
@@ -154,10 +184,12 @@ pub(crate) fn check(
                 ));
             }
         }
-        if crl.revoked.contains(&cert.serial) {
+        if let Some(entry) = crl.revoked.iter().find(|e| e.serial == cert.serial) {
             return Err(Reason::Revoked {
                 serial: cert.serial_hex(),
                 crl_issuer: crl.issuer_text.clone(),
+                reason: entry.reason,
+                revoked_at: entry.revoked_at,
             });
         }
     }

@@ -44,7 +44,16 @@ pub struct VerifyError {
     pub reason: Reason,
     /// The certificate it failed on, if the failure concerns one.
     pub cert: Option<CertRef>,
-    checks: Box<[CheckRecord]>,
+    /// Boxed, and only for the error finally returned: candidate errors stay small and
+    /// allocate nothing.
+    explained: Option<Box<Explained>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Explained {
+    checks: Vec<CheckRecord>,
+    /// A hint more precise than the reason's own, from what the search saw.
+    hint: Option<&'static str>,
 }
 
 impl VerifyError {
@@ -52,12 +61,17 @@ impl VerifyError {
         VerifyError {
             reason,
             cert,
-            checks: Box::default(),
+            explained: None,
         }
     }
 
+    pub(crate) fn with_hint(mut self, hint: &'static str) -> Self {
+        self.explained.get_or_insert_with(Box::default).hint = Some(hint);
+        self
+    }
+
     pub(crate) fn with_checks(mut self, checks: Vec<CheckRecord>) -> Self {
-        self.checks = checks.into_boxed_slice();
+        self.explained.get_or_insert_with(Box::default).checks = checks;
         self
     }
 
@@ -65,12 +79,15 @@ impl VerifyError {
     /// one (for `--explain`). Empty when the failure concerns no path (e.g. a malformed leaf
     /// reported before path building).
     pub fn checks(&self) -> &[CheckRecord] {
-        &self.checks
+        self.explained.as_ref().map_or(&[], |x| &x.checks)
     }
 
     /// A short hint on what to do about the failure.
     pub fn hint(&self) -> &'static str {
-        self.reason.hint()
+        self.explained
+            .as_ref()
+            .and_then(|x| x.hint)
+            .unwrap_or_else(|| self.reason.hint())
     }
 }
 
@@ -165,8 +182,19 @@ pub enum Reason {
     #[error("invalid expected name {0}")]
     InvalidExpectedName(String),
     /// The certificate is revoked by a CRL.
-    #[error("revoked (serial {serial} is listed on a CRL from {crl_issuer})")]
-    Revoked { serial: String, crl_issuer: String },
+    #[error(
+        "revoked (serial {serial} is listed on the CRL of {crl_issuer}{}, revoked at {revoked_at})",
+        reason.map(|r| format!(", reason {r}")).unwrap_or_default(),
+        revoked_at = crate::cert::format_unix(*revoked_at)
+    )]
+    Revoked {
+        serial: String,
+        crl_issuer: String,
+        /// The CRL entry's reasonCode, by its RFC 5280 name, when it has one.
+        reason: Option<&'static str>,
+        /// The CRL entry's revocationDate, in Unix seconds.
+        revoked_at: i64,
+    },
     /// A CRL for the certificate cannot be used.
     #[error("unusable CRL: {0}")]
     InvalidCrl(String),
@@ -210,9 +238,12 @@ impl Reason {
             Reason::Expired { .. } => "renew the certificate",
             Reason::UnsupportedSignatureAlgorithm(_)
             | Reason::WeakSignatureAlgorithm(_)
-            | Reason::UnsupportedKey(_)
-            | Reason::AlgorithmKeyMismatch { .. } => {
+            | Reason::UnsupportedKey(_) => {
                 "reissue with RSA >= 2048 (PKCS#1 v1.5 or PSS, SHA-256/384/512), ECDSA P-256/P-384 or Ed25519"
+            }
+            // The key type tried is not the signer's: another CA signed, not a weak key.
+            Reason::AlgorithmKeyMismatch { .. } => {
+                "the certificate was signed by a different key than its issuer's (another CA of the same name?); give the CA that issued it"
             }
             Reason::SignatureAlgorithmMismatch | Reason::BadSignature(_) => {
                 "the certificate was altered or was signed by a different key than its issuer's"
@@ -242,6 +273,17 @@ impl Reason {
         }
     }
 }
+
+/// The hint when the only issuers that failed on signature are trust anchors with another key.
+pub(crate) const HINT_OTHER_CA_SAME_NAME: &str =
+    "the chain was issued by a different CA than the trusted one of that name: the wrong root \
+     is trusted, or the chain comes from another CA with the same name; trust the root that \
+     issued this chain";
+
+/// The hint when the certificate given as the leaf is itself a trust anchor.
+pub(crate) const HINT_ANCHOR_AS_LEAF: &str =
+    "the certificate given as the leaf is itself a trusted CA (a trust anchor), and a leaf \
+     (end-entity) certificate was expected: give the server or client certificate it issued";
 
 /// Keeps the most specific error seen over several candidate paths, with the path it came from.
 pub(crate) struct BestError<P>(Option<(VerifyError, P)>);

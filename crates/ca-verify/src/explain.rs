@@ -159,20 +159,11 @@ fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<Che
         }
         log.position = i + 1;
         let _ = checks::issuer(&issuer.cert, issuer.role, opts, &mut log);
-        let below = certs[1..=i].iter().map(|p| &p.cert);
+        let below = || certs[1..=i].iter().map(|p| &p.cert);
         let _ = log.step(
             "path length",
-            checks::path_len(&issuer.cert, below),
-            || match issuer
-                .cert
-                .ext
-                .basic_constraints
-                .as_ref()
-                .and_then(|b| b.value.path_len)
-            {
-                Some(n) => format!("pathLenConstraint {n} respected"),
-                None => "no pathLenConstraint".into(),
-            },
+            checks::path_len(&issuer.cert, below()),
+            || checks::path_len_text(&issuer.cert, below()),
         );
         if let Some(nc) = &issuer.cert.ext.name_constraints {
             let list = |l: &Option<Vec<crate::cert::Subtree>>| match l {

@@ -87,7 +87,10 @@ pub fn verify_with<I: AsRef<[u8]>>(
     if let Err(r) = checks::leaf(&leaf, opts, &mut Log::silent()) {
         let mut records = Vec::new();
         let _ = checks::leaf(&leaf, opts, &mut Log::recording(&mut records));
-        let e = VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string())));
+        let mut e = VerifyError::new(r, Some(leaf_ref(leaf.subject.text().to_string())));
+        if e.reason == Reason::CaUsedAsLeaf && anchor::is_anchor(anchors, &leaf) {
+            e = e.with_hint(error::HINT_ANCHOR_AS_LEAF);
+        }
         return Err(e.with_checks(records));
     }
     let mut pool = Vec::with_capacity(intermediates.len());

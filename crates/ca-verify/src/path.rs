@@ -7,7 +7,9 @@ use crate::anchor::TrustAnchor;
 use crate::cert::Certificate;
 use crate::checks;
 use crate::crl::{self, Crl};
-use crate::error::{BestError, CertRef, Reason, Role, VerifyError};
+use crate::error::{
+    BestError, CertRef, Reason, Role, VerifyError, HINT_ANCHOR_AS_LEAF, HINT_OTHER_CA_SAME_NAME,
+};
 use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
 use crate::name::constraints;
 use crate::options::VerifyOptions;
@@ -128,6 +130,10 @@ impl<'a> Search<'a> {
                     (e, vec![Node::Leaf])
                 });
                 let checks = self.describe_failure(&path, &e);
+                let e = match self.better_hint(&path, &e) {
+                    Some(hint) => e.with_hint(hint),
+                    None => e,
+                };
                 Err(e.with_checks(checks))
             }
             Err(fatal) => Err(fatal),
@@ -213,11 +219,13 @@ impl<'a> Search<'a> {
             chain.pop();
         }
         if !tried_any {
+            let why = if child_node == Node::Leaf && self.leaf_is_anchor() {
+                "the leaf is itself a trust anchor, not a certificate issued by one"
+            } else {
+                "every candidate is already on the path (a loop)"
+            };
             let e = VerifyError::new(
-                Reason::UnknownIssuer(format!(
-                    "{}; every candidate is already on the path (a loop)",
-                    child.issuer.text()
-                )),
+                Reason::UnknownIssuer(format!("{}; {why}", child.issuer.text())),
                 Some(self.cert_ref(child_node, position - 1)),
             );
             self.best.offer(e, || chain.clone());
@@ -257,9 +265,11 @@ impl<'a> Search<'a> {
                 break;
             }
             log.position = i + 1;
-            let below = path[1..=i].iter().map(|&n| self.cert(n));
+            let below = || path[1..=i].iter().map(|&n| self.cert(n));
             if log
-                .step("path length", checks::path_len(issuer, below), String::new)
+                .step("path length", checks::path_len(issuer, below()), || {
+                    checks::path_len_text(issuer, below())
+                })
                 .is_err()
             {
                 break;
@@ -268,12 +278,56 @@ impl<'a> Search<'a> {
         if records.iter().all(|r| r.passed) {
             records.push(CheckRecord {
                 position: e.cert.as_ref().map_or(0, |c| c.position),
-                check: "path",
+                check: failed_check(&e.reason),
                 passed: false,
                 detail: e.reason.to_string(),
             });
         }
         records
+    }
+
+    /// A hint closer to the cause than the reason's own, from what the search saw.
+    fn better_hint(&self, path: &[Node], e: &VerifyError) -> Option<&'static str> {
+        match e.reason {
+            Reason::BadSignature(_) | Reason::AlgorithmKeyMismatch { .. } => {
+                let child = path.len().checked_sub(2).map(|i| path[i])?;
+                self.only_other_anchors_fail_signature(child)
+                    .then_some(HINT_OTHER_CA_SAME_NAME)
+            }
+            Reason::UnknownIssuer(_) if self.leaf_is_anchor() => Some(HINT_ANCHOR_AS_LEAF),
+            _ => None,
+        }
+    }
+
+    /// Every candidate issuer of `child` whose signature check failed is a trust anchor with
+    /// another key than the one that signed `child` (a key of another type, or a key id other
+    /// than the child's authority key id): the name matches, the CA does not.
+    fn only_other_anchors_fail_signature(&self, child: Node) -> bool {
+        let c = self.cert(child);
+        let failed: Vec<Node> = self
+            .signatures
+            .iter()
+            .filter(|((ch, _), r)| *ch == child && r.is_err())
+            .map(|((_, issuer), _)| *issuer)
+            .collect();
+        !failed.is_empty()
+            && failed.iter().all(|&n| {
+                let Node::Anchor(_) = n else { return false };
+                match &self.signatures[&(child, n)] {
+                    Err(Reason::AlgorithmKeyMismatch { .. }) => true,
+                    Err(Reason::BadSignature(_)) => {
+                        let aki = c.ext.aki.as_ref().and_then(|a| a.value.key_id.as_ref());
+                        let ski = self.cert(n).ext.ski.as_ref().map(|s| &s.value);
+                        matches!((aki, ski), (Some(a), Some(s)) if a != s)
+                    }
+                    _ => false,
+                }
+            })
+    }
+
+    /// The leaf is one of the trust anchors (same name and key).
+    fn leaf_is_anchor(&self) -> bool {
+        crate::anchor::is_anchor(self.anchors, self.leaf)
     }
 
     fn fatal(&self, r: Reason, n: Node, position: usize) -> VerifyError {
@@ -457,4 +511,15 @@ fn extended(chain: &[Node], next: Node) -> Vec<Node> {
     let mut v = chain.to_vec();
     v.push(next);
     v
+}
+
+/// The check a failure found after every per-link check passed belongs to.
+fn failed_check(reason: &Reason) -> &'static str {
+    match reason {
+        Reason::Revoked { .. } | Reason::InvalidCrl(_) => "revocation",
+        Reason::NameConstraintViolation { .. } | Reason::InvalidNameConstraints(_) => {
+            "name constraints"
+        }
+        _ => "path",
+    }
 }
