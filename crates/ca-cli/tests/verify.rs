@@ -434,12 +434,29 @@ fn untrusted_root_is_refused() {
         "does not fit the issuer's RSA-2048 key",
     );
     assert_eq!(v["error"]["subject"], "CN=OpenSSL Test Intermediate");
-    // Both roots are named CN=OpenSSL Test Root: the message says the key differs.
+    // Both roots are named CN=OpenSSL Test Root: the message says the key differs, and
+    // the advice is about the CA trusted, not about reissuing with another key type.
     let run = verify(d, &args);
     assert!(
         run.stderr.contains("has the issuer's name but not its key"),
         "{}",
         run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "what to do: the chain was issued by a different CA than the trusted one of that name"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("reissue with RSA"), "{}", run.stderr);
+    let v = verify_json(d, &args, 1);
+    assert!(
+        v["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .contains("the wrong root is trusted"),
+        "{v:#}"
     );
     // --explain walks leaf, intermediate and the wrong root, up to the failed signature.
     let out = explained_failure(
@@ -511,14 +528,72 @@ fn revoked_leaf_is_refused() {
         ],
     );
     assert_ne!(o.code, 0, "{}{}", o.stdout, o.stderr);
-    // --explain walks the whole path, every check passed but revocation, found last.
-    let out = explained_failure(d, &args, 0, "path", &["name", "signature"]);
-    assert!(out.contains("revoked (serial"), "{out}");
+    // --explain walks the whole path, every check passed but revocation, found last: the
+    // failed check is revocation, with the CRL entry; path lengths say what they found.
+    let out = explained_failure(d, &args, 0, "revocation", &["name", "signature"]);
+    let fail = out.lines().find(|l| l.contains("[FAIL]")).unwrap();
+    assert!(
+        fail.contains("is listed on the CRL of CN=OpenSSL Test Intermediate, reason keyCompromise, revoked at "),
+        "{out}"
+    );
+    assert!(!out.contains("[FAIL] path"), "{out}");
+    let lengths: Vec<_> = out
+        .lines()
+        .filter(|l| l.contains("[pass] path length"))
+        .collect();
+    assert_eq!(lengths.len(), 2, "{out}");
+    for line in lengths {
+        assert!(line.contains(" intermediate"), "bare path length: {out}");
+    }
     assert!(
         out.contains("#2 trust anchor: CN=OpenSSL Test Root"),
         "{out}"
     );
     assert!(out.contains("trusted      found in root.pem"), "{out}");
+}
+
+#[test]
+fn a_trust_anchor_given_as_the_leaf_is_named_as_such() {
+    let d = p256().path();
+    let args = ["root.pem", "--roots", "root.pem"];
+    // Web PKI (the default): a CA is no server certificate, and this one is the anchor.
+    let v = refused(
+        d,
+        &args,
+        "ca_used_as_leaf",
+        0,
+        "the leaf is a CA certificate",
+    );
+    assert!(
+        v["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("the certificate given as the leaf is itself a trusted CA"),
+        "{v:#}"
+    );
+    let run = verify(d, &args);
+    assert!(
+        run.stderr
+            .contains("a leaf (end-entity) certificate was expected"),
+        "{}",
+        run.stderr
+    );
+    // RFC 5280: refused as before (no issuer but itself), and the message says why.
+    let args = ["root.pem", "--roots", "root.pem", "--profile", "rfc5280"];
+    refused(
+        d,
+        &args,
+        "unknown_issuer",
+        0,
+        "the leaf is itself a trust anchor, not a certificate issued by one",
+    );
+    let run = verify(d, &args);
+    assert!(
+        run.stderr
+            .contains("what to do: the certificate given as the leaf is itself a trusted CA"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
