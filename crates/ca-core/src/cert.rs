@@ -85,9 +85,15 @@ impl Certificate {
 
     /// Reads the first certificate of a file; errors name the file.
     pub fn read_file(path: &Path) -> Result<Self> {
+        Ok(Self::read_file_all(path)?.remove(0))
+    }
+
+    /// Reads every certificate of a file (a PEM bundle or one DER
+    /// certificate), in order; errors name the file.
+    pub fn read_file_all(path: &Path) -> Result<Vec<Self>> {
         let data = crate::input::read_file(path)
             .map_err(|e| Error::io(path, "read the certificate", e))?;
-        Self::parse(&data).map_err(|e| e.in_file(path))
+        Self::parse_all(&data).map_err(|e| e.in_file(path))
     }
 
     pub fn der(&self) -> &[u8] {

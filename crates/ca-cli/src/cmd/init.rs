@@ -23,9 +23,19 @@ Examples:
   ca init --ca-dir ./pki --key-type ecdsa-p384 --cn 'Example Test Root'
   ca init --permit-dns example.test --permit-ip 10.0.0.0/8
   ca init --import-cert root.pem --import-key root-key.pem
+  cat corp-ca.pem corp-root.pem > bundle.pem
+  ca init --import-cert bundle.pem --import-key corp-ca-key.pem
+
+An imported CA that is not self-signed (an intermediate of another root) \
+is given as a bundle: its certificate first, then its issuers in order, \
+ideally up to the self-signed root. Each must have signed the one before it. \
+The chains of certificates issued later carry the CA and its issuers (not \
+the root), and the `root` path printed with --json is that root \
+(root/anchor.pem in the CA directory).
 
 Exit codes: 0 created; 1 refused (a CA already exists in the directory); \
-2 bad input (unreadable, malformed or mismatched import files, a wrong passphrase).")]
+2 bad input (unreadable, malformed or mismatched import files, a bundle out of order, \
+a wrong passphrase).")]
 pub struct Args {
     /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
@@ -39,7 +49,8 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub path_len: Option<u8>,
 
-    /// Import this CA certificate (PEM or DER) instead of creating one.
+    /// Import this CA certificate (PEM or DER) instead of creating one;
+    /// a PEM bundle adds its issuers after it, up to the root.
     #[arg(long, value_name = "FILE", requires = "import_key")]
     pub import_cert: Option<PathBuf>,
 
@@ -72,10 +83,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let created = match (&args.import_cert, &args.import_key) {
         (Some(cert_path), Some(key_path)) => {
             let unlock = args.passphrases.ca()?;
-            let cert = Certificate::read_file(cert_path).map_err(core_error)?;
+            let chain = Certificate::read_file_all(cert_path).map_err(core_error)?;
             let key = PrivateKey::read_file(key_path, unlock.as_ref()).map_err(core_error)?;
             ca_dir
-                .import(cert, key, unlock.as_ref())
+                .import_chain(chain, key, unlock.as_ref())
                 .map_err(|e| core_error(e.in_file(cert_path)))?
         }
         _ => {
@@ -97,6 +108,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let mut out = cert_json(cert);
         out.insert("cert".into(), json!(abs(&created.cert_path)));
         out.insert("key".into(), json!(abs(&created.key_path)));
+        out.insert("root".into(), json!(abs(&ca_dir.anchor_path())));
         out.insert(
             "key_type".into(),
             json!(created.issuer.key().key_type().to_string()),
@@ -104,18 +116,24 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.insert("ca_dir".into(), json!(abs(ca_dir.path())));
         return print_json(&out.into());
     }
-    let verb = if args.import_cert.is_some() {
-        "Imported"
-    } else {
-        "Created"
+    let anchor = ca_dir.anchor_path();
+    let (verb, what) = match (args.import_cert.is_some(), anchor == created.cert_path) {
+        (false, _) => ("Created", "root CA"),
+        (true, true) => ("Imported", "root CA"),
+        (true, false) => ("Imported", "CA"),
     };
     println!(
-        "{verb} the root CA \"{}\" in {}.",
+        "{verb} the {what} \"{}\" in {}.",
         cert.info().subject,
         ca_dir.path().display()
     );
     println!("  certificate: {}", created.cert_path.display());
     println!("  key:         {}", created.key_path.display());
+    if anchor != created.cert_path {
+        println!("  root:        {}", anchor.display());
+        println!("Clients should trust the root; issued chains carry the CA and its issuers.");
+        return Ok(());
+    }
     println!("Add the certificate to the trust store of the clients that should trust it.");
     Ok(())
 }

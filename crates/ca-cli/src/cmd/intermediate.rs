@@ -80,10 +80,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.insert("name".into(), json!(args.name));
         out.insert("cert".into(), json!(abs(&created.cert_path)));
         out.insert("key".into(), json!(abs(&created.key_path)));
-        out.insert(
-            "root".into(),
-            json!(abs(&ca_dir.cert_path(ca_core::store::ROOT))),
-        );
+        out.insert("root".into(), json!(abs(&ca_dir.anchor_path())));
         out.insert("key_type".into(), json!(args.key_type.to_string()));
         return print_json(&out.into());
     }

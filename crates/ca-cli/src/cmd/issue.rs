@@ -132,7 +132,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     args.output.write(&files)?;
     warn_all(&issued.warnings);
 
-    let root_path = ca_dir.cert_path(ROOT);
+    let root_path = ca_dir.anchor_path();
     if args.json {
         let mut out = cert_json(&issued.cert);
         out.insert("cert".into(), json!(abs(&cert_path)));

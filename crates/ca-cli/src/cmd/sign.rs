@@ -109,7 +109,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     warn_all(&issued.warnings);
 
-    let root_path = ca_dir.cert_path(ROOT);
+    let root_path = ca_dir.anchor_path();
     if args.json {
         let mut out = cert_json(&issued.cert);
         out.insert("cert".into(), json!(abs(&cert_path)));

@@ -5,6 +5,9 @@
 //! CA_DIR/
 //!   root/cert.pem                  the root CA certificate (share this one)
 //!   root/key.pem                   its private key (0600, PKCS#8, maybe encrypted)
+//!   root/issuers.pem               for an imported CA that is not self-signed: the
+//!                                  certificates above it that chains carry (no root)
+//!   root/anchor.pem                ... and the root clients trust (or the top given)
 //!   intermediates/NAME/cert.pem    an intermediate CA, signed by the root
 //!   intermediates/NAME/key.pem
 //!   issued/SERIAL.pem              a copy of every certificate issued
@@ -15,6 +18,7 @@
 //! Where it is: `--ca-dir DIR`, else `$CA_DIR`, else `$XDG_DATA_HOME/ca`,
 //! else `~/.local/share/ca` (see [`resolve_ca_dir`]).
 
+mod import;
 mod index;
 
 use std::fs::File;
@@ -23,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub use index::{Index, IndexEntry};
 
 use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
-use crate::cert::Certificate;
+use crate::cert::{pem_bundle, Certificate};
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
 use crate::key::{KeyType, PrivateKey};
@@ -106,6 +110,26 @@ impl CaDir {
         self.issuer_dir(issuer).join("key.pem")
     }
 
+    /// The certificate clients should trust: the root's, or for an
+    /// imported CA that is not self-signed, the root given with it (else
+    /// the top certificate given).
+    pub fn anchor_path(&self) -> PathBuf {
+        let imported = self.imported_anchor_path();
+        if imported.is_file() {
+            imported
+        } else {
+            self.cert_path(ROOT)
+        }
+    }
+
+    fn imported_anchor_path(&self) -> PathBuf {
+        self.issuer_dir(ROOT).join("anchor.pem")
+    }
+
+    fn imported_issuers_path(&self) -> PathBuf {
+        self.issuer_dir(ROOT).join("issuers.pem")
+    }
+
     fn issuer_dir(&self, issuer: &str) -> PathBuf {
         if issuer == ROOT {
             self.path.join(ROOT)
@@ -152,7 +176,7 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let (issuer, warnings) = Issuer::new_root(options)?;
-        self.store_root(issuer, warnings, passphrase)
+        self.store_root(issuer, warnings, passphrase, None)
     }
 
     /// Creates the root CA unless one exists; returns it when this call
@@ -170,33 +194,49 @@ impl CaDir {
             return Ok(None);
         }
         let (issuer, warnings) = Issuer::new_root(options)?;
-        self.store_root(issuer, warnings, passphrase).map(Some)
+        self.store_root(issuer, warnings, passphrase, None)
+            .map(Some)
     }
 
     /// Makes an existing CA certificate and key this directory's root
     /// issuer. A certificate that is not self-signed is accepted (chains
-    /// then end at it), with a warning.
+    /// then end at it), with a warning; see [`CaDir::import_chain`].
     pub fn import(
         &self,
         cert: Certificate,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
     ) -> Result<CreatedCa> {
-        let mut warnings = Vec::new();
-        let parsed = cert.parsed();
-        if parsed.subject().as_raw() != parsed.issuer().as_raw() {
-            warnings.push(
-                "the imported CA certificate is not self-signed: chains we issue end at it, \
-                 so clients must trust it (or get its issuers some other way)"
-                    .to_string(),
-            );
-        }
+        self.import_chain(vec![cert], key, passphrase)
+    }
+
+    /// Makes an existing CA this directory's root issuer: `chain` is its
+    /// certificate first, then the certificates that issued it, up to
+    /// (optionally including) the self-signed root. Each must have signed
+    /// the one before it. Chains issued later carry the CA and its issuers
+    /// (not the root), and [`CaDir::anchor_path`] is the root.
+    pub fn import_chain(
+        &self,
+        chain: Vec<Certificate>,
+        key: PrivateKey,
+        passphrase: Option<&Passphrase>,
+    ) -> Result<CreatedCa> {
+        let Some(cert) = chain.first().cloned() else {
+            return Err(Error::cert_at(None, "no CA certificate given"));
+        };
         // Checked before the lock, which creates the directory: a refused
         // import leaves nothing behind.
-        let issuer = Issuer::from_parts(cert.clone(), key, Vec::new(), cert)?;
+        let imported = import::check_chain(chain)?;
+        let mut above = Vec::new();
+        if !imported.ca_is_root {
+            above.push(cert.clone());
+            above.extend(imported.issuers.iter().cloned());
+        }
+        let issuer = Issuer::from_parts(cert, key, above, imported.anchor.clone())?;
         let _lock = self.lock()?;
         self.refuse_existing()?;
-        self.store_root(issuer, warnings, passphrase)
+        let warnings = imported.warnings.clone();
+        self.store_root(issuer, warnings, passphrase, Some(&imported))
     }
 
     fn refuse_existing(&self) -> Result<()> {
@@ -216,8 +256,10 @@ impl CaDir {
         issuer: Issuer,
         warnings: Vec<String>,
         passphrase: Option<&Passphrase>,
+        imported: Option<&import::ImportedChain>,
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
+        self.store_imported_issuers(imported)?;
         // The files and the index line each wait for the disk: together.
         let (stored, recorded) = std::thread::scope(|scope| {
             let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
@@ -242,6 +284,57 @@ impl CaDir {
             key_path,
             warnings,
         })
+    }
+
+    /// Writes the issuers and the anchor of an imported CA that is not
+    /// self-signed; otherwise removes those a crashed import left behind.
+    fn store_imported_issuers(&self, imported: Option<&import::ImportedChain>) -> Result<()> {
+        let paths = [self.imported_issuers_path(), self.imported_anchor_path()];
+        let Some(imported) = imported.filter(|i| !i.ca_is_root) else {
+            for path in &paths {
+                match std::fs::remove_file(path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(Error::io(path, "remove a stale file", e));
+                    }
+                    _ => {}
+                }
+            }
+            return Ok(());
+        };
+        atomic::create_private_dir(&self.issuer_dir(ROOT))?;
+        let [issuers_path, anchor_path] = paths;
+        let files = [
+            FileToWrite {
+                path: issuers_path,
+                contents: pem_bundle(&imported.issuers).into_bytes(),
+                mode: FileMode::Public,
+            },
+            FileToWrite {
+                path: anchor_path,
+                contents: imported.anchor.pem().into_bytes(),
+                mode: FileMode::Public,
+            },
+        ];
+        atomic::write_files(&files, Overwrite::Replace)
+    }
+
+    /// The certificates above the root issuer that chains carry (the root
+    /// issuer first), and the anchor: nothing and the root issuer itself,
+    /// unless it is an imported CA that is not self-signed.
+    fn read_imported_issuers(&self, root: Certificate) -> Result<(Vec<Certificate>, Certificate)> {
+        let anchor_path = self.imported_anchor_path();
+        if !anchor_path.is_file() {
+            return Ok((Vec::new(), root));
+        }
+        let anchor = Certificate::read_file(&anchor_path)?;
+        let path = self.imported_issuers_path();
+        let data = crate::input::read_file(&path)
+            .map_err(|e| Error::io(&path, "read the imported CA's issuers", e))?;
+        let mut above = vec![root];
+        if !data.iter().all(u8::is_ascii_whitespace) {
+            above.extend(Certificate::parse_all(&data).map_err(|e| e.in_file(&path))?);
+        }
+        Ok((above, anchor))
     }
 
     fn store_issuer(
@@ -296,6 +389,7 @@ impl CaDir {
         }
         let _lock = self.lock_shared()?;
         let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        let (above, anchor) = self.read_imported_issuers(root)?;
         if name != ROOT {
             validate_intermediate_name(name)?;
             if !self.cert_path(name).is_file() {
@@ -316,8 +410,7 @@ impl CaDir {
         }
         let cert = Certificate::read_file(&self.cert_path(name))?;
         let key = PrivateKey::read_file(&self.key_path(name), passphrase)?;
-        Issuer::from_parts(cert, key, Vec::new(), root)
-            .map_err(|e| e.in_file(&self.cert_path(name)))
+        Issuer::from_parts(cert, key, above, anchor).map_err(|e| e.in_file(&self.cert_path(name)))
     }
 
     /// Creates an intermediate CA named `name`, signed by the root.

@@ -92,6 +92,36 @@ fn import_an_existing_ca() {
 }
 
 #[test]
+fn import_an_intermediate_with_its_root() {
+    let (root, _) = Issuer::new_root(&CaOptions::default()).unwrap();
+    let (corp, _) = root
+        .new_intermediate(&CaOptions::default(), "corp")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::at(dir.path().join("ca"));
+    let key = || PrivateKey::from_pkcs8_der(corp.key().pkcs8_der()).unwrap();
+    let backwards = vec![root.cert().clone(), corp.cert().clone()];
+    assert!(ca.import_chain(backwards, key(), None).is_err());
+    assert!(!ca.path().exists());
+
+    let chain = vec![corp.cert().clone(), root.cert().clone()];
+    let created = ca.import_chain(chain, key(), None).unwrap();
+    assert!(created.warnings.is_empty(), "{:?}", created.warnings);
+    assert_eq!(ca.anchor_path(), ca.path().join("root/anchor.pem"));
+    assert_eq!(
+        Certificate::read_file(&ca.anchor_path()).unwrap(),
+        *root.cert()
+    );
+    let issued = ca
+        .load_issuer(None, None)
+        .unwrap()
+        .issue(&LeafOptions::server(&["a.test"]).unwrap())
+        .unwrap();
+    assert_eq!(issued.intermediates, vec![corp.cert().clone()]);
+    assert_eq!(issued.root, *root.cert());
+}
+
+#[test]
 fn resolves_the_directory() {
     assert_eq!(
         resolve_ca_dir(Some(Path::new("/x"))).unwrap(),

@@ -1,0 +1,119 @@
+//! Checks the chain of an imported CA certificate: the CA first, then the
+//! certificates that issued it, up to (optionally including) the root.
+//!
+//! Chains we issue must lead clients to the root they trust, so every
+//! certificate given has to have signed the one before it; a bundle in the
+//! wrong order or with a stray certificate is refused rather than stored.
+
+use x509_parser::error::X509Error;
+
+use crate::cert::Certificate;
+use crate::error::{Error, Result};
+
+/// What an imported CA's chain comes to.
+#[derive(Debug)]
+pub(super) struct ImportedChain {
+    /// The CA is a self-signed root, given alone: nothing more to keep.
+    pub ca_is_root: bool,
+    /// The issuers of the CA that go into chains, nearest first: all the
+    /// certificates given after the CA except a self-signed root.
+    pub issuers: Vec<Certificate>,
+    /// The trust anchor: the self-signed root when given, else the top
+    /// certificate given (the CA itself when it came alone).
+    pub anchor: Certificate,
+    pub warnings: Vec<String>,
+}
+
+/// Checks that each certificate in `given` (the CA first) was signed by
+/// the next one, and that each of them is a CA.
+pub(super) fn check_chain(mut given: Vec<Certificate>) -> Result<ImportedChain> {
+    for (at, pair) in given.windows(2).enumerate() {
+        let (child, parent) = (&pair[0], &pair[1]);
+        if is_self_signed(child) {
+            return Err(Error::cert_at(
+                None,
+                format!(
+                    "certificate {} (\"{}\") is a self-signed root, so it must come last; \
+                     give the CA certificate first, then its issuers in order up to the root",
+                    at + 1,
+                    child.info().subject
+                ),
+            ));
+        }
+        if !parent.parsed().is_ca() {
+            return Err(Error::cert_at(
+                None,
+                format!(
+                    "certificate {} (\"{}\") is not a CA certificate, so it cannot have issued \
+                     certificate {}; give only the CA certificate and its issuers",
+                    at + 2,
+                    parent.info().subject,
+                    at + 1
+                ),
+            ));
+        }
+        check_signed_by(child, parent, at + 1)?;
+    }
+    let top = given.last().expect("at least the CA certificate").clone();
+    let mut warnings = Vec::new();
+    let top_is_root = is_self_signed(&top);
+    let ca_is_root = top_is_root && given.len() == 1;
+    if top_is_root {
+        given.pop();
+    } else {
+        warnings.push(format!(
+            "no self-signed root was given: chains we issue end at \"{}\" (issued by \"{}\"), \
+             and `root` paths point at it; append the root certificate to --import-cert so \
+             that they point at the root clients trust",
+            top.info().subject,
+            top.info().issuer
+        ));
+    }
+    if !given.is_empty() {
+        // The CA itself is the issuer, not one of its issuers.
+        given.remove(0);
+    }
+    Ok(ImportedChain {
+        ca_is_root,
+        issuers: given,
+        anchor: top,
+        warnings,
+    })
+}
+
+fn check_signed_by(child: &Certificate, parent: &Certificate, at: usize) -> Result<()> {
+    let parent_parsed = parent.parsed();
+    match child
+        .parsed()
+        .verify_signature(Some(parent_parsed.public_key()))
+    {
+        Ok(()) => Ok(()),
+        Err(X509Error::SignatureUnsupportedAlgorithm) => Err(Error::cert_at(
+            None,
+            format!(
+                "cannot check that certificate {} (\"{}\") signed certificate {at}: its \
+                 signature algorithm is not supported (RSA, ECDSA P-256/P-384 and Ed25519 are)",
+                at + 1,
+                parent.info().subject
+            ),
+        )),
+        Err(_) => Err(Error::cert_at(
+            None,
+            format!(
+                "certificate {} (\"{}\") did not sign certificate {at} (\"{}\", issued by \
+                 \"{}\"); give the CA certificate first, then the certificate that issued it, \
+                 and so on up to the root",
+                at + 1,
+                parent.info().subject,
+                child.info().subject,
+                child.info().issuer
+            ),
+        )),
+    }
+}
+
+/// Issued by itself, and the signature checks with its own key.
+pub(super) fn is_self_signed(cert: &Certificate) -> bool {
+    let parsed = cert.parsed();
+    parsed.subject().as_raw() == parsed.issuer().as_raw() && parsed.verify_signature(None).is_ok()
+}
