@@ -28,7 +28,6 @@ pub mod schema;
 pub mod spec;
 pub mod validate;
 
-use std::fs::File;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -38,8 +37,7 @@ pub use execute::Passphrases;
 pub use plan::{Action, Plan, Step};
 pub use validate::{Desired, DesiredLeaf};
 
-use crate::atomic;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::passphrase::Passphrase;
 use crate::store::CaDir;
 
@@ -109,7 +107,7 @@ pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Resul
         let warnings = plan.warnings.clone();
         return Ok(Outcome { plan, warnings });
     }
-    let _lock = apply_lock(ca_dir)?;
+    let _lock = ca_dir.apply_lock()?;
     let mut plan = plan::plan(desired, ca_dir, now, options.force, key)?;
     let mut warnings = plan.warnings.clone();
     let passphrases = Passphrases {
@@ -118,30 +116,6 @@ pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Resul
     };
     warnings.extend(execute::execute(desired, &mut plan, ca_dir, passphrases)?);
     Ok(Outcome { plan, warnings })
-}
-
-/// Serialises applies on one CA directory. Separate from the directory's
-/// own lock, which ca-core takes (and releases) for each write inside.
-fn apply_lock(ca_dir: &CaDir) -> Result<File> {
-    atomic::create_private_dir(ca_dir.path())?;
-    let path = ca_dir.path().join("apply.lock");
-    let file = File::options()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| Error::Io {
-            path: path.clone(),
-            action: "open the apply lock",
-            source: e,
-        })?;
-    file.lock().map_err(|e| Error::Io {
-        path,
-        action: "lock the CA directory for apply",
-        source: e,
-    })?;
-    Ok(file)
 }
 
 #[cfg(test)]

@@ -144,17 +144,23 @@ impl CaDir {
 
     /// Takes the directory lock exclusively (writers).
     pub fn lock(&self) -> Result<CaLock> {
-        self.take_lock(true)
+        self.take_lock("lock", true)
     }
 
     /// Takes the directory lock shared (readers).
     pub fn lock_shared(&self) -> Result<CaLock> {
-        self.take_lock(false)
+        self.take_lock("lock", false)
     }
 
-    fn take_lock(&self, exclusive: bool) -> Result<CaLock> {
+    /// Serialises whole `ca apply` runs on this directory. A lock of its own,
+    /// because apply takes (and releases) the directory lock for each write inside.
+    pub fn apply_lock(&self) -> Result<CaLock> {
+        self.take_lock("apply.lock", true)
+    }
+
+    fn take_lock(&self, file_name: &str, exclusive: bool) -> Result<CaLock> {
         atomic::create_private_dir(&self.path)?;
-        let path = self.path.join("lock");
+        let path = self.path.join(file_name);
         let file = File::options()
             .read(true)
             .write(true)
