@@ -93,11 +93,11 @@ pub const NGINX: Tool = Tool {
 };
 pub const PKILINT: Tool = Tool {
     program: "lint_pkix_cert",
-    package: "pkilint from PyPI (`pip install pkilint`)",
+    package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",
 };
 pub const PKILINT_CHAIN: Tool = Tool {
     program: "lint_pkix_signer_signee_cert_chain",
-    package: "pkilint from PyPI (`pip install pkilint`)",
+    package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",
 };
 
 impl Tool {
@@ -115,7 +115,7 @@ impl Tool {
             .unwrap_or_else(|| {
                 panic!(
                     "`{}` is not installed: this test needs it. Install {} \
-                     (`bash .ci/run` installs every peer the tests need).",
+                     (`cargo xtask test` installs every peer the tests need).",
                     self.program, self.package
                 )
             })

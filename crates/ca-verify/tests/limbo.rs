@@ -1,6 +1,8 @@
 //! x509-limbo conformance: runs the harness on the file named by `LIMBO_JSON` and fails on any
 //! wrong-accept or a drop below the bar (every `bettertls::*` case agreed, at least 95% of the
-//! other cases agreed). Without `LIMBO_JSON` the test says so and passes.
+//! other cases agreed). Without `LIMBO_JSON` it looks for `../shared/conformance/limbo-public.json`
+//! beside the workspace (where CI lays it out); when neither exists it says so on the terminal,
+//! past the test harness's output capture, and passes.
 
 use std::path::{Path, PathBuf};
 
@@ -27,9 +29,21 @@ struct Tally {
 
 #[test]
 fn limbo_bar() {
-    let Ok(raw) = std::env::var("LIMBO_JSON") else {
-        eprintln!("limbo conformance test skipped: LIMBO_JSON is not set");
-        return;
+    let beside =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance/limbo-public.json");
+    let raw = match std::env::var("LIMBO_JSON") {
+        Ok(raw) => raw,
+        Err(_) if beside.is_file() => beside.to_string_lossy().into_owned(),
+        Err(_) => {
+            // libtest captures eprintln!; a direct write to stderr reaches the terminal.
+            use std::io::Write as _;
+            let _ = writeln!(
+                std::io::stderr(),
+                "limbo conformance test: NOTHING RUN: LIMBO_JSON is not set and {} does not exist",
+                beside.display()
+            );
+            return;
+        }
     };
     let path = resolve(&raw);
     let text = std::fs::read_to_string(&path)
