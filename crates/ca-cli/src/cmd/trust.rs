@@ -149,12 +149,12 @@ fn places(args: &StoreArgs) -> Places {
     places
 }
 
+/// A store, or why it cannot be used here.
+type OpenedStore = Result<Box<dyn TrustStore>, TrustError>;
+
 /// The stores asked for, or (none asked) every store found here, each
-/// opened; `explicit` says whether they were asked for by name.
-fn stores(
-    args: &StoreArgs,
-    places: &Places,
-) -> Vec<(StoreKind, Result<Box<dyn TrustStore>, TrustError>)> {
+/// opened.
+fn stores(args: &StoreArgs, places: &Places) -> Vec<(StoreKind, OpenedStore)> {
     if args.store.is_empty() {
         StoreKind::on_this_platform()
             .into_iter()
@@ -260,19 +260,33 @@ fn change(args: StoreArgs, direction: Direction) -> Result<(), CliError> {
 }
 
 /// The same command for one store, with absolute paths, for `sudo`.
+/// Only the options that store reads; NSS databases are found from HOME,
+/// which sudo resets, so it is passed on.
 fn rerun_command(verb: &str, kind: StoreKind, cert: &Path, args: &StoreArgs) -> String {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "ca".into());
-    let mut line = format!(
-        "{exe} trust {verb} --store {kind} --cert {}",
+    let mut line = String::new();
+    if kind == StoreKind::Nss {
+        if let Some(home) = std::env::var_os("HOME") {
+            line += &format!(
+                "env HOME={} ",
+                shell_word(&Path::new(&home).display().to_string())
+            );
+        }
+    }
+    line += &format!(
+        "{} trust {verb} --store {kind} --cert {}",
+        shell_word(&exe),
         shell_word(&abs(cert))
     );
-    if args.root_dir != Path::new("/") {
+    if kind == StoreKind::System && args.root_dir != Path::new("/") {
         line += &format!(" --root-dir {}", shell_word(&abs(&args.root_dir)));
     }
-    if let Some(ks) = &args.java_keystore {
-        line += &format!(" --java-keystore {}", shell_word(&abs(ks)));
+    if kind == StoreKind::Java {
+        if let Some(ks) = &args.java_keystore {
+            line += &format!(" --java-keystore {}", shell_word(&abs(ks)));
+        }
     }
     line
 }
