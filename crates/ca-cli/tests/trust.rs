@@ -57,7 +57,11 @@ struct World {
 
 impl World {
     fn new() -> World {
-        let dir = tempfile::tempdir().expect("temporary folder");
+        World::in_dir(&std::env::temp_dir())
+    }
+
+    fn in_dir(parent: &Path) -> World {
+        let dir = tempfile::tempdir_in(parent).expect("temporary folder");
         let w = World { dir };
         std::fs::create_dir(w.home()).unwrap();
         for name in ["a", "b", "distro"] {
@@ -527,7 +531,8 @@ fn is_root() -> bool {
 #[test]
 fn a_store_only_root_may_change_says_so_and_what_to_run() {
     tool("update-ca-certificates", "ca-certificates");
-    let w = World::new();
+    // In /tmp (searchable by everyone), for the run as nobody below.
+    let w = World::in_dir(Path::new("/tmp"));
     let root = w.debian_root();
     let anchors = root.join("usr/local/share/ca-certificates");
     let args = [
@@ -574,18 +579,10 @@ fn a_store_only_root_may_change_says_so_and_what_to_run() {
     assert_eq!(std::fs::read_dir(&anchors).unwrap().count(), 0);
 }
 
+/// Lets other users (nobody) read and search everything under `dir`.
 fn make_world_readable(dir: &Path) {
     use std::os::unix::fs::PermissionsExt;
-    let mut p = dir.to_path_buf();
-    // The temporary folder and its parents must be searchable.
-    loop {
-        let mode = std::fs::metadata(&p).unwrap().permissions().mode();
-        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode | 0o005)).unwrap();
-        if !p.pop() || p.as_os_str().is_empty() || p == Path::new("/") {
-            break;
-        }
-    }
-    for entry in walk(dir) {
+    for entry in walk(dir).into_iter().chain([dir.to_path_buf()]) {
         let mode = std::fs::metadata(&entry).unwrap().permissions().mode();
         std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode | 0o005)).unwrap();
     }

@@ -198,3 +198,16 @@ impl TrustStore for JavaStore {
         }])
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::listed_sha256;
+
+    #[test]
+    fn reads_the_sha256_line_of_keytool_list() {
+        let text = "Alias name: ca-root-0123\nEntry type: trustedCertEntry\n\
+                    Certificate fingerprints:\n\t SHA1: AA:BB\n\t SHA256: 0A:FF:10\n";
+        assert_eq!(listed_sha256(text).as_deref(), Some("0aff10"));
+        assert_eq!(listed_sha256("keytool error: alias does not exist"), None);
+    }
+}

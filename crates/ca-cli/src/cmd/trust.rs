@@ -162,13 +162,22 @@ fn stores(args: &StoreArgs, places: &Places) -> Vec<(StoreKind, OpenedStore)> {
             .filter(|(_, s)| matches!(s, Ok(s) if matches!(s.detect(), Detection::Found(_))))
             .collect()
     } else {
-        let mut kinds = args.store.clone();
-        kinds.dedup();
-        kinds
+        unique(&args.store)
             .into_iter()
             .map(|k| (k, ca_trust::open(k, places)))
             .collect()
     }
+}
+
+/// The stores in the order asked, each once.
+fn unique(kinds: &[StoreKind]) -> Vec<StoreKind> {
+    let mut seen = Vec::new();
+    for k in kinds {
+        if !seen.contains(k) {
+            seen.push(*k);
+        }
+    }
+    seen
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -306,9 +315,7 @@ fn status(args: StatusArgs) -> Result<(), CliError> {
     let places = places(&args.stores);
     let asked = !args.stores.store.is_empty();
     let kinds = if asked {
-        let mut kinds = args.stores.store.clone();
-        kinds.dedup();
-        kinds
+        unique(&args.stores.store)
     } else {
         StoreKind::on_this_platform()
     };
