@@ -662,3 +662,73 @@ fn env_points_runtimes_at_system_roots_plus_ours() {
         ps.stdout
     );
 }
+
+#[test]
+fn other_distribution_layouts_are_recognised_and_their_tools_named() {
+    tool("update-ca-certificates", "ca-certificates");
+    let w = World::new();
+    let empty_path = w.path().join("no-tools");
+    std::fs::create_dir(&empty_path).unwrap();
+    let layouts = [
+        (
+            "fedora",
+            "etc/pki/ca-trust/source/anchors",
+            "update-ca-trust",
+            "ca-certificates",
+        ),
+        (
+            "arch",
+            "etc/ca-certificates/trust-source/anchors",
+            "trust",
+            "p11-kit",
+        ),
+        (
+            "suse",
+            "usr/share/pki/trust/anchors",
+            "update-ca-certificates",
+            "ca-certificates",
+        ),
+    ];
+    for (flavour, anchors, program, package) in layouts {
+        let root = w.path().join(format!("root-{flavour}"));
+        std::fs::create_dir_all(root.join(anchors)).unwrap();
+        if flavour == "fedora" {
+            // Fedora's systems may carry the Debian directory too: Fedora wins.
+            std::fs::create_dir_all(root.join("usr/local/share/ca-certificates")).unwrap();
+        }
+        let root_arg = format!("--root-dir={}", root.display());
+        let status = w.trust("status", "a", &["--store", "system", &root_arg], 1);
+        assert!(
+            status.stdout.contains(&format!(
+                "system: {flavour}: {}",
+                root.join(anchors).display()
+            )),
+            "{}",
+            status.stdout
+        );
+        let install = finish(
+            w.ca_cmd(&[
+                "trust", "install", "--ca-dir", "a", "--store", "system", &root_arg,
+            ])
+            .env("PATH", &empty_path)
+            .output()
+            .unwrap(),
+        );
+        assert_eq!(install.code, 1, "{}", install.stderr);
+        let expected = if flavour == "suse" {
+            // `ca` also searches /usr/sbin, where Debian's
+            // update-ca-certificates is: found, but an image of another
+            // distribution cannot be updated from here.
+            "a filesystem root other than / is supported for the Debian layout only".to_owned()
+        } else {
+            format!("`{program}` is not installed; install the")
+        };
+        assert!(
+            install.stderr.contains(&expected) && install.stderr.contains(package),
+            "{flavour}: {}",
+            install.stderr
+        );
+        // The tool is looked for first: no anchor file without a bundle.
+        assert_eq!(std::fs::read_dir(root.join(anchors)).unwrap().count(), 0);
+    }
+}
