@@ -496,6 +496,17 @@ fn missing_tools_and_absent_stores_fail_precisely() {
     let root = format!("--root-dir={}", empty_root.display());
     let nothing = run(&["trust", "install", "--ca-dir", "a", &root]);
     assert_eq!(nothing.code, 1, "{}\n{}", nothing.stdout, nothing.stderr);
+    // Each store of the platform that is not here is named (mkcert #182:
+    // Java skipped without a word).
+    for store in ["system", "nss", "java"] {
+        assert!(
+            nothing
+                .stderr
+                .contains(&format!("{store}: skipped, not on this machine (")),
+            "{}",
+            nothing.stderr
+        );
+    }
     assert!(
         nothing.stderr.contains("no trust store found"),
         "{}",

@@ -52,6 +52,14 @@ pub enum TrustError {
 }
 
 impl TrustError {
+    /// What was looked for, for an absent store; the message otherwise.
+    pub fn absence(&self) -> String {
+        match self {
+            TrustError::Absent { looked_for } => looked_for.clone(),
+            other => other.to_string(),
+        }
+    }
+
     /// True when running the same command as root would get further.
     pub fn needs_root(&self) -> bool {
         matches!(self, TrustError::NeedsRoot { .. })

@@ -147,7 +147,7 @@ impl TrustStore for JavaStore {
         match (self.keystore(), self.keytool()) {
             (Ok(store), Ok(_)) => Detection::Found(store.display().to_string()),
             (Ok(store), Err(e)) => Detection::Found(format!("{} ({e})", store.display())),
-            (Err(e), _) => Detection::Absent(e.to_string()),
+            (Err(e), _) => Detection::Absent(e.absence()),
         }
     }
 

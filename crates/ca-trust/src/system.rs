@@ -187,7 +187,7 @@ impl TrustStore for SystemStore {
                 },
                 self.places.under_root(layout.anchors).display()
             )),
-            Err(e) => Detection::Absent(e.to_string()),
+            Err(e) => Detection::Absent(e.absence()),
         }
     }
 

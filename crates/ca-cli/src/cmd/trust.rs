@@ -153,20 +153,31 @@ fn places(args: &StoreArgs) -> Places {
 type OpenedStore = Result<Box<dyn TrustStore>, TrustError>;
 
 /// The stores asked for, or (none asked) every store found here, each
-/// opened.
+/// opened. Stores of this platform that are not here are said so on
+/// stderr, never skipped in silence.
 fn stores(args: &StoreArgs, places: &Places) -> Vec<(StoreKind, OpenedStore)> {
-    if args.store.is_empty() {
-        StoreKind::on_this_platform()
+    if !args.store.is_empty() {
+        return unique(&args.store)
             .into_iter()
             .map(|k| (k, ca_trust::open(k, places)))
-            .filter(|(_, s)| matches!(s, Ok(s) if matches!(s.detect(), Detection::Found(_))))
-            .collect()
-    } else {
-        unique(&args.store)
-            .into_iter()
-            .map(|k| (k, ca_trust::open(k, places)))
-            .collect()
+            .collect();
     }
+    let mut found = Vec::new();
+    for kind in StoreKind::on_this_platform() {
+        let store = ca_trust::open(kind, places);
+        let absent = match &store {
+            Ok(s) => match s.detect() {
+                Detection::Found(_) => None,
+                Detection::Absent(why) => Some(why),
+            },
+            Err(e) => Some(e.to_string()),
+        };
+        match absent {
+            None => found.push((kind, store)),
+            Some(why) => eprintln!("{kind}: skipped, not on this machine ({why})"),
+        }
+    }
+    found
 }
 
 /// The stores in the order asked, each once.
