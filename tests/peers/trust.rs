@@ -24,7 +24,7 @@ use crate::support::{self, describe, pki, run, Pki, Server, Tool, CURL, OPENSSL}
 mod namespace;
 mod runtimes;
 
-use namespace::{real_store_snapshot, PrivateStore, BUNDLE, NSENTER, UNSHARE};
+use namespace::{real_store_snapshot, PrivateStore, BUNDLE, JAVA_CACERTS, NSENTER, UNSHARE};
 
 const CHROMIUM: Tool = Tool {
     program: "chromium",
@@ -357,6 +357,90 @@ fn chromium_trusts_the_root_after_nss_install_only() {
         trust("uninstall", "nss");
         trust("uninstall", "system");
         refused("after uninstall");
+    }
+    assert_eq!(
+        real_store_snapshot(),
+        real_before,
+        "the real system store changed"
+    );
+}
+
+/// With no --store, `ca trust install` uses every store found: inside the
+/// namespace that is the system store, NSS (HOME in a temporary folder)
+/// and Java, whose Debian cacerts is in the copied /etc/ssl/certs.
+#[test]
+fn install_with_no_store_named_uses_every_store_found() {
+    checked_tools();
+    CERTUTIL.path();
+    let cacerts = std::fs::canonicalize(runtimes::runtime_cacerts()).unwrap();
+    assert_eq!(
+        cacerts,
+        Path::new(JAVA_CACERTS),
+        "this test changes Java's cacerts inside the namespace only, which needs Debian's \
+         layout (the JDK's cacerts a link to {JAVA_CACERTS})"
+    );
+    let pki = pki("ecdsa-p256");
+    let work = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let home = work.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let real_before = real_store_snapshot();
+    {
+        let ns = PrivateStore::new(&work.path().join("stage"));
+        let trust = |sub: &str, args: &[&str]| {
+            let mut cmd = ns.command(Path::new("/usr/bin/env"));
+            cmd.arg(env!("CARGO_BIN_EXE_ca"))
+                .args(["trust", sub, "--ca-dir"])
+                .arg(&pki.ca.dir)
+                .args(args)
+                .env("HOME", &home)
+                .env_remove("CA_DIR")
+                .env_remove("JAVA_HOME");
+            let out = run(&mut cmd);
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                describe(&cmd, &out),
+            )
+        };
+        let (code, _, text) = trust("status", &[]);
+        assert_eq!(code, Some(1), "{text}");
+
+        let (code, stdout, text) = trust("install", &[]);
+        assert_eq!(code, Some(0), "{text}");
+        for store in ["system", "nss", "java"] {
+            assert!(
+                stdout.contains(&format!("{store}: ")) && stdout.contains("added"),
+                "{text}"
+            );
+        }
+        let (code, stdout, text) = trust("install", &[]);
+        assert_eq!(code, Some(0), "{text}");
+        assert!(stdout.contains("nothing changed"), "{text}");
+
+        let (code, stdout, text) = trust("status", &["--json"]);
+        assert_eq!(code, Some(0), "{text}");
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let stores: Vec<(&str, bool)> = json["stores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["store"].as_str().unwrap(),
+                    s["installed"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            stores,
+            [("system", true), ("nss", true), ("java", true)],
+            "{stdout}"
+        );
+
+        let (code, _, text) = trust("uninstall", &[]);
+        assert_eq!(code, Some(0), "{text}");
+        let (code, _, text) = trust("status", &[]);
+        assert_eq!(code, Some(1), "{text}");
     }
     assert_eq!(
         real_store_snapshot(),

@@ -25,6 +25,7 @@ pub const BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 /// Hooks run by update-ca-certificates (Debian's Java hook changes dpkg
 /// state): hidden behind an empty tmpfs in the namespace.
 const HOOKS_DIR: &str = "/etc/ca-certificates/update.d";
+pub const JAVA_CACERTS: &str = "/etc/ssl/certs/java/cacerts";
 const CERTS_CONF: &str = "/etc/ca-certificates.conf";
 
 /// A private mount namespace in which the system store is a copy on
@@ -119,7 +120,11 @@ pub fn real_store_snapshot() -> String {
         names.sort();
         snapshot += &format!("{dir}: {}\n", names.join(" "));
     }
-    for file in [BUNDLE, CERTS_CONF] {
+    // Debian's Java cacerts lives in /etc/ssl/certs/java (a link from the JDK).
+    for file in [BUNDLE, CERTS_CONF, JAVA_CACERTS] {
+        if !Path::new(file).exists() {
+            continue;
+        }
         let out = support::succeed(OPENSSL.command().args(["dgst", "-sha256", file]));
         snapshot += &String::from_utf8_lossy(&out.stdout);
     }

@@ -25,7 +25,7 @@ public class Fetch {
 "#;
 
 /// The cacerts of the `java` on PATH.
-fn runtime_cacerts() -> PathBuf {
+pub(super) fn runtime_cacerts() -> PathBuf {
     let java = std::fs::canonicalize(JAVA.path()).expect("resolve java");
     let home = java
         .parent()
