@@ -16,3 +16,4 @@ mod names;
 mod openssl;
 mod pkilint;
 mod tls;
+mod trust;

@@ -76,6 +76,23 @@ impl Server {
         key_passphrase_file: Option<&Path>,
         client_ca: Option<&Path>,
     ) -> Server {
+        Server::nginx_page(work, chain, key, key_passphrase_file, client_ca, "ok")
+    }
+
+    /// [`Server::nginx`] answering every GET with `body` (one line of
+    /// letters, digits and dashes: a token a client must bring back).
+    pub fn nginx_page(
+        work: &Path,
+        chain: &Path,
+        key: &Path,
+        key_passphrase_file: Option<&Path>,
+        client_ca: Option<&Path>,
+        body: &str,
+    ) -> Server {
+        assert!(
+            body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "the page body goes into nginx.conf as is"
+        );
         let mut last_error = String::new();
         for attempt in 0..START_ATTEMPTS {
             let port = free_port();
@@ -85,7 +102,7 @@ impl Server {
             let conf = dir.join("nginx.conf");
             write_file(
                 &conf,
-                nginx_conf(&dir, port, chain, key, key_passphrase_file, client_ca),
+                nginx_conf(&dir, port, chain, key, key_passphrase_file, client_ca, body),
             );
             let mut cmd = NGINX.command();
             cmd.arg("-p")
@@ -196,6 +213,7 @@ fn nginx_conf(
     key: &Path,
     key_passphrase_file: Option<&Path>,
     client_ca: Option<&Path>,
+    body: &str,
 ) -> String {
     let dir = dir.display();
     let mut tls = format!(
@@ -229,7 +247,7 @@ http {{
         listen 127.0.0.1:{port} ssl;
         server_name localhost;
         {tls}
-        location / {{ return 200 \"ok\\n\"; }}
+        location / {{ return 200 \"{body}\\n\"; }}
     }}
 }}
 "

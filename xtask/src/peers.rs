@@ -37,11 +37,41 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "update-ca-certificates",
         package: "ca-certificates",
     },
+    // `ca trust`: a real browser reading the NSS database, NSS's certutil, Java's keytool and
+    // HttpClient, and Node reading NODE_EXTRA_CA_CERTS.
+    DebianPeer {
+        program: "chromium",
+        package: "chromium",
+    },
+    DebianPeer {
+        program: "certutil",
+        package: "libnss3-tools",
+    },
+    DebianPeer {
+        program: "keytool",
+        package: "default-jdk-headless",
+    },
+    DebianPeer {
+        program: "java",
+        package: "default-jdk-headless",
+    },
+    DebianPeer {
+        program: "node",
+        package: "nodejs",
+    },
+    DebianPeer {
+        program: "unshare",
+        package: "util-linux",
+    },
 ];
 
 /// Python tools, installed with pip into a virtual environment under `target/` (Debian's own
 /// python3 refuses `pip install` outside one, PEP 668): (requirement, a script it installs).
-pub const PYTHON_PEERS: &[(&str, &str)] = &[("pkilint==0.13.3", "lint_pkix_cert")];
+pub const PYTHON_PEERS: &[(&str, &str)] = &[
+    ("pkilint==0.13.3", "lint_pkix_cert"),
+    // `ca trust env`: Python requests trusting REQUESTS_CA_BUNDLE.
+    ("requests==2.32.3", "normalizer"),
+];
 
 /// What `python3 -m venv` needs on Debian and Ubuntu, where the standard library ships
 /// without `ensurepip`.

@@ -50,6 +50,8 @@ enum Command {
     Crl(cmd::crl::Args),
     /// Write test fixtures no peer offers (`ca fixture revoked`).
     Fixture(cmd::fixture::Args),
+    /// Make the CA's root trusted by browsers, the system and Java (install, status, env).
+    Trust(cmd::trust::Args),
     /// Print a shell completion script (bash, zsh, fish).
     Completions(cmd::completions::Args),
     /// Print the man page, or write all man pages to a directory.
@@ -74,6 +76,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Revoke(args) => cmd::revoke::run(args),
         Command::Crl(args) => cmd::crl::run(args),
         Command::Fixture(args) => cmd::fixture::run(args),
+        Command::Trust(args) => cmd::trust::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::run_man(args),
     }

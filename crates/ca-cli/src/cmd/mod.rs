@@ -16,4 +16,5 @@ pub mod needs_renewal;
 pub mod revoke;
 pub mod schema;
 pub mod sign;
+pub mod trust;
 pub mod verify;
