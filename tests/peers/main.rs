@@ -15,4 +15,5 @@ mod keys;
 mod names;
 mod openssl;
 mod pkilint;
+mod probe;
 mod tls;

@@ -245,10 +245,10 @@ fn flights(hs: &Handshake) -> Vec<Flight> {
         } else {
             Dir::Client
         });
-        let text = if f.by_server {
-            "alert: refused"
-        } else {
-            "stopped: the client refuses"
+        let text = match (&f.alert, f.by_server) {
+            (Some(alert), _) => format!("alert {alert}"),
+            (None, true) => "connection closed".to_string(),
+            (None, false) => "stopped: the client refuses".to_string(),
         };
         fail.add(text, Some(f.step));
         fail.failed = true;

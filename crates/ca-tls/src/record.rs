@@ -107,6 +107,8 @@ pub struct Failure {
     pub step: Step,
     /// Said by the server (an alert) rather than found by the client.
     pub by_server: bool,
+    /// The alert received, by its RFC 8446 name.
+    pub alert: Option<String>,
     pub message: String,
 }
 

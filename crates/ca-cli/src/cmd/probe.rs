@@ -217,7 +217,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
 /// The exit code: 0 only for a finished handshake over a valid chain.
 fn verdict(req: &Request, hs: &Handshake, notes: &ChainNotes, json: bool) -> Result<(), CliError> {
-    if hs.ok() {
+    if hs.ok() && notes.duplicates.is_empty() {
         return Ok(());
     }
     if json {
@@ -240,6 +240,10 @@ fn verdict(req: &Request, hs: &Handshake, notes: &ChainNotes, json: bool) -> Res
             text.push('\n');
         }
         text.push_str(&super::verify::report::error_text(req, e));
+    }
+    if hs.ok() {
+        // A valid path exists, yet the server's chain is broken.
+        text = duplicate_text(notes);
     }
     for r in notes.remarks() {
         text.push_str(&format!("\nnote: {r}"));
@@ -324,4 +328,21 @@ fn identity(args: &Args) -> Result<Option<Identity>, CliError> {
         chain,
         key_pkcs8: key.pkcs8_der().to_vec(),
     }))
+}
+
+/// A certificate sent twice: RFC 5246 section 7.4.2 ("each following certificate MUST
+/// directly certify the one preceding it") is broken, whatever a lenient client makes of it.
+/// The server's chain file is wrong; a stricter client fails on it.
+pub fn duplicate_text(notes: &ChainNotes) -> String {
+    let list: Vec<String> = notes
+        .duplicates
+        .iter()
+        .map(|(i, j)| format!("#{i} repeats #{j}"))
+        .collect();
+    format!(
+        "the server's chain is broken: it sends a certificate twice ({}); each certificate \
+         must certify the one before it (RFC 5246 section 7.4.2). ca-verify found a valid path \
+         despite the repeat, but fix the server's chain file",
+        list.join(", ")
+    )
 }

@@ -378,17 +378,20 @@ fn failure(
         Stop::Eof => Ok(Failure {
             step,
             by_server: true,
+            alert: None,
             message: "the server closed the connection without an alert".into(),
         }),
         Stop::Io(e) => Ok(Failure {
             step,
             by_server: true,
+            alert: None,
             message: format!("the connection broke: {e}"),
         }),
         Stop::Tls(rustls::Error::AlertReceived(alert)) => Ok(alert_failure(alert, step, hs)),
         Stop::Tls(e) => Ok(Failure {
             step,
             by_server: false,
+            alert: None,
             message: client_error(&e),
         }),
     }
@@ -458,6 +461,7 @@ fn alert_failure(alert: AlertDescription, step: Step, hs: &Handshake) -> Failure
     Failure {
         step,
         by_server: true,
+        alert: Some(name),
         message,
     }
 }

@@ -117,6 +117,12 @@ pub fn print_explain(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Resul
 /// `--json`: every fact as a field.
 pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(), CliError> {
     let (valid, path, reason, error) = match &hs.verdict {
+        Some(Ok(p)) if !notes.duplicates.is_empty() => (
+            Some(false),
+            p.certificates().iter().enumerate().map(path_json).collect(),
+            json!("duplicate_certificate"),
+            json!({"text": super::duplicate_text(notes)}),
+        ),
         Some(Ok(p)) => (
             Some(true),
             p.certificates().iter().enumerate().map(path_json).collect(),
@@ -165,7 +171,7 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
         Transmit::Failed(w) => json!({"failed": w}),
     });
     print_json_value(&json!({
-        "ok": hs.ok(),
+        "ok": hs.ok() && notes.duplicates.is_empty(),
         "server_name": hs.server_name,
         "peer": hs.peer,
         "starttls": hs.starttls,
