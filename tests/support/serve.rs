@@ -2,6 +2,9 @@
 //! the first line it prints, its log lines collected, stopped with SIGTERM (or killed when
 //! dropped). Standalone, so that the CLI tests can include it too.
 
+// Each test binary uses a different part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;

@@ -60,10 +60,9 @@ pub fn render(hs: &Handshake, notes: &ChainNotes, walk: Option<&str>) -> String 
 fn picture(out: &mut String, hs: &Handshake) {
     let _ = writeln!(
         out,
-        "{:8}{:<w$}{}",
+        "{:8}{:<w$}server",
         "",
         "client (ca probe)",
-        "server",
         w = WIDTH - 4
     );
     for f in flights(hs) {

@@ -189,7 +189,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if let Some(leaf) = hs.chain.certificates.first() {
         inputs.leaf = leaf.clone();
         inputs.pool = hs.chain.certificates[1..].to_vec();
-        if inputs.pool.len() > 0 {
+        if !inputs.pool.is_empty() {
             inputs.pool_sources.push(format!(
                 "{} sent after the leaf by the server",
                 inputs.pool.len()

@@ -3,7 +3,7 @@
 //! starts to test a client against a chain made with `ca`.
 
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
@@ -193,7 +193,7 @@ fn log_line(c: &Connection) -> String {
 
 type Loaded = (Vec<Vec<u8>>, Vec<u8>, String);
 
-fn from_files(args: &Args, cert: &PathBuf, key: &PathBuf) -> Result<Loaded, CliError> {
+fn from_files(args: &Args, cert: &Path, key: &Path) -> Result<Loaded, CliError> {
     let (name, mut chain) = read_certs(cert, "the certificate to serve (--cert)")?;
     if let Some(more) = &args.chain {
         let (_, certs) = read_certs(more, "intermediate certificates (--chain)")?;
