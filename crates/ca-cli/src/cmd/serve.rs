@@ -67,7 +67,7 @@ pub struct Args {
     #[arg(long, value_name = "VERSION", value_parser = ["1.2", "1.3"])]
     pub tls: Option<String>,
 
-    /// Seconds a connection may stay silent before it is dropped.
+    /// Seconds a connection may take in all (hello, handshake, request, answer).
     #[arg(long, value_name = "SECONDS", default_value = "10")]
     pub timeout: u64,
 

@@ -603,8 +603,7 @@ fn ask_rsa_key_transport(
     name: &ServerName<'_>,
     deadline: Instant,
 ) -> RsaKeyTransport {
-    // Its own connection, with what is left of the timeout (at least a second).
-    let deadline = deadline.max(Instant::now() + Duration::from_secs(1));
+    // Its own connection, within what is left of the same timeout.
     let mut log = Vec::new();
     let mut sock = match connect_plain(opts, deadline, &mut log) {
         Ok((sock, _)) => sock,

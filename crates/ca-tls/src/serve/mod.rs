@@ -16,7 +16,7 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ca_verify::{TrustAnchor, VerifyOptions};
 use rustls::pki_types::CertificateDer;
@@ -50,7 +50,8 @@ pub struct ServeOptions {
     /// Require client certificates that chain to these anchors (mutual TLS).
     pub client_anchors: Option<Vec<TrustAnchor>>,
     pub versions: Versions,
-    /// Bounds each read and write of a connection.
+    /// Bounds a whole connection: hello, handshake, request and answer (a client that
+    /// trickles bytes cannot hold a thread longer).
     pub io_timeout: Duration,
     pub clock: Arc<Clock>,
 }
@@ -221,13 +222,13 @@ fn handshake_and_answer(
     seen: &mut Connection,
 ) -> Result<(), String> {
     let _ = sock.set_nonblocking(false);
-    sock.set_read_timeout(Some(opts.io_timeout))
-        .and_then(|()| sock.set_write_timeout(Some(opts.io_timeout)))
-        .map_err(|e| format!("socket: {e}"))?;
+    let deadline = Instant::now() + opts.io_timeout;
+    arm(sock, deadline)?;
 
     // The ClientHello, read before the configuration is chosen.
     let mut acceptor = Acceptor::default();
     let accepted = loop {
+        arm(sock, deadline)?;
         match acceptor.read_tls(sock) {
             Ok(0) => return Err("the client closed before its hello".into()),
             Ok(_) => {}
@@ -257,6 +258,9 @@ fn handshake_and_answer(
         if !conn.is_handshaking() {
             break Ok(());
         }
+        if let Err(e) = arm(sock, deadline).map_err(std::io::Error::other) {
+            break Err(e);
+        }
         if let Err(e) = conn.complete_io(sock) {
             break Err(e);
         }
@@ -277,7 +281,7 @@ fn handshake_and_answer(
         return Err(format!("handshake failed: {e}"));
     }
 
-    let head = read_request(&mut conn, sock)?;
+    let head = read_request(&mut conn, sock, deadline)?;
     let request_line = head.lines().next().unwrap_or_default().to_string();
     seen.request = Some(request_line.clone());
     let body = page(seen);
@@ -299,6 +303,17 @@ fn handshake_and_answer(
         }
     }
     Ok(())
+}
+
+/// Socket timeouts set to what is left of the connection's time.
+fn arm(sock: &TcpStream, deadline: Instant) -> Result<(), String> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    if left.is_zero() {
+        return Err("the connection took longer than the timeout".into());
+    }
+    sock.set_read_timeout(Some(left))
+        .and_then(|()| sock.set_write_timeout(Some(left)))
+        .map_err(|e| format!("socket: {e}"))
 }
 
 fn record_hello(hello: &ClientHello<'_>, seen: &mut Connection) {
@@ -361,6 +376,7 @@ fn config(
 fn read_request(
     conn: &mut rustls::ServerConnection,
     sock: &mut TcpStream,
+    deadline: Instant,
 ) -> Result<String, String> {
     let mut head = Vec::new();
     let mut buf = [0u8; 4096];
@@ -381,6 +397,7 @@ fn read_request(
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
             Err(e) => return Err(format!("reading the request: {e}")),
         }
+        arm(sock, deadline)?;
         match conn.complete_io(sock) {
             Ok((0, 0)) => return Err("the client closed without a request".into()),
             Ok(_) => {}
