@@ -294,7 +294,7 @@ fn chain_notes_say_order_duplicates_and_what_is_missing() {
     let good = ChainNotes::of(&[leaf_der.clone(), inter.der.clone()], &anchors);
     assert!(good.remarks().is_empty(), "{:?}", good.remarks());
 
-    let missing = ChainNotes::of(&[leaf_der.clone()], &anchors);
+    let missing = ChainNotes::of(std::slice::from_ref(&leaf_der), &anchors);
     assert_eq!(
         missing.missing_issuer.as_deref(),
         Some("CN=notes intermediate")
