@@ -76,7 +76,20 @@ pub fn signature_scheme(s: SignatureScheme) -> String {
         SignatureScheme::ML_DSA_44 => "mldsa44",
         SignatureScheme::ML_DSA_65 => "mldsa65",
         SignatureScheme::ML_DSA_87 => "mldsa87",
-        other => return format!("0x{:04x}", u16::from(other)),
+        // TLS 1.2 hash/signature pairs that TLS 1.3 never named (RFC 5246 section 7.4.1.4.1).
+        other => match u16::from(other) {
+            0x0809 => "rsa_pss_pss_sha256",
+            0x080a => "rsa_pss_pss_sha384",
+            0x080b => "rsa_pss_pss_sha512",
+            0x0301 => "rsa_sha224",
+            0x0302 => "dsa_sha224",
+            0x0303 => "ecdsa_sha224",
+            0x0202 => "dsa_sha1",
+            0x0402 => "dsa_sha256",
+            0x0502 => "dsa_sha384",
+            0x0602 => "dsa_sha512",
+            n => return format!("0x{n:04x}"),
+        },
     };
     name.to_string()
 }

@@ -68,9 +68,8 @@ fn exchange(
     read(sock, &mut body)?;
     match header[0] {
         // Alert: level, description.
-        21 if body.len() >= 2 => Ok(RsaKeyTransport::Refused(format!(
-            "{:?}",
-            AlertDescription::from(body[1])
+        21 if body.len() >= 2 => Ok(RsaKeyTransport::Refused(crate::probe::alert_name(
+            AlertDescription::from(body[1]),
         ))),
         22 => server_hello_suite(&body).map(|suite| {
             if RSA_SUITES.contains(&suite) {

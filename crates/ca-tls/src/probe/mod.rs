@@ -566,8 +566,18 @@ fn transmit(
 /// alert here (a TLS 1.3 server refusing the client's certificate after its Finished) is a
 /// failure of the handshake.
 fn close(conn: &mut ClientConnection, sock: &mut TcpStream, hs: &mut Handshake, deadline: Instant) {
+    // The server may have closed already (after its answer to --http).
+    if conn
+        .process_new_packets()
+        .is_ok_and(|state| state.peer_has_closed())
+    {
+        hs.close.received = true;
+    }
     conn.send_close_notify();
     hs.close.sent = flush(conn, sock).is_ok();
+    if hs.close.received {
+        return;
+    }
     let deadline = deadline.min(Instant::now() + CLOSE_WAIT);
     let mut drained = 0usize;
     loop {

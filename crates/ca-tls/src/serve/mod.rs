@@ -281,7 +281,15 @@ fn handshake_and_answer(
         return Err(format!("handshake failed: {e}"));
     }
 
-    let head = read_request(&mut conn, sock, deadline)?;
+    let head = match read_request(&mut conn, sock, deadline) {
+        Ok(head) => head,
+        Err(e) => {
+            // Answer the client's close_notify (or end a broken exchange) with ours.
+            conn.send_close_notify();
+            let _ = conn.write_tls(sock);
+            return Err(e);
+        }
+    };
     let request_line = head.lines().next().unwrap_or_default().to_string();
     seen.request = Some(request_line.clone());
     let body = page(seen);

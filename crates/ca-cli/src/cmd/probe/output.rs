@@ -62,8 +62,11 @@ pub fn print_summary(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Resul
     }
     out.push('\n');
     let _ = writeln!(out, "chain as sent: {}", chain_line(notes));
-    for r in notes.remarks() {
-        let _ = writeln!(out, "note: {r}");
+    // On a failure the notes are part of the error message.
+    if hs.ok() {
+        for r in notes.remarks() {
+            let _ = writeln!(out, "note: {r}");
+        }
     }
     match &hs.transmit {
         Some(Transmit::Status(line)) => {
