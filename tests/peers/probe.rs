@@ -487,3 +487,76 @@ fn a_server_that_only_offers_rsa_key_transport() {
         "the picture marks the failing step: {text}"
     );
 }
+
+#[test]
+fn an_ocsp_staple_is_shown_in_both_versions() {
+    let pki = pki("ecdsa-p256");
+    let leaf = &pki.server;
+    let dir = leaf.cert.parent().unwrap();
+    // An OCSP response for the leaf, signed by the root with `openssl ocsp` (index file in
+    // OpenSSL's CA database format: status, expiry, revocation, serial, file, subject).
+    let serial = succeed(
+        OPENSSL
+            .command()
+            .args(["x509", "-noout", "-serial", "-in"])
+            .arg(&leaf.cert),
+    );
+    let serial = String::from_utf8_lossy(&serial.stdout)
+        .trim()
+        .trim_start_matches("serial=")
+        .to_string();
+    let index = dir.join("probe-ocsp-index.txt");
+    write_file(
+        &index,
+        format!("V\t300101000000Z\t\t{serial}\tunknown\t/CN=localhost\n"),
+    );
+    let response = dir.join("probe-ocsp.der");
+    let mut ocsp = OPENSSL.command();
+    ocsp.args(["ocsp", "-ndays", "1", "-index"])
+        .arg(&index)
+        .arg("-rsigner")
+        .arg(&pki.root.cert)
+        .arg("-rkey")
+        .arg(&pki.root.key)
+        .arg("-CA")
+        .arg(&pki.root.cert)
+        .arg("-issuer")
+        .arg(&pki.root.cert)
+        .arg("-cert")
+        .arg(&leaf.cert)
+        .arg("-respout")
+        .arg(&response);
+    succeed(&mut ocsp);
+    let size = std::fs::metadata(&response).unwrap().len();
+    let status_file = response.to_str().unwrap();
+    let server = Server::openssl(&leaf.cert, &leaf.key, None, &["-status_file", status_file]);
+    for tls in ["1.3", "1.2"] {
+        let json = probe_json(server.port, &pki.root.cert, &["--tls", tls], 0);
+        assert_eq!(json["ocsp_staple_bytes"], size, "TLS {tls}: {json}");
+    }
+    let out = succeed(&mut ca_probe(
+        server.port,
+        &pki.root.cert,
+        &["--tls", "1.2", "--explain"],
+    ));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CertificateStatus (OCSP staple)"), "{text}");
+}
+
+#[test]
+fn alpn_is_offered_and_reported() {
+    let pki = pki("ecdsa-p256");
+    let leaf = &pki.server;
+    let server = Server::openssl(&leaf.cert, &leaf.key, None, &["-alpn", "h2,http/1.1"]);
+    let json = probe_json(server.port, &pki.root.cert, &["--alpn", "h2,http/1.1"], 0);
+    assert_eq!(json["alpn"], "h2", "{json}");
+    assert_eq!(
+        json["offered"]["alpn"],
+        serde_json::json!(["h2", "http/1.1"])
+    );
+    // A protocol the server does not speak: OpenSSL refuses with no_application_protocol.
+    let json = probe_json(server.port, &pki.root.cert, &["--alpn", "imap"], 1);
+    assert_eq!(json["failure"]["step"], 2, "{json}");
+    let message = json["failure"]["message"].as_str().unwrap();
+    assert!(message.contains("ALPN"), "{message}");
+}
