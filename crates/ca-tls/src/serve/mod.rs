@@ -35,6 +35,8 @@ pub use page::page;
 
 /// Connections served at the same time; more wait in the listen queue.
 pub const MAX_CONNECTIONS: usize = 64;
+/// How often the accept loop looks at the stop flag when nobody connects.
+const POLL: Duration = Duration::from_millis(10);
 /// The largest request head read (request line and headers).
 const MAX_REQUEST: usize = 16 * 1024;
 
@@ -178,7 +180,10 @@ impl Server {
                     workers.retain(|w| !w.is_finished());
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(25));
+                    // Polled so that the stop flag (set by SIGINT/SIGTERM: signal-hook
+                    // restarts an interrupted accept) is seen; 10 ms is both quick to
+                    // answer and idle.
+                    std::thread::sleep(POLL);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(format!("accept: {e}")),
