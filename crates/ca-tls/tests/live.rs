@@ -317,3 +317,54 @@ fn chain_notes_say_order_duplicates_and_what_is_missing() {
         Purpose::ServerAuth
     );
 }
+
+/// A plain-text server that plays `script` (lines to send, or `>` and a line expected from
+/// the client), then a real TLS server.
+fn scripted_then_tls(script: &'static [&'static str], root: &Ca) -> u16 {
+    let (leaf_der, key) = leaf(root, false);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let (sock, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(sock.try_clone().unwrap());
+        let mut w = sock.try_clone().unwrap();
+        for step in script {
+            match step.strip_prefix('>') {
+                Some(expected) => {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    assert_eq!(line.trim_end(), expected);
+                }
+                None => w.write_all(format!("{step}\r\n").as_bytes()).unwrap(),
+            }
+        }
+        tls_server(sock, vec![leaf_der], key);
+    });
+    port
+}
+
+#[test]
+fn starttls_imap_and_pop3() {
+    let root = ca("live root", None);
+    let imap: &[&str] = &[
+        "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready",
+        ">a1 STARTTLS",
+        "* an untagged line first",
+        "a1 OK Begin TLS negotiation now",
+    ];
+    let pop3: &[&str] = &["+OK POP3 ready", ">STLS", "+OK Begin TLS negotiation"];
+    for (proto, script) in [(StartTls::Imap, imap), (StartTls::Pop3, pop3)] {
+        let port = scripted_then_tls(script, &root);
+        let mut opts = options(port, &root);
+        opts.starttls = Some(proto);
+        let hs = probe(&opts).unwrap();
+        assert!(hs.ok(), "{proto:?}: {:?}", hs.failure);
+        assert_eq!(hs.starttls.len(), script.len(), "{:?}", hs.starttls);
+    }
+    // A server that refuses the upgrade: no TLS connection (exit 2 in the CLI).
+    let port = scripted_then_tls(&["+OK POP3 ready", ">STLS", "-ERR not here"], &root);
+    let mut opts = options(port, &root);
+    opts.starttls = Some(StartTls::Pop3);
+    let err = format!("{:?}", probe(&opts).unwrap_err());
+    assert!(err.contains("-ERR not here"), "{err}");
+}

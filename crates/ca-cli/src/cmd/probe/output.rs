@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::cmd::common::{core_error, print_json as print_json_value};
 use crate::cmd::inspect::emit;
 use crate::cmd::verify::report::{
-    error_json, error_text, explain_text, path_json, print_summary as print_verdict, reason_code,
+    error_json, explain_text, path_json, print_summary as print_verdict, reason_code,
 };
 use crate::cmd::verify::Request;
 use crate::exit::CliError;
@@ -124,7 +124,10 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
             Some(false),
             p.certificates().iter().enumerate().map(path_json).collect(),
             json!("duplicate_certificate"),
-            json!({"text": super::duplicate_text(notes)}),
+            json!({
+                "reason": "duplicate_certificate",
+                "message": super::duplicate_text(notes),
+            }),
         ),
         Some(Ok(p)) => (
             Some(true),
@@ -136,7 +139,7 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
             Some(false),
             Vec::new(),
             json!(reason_code(&e.reason)),
-            json!({"json": error_json(e), "text": error_text(req, e)}),
+            error_json(e),
         ),
         None => (None, Vec::new(), Value::Null, Value::Null),
     };
