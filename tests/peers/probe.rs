@@ -434,6 +434,10 @@ fn a_server_that_demands_a_client_certificate() {
         assert_eq!(json["client_certificate"]["requested"], true);
         let message = json["failure"]["message"].as_str().unwrap();
         assert!(message.contains("--client-cert"), "{message}");
+        // The same with --http: the refusal comes while the request is sent, and is still a
+        // refused handshake at the same step.
+        let json = probe_json(server.port, &pki.root.cert, &["--tls", tls, "--http"], 1);
+        assert_eq!(json["failure"]["step"], step, "TLS {tls} --http: {json}");
 
         // With the client certificate `ca issue --client` made, the server lets it in.
         let client = &pki.client;

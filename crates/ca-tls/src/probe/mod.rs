@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rustls::client::Resumption;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::sign::CertifiedKey;
-use rustls::{ClientConfig, ClientConnection, HandshakeKind, ProtocolVersion};
+use rustls::{AlertDescription, ClientConfig, ClientConnection, HandshakeKind, ProtocolVersion};
 
 pub use net::ConnectError;
 pub use watch::ChainCheck;
@@ -122,7 +122,20 @@ pub fn probe(opts: &ProbeOptions) -> Result<Handshake, ProbeError> {
     }
     if hs.finished {
         if opts.http {
-            hs.transmit = Some(transmit(&mut conn, &mut sock, &hs, deadline));
+            match transmit(&mut conn, &mut sock, &hs, deadline) {
+                Ok(sent) => hs.transmit = Some(sent),
+                // A TLS 1.3 server refuses the client's certificate only after the client's
+                // Finished: its alert comes while the request is sent. A refused handshake,
+                // not a failed request.
+                Err(alert) => {
+                    let f = alert_failure(alert, Step::Transmit, &hs);
+                    if f.step != Step::Transmit {
+                        hs.finished = false;
+                    }
+                    hs.transmit = Some(Transmit::Failed(format!("alert {}", alert_name(alert))));
+                    hs.failure = Some(f);
+                }
+            }
         }
         close(&mut conn, &mut sock, &mut hs, deadline);
     }
@@ -310,13 +323,13 @@ fn transmit(
     sock: &mut TcpStream,
     hs: &Handshake,
     deadline: Instant,
-) -> Transmit {
+) -> Result<Transmit, AlertDescription> {
     if !hs.chain_valid() {
-        return Transmit::Skipped(
+        return Ok(Transmit::Skipped(
             "the chain is not valid: nothing is sent over a connection to a server the client \
              cannot trust"
                 .into(),
-        );
+        ));
     }
     let host = match &hs.offer.sni {
         Some(name) => name.clone(),
@@ -327,29 +340,38 @@ fn transmit(
         "HEAD / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ca-probe\r\nConnection: close\r\n\r\n"
     );
     if let Err(e) = conn.writer().write_all(request.as_bytes()) {
-        return Transmit::Failed(format!("cannot send the request: {e}"));
+        return Ok(Transmit::Failed(format!("cannot send the request: {e}")));
     }
     if flush(conn, sock).is_err() {
-        return Transmit::Failed("the connection broke while sending the request".into());
+        return Ok(Transmit::Failed(
+            "the connection broke while sending the request".into(),
+        ));
     }
     let mut answer = Vec::new();
     loop {
         if let Some(end) = answer.windows(2).position(|w| w == b"\r\n") {
-            return Transmit::Status(String::from_utf8_lossy(&answer[..end]).into_owned());
+            return Ok(Transmit::Status(
+                String::from_utf8_lossy(&answer[..end]).into_owned(),
+            ));
         }
         if answer.len() > MAX_STATUS_LINE {
-            return Transmit::Failed(format!(
+            return Ok(Transmit::Failed(format!(
                 "no status line in the first {MAX_STATUS_LINE} bytes"
-            ));
+            )));
         }
         match read_some(conn, sock, deadline) {
             Ok(_) => {}
-            Err(Stop::Timeout) => return Transmit::Failed("no answer within the timeout".into()),
-            Err(Stop::Eof) => {
-                return Transmit::Failed("the server closed without answering".into())
+            Err(Stop::Timeout) => {
+                return Ok(Transmit::Failed("no answer within the timeout".into()))
             }
-            Err(Stop::Tls(e)) => return Transmit::Failed(format!("{e}")),
-            Err(Stop::Io(e)) => return Transmit::Failed(format!("{e}")),
+            Err(Stop::Eof) => {
+                return Ok(Transmit::Failed(
+                    "the server closed without answering".into(),
+                ))
+            }
+            Err(Stop::Tls(rustls::Error::AlertReceived(alert))) => return Err(alert),
+            Err(Stop::Tls(e)) => return Ok(Transmit::Failed(format!("{e}"))),
+            Err(Stop::Io(e)) => return Ok(Transmit::Failed(format!("{e}"))),
         }
         let mut buf = [0u8; 4096];
         loop {
