@@ -44,11 +44,20 @@ pub enum Versions {
 }
 
 /// A client certificate chain and its key, for servers that ask (mutual TLS).
-#[derive(Debug)]
 pub struct Identity {
     pub chain: Vec<Vec<u8>>,
     /// The private key, PKCS#8 DER.
     pub key_pkcs8: Vec<u8>,
+}
+
+/// Never prints the private key.
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Identity")
+            .field("chain", &format!("{} certificates", self.chain.len()))
+            .field("key_pkcs8", &"(private key, not shown)")
+            .finish()
+    }
 }
 
 /// What to probe and how.
