@@ -152,7 +152,9 @@ fn intermediate_of(pki: &Pki) -> PathBuf {
 
 /// One server configuration per line: key type, s_server options, s_client options that
 /// offer what the probe offers.
-const CONFIGS: [(&str, &[&str]); 4] = [
+const CONFIGS: [(&str, &[&str]); 6] = [
+    ("ed25519", &[]),
+    ("ecdsa-p384", &["-tls1_2", "-groups", "P-256"]),
     ("ecdsa-p256", &[]),
     ("ecdsa-p256", &["-tls1_2"]),
     (
@@ -198,11 +200,7 @@ fn reports_what_openssl_s_client_reports() {
         assert_eq!(json["chain"].as_array().unwrap().len(), 2, "{json}");
         assert_eq!(json["close_notify"]["sent"], true);
         let scheme = json["signature_scheme"].as_str().unwrap();
-        let family = if key_type.starts_with("rsa") {
-            "rsa"
-        } else {
-            "ecdsa"
-        };
+        let family = key_type.split('-').next().unwrap();
         assert!(
             scheme.starts_with(family),
             "{key_type}: signature scheme {scheme}"
