@@ -15,5 +15,6 @@ mod keys;
 mod names;
 mod openssl;
 mod pkilint;
+mod probe;
 mod tls;
 mod trust;

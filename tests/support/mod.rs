@@ -10,6 +10,7 @@
 #![allow(dead_code, unused_imports)]
 
 mod ca;
+pub mod serve;
 mod server;
 
 use std::ffi::OsStr;
@@ -18,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub use ca::{issued, other_root, pki, run_json, Ca, CaCert, Issued, Pki};
+pub use serve::CaServe;
 pub use server::{free_port, Server};
 
 /// Every key type `ca` can generate, as `--key-type` spells it.

@@ -40,6 +40,8 @@ enum Command {
     NeedsRenewal(cmd::needs_renewal::Args),
     /// Check a certificate chain the way a TLS client does (exit 1 if not valid).
     Verify(cmd::verify::Args),
+    Probe(cmd::probe::Args),
+    Serve(cmd::serve::Args),
     /// Create or update a whole PKI from one TOML file (see `ca schema`).
     Apply(cmd::apply::Args),
     /// Print the JSON Schema of the `ca apply` file.
@@ -71,6 +73,8 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Export(args) => cmd::export::run(args),
         Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Probe(args) => cmd::probe::run(args),
+        Command::Serve(args) => cmd::serve::run(args),
         Command::Apply(args) => cmd::apply::run(args),
         Command::Schema(args) => cmd::schema::run(args),
         Command::Revoke(args) => cmd::revoke::run(args),

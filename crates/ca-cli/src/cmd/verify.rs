@@ -3,9 +3,10 @@
 //! `VerifyOptions` and a verdict into an exit code; `input` reads the
 //! certificates, `path` finds those of a failing path, `report` prints them.
 
-mod input;
+// `ca probe` reads its trust anchors and prints its chain check with these too.
+pub(crate) mod input;
 mod path;
-mod report;
+pub(crate) mod report;
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -162,7 +163,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
 }
 
 /// Errors that come from what was asked rather than from the chain: exit 2.
-fn bad_input(e: &VerifyError) -> Option<CliError> {
+pub(crate) fn bad_input(e: &VerifyError) -> Option<CliError> {
     match (&e.reason, &e.cert) {
         (Reason::InvalidExpectedName(name), _) => Some(CliError::bad_input(format!(
             "'{name}' is not a valid name to check the certificate for; give a DNS name to \
@@ -177,14 +178,7 @@ fn bad_input(e: &VerifyError) -> Option<CliError> {
 }
 
 fn options(args: &Args) -> Result<VerifyOptions, CliError> {
-    let time = match &args.at {
-        Some(t) => ca_core::validity::parse_rfc3339(t).map_err(core_error)?,
-        // The CLI reads the clock; the verifier never does.
-        None => {
-            let now = OffsetDateTime::now_utc();
-            now.replace_nanosecond(0).unwrap_or(now)
-        }
-    };
+    let time = time_of(args.at.as_deref())?;
     let purpose = purpose(&args.purpose)?;
     let name = if let Some(h) = &args.host {
         Some(ExpectedName::Dns(h.clone()))
@@ -193,12 +187,7 @@ fn options(args: &Args) -> Result<VerifyOptions, CliError> {
     } else {
         args.email.clone().map(ExpectedName::Email)
     };
-    let profile = match args.profile {
-        Some(ProfileArg::Webpki) => Profile::WebPki,
-        Some(ProfileArg::Rfc5280) => Profile::Rfc5280,
-        None if purpose == Purpose::ServerAuth => Profile::WebPki,
-        None => Profile::Rfc5280,
-    };
+    let profile = profile_for(args.profile, &purpose);
     let mut opts = VerifyOptions::server(time, name);
     opts.purpose = purpose;
     opts.profile = profile;
@@ -206,7 +195,28 @@ fn options(args: &Args) -> Result<VerifyOptions, CliError> {
     Ok(opts)
 }
 
-fn purpose(text: &str) -> Result<Purpose, CliError> {
+/// --at, else now (the CLI reads the clock; the verifier never does).
+pub(crate) fn time_of(at: Option<&str>) -> Result<OffsetDateTime, CliError> {
+    Ok(match at {
+        Some(t) => ca_core::validity::parse_rfc3339(t).map_err(core_error)?,
+        None => {
+            let now = OffsetDateTime::now_utc();
+            now.replace_nanosecond(0).unwrap_or(now)
+        }
+    })
+}
+
+/// --profile, else webpki for a TLS server and rfc5280 for anything else.
+pub(crate) fn profile_for(arg: Option<ProfileArg>, purpose: &Purpose) -> Profile {
+    match arg {
+        Some(ProfileArg::Webpki) => Profile::WebPki,
+        Some(ProfileArg::Rfc5280) => Profile::Rfc5280,
+        None if *purpose == Purpose::ServerAuth => Profile::WebPki,
+        None => Profile::Rfc5280,
+    }
+}
+
+pub(crate) fn purpose(text: &str) -> Result<Purpose, CliError> {
     match text {
         "server" | "serverAuth" => return Ok(Purpose::ServerAuth),
         "client" | "clientAuth" => return Ok(Purpose::ClientAuth),

@@ -9,6 +9,7 @@ use ca_core::store::ROOT;
 use ca_verify::TrustAnchor;
 
 use super::Args;
+use crate::cmd::common::CaDirArgs;
 use crate::cmd::inspect::Input;
 use crate::exit::CliError;
 
@@ -39,11 +40,46 @@ pub struct Inputs {
     pub crl_names: Vec<String>,
 }
 
+/// Where trust comes from: the flags `ca verify` and `ca probe` share.
+pub struct TrustFlags<'a> {
+    pub roots: &'a [PathBuf],
+    pub system_roots: bool,
+    pub ca: &'a CaDirArgs,
+    pub crl: &'a [PathBuf],
+}
+
 impl Inputs {
     pub fn read(args: &Args) -> Result<Inputs, CliError> {
         let (leaf_name, mut leaf_file) = read_certs(&args.leaf, "the certificate to verify")?;
         let leaf = leaf_file.remove(0);
-        let mut inputs = Inputs {
+        let mut inputs = Inputs::empty(leaf_name, leaf);
+        let bundled = format!("after the leaf in {}", inputs.leaf_name);
+        inputs.add_pool(leaf_file, &bundled);
+        for path in &args.untrusted {
+            let (name, certs) = read_certs(path, "intermediate certificates (--untrusted)")?;
+            inputs.add_pool(certs, &name);
+        }
+        let flags = TrustFlags {
+            roots: &args.roots,
+            system_roots: args.system_roots,
+            ca: &args.ca,
+            crl: &args.crl,
+        };
+        inputs.add_trust(&flags, true)?;
+        Ok(inputs)
+    }
+
+    /// Anchors and CRLs only, for a chain that comes from elsewhere (`ca probe`: from the
+    /// wire). The CA directory's intermediates are not offered: a TLS client has only what
+    /// the server sends, and a server that leaves its intermediate out must be caught.
+    pub fn trust_only(leaf_name: String, flags: &TrustFlags<'_>) -> Result<Inputs, CliError> {
+        let mut inputs = Inputs::empty(leaf_name, Vec::new());
+        inputs.add_trust(flags, false)?;
+        Ok(inputs)
+    }
+
+    fn empty(leaf_name: String, leaf: Vec<u8>) -> Inputs {
+        Inputs {
             leaf_name,
             leaf,
             pool: Vec::new(),
@@ -53,23 +89,24 @@ impl Inputs {
             anchor_sources: Vec::new(),
             crls: Vec::new(),
             crl_names: Vec::new(),
-        };
-        let bundled = format!("after the leaf in {}", inputs.leaf_name);
-        inputs.add_pool(leaf_file, &bundled);
-        for path in &args.untrusted {
-            let (name, certs) = read_certs(path, "intermediate certificates (--untrusted)")?;
-            inputs.add_pool(certs, &name);
         }
-        for path in &args.roots {
-            inputs.add_root_file(path)?;
+    }
+
+    fn add_trust(
+        &mut self,
+        flags: &TrustFlags<'_>,
+        ca_intermediates: bool,
+    ) -> Result<(), CliError> {
+        for path in flags.roots {
+            self.add_root_file(path)?;
         }
-        if args.system_roots {
-            inputs.add_system_roots()?;
+        if flags.system_roots {
+            self.add_system_roots()?;
         }
-        if args.roots.is_empty() && !args.system_roots {
-            inputs.add_ca_dir(args)?;
+        if flags.roots.is_empty() && !flags.system_roots {
+            self.add_ca_dir(flags.ca, ca_intermediates)?;
         }
-        for path in &args.crl {
+        for path in flags.crl {
             let (name, blocks) = read_blocks(path)?;
             let crls = of_kind(blocks, Kind::Crl);
             if crls.is_empty() {
@@ -77,10 +114,10 @@ impl Inputs {
                     "{name}: holds no CRL (X509 CRL); give a certificate revocation list, PEM or DER"
                 )));
             }
-            inputs.crls.extend(crls);
-            inputs.crl_names.push(name);
+            self.crls.extend(crls);
+            self.crl_names.push(name);
         }
-        Ok(inputs)
+        Ok(())
     }
 
     fn add_pool(&mut self, certs: Vec<Vec<u8>>, source: &str) {
@@ -140,11 +177,12 @@ impl Inputs {
         Ok(())
     }
 
-    /// The CA directory's root as the anchor and its intermediates as untrusted certificates.
-    fn add_ca_dir(&mut self, args: &Args) -> Result<(), CliError> {
-        let dir = args.ca.ca_dir().ok().filter(|d| d.is_initialized());
+    /// The CA directory's root as the anchor and (with `intermediates`) its intermediates as
+    /// untrusted certificates.
+    fn add_ca_dir(&mut self, ca: &CaDirArgs, intermediates: bool) -> Result<(), CliError> {
+        let dir = ca.ca_dir().ok().filter(|d| d.is_initialized());
         let Some(dir) = dir else {
-            let where_ = match args.ca.ca_dir() {
+            let where_ = match ca.ca_dir() {
                 Ok(d) => format!(" (there is none in {})", d.path().display()),
                 Err(_) => String::new(),
             };
@@ -169,6 +207,9 @@ impl Inputs {
             "{} from {source}",
             count(certs.len(), "certificate")
         ));
+        if !intermediates {
+            return Ok(());
+        }
         let names = dir.intermediates().unwrap_or_default();
         for n in names {
             if let Ok((name, certs)) = read_certs(&dir.cert_path(&n), "") {
@@ -204,7 +245,7 @@ fn read_blocks(path: &Path) -> Result<(String, Vec<Block>), CliError> {
 }
 
 /// The certificates of a file, in order; an error when it holds none.
-fn read_certs(path: &Path, what: &str) -> Result<(String, Vec<Vec<u8>>), CliError> {
+pub(crate) fn read_certs(path: &Path, what: &str) -> Result<(String, Vec<Vec<u8>>), CliError> {
     let (name, blocks) = read_blocks(path)?;
     let kinds: Vec<&str> = blocks.iter().map(|b| b.kind.describe()).collect();
     let certs = of_kind(blocks, Kind::Certificate);

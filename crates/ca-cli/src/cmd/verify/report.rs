@@ -116,6 +116,11 @@ fn profile_name(p: Profile) -> &'static str {
 
 /// `--explain`: the chain as a TLS client walks it, every check marked.
 pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
+    emit(&explain_text(req, verdict))
+}
+
+/// The `--explain` walk as text (also step 4 of `ca probe --explain`).
+pub fn explain_text(req: &Request, verdict: &Verdict) -> String {
     let mut out = String::new();
     header(&mut out, req);
     match verdict {
@@ -149,7 +154,7 @@ pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
             }
         }
     }
-    emit(&out)
+    out
 }
 
 fn header(out: &mut String, req: &Request) {
@@ -289,7 +294,7 @@ pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
     }))
 }
 
-fn path_json((position, pc): (usize, &PathCert)) -> Value {
+pub(crate) fn path_json((position, pc): (usize, &PathCert)) -> Value {
     let c = &pc.cert;
     json!({
         "position": position,
@@ -313,7 +318,7 @@ fn check_json(r: &CheckRecord) -> Value {
     })
 }
 
-fn error_json(e: &VerifyError) -> Value {
+pub(crate) fn error_json(e: &VerifyError) -> Value {
     json!({
         "reason": reason_code(&e.reason),
         "message": e.reason.to_string(),
