@@ -59,6 +59,11 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "node",
         package: "nodejs",
     },
+    // `ca serve` is stopped by signal in its tests.
+    DebianPeer {
+        program: "kill",
+        package: "procps",
+    },
     DebianPeer {
         program: "unshare",
         package: "util-linux",
