@@ -14,7 +14,8 @@
 //!
 //! let desired = apply::load(std::path::Path::new("pki.toml"))?;
 //! let ca_dir = CaDir::at(desired.ca_dir.clone().unwrap_or_else(|| "ca".into()));
-//! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default())?;
+//! let at = ca_core::IssueContext::at(time::OffsetDateTime::now_utc());
+//! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default(), &at)?;
 //! println!("changed: {}", outcome.plan.changes());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -30,13 +31,12 @@ pub mod validate;
 
 use std::path::Path;
 
-use time::OffsetDateTime;
-
 pub use diagnostic::{Diagnostic, SpecErrors};
 pub use execute::Passphrases;
 pub use plan::{Action, Plan, Step};
 pub use validate::{Desired, DesiredLeaf};
 
+use crate::context::IssueContext;
 use crate::error::Result;
 use crate::passphrase::Passphrase;
 use crate::store::CaDir;
@@ -84,8 +84,6 @@ pub struct ApplyOptions {
     pub key_passphrase: Option<Passphrase>,
     /// Unlocks the CA keys; the key passphrase when `None`.
     pub ca_passphrase: Option<Passphrase>,
-    /// The time renewal is judged at; now when `None`.
-    pub now: Option<OffsetDateTime>,
 }
 
 /// What an apply did (or, with `dry_run`, would do).
@@ -99,8 +97,14 @@ pub struct Outcome {
 /// one at a time (they hold `CA_DIR/apply.lock` from plan to end), so
 /// concurrent runs of the same file do the work once; each certificate is
 /// recorded under the CA directory's own lock, as `ca issue` does.
-pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Result<Outcome> {
-    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+/// Renewal is judged, and everything issued, at the one instant `at.now`.
+pub fn apply(
+    desired: &Desired,
+    ca_dir: &CaDir,
+    options: &ApplyOptions,
+    at: &IssueContext,
+) -> Result<Outcome> {
+    let now = at.now;
     let key = options.key_passphrase.as_ref();
     if options.dry_run {
         let plan = plan::plan(desired, ca_dir, now, options.force, key)?;
@@ -114,7 +118,13 @@ pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Resul
         key,
         ca: options.ca_passphrase.as_ref().or(key),
     };
-    warnings.extend(execute::execute(desired, &mut plan, ca_dir, passphrases)?);
+    warnings.extend(execute::execute(
+        desired,
+        &mut plan,
+        ca_dir,
+        passphrases,
+        at,
+    )?);
     Ok(Outcome { plan, warnings })
 }
 
