@@ -65,7 +65,7 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let at = clock();
-    let desired = apply::load(&args.file).map_err(|e| match e {
+    let desired = apply::load(&args.file, at.now).map_err(|e| match e {
         LoadError::Io { .. } => CliError::bad_input(e.to_string()),
         LoadError::Spec(errors) => CliError::bad_input(format!(
             "{errors}\n{} mistake(s) in {}; nothing was generated or written",

@@ -12,9 +12,11 @@
 //! use ca_core::apply::{self, ApplyOptions};
 //! use ca_core::CaDir;
 //!
-//! let desired = apply::load(std::path::Path::new("pki.toml"))?;
-//! let ca_dir = CaDir::at(desired.ca_dir.clone().unwrap_or_else(|| "ca".into()));
+//! // One reading of the clock: the file is checked, renewal judged and
+//! // certificates issued at this instant.
 //! let at = ca_core::IssueContext::at(time::OffsetDateTime::now_utc());
+//! let desired = apply::load(std::path::Path::new("pki.toml"), at.now)?;
+//! let ca_dir = CaDir::at(desired.ca_dir.clone().unwrap_or_else(|| "ca".into()));
 //! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default(), &at)?;
 //! println!("changed: {}", outcome.plan.changes());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -36,6 +38,8 @@ pub use execute::Passphrases;
 pub use plan::{Action, Plan, Step};
 pub use validate::{Desired, DesiredLeaf};
 
+use time::OffsetDateTime;
+
 use crate::context::IssueContext;
 use crate::error::Result;
 use crate::passphrase::Passphrase;
@@ -55,22 +59,23 @@ pub enum LoadError {
     Spec(#[from] SpecErrors),
 }
 
-/// Parses and checks a file's text (`path` is only for messages).
-pub fn parse(source: &str, path: &Path) -> Result<Desired, SpecErrors> {
+/// Parses and checks a file's text (`path` is only for messages) at
+/// the time `now`.
+pub fn parse(source: &str, path: &Path, now: OffsetDateTime) -> Result<Desired, SpecErrors> {
     let file: spec::SpecFile = toml::from_str(source).map_err(|e| SpecErrors {
         file: path.to_path_buf(),
         diagnostics: vec![diagnostic::from_toml(source, &e)],
     })?;
-    validate::validate(&file, source, path)
+    validate::validate(&file, source, path, now)
 }
 
 /// Reads, parses and checks an apply file.
-pub fn load(path: &Path) -> Result<Desired, LoadError> {
+pub fn load(path: &Path, now: OffsetDateTime) -> Result<Desired, LoadError> {
     let source = crate::input::read_file_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(parse(&source, path)?)
+    Ok(parse(&source, path, now)?)
 }
 
 /// How to apply.

@@ -7,7 +7,7 @@ use crate::renewal::RenewBefore;
 
 fn example() -> Desired {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/apply/example.toml");
-    load(&path).unwrap()
+    load(&path, OffsetDateTime::now_utc()).unwrap()
 }
 
 #[test]
