@@ -207,7 +207,7 @@ impl Issuer {
         if let (Some(mine), Some(wanted)) = (self.path_len, options.path_len) {
             if u32::from(wanted) >= mine {
                 return Err(Error::Refused(format!(
-                    "the issuing CA allows at most {} more CA level(s); give --path-len {} or less",
+                    "the issuing CA allows at most {} more CA level(s) below it; ask for a path length of {} or less",
                     mine,
                     mine - 1
                 )));

@@ -65,6 +65,7 @@ pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
+pub mod trust_store;
 pub mod validity;
 
 pub use cert::{CertInfo, Certificate};

@@ -262,8 +262,10 @@ impl LeafCheck<'_> {
         step.not_after = Some(rfc3339(info.not_after));
         step.reasons = self.reasons(&cert, issuer_is_new)?;
         if !managed {
-            step.reasons
-                .insert(0, "this CA directory did not issue it (--force)".into());
+            step.reasons.insert(
+                0,
+                "this CA directory did not issue it (replaced as forced)".into(),
+            );
         }
         if step.reasons.is_empty() {
             step.action = Action::Keep;

@@ -91,13 +91,13 @@ pub fn write_crl(
     now: OffsetDateTime,
 ) -> Result<CrlMade> {
     if days == 0 {
-        return Err(Error::Profile("--days must be at least 1".into()));
+        return Err(Error::Profile("a CRL must last at least 1 day".into()));
     }
     let this_update = now.replace_nanosecond(0).unwrap_or(now);
     let next_update = this_update
         .checked_add(Duration::days(i64::from(days)))
         .ok_or_else(|| {
-            Error::Profile("nextUpdate must be before the year 10000; give fewer --days".into())
+            Error::Profile("nextUpdate must be before the year 10000; give fewer days".into())
         })?;
     let _lock = ca_dir.lock()?;
     let revoked: Vec<Revocation> = read_list(&list_path(ca_dir))?

@@ -52,7 +52,7 @@ pub fn revoked_fixture<S: AsRef<str>>(
     let next_update = this_update
         .checked_add(Duration::days(i64::from(days.max(1))))
         .ok_or_else(|| {
-            Error::Profile("nextUpdate must be before the year 10000; give fewer --days".into())
+            Error::Profile("nextUpdate must be before the year 10000; give fewer days".into())
         })?;
     let revocation = Revocation {
         serial: leaf.cert.info().serial,

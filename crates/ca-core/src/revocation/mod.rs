@@ -13,6 +13,7 @@
 mod crl;
 mod fixture;
 mod reason;
+mod target;
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +23,7 @@ use time::OffsetDateTime;
 pub use crl::{build_crl, crl_pem, write_crl, CrlMade};
 pub use fixture::{revoked_fixture, RevokedFixture};
 pub use reason::Reason;
+pub use target::{resolve, Target, TargetProblem};
 
 use crate::atomic::{self, FileMode, Overwrite};
 use crate::cert::Certificate;
@@ -94,10 +96,9 @@ pub fn revoke(
     now: OffsetDateTime,
 ) -> Result<Revocation> {
     if !ca_dir.is_initialized() {
-        return Err(Error::ca_dir(
-            Some(ca_dir.path()),
-            "no CA here yet; give the right --ca-dir",
-        ));
+        return Err(Error::NoCa {
+            path: ca_dir.path().to_path_buf(),
+        });
     }
     let _lock = ca_dir.lock()?;
     let path = list_path(ca_dir);

@@ -63,7 +63,7 @@ pub fn resolve_ca_dir(explicit: Option<&Path>) -> Result<PathBuf> {
     }
     Err(Error::ca_dir(
         None,
-        "cannot tell where the CA directory is: give --ca-dir DIR or set CA_DIR",
+        "cannot tell where the CA directory is: neither CA_DIR, XDG_DATA_HOME nor HOME is set",
     ))
 }
 
@@ -80,6 +80,15 @@ pub struct CreatedCa {
     pub cert_path: PathBuf,
     pub key_path: PathBuf,
     pub warnings: Vec<String>,
+}
+
+/// The anchor and untrusted CA certificates of a directory (see
+/// [`CaDir::trust_material`]).
+#[derive(Debug, Clone)]
+pub struct TrustMaterial {
+    pub anchor: Certificate,
+    pub anchor_path: PathBuf,
+    pub untrusted: Vec<Certificate>,
 }
 
 /// Holds the directory lock until dropped.
@@ -258,10 +267,9 @@ impl CaDir {
 
     fn refuse_existing(&self) -> Result<()> {
         if self.is_initialized() {
-            return Err(Error::Refused(format!(
-                "{}: a CA already exists here; use it, or give another --ca-dir",
-                self.path.display()
-            )));
+            return Err(Error::CaExists {
+                path: self.path.clone(),
+            });
         }
         Ok(())
     }
@@ -401,10 +409,9 @@ impl CaDir {
         // must not leave one behind. The root certificate is written last,
         // so it alone says the CA is complete.
         if !self.is_initialized() {
-            return Err(Error::ca_dir(
-                Some(&self.path),
-                "no CA here yet; create one with `ca init` (or give the right --ca-dir)",
-            ));
+            return Err(Error::NoCa {
+                path: self.path.clone(),
+            });
         }
         let _lock = self.lock_shared()?;
         let root = Certificate::read_file(&self.cert_path(ROOT))?;
@@ -430,6 +437,28 @@ impl CaDir {
         let cert = Certificate::read_file(&self.cert_path(name))?;
         let key = PrivateKey::read_file(&self.key_path(name), passphrase)?;
         Issuer::from_parts(cert, key, above, anchor).map_err(|e| e.in_file(&self.cert_path(name)))
+    }
+
+    /// What a verifier needs to check the certificates of this directory:
+    /// the trust anchor ([`CaDir::anchor_path`]: the root, or for an
+    /// imported CA that is not self-signed the root given with it, never
+    /// the imported CA itself) and the CA certificates below it, untrusted:
+    /// the imported CA and its issuers, then the intermediates.
+    pub fn trust_material(&self) -> Result<TrustMaterial> {
+        if !self.is_initialized() {
+            return Err(Error::ca_dir(Some(&self.path), "no CA here yet"));
+        }
+        let _lock = self.lock_shared()?;
+        let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        let (mut untrusted, anchor) = self.read_imported_issuers(root)?;
+        for name in self.intermediates()? {
+            untrusted.push(Certificate::read_file(&self.cert_path(&name))?);
+        }
+        Ok(TrustMaterial {
+            anchor,
+            anchor_path: self.anchor_path(),
+            untrusted,
+        })
     }
 
     /// Creates an intermediate CA named `name`, signed by the root.
