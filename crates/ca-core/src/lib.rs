@@ -76,7 +76,7 @@ pub use issuer::{Issued, Issuer};
 pub use key::{KeyError, KeyFormat, KeyType, PrivateKey};
 pub use name::SubjectName;
 pub use passphrase::Passphrase;
-pub use profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
+pub use profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 pub use serial::Serial;
 pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
 pub use validity::ValidityRequest;

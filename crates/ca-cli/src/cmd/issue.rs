@@ -1,6 +1,7 @@
 //! `ca issue NAME...`: a server (or client) certificate, its key and chain.
 
 use ca_core::name::parse_names;
+use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
 use ca_core::{CaOptions, KeyType, LeafOptions};
 use serde_json::json;
@@ -84,7 +85,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         issuer: issuer_name,
         leaf: LeafOptions {
             names,
-            client: args.client,
+            kind: if args.client {
+                LeafKind::Client
+            } else {
+                LeafKind::Server
+            },
             key_type: args.key_type,
             validity,
         },
@@ -105,7 +110,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     warn_issued(&outcome, issuer_name);
     let issued = &outcome.issued;
-    let key_type = outcome.entry.key_type.clone();
+    let key_type = outcome.entry.key_type.to_string();
 
     let root_path = ca_dir.anchor_path();
     if args.json {

@@ -1,6 +1,6 @@
 //! `ca revoke SERIAL|FILE`: record a revocation in the CA directory.
 
-use ca_core::revocation::{self, Reason, Target, TargetProblem};
+use ca_core::revocation::{self, RevocationReason, Target, TargetProblem};
 use ca_core::CaDir;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -33,7 +33,7 @@ pub struct Args {
 
     /// Why it is revoked.
     #[arg(long, value_name = "REASON", default_value = "unspecified")]
-    pub reason: Reason,
+    pub reason: RevocationReason,
 
     /// The CA that issued it (`root` or an intermediate's name) [default:
     /// found in the index].

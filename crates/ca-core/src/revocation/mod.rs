@@ -22,7 +22,7 @@ use time::OffsetDateTime;
 
 pub use crl::{build_crl, crl_pem, write_crl, CrlMade};
 pub use fixture::{revoked_fixture, RevokedFixture};
-pub use reason::Reason;
+pub use reason::RevocationReason;
 pub use target::{resolve, Target, TargetProblem};
 
 use crate::atomic::{self, FileMode, Overwrite};
@@ -38,7 +38,7 @@ pub struct Revocation {
     pub serial: Serial,
     /// The name of the CA that issued it (`root` or an intermediate's).
     pub issuer: String,
-    pub reason: Reason,
+    pub reason: RevocationReason,
     /// RFC 3339.
     pub revoked_at: String,
 }
@@ -92,7 +92,7 @@ pub fn revoke(
     ca_dir: &CaDir,
     serial: &Serial,
     issuer: &str,
-    reason: Reason,
+    reason: RevocationReason,
     now: OffsetDateTime,
 ) -> Result<Revocation> {
     if !ca_dir.is_initialized() {

@@ -6,6 +6,7 @@ use std::path::Path;
 use super::issuer_of;
 use crate::cert::Certificate;
 use crate::error::Result;
+use crate::profile::CertProfile;
 use crate::serial::Serial;
 use crate::store::{CaDir, ROOT};
 
@@ -55,7 +56,7 @@ pub fn resolve(
         Target::Serial(serial) => {
             let index = ca_dir.index()?;
             let entry = index.find(serial);
-            if entry.is_some_and(|e| e.profile == "root") {
+            if entry.is_some_and(|e| e.profile == CertProfile::Root) {
                 return Ok(Err(TargetProblem::Root));
             }
             (serial.clone(), entry.map(|e| e.issuer.clone()))

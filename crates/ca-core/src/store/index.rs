@@ -15,6 +15,8 @@ use time::OffsetDateTime;
 
 use crate::atomic::{self, FileMode, Overwrite};
 use crate::error::{Error, Result};
+use crate::key::KeyType;
+use crate::profile::CertProfile;
 use crate::serial::Serial;
 use crate::validity::parse_rfc3339;
 
@@ -32,12 +34,13 @@ pub struct IndexEntry {
     /// RFC 3339.
     pub not_after: String,
     /// `root`, `intermediate`, `server` or `client`.
-    pub profile: String,
+    pub profile: CertProfile,
     /// The name of the issuing CA in this directory (`root` or an
     /// intermediate's name); `root` for the root itself.
     pub issuer: String,
-    /// e.g. `ecdsa-p256`.
-    pub key_type: String,
+    /// e.g. `ecdsa-p256`, `rsa-4096`.
+    #[serde(with = "key_type_text")]
+    pub key_type: KeyType,
     /// SHA-256 fingerprint of the certificate, lower-case hex.
     pub sha256: String,
     /// The copy of the certificate kept in the CA directory (absolute path).
@@ -123,7 +126,8 @@ pub(crate) fn drop_roots(path: &Path) -> Result<()> {
         Err(e) => return Err(Error::io(path, "read the index", e)),
     };
     let is_root = |line: &&[u8]| {
-        serde_json::from_slice::<IndexEntry>(line).is_ok_and(|entry| entry.profile == "root")
+        serde_json::from_slice::<IndexEntry>(line)
+            .is_ok_and(|entry| entry.profile == CertProfile::Root)
     };
     if !data.split(|&b| b == b'\n').any(|line| is_root(&line)) {
         return Ok(());
@@ -134,6 +138,30 @@ pub(crate) fn drop_roots(path: &Path) -> Result<()> {
         .collect();
     let text = kept.join(&b'\n');
     atomic::write_file(path, &text, FileMode::Public, Overwrite::Replace)
+}
+
+/// A key type as the index writes it (`KeyType`'s text). Read back, any
+/// RSA size is accepted: imported CA keys may be of sizes `ca` does not
+/// generate.
+mod key_type_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::key::KeyType;
+
+    pub fn serialize<S: Serializer>(key_type: &KeyType, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(key_type)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<KeyType, D::Error> {
+        let text = String::deserialize(d)?;
+        if let Ok(key_type) = text.parse() {
+            return Ok(key_type);
+        }
+        text.strip_prefix("rsa-")
+            .and_then(|bits| bits.parse().ok())
+            .map(KeyType::Rsa)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown key type '{text}'")))
+    }
 }
 
 fn ends_with_newline(path: &Path) -> bool {
@@ -156,9 +184,9 @@ mod tests {
             names: vec!["a.test".into()],
             not_before: "2026-01-01T00:00:00Z".into(),
             not_after: "2027-01-01T00:00:00Z".into(),
-            profile: "server".into(),
+            profile: CertProfile::Server,
             issuer: "root".into(),
-            key_type: "ecdsa-p256".into(),
+            key_type: KeyType::EcdsaP256,
             sha256: "00".into(),
             file: "/x/issued/01.pem".into(),
             out: None,
@@ -180,5 +208,35 @@ mod tests {
         assert_eq!(index.skipped_lines, 1);
         assert!(index.find(&Serial::from_hex("03").unwrap()).is_some());
         assert!(index.entries[1].not_after_time().is_some());
+    }
+
+    /// An index written by `ca` before the index was typed (commit 5b4a873:
+    /// root, an RSA intermediate, server, client, a signed CSR) still loads,
+    /// and writes back the same text.
+    #[test]
+    fn an_index_written_by_an_earlier_version_loads_unchanged() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/index/written-by-5b4a873.jsonl");
+        let index = read(&path).unwrap();
+        assert_eq!(index.skipped_lines, 0);
+        let kinds: Vec<(CertProfile, KeyType)> = index
+            .entries
+            .iter()
+            .map(|e| (e.profile, e.key_type))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (CertProfile::Root, KeyType::EcdsaP256),
+                (CertProfile::Intermediate, KeyType::Rsa(2048)),
+                (CertProfile::Server, KeyType::EcdsaP256),
+                (CertProfile::Client, KeyType::Ed25519),
+                (CertProfile::Server, KeyType::EcdsaP256),
+            ]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (line, entry) in text.lines().zip(&index.entries) {
+            assert_eq!(serde_json::to_string(entry).unwrap(), line);
+        }
     }
 }

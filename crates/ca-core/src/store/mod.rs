@@ -35,7 +35,7 @@ use crate::error::{Error, Result};
 use crate::issuer::Issuer;
 use crate::key::{KeyType, PrivateKey};
 use crate::passphrase::Passphrase;
-use crate::profile::{CaOptions, Profile};
+use crate::profile::{CaOptions, CertProfile};
 use crate::validity::rfc3339;
 
 /// The name by which commands refer to the root (`--issuer root`).
@@ -292,7 +292,7 @@ impl CaDir {
             let recorded = self.append_entry(index_entry(
                 issuer.cert(),
                 ROOT,
-                Profile::Root,
+                CertProfile::Root,
                 issuer.key().key_type(),
                 &self.cert_path(ROOT),
                 None,
@@ -485,7 +485,7 @@ impl CaDir {
         self.append_entry(index_entry(
             issuer.cert(),
             ROOT,
-            Profile::Intermediate,
+            CertProfile::Intermediate,
             issuer.key().key_type(),
             &cert_path,
             None,
@@ -522,7 +522,7 @@ impl CaDir {
         &self,
         cert: &Certificate,
         issuer: &str,
-        profile: Profile,
+        profile: CertProfile,
         key_type: KeyType,
         out: Option<&Path>,
         at: &IssueContext,
@@ -567,7 +567,7 @@ impl CaDir {
 fn index_entry(
     cert: &Certificate,
     issuer: &str,
-    profile: Profile,
+    profile: CertProfile,
     key_type: KeyType,
     file: &Path,
     out: Option<&Path>,
@@ -580,9 +580,9 @@ fn index_entry(
         names: info.names,
         not_before: rfc3339(info.not_before),
         not_after: rfc3339(info.not_after),
-        profile: profile.as_str().to_string(),
+        profile,
         issuer: issuer.to_string(),
-        key_type: key_type.to_string(),
+        key_type,
         sha256: info.sha256,
         file: absolute(file),
         out: out.map(absolute),
