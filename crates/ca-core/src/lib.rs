@@ -60,6 +60,7 @@ pub mod key;
 pub mod name;
 pub mod p12;
 pub mod passphrase;
+pub mod pem_text;
 pub mod profile;
 pub mod renewal;
 pub mod revocation;

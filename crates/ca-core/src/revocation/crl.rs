@@ -60,10 +60,7 @@ pub fn build_crl(
 
 /// PEM (`-----BEGIN X509 CRL-----`), LF line endings.
 pub fn crl_pem(der: &[u8]) -> String {
-    pem::encode_config(
-        &pem::Pem::new("X509 CRL", der.to_vec()),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
+    crate::pem_text::encode("X509 CRL", der)
 }
 
 /// The CA certificate's own subject key identifier, so the CRL's AKI
