@@ -58,6 +58,7 @@ pub mod inspect;
 pub mod issuer;
 pub mod key;
 pub mod name;
+#[cfg(feature = "p12")]
 pub mod p12;
 pub mod passphrase;
 pub mod pem_text;
