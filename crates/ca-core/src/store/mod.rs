@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 pub use index::{Index, IndexEntry};
 pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
 
-use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
+use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
 use crate::cert::{pem_bundle, Certificate};
 use crate::context::IssueContext;
 use crate::error::{Error, Result};
@@ -199,7 +199,10 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let (issuer, warnings) = Issuer::new_root(options, at)?;
-        self.store_root(issuer, warnings, passphrase, None, at)
+        let mut pending = Pending::default();
+        let created = self.store_root(issuer, warnings, passphrase, None, at, &mut pending)?;
+        pending.flush()?;
+        Ok(created)
     }
 
     /// Creates the root CA unless one exists; returns it when this call
@@ -210,6 +213,21 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
     ) -> Result<Option<CreatedCa>> {
+        let mut pending = Pending::default();
+        let created = self.ensure_initialized_deferred(options, passphrase, at, &mut pending)?;
+        pending.flush()?;
+        Ok(created)
+    }
+
+    /// [`CaDir::ensure_initialized`], leaving the last flush (the index and
+    /// the new directory entries) to the caller, who may share it.
+    pub(crate) fn ensure_initialized_deferred(
+        &self,
+        options: &CaOptions,
+        passphrase: Option<&Passphrase>,
+        at: &IssueContext,
+        pending: &mut Pending,
+    ) -> Result<Option<CreatedCa>> {
         if self.is_initialized() {
             return Ok(None);
         }
@@ -218,7 +236,7 @@ impl CaDir {
             return Ok(None);
         }
         let (issuer, warnings) = Issuer::new_root(options, at)?;
-        self.store_root(issuer, warnings, passphrase, None, at)
+        self.store_root(issuer, warnings, passphrase, None, at, pending)
             .map(Some)
     }
 
@@ -262,7 +280,17 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let warnings = imported.warnings.clone();
-        self.store_root(issuer, warnings, passphrase, Some(&imported), at)
+        let mut pending = Pending::default();
+        let created = self.store_root(
+            issuer,
+            warnings,
+            passphrase,
+            Some(&imported),
+            at,
+            &mut pending,
+        )?;
+        pending.flush()?;
+        Ok(created)
     }
 
     fn refuse_existing(&self) -> Result<()> {
@@ -275,7 +303,8 @@ impl CaDir {
     }
 
     /// Writes the root's key then its certificate (the certificate marks
-    /// the CA as complete), and records it. Caller holds the lock.
+    /// the CA as complete), and records it. Caller holds the lock, and
+    /// flushes `pending` (the index, the new names) before it returns.
     fn store_root(
         &self,
         issuer: Issuer,
@@ -283,13 +312,13 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
         imported: Option<&import::ImportedChain>,
         at: &IssueContext,
+        pending: &mut Pending,
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
-        // The files and the index line each wait for the disk: together.
-        let (stored, recorded) = std::thread::scope(|scope| {
-            let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
-            let recorded = self.append_entry(index_entry(
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
+        self.append_entry(
+            index_entry(
                 issuer.cert(),
                 ROOT,
                 CertProfile::Root,
@@ -297,14 +326,12 @@ impl CaDir {
                 &self.cert_path(ROOT),
                 None,
                 at,
-            ));
-            (
-                store.join().expect("writing files does not panic"),
-                recorded,
-            )
-        });
-        let (cert_path, key_path) = stored?;
-        recorded?;
+            ),
+            pending,
+        )?;
+        // The names root/, root/key.pem and root/cert.pem.
+        pending.add(self.issuer_dir(ROOT));
+        pending.add(self.path.clone());
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -482,15 +509,23 @@ impl CaDir {
         }
         let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
         let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
-        self.append_entry(index_entry(
-            issuer.cert(),
-            ROOT,
-            CertProfile::Intermediate,
-            issuer.key().key_type(),
-            &cert_path,
-            None,
-            at,
-        ))?;
+        let mut pending = Pending::default();
+        self.append_entry(
+            index_entry(
+                issuer.cert(),
+                ROOT,
+                CertProfile::Intermediate,
+                issuer.key().key_type(),
+                &cert_path,
+                None,
+                at,
+            ),
+            &mut pending,
+        )?;
+        let dir = self.issuer_dir(name);
+        pending.add(dir.parent().expect("intermediates/NAME").to_path_buf());
+        pending.add(dir);
+        pending.flush()?;
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -527,28 +562,49 @@ impl CaDir {
         out: Option<&Path>,
         at: &IssueContext,
     ) -> Result<IndexEntry> {
+        let mut pending = Pending::default();
+        let entry =
+            self.record_deferred(cert, issuer, (profile, key_type), out, at, &mut pending)?;
+        pending.flush()?;
+        Ok(entry)
+    }
+
+    /// [`CaDir::record`], leaving the flush of the index to the caller.
+    /// The copy in `issued/` is not flushed: the index line is the record.
+    pub(crate) fn record_deferred(
+        &self,
+        cert: &Certificate,
+        issuer: &str,
+        (profile, key_type): (CertProfile, KeyType),
+        out: Option<&Path>,
+        at: &IssueContext,
+        pending: &mut Pending,
+    ) -> Result<IndexEntry> {
         let _lock = self.lock()?;
         let info = cert.info();
         let issued_dir = self.path.join("issued");
         atomic::create_private_dir(&issued_dir)?;
         let file = issued_dir.join(format!("{}.pem", info.serial));
-        // Both writes wait for the disk: let them wait together.
-        let (copied, entry) = std::thread::scope(|scope| {
-            let copy = scope.spawn(|| {
-                let pem = cert.pem();
-                atomic::write_file(&file, pem.as_bytes(), FileMode::Public, Overwrite::Refuse)
-            });
-            let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
-            let entry = self.append_entry(entry);
-            (copy.join().expect("writing a file does not panic"), entry)
-        });
-        copied?;
-        entry
+        let copy = [FileToWrite {
+            path: file.clone(),
+            contents: cert.pem().into_bytes(),
+            mode: FileMode::Public,
+        }];
+        atomic::write_files_with(&copy, Overwrite::Refuse, Durability::Atomic)?;
+        let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
+        self.append_entry(entry, pending)
     }
 
-    /// Caller holds the exclusive lock.
-    fn append_entry(&self, entry: IndexEntry) -> Result<IndexEntry> {
-        index::append(&self.index_path(), &entry)?;
+    /// Appends to the index and has the caller flush it. Caller holds the
+    /// exclusive lock.
+    fn append_entry(&self, entry: IndexEntry, pending: &mut Pending) -> Result<IndexEntry> {
+        let path = self.index_path();
+        if !path.exists() {
+            // A new name in the CA directory.
+            pending.add(self.path.clone());
+        }
+        index::append(&path, &entry)?;
+        pending.add(path);
         Ok(entry)
     }
 
@@ -559,6 +615,24 @@ impl CaDir {
         }
         let _lock = self.lock_shared()?;
         index::read(&self.index_path())
+    }
+}
+
+/// What a command must flush before it returns: the index (once, however
+/// many lines it appended) and the directories it created names in. One
+/// flush for all of them, at the end (see docs/benchmarks.md).
+#[derive(Debug, Default)]
+pub(crate) struct Pending(Vec<PathBuf>);
+
+impl Pending {
+    pub(crate) fn add(&mut self, path: PathBuf) {
+        if !self.0.contains(&path) {
+            self.0.push(path);
+        }
+    }
+
+    pub(crate) fn flush(self) -> Result<()> {
+        atomic::flush_all(&self.0)
     }
 }
 
