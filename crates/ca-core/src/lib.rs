@@ -19,13 +19,18 @@
 //! # assert!(chain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
 //!
 //! // Intermediates, client certificates, other key types and lifetimes:
-//! use ca_core::{CaOptions, KeyType, LeafOptions, ValidityRequest};
-//! let (intermediate, _warnings) = ca.new_intermediate(&CaOptions::default(), "issuing")?;
-//! let client = intermediate.issue(&LeafOptions {
-//!     key_type: KeyType::Ed25519,
-//!     validity: ValidityRequest::days(1),
-//!     ..LeafOptions::client(&["alice@example.test"])?
-//! })?;
+//! // The time (and the serial source) is an argument: read the clock once.
+//! use ca_core::{CaOptions, IssueContext, KeyType, LeafOptions, ValidityRequest};
+//! let at = IssueContext::at(time::OffsetDateTime::now_utc());
+//! let (intermediate, _warnings) = ca.new_intermediate(&CaOptions::default(), "issuing", &at)?;
+//! let client = intermediate.issue(
+//!     &LeafOptions {
+//!         key_type: KeyType::Ed25519,
+//!         validity: ValidityRequest::days(1),
+//!         ..LeafOptions::client(&["alice@example.test"])?
+//!     },
+//!     &at,
+//! )?;
 //! assert_eq!(client.intermediates.len(), 1);
 //! # Ok::<(), ca_core::Error>(())
 //! ```
@@ -45,6 +50,7 @@
 pub mod apply;
 pub mod atomic;
 pub mod cert;
+pub mod context;
 pub mod csr;
 pub mod error;
 pub mod input;
@@ -52,23 +58,27 @@ pub mod inspect;
 pub mod issuer;
 pub mod key;
 pub mod name;
+#[cfg(feature = "p12")]
 pub mod p12;
 pub mod passphrase;
+pub mod pem_text;
 pub mod profile;
 pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
+pub mod trust_store;
 pub mod validity;
 
 pub use cert::{CertInfo, Certificate};
+pub use context::{IssueContext, RandomSerials, SerialSource};
 pub use csr::Csr;
 pub use error::{Error, Result};
 pub use issuer::{Issued, Issuer};
 pub use key::{KeyError, KeyFormat, KeyType, PrivateKey};
 pub use name::SubjectName;
 pub use passphrase::Passphrase;
-pub use profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
+pub use profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 pub use serial::Serial;
-pub use store::{CaDir, IndexEntry};
+pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
 pub use validity::ValidityRequest;

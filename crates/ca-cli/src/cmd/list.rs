@@ -57,7 +57,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             "{:<32}  {:<20}  {:<12}  {:<12}  {}",
             entry.serial.to_hex(),
             entry.not_after,
-            entry.profile,
+            entry.profile.as_str(),
             entry.issuer,
             what(entry)
         );

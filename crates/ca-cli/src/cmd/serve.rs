@@ -214,11 +214,25 @@ fn issue(args: &Args) -> Result<Loaded, CliError> {
             dir.path().display()
         )));
     }
-    let issuer = dir.load_issuer(None, None).map_err(core_error)?;
-    let issued = issuer.issue_server(&args.names).map_err(core_error)?;
-    let key = issued.key.as_ref().expect("issue() makes a key");
-    dir.record(&issued.cert, ROOT, issued.profile, key.key_type(), None)
+    // The one issuing pipeline: names checked, signed, recorded in the index; no files
+    // written (the key stays in memory).
+    let leaf = ca_core::LeafOptions::server(&args.names).map_err(core_error)?;
+    let request = ca_core::IssueRequest {
+        issuer: ROOT,
+        leaf,
+        csr: None,
+        outputs: Vec::new(),
+        overwrite: Default::default(),
+        key_passphrase: None,
+        ca_passphrase: None,
+        create_root: None,
+    };
+    let now = OffsetDateTime::now_utc();
+    let outcome = dir
+        .issue(&request, &ca_core::IssueContext::at(now))
         .map_err(core_error)?;
+    let issued = outcome.issued;
+    let key = issued.key.as_ref().expect("the pipeline makes a key");
     let chain = Certificate::parse_all(issued.chain_pem().as_bytes())
         .map_err(core_error)?
         .iter()
