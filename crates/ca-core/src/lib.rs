@@ -61,6 +61,9 @@ pub mod serial;
 pub mod store;
 pub mod validity;
 
+/// Escaping untrusted text for terminal output (one function for every crate).
+pub use ca_verify::text;
+
 pub use cert::{CertInfo, Certificate};
 pub use csr::Csr;
 pub use error::{Error, Result};

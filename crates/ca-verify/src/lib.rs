@@ -24,7 +24,8 @@
 //! Modules, one concern each: `cert`, `extensions` and `key` (parsing), `signature` (signed
 //! data and the [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name`
 //! (host/IP/e-mail matching and name constraints), `path` (path building), `crl` (revocation),
-//! `explain` (the record of checks), `error` (the one error type).
+//! `explain` (the record of checks), `error` (the one error type), [`text`] (escaping untrusted
+//! text for terminal output).
 
 mod anchor;
 mod cert;
@@ -39,6 +40,7 @@ mod name;
 mod options;
 mod path;
 mod signature;
+pub mod text;
 
 pub use anchor::TrustAnchor;
 pub use cert::Certificate;

@@ -187,7 +187,9 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
     let mut blocks = Vec::new();
     for (i, p) in pems.iter().enumerate() {
         let number = i + 1;
+        // The label is the file's text: escaped before it is quoted in a message.
         let label = p.tag();
+        let shown = crate::text::escape_untrusted(label);
         // `openssl ecparam -genkey` writes the curve before the key.
         if label == "EC PARAMETERS" {
             continue;
@@ -196,7 +198,7 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
             return Err(InspectError::BadPem {
                 block: Some(number),
                 reason: format!(
-                    "'{label}' uses the old OpenSSL-specific encryption, which is not supported; \
+                    "'{shown}' uses the old OpenSSL-specific encryption, which is not supported; \
                      convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
                 ),
             });
@@ -204,7 +206,7 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
         let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
             block: Some(number),
             reason: format!(
-                "unsupported PEM label '{label}' (expected a certificate, CSR, CRL or key)"
+                "unsupported PEM label '{shown}' (expected a certificate, CSR, CRL or key)"
             ),
         })?;
         let der = if label == "TRUSTED CERTIFICATE" {
@@ -215,7 +217,7 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
         };
         kind.check(der).map_err(|reason| InspectError::BadPem {
             block: Some(number),
-            reason: format!("'{label}' is not a valid {}: {reason}", kind.describe()),
+            reason: format!("'{shown}' is not a valid {}: {reason}", kind.describe()),
         })?;
         blocks.push(Block {
             kind,
@@ -240,6 +242,10 @@ fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {
 fn pem_error(e: &pem::PemError) -> String {
     match e {
         pem::PemError::MismatchedTags(b, e) => {
+            let (b, e) = (
+                crate::text::escape_untrusted(b),
+                crate::text::escape_untrusted(e),
+            );
             format!("BEGIN '{b}' ends with END '{e}': the file is damaged or two files were mixed")
         }
         pem::PemError::InvalidData(e) => format!("the base64 data is damaged ({e})"),

@@ -1,7 +1,11 @@
 //! The readable text form of a [`Report`]: one aligned `label: value` line
-//! per field, objects separated by a blank line.
+//! per field, objects separated by a blank line. Every value goes through
+//! [`escape_untrusted`]: names and extension values come from the file, and a
+//! control character in them must not forge a line or drive the terminal.
 
 use std::fmt::{self, Display, Formatter, Write};
+
+use crate::text::escape_untrusted;
 
 use super::fields::{Extensions, ListExtension, Name, PublicKeyInfo};
 use super::{CertificateInfo, CrlInfo, CsrInfo, KeyInfo, Object, Report};
@@ -27,6 +31,7 @@ impl Lines {
     fn write(&self, f: &mut Formatter<'_>) -> fmt::Result {
         let width = self.0.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
         for (label, value) in &self.0 {
+            let value = escape_untrusted(value);
             writeln!(f, "  {:<width$} {value}", format!("{label}:"))?;
         }
         Ok(())

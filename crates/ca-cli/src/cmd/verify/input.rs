@@ -108,7 +108,7 @@ impl Inputs {
             let anchor = TrustAnchor::from_der(der).map_err(|e| {
                 CliError::bad_input(format!(
                     "{source}: cannot be used as a trust anchor: {}; give the root certificate in PEM or DER",
-                    e.reason
+                    ca_core::text::escape_untrusted(&e.reason.to_string())
                 ))
             })?;
             self.add_anchor(anchor, source);
@@ -160,7 +160,7 @@ impl Inputs {
             let anchor = TrustAnchor::from_der(der).map_err(|e| {
                 CliError::bad_input(format!(
                     "{name}: cannot be used as a trust anchor: {}",
-                    e.reason
+                    ca_core::text::escape_untrusted(&e.reason.to_string())
                 ))
             })?;
             self.add_anchor(anchor, source.clone());
