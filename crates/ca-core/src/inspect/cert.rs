@@ -13,8 +13,15 @@ pub struct CertificateInfo {
     pub version: u32,
     /// Hex, without the sign byte.
     pub serial: String,
+    /// Readable attribute by attribute; an attribute that does not decode is escaped and
+    /// marked `(invalid UTF8String)`.
     pub subject: String,
     pub issuer: String,
+    /// The same, escaped for a terminal (text output).
+    #[serde(skip)]
+    pub subject_text: String,
+    #[serde(skip)]
+    pub issuer_text: String,
     /// Subject and issuer are the same name (a root, or a self-issued certificate).
     pub self_issued: bool,
     pub not_before: String,
@@ -56,11 +63,15 @@ impl CertificateInfo {
         let not_before = validity.not_before.to_datetime();
         let not_after = validity.not_after.to_datetime();
         let (names, extensions) = fields::read_extensions(cert.extensions());
+        let subject = super::dn::name_text(cert.subject());
+        let issuer = super::dn::name_text(cert.issuer());
         Ok(CertificateInfo {
             version: cert.version().0 + 1,
             serial: fields::serial_hex(cert.raw_serial()),
-            subject: fields::name_string(cert.subject()),
-            issuer: fields::name_string(cert.issuer()),
+            subject: subject.value,
+            issuer: issuer.value,
+            subject_text: subject.text,
+            issuer_text: issuer.text,
             self_issued: cert.subject().as_raw() == cert.issuer().as_raw(),
             not_before: fields::rfc3339(not_before),
             not_after: fields::rfc3339(not_after),

@@ -10,6 +10,9 @@ use super::InspectError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CsrInfo {
     pub subject: String,
+    /// The subject escaped for a terminal (text output).
+    #[serde(skip)]
+    pub subject_text: String,
     /// The request's self-signature checks out against its own public key.
     pub signature_valid: bool,
     pub signature_algorithm: String,
@@ -40,6 +43,7 @@ impl CsrInfo {
         let (names, extensions) = fields::read_extensions(&requested);
         Ok(CsrInfo {
             subject: fields::name_string(&info.subject),
+            subject_text: super::dn::name_text(&info.subject).text,
             signature_valid: csr.verify_signature().is_ok(),
             signature_algorithm: fields::signature_algorithm(&csr.signature_algorithm),
             public_key: PublicKeyInfo::from_spki(&info.subject_pki),

@@ -43,9 +43,9 @@ pub fn days_between(now: OffsetDateTime, t: OffsetDateTime) -> i64 {
     secs.div_euclid(86_400)
 }
 
+/// A name for JSON: readable attribute by attribute, a bad one escaped and marked.
 pub fn name_string(name: &X509Name<'_>) -> String {
-    name.to_string_with_registry(oid_registry())
-        .unwrap_or_else(|_| name.to_string())
+    super::dn::name_text(name).value
 }
 
 fn oid_registry() -> &'static oid_registry::OidRegistry<'static> {

@@ -19,6 +19,7 @@ mod cert;
 mod crl;
 mod csr;
 mod detect;
+mod dn;
 mod fields;
 mod key;
 mod render;
@@ -30,6 +31,7 @@ pub use cert::CertificateInfo;
 pub use crl::{CrlInfo, RevokedEntry};
 pub use csr::CsrInfo;
 pub use detect::{decode, Block, Decoded, Encoding, Kind};
+pub use dn::{name_text, NameText};
 pub use fields::{
     AccessDescriptionInfo, BasicConstraintsInfo, Extensions, ListExtension, Name,
     NameConstraintsInfo, OtherExtension, PublicKeyInfo,

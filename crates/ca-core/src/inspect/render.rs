@@ -10,8 +10,9 @@ use crate::text::escape_untrusted;
 use super::fields::{Extensions, ListExtension, Name, PublicKeyInfo};
 use super::{CertificateInfo, CrlInfo, CsrInfo, KeyInfo, Object, Report};
 
-/// Collects `label: value` lines and aligns the values.
-struct Lines(Vec<(String, String)>);
+/// Collects `label: value` lines and aligns the values; each value is
+/// escaped unless it was escaped already.
+struct Lines(Vec<(String, String, bool)>);
 
 impl Lines {
     fn new() -> Self {
@@ -19,7 +20,12 @@ impl Lines {
     }
 
     fn add(&mut self, label: &str, value: impl Into<String>) {
-        self.0.push((label.to_string(), value.into()));
+        self.0.push((label.to_string(), value.into(), false));
+    }
+
+    /// A value already escaped for a terminal (a name's `text` form).
+    fn add_escaped(&mut self, label: &str, value: impl Into<String>) {
+        self.0.push((label.to_string(), value.into(), true));
     }
 
     fn add_opt(&mut self, label: &str, value: Option<impl Into<String>>) {
@@ -29,9 +35,13 @@ impl Lines {
     }
 
     fn write(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let width = self.0.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
-        for (label, value) in &self.0 {
-            let value = escape_untrusted(value);
+        let width = self.0.iter().map(|(l, ..)| l.len()).max().unwrap_or(0) + 1;
+        for (label, value, escaped) in &self.0 {
+            let value = if *escaped {
+                value.into()
+            } else {
+                escape_untrusted(value)
+            };
             writeln!(f, "  {:<width$} {value}", format!("{label}:"))?;
         }
         Ok(())
@@ -79,13 +89,13 @@ impl Display for Report {
 }
 
 fn certificate(l: &mut Lines, c: &CertificateInfo) {
-    l.add("Subject", &c.subject);
-    l.add(
+    l.add_escaped("Subject", &c.subject_text);
+    l.add_escaped(
         "Issuer",
         if c.self_issued {
-            format!("{} (self-issued)", c.issuer)
+            format!("{} (self-issued)", c.issuer_text)
         } else {
-            c.issuer.clone()
+            c.issuer_text.clone()
         },
     );
     l.add("Serial", &c.serial);
@@ -110,7 +120,7 @@ fn days_phrase(days_left: i64, status: &str) -> String {
 }
 
 fn csr(l: &mut Lines, c: &CsrInfo) {
-    l.add("Subject", &c.subject);
+    l.add_escaped("Subject", &c.subject_text);
     l.add("Names", names(&c.names));
     public_key(l, &c.public_key);
     l.add(
@@ -130,7 +140,7 @@ fn csr(l: &mut Lines, c: &CsrInfo) {
 }
 
 fn crl(l: &mut Lines, c: &CrlInfo) {
-    l.add("Issuer", &c.issuer);
+    l.add_escaped("Issuer", &c.issuer_text);
     l.add_opt("CRL number", c.crl_number.clone());
     l.add("This update", &c.this_update);
     match (&c.next_update, c.days_until_next_update) {

@@ -1,0 +1,125 @@
+//! Files other tools (and attackers) write: names that do not decode, compressed EC points,
+//! large RSA keys, legacy encrypted keys, mixed PEM files, odd curves, malformed extensions,
+//! odd times and negative serials. Each is built here: with rcgen, by editing DER, or with
+//! `openssl` (Debian package `openssl`).
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+use rcgen::{CertificateParams, DnType, DnValue, KeyPair};
+
+/// `der` with the first occurrence of `from` replaced by `to` (same length: the DER lengths
+/// stay right; the signature no longer verifies, which `inspect` does not check).
+fn replace_bytes(der: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let at = der
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("{from:?} not in the DER"));
+    let mut out = der.to_vec();
+    out[at..at + to.len()].copy_from_slice(to);
+    out
+}
+
+fn pem_of(label: &str, der: &[u8]) -> String {
+    let b64 = base64_encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
+}
+
+fn base64_encode(data: &[u8]) -> String {
+    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A self-signed certificate with these subject attributes.
+fn self_signed(attrs: &[(DnType, &str)]) -> Vec<u8> {
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    for (t, v) in attrs {
+        params
+            .distinguished_name
+            .push(t.clone(), DnValue::Utf8String(v.to_string()));
+    }
+    params.self_signed(&key).unwrap().der().to_vec()
+}
+
+fn inspect_json(d: &Path, file: &str) -> serde_json::Value {
+    let run = ca(d, &["inspect", "--json", file]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    json(&run)
+}
+
+#[test]
+fn a_name_with_invalid_utf8_shows_the_readable_attributes_and_marks_the_bad_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let der = self_signed(&[
+        (DnType::OrganizationName, "Readable Org"),
+        (DnType::CommonName, "bad-XY-name"),
+    ]);
+    // Both subject and issuer (self-signed): 0xff 0xfe is never UTF-8.
+    let der = replace_bytes(&der, b"-XY-", b"-\xff\xfe-");
+    let der = replace_bytes(&der, b"-XY-", b"-\xff\xfe-");
+    std::fs::write(d.join("bad.der"), &der).unwrap();
+    let run = ca(d, &["inspect", "bad.der"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("X509Error"), "{}", run.stdout);
+    let (o, cn) = (
+        "O=Readable Org",
+        "CN=bad-\\xff\\xfe-name (invalid UTF8String)",
+    );
+    let (first, second) = if der_order_has_cn_first(&der) {
+        (cn, o)
+    } else {
+        (o, cn)
+    };
+    let expected = format!("{first}, {second}");
+    let line = |label: &str| {
+        run.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in {}", run.stdout))
+            .split_once(": ")
+            .unwrap()
+            .1
+            .trim()
+            .to_string()
+    };
+    assert_eq!(line("Subject:"), expected);
+    assert_eq!(line("Issuer:"), format!("{expected} (self-issued)"));
+    let report = inspect_json(d, "bad.der");
+    assert_eq!(report["objects"][0]["subject"], expected.as_str());
+    assert_eq!(report["objects"][0]["issuer"], expected.as_str());
+}
+
+/// rcgen decides the order of attributes; the test follows the DER.
+fn der_order_has_cn_first(der: &[u8]) -> bool {
+    let find = |oid: &[u8]| der.windows(3).position(|w| w == oid).unwrap();
+    find(&[0x55, 0x04, 0x03]) < find(&[0x55, 0x04, 0x0a])
+}
