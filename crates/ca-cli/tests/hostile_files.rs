@@ -123,3 +123,100 @@ fn der_order_has_cn_first(der: &[u8]) -> bool {
     let find = |oid: &[u8]| der.windows(3).position(|w| w == oid).unwrap();
     find(&[0x55, 0x04, 0x03]) < find(&[0x55, 0x04, 0x0a])
 }
+
+fn public_key_sha256(report: &serde_json::Value) -> String {
+    report["objects"][0]["public_key"]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn a_key_stored_compressed_and_its_certificate_have_one_public_key_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for curve in ["prime256v1", "secp384r1"] {
+        openssl(
+            d,
+            &[
+                "ecparam", "-name", curve, "-genkey", "-noout", "-out", "key.pem",
+            ],
+        );
+        // The same key with its point compressed, and a certificate carrying that form.
+        openssl(
+            d,
+            &[
+                "ec",
+                "-in",
+                "key.pem",
+                "-conv_form",
+                "compressed",
+                "-out",
+                "key-c.pem",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "ec",
+                "-in",
+                "key.pem",
+                "-conv_form",
+                "compressed",
+                "-pubout",
+                "-out",
+                "pub-c.pem",
+            ],
+        );
+        openssl(
+            d,
+            &[
+                "req",
+                "-new",
+                "-x509",
+                "-key",
+                "key-c.pem",
+                "-subj",
+                "/CN=compressed",
+                "-days",
+                "30",
+                "-out",
+                "cert.pem",
+            ],
+        );
+        let point = openssl(d, &["x509", "-in", "cert.pem", "-noout", "-text"]).stdout;
+        assert!(
+            point.contains("pub:\n                    02")
+                || point.contains("pub:\n                    03"),
+            "{curve}: openssl wrote the certificate's point compressed:\n{point}"
+        );
+        let cert = inspect_json(d, "cert.pem");
+        let key = inspect_json(d, "key.pem");
+        let public = inspect_json(d, "pub-c.pem");
+        assert_eq!(public_key_sha256(&cert), public_key_sha256(&key), "{curve}");
+        assert_eq!(
+            public_key_sha256(&public),
+            public_key_sha256(&key),
+            "{curve}"
+        );
+        assert_eq!(
+            cert["objects"][0]["public_key"]["sha256_note"],
+            "EC point stored compressed; hashed uncompressed"
+        );
+        assert!(key["objects"][0]["public_key"].get("sha256_note").is_none());
+        // The uncompressed form is what openssl hashes for the usual (uncompressed) key.
+        openssl(
+            d,
+            &[
+                "pkey", "-in", "key.pem", "-pubout", "-outform", "DER", "-out", "pub.der",
+            ],
+        );
+        let digest = openssl(d, &["dgst", "-sha256", "-r", "pub.der"]).stdout;
+        assert!(digest.starts_with(&public_key_sha256(&key)), "{digest}");
+        let text = ca(d, &["inspect", "cert.pem"]).stdout;
+        assert!(
+            text.contains("(EC point stored compressed; hashed uncompressed)"),
+            "{text}"
+        );
+    }
+}

@@ -67,9 +67,15 @@ pub struct PublicKeyInfo {
     /// `rsa-BITS`, `dsa`, or the algorithm OID when unknown.
     pub key_type: String,
     pub bits: Option<u32>,
-    /// SHA-256 of the DER SubjectPublicKeyInfo, as
-    /// `openssl pkey -pubin -outform DER | sha256sum` prints it.
+    /// SHA-256 of the DER SubjectPublicKeyInfo in its canonical form: an EC point
+    /// uncompressed (as nearly every tool stores it), so that a key stored with a compressed
+    /// point and its certificate match. Equal to `openssl pkey -pubin -outform DER |
+    /// sha256sum` for every key stored uncompressed.
     pub sha256: String,
+    /// Set when the stored form differs from the one hashed (`"EC point stored compressed;
+    /// hashed uncompressed"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256_note: Option<&'static str>,
 }
 
 impl PublicKeyInfo {
@@ -105,10 +111,14 @@ impl PublicKeyInfo {
         } else {
             (oid_name(alg), None)
         };
+        let uncompressed = uncompressed_ec_spki(&key_type, &spki.subject_public_key.data);
         PublicKeyInfo {
             key_type,
             bits,
-            sha256: sha256_hex(spki.raw),
+            sha256: sha256_hex(uncompressed.as_deref().unwrap_or(spki.raw)),
+            sha256_note: uncompressed
+                .is_some()
+                .then_some("EC point stored compressed; hashed uncompressed"),
         }
     }
 
@@ -124,6 +134,26 @@ impl PublicKeyInfo {
             t => t.to_string(),
         }
     }
+}
+
+/// The SubjectPublicKeyInfo of a P-256 or P-384 key whose point is compressed (SEC1 2.3.3,
+/// first byte 02 or 03), with the point uncompressed; `None` for any other key. (P-521 points
+/// stay as stored: no P-521 arithmetic is linked in.)
+fn uncompressed_ec_spki(key_type: &str, point: &[u8]) -> Option<Vec<u8>> {
+    use p256::pkcs8::EncodePublicKey;
+    if !matches!(point.first(), Some(2 | 3)) {
+        return None;
+    }
+    let der = match key_type {
+        "ecdsa-p256" => p256::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_public_key_der(),
+        "ecdsa-p384" => p384::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_public_key_der(),
+        _ => return None,
+    };
+    der.ok().map(|d| d.as_bytes().to_vec())
 }
 
 fn bit_length(unsigned_be: &[u8]) -> u32 {

@@ -174,7 +174,10 @@ fn key(l: &mut Lines, k: &KeyInfo) {
 
 fn public_key(l: &mut Lines, pk: &PublicKeyInfo) {
     l.add("Key", pk.describe());
-    l.add("Public key SHA-256", &pk.sha256);
+    match pk.sha256_note {
+        Some(note) => l.add("Public key SHA-256", format!("{} ({note})", pk.sha256)),
+        None => l.add("Public key SHA-256", &pk.sha256),
+    }
 }
 
 fn names(names: &[Name]) -> String {
