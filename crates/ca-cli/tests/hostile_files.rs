@@ -220,3 +220,130 @@ fn a_key_stored_compressed_and_its_certificate_have_one_public_key_fingerprint()
         );
     }
 }
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/hostile")
+        .join(name)
+}
+
+#[test]
+fn an_8192_bit_rsa_key_is_read_inspected_and_verified_and_signing_is_refused_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(fixture("rsa-8192-key.pem"), d.join("root-key.pem")).unwrap();
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            "root-key.pem",
+            "-subj",
+            "/CN=Big Root",
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "root.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "leaf-key.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "leaf-key.pem",
+            "-subj",
+            "/CN=leaf.test",
+            "-out",
+            "leaf.csr",
+        ],
+    );
+    write(
+        d,
+        "ext.cnf",
+        "subjectAltName=DNS:leaf.test\nbasicConstraints=critical,CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    );
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "leaf.csr",
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root-key.pem",
+            "-days",
+            "20",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "leaf.pem",
+        ],
+    );
+
+    let key = inspect_json(d, "root-key.pem");
+    assert_eq!(key["objects"][0]["public_key"]["key_type"], "rsa-8192");
+    let cert = inspect_json(d, "root.pem");
+    assert_eq!(cert["objects"][0]["public_key"]["bits"], 8192);
+    assert_eq!(
+        public_key_sha256(&key),
+        public_key_sha256(&cert),
+        "the key and its certificate match"
+    );
+    let run = ca(
+        d,
+        &[
+            "verify",
+            "leaf.pem",
+            "--roots",
+            "root.pem",
+            "--host",
+            "leaf.test",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // Signing: ring takes RSA keys up to 4096 bits; the refusal says so and what to do.
+    let run = ca(
+        d,
+        &[
+            "init",
+            "--ca-dir",
+            "ca",
+            "--import-cert",
+            "root.pem",
+            "--import-key",
+            "root-key.pem",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(
+        run.stderr.contains("8192-bit RSA key cannot sign here")
+            && run.stderr.contains("at most 4096 bits"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("ring: TooLarge"), "{}", run.stderr);
+}

@@ -39,9 +39,11 @@ const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
 /// PBKDF2-HMAC-SHA256 rounds for encrypted keys: OWASP's 2023 advice.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
-/// ring signs with RSA keys of 2048 to 8192 bits only.
+/// RSA keys are read from 2048 to 8192 bits; ring, which signs, takes 2048 to 4096 bits
+/// (its private-key limit; its verification goes to 8192).
 const RSA_MIN_BITS: usize = 2048;
 const RSA_MAX_BITS: usize = 8192;
+const RSA_MAX_SIGNING_BITS: usize = 4096;
 
 /// The kind of a key: algorithm and size.
 ///
@@ -291,6 +293,17 @@ impl PrivateKey {
         })
     }
 
+    /// The plain PKCS#8 DER of an encrypted PKCS#8 key (`der`), without building a signing
+    /// key from it: for `inspect`, which shows keys `ca` cannot sign with too.
+    pub fn decrypt_pkcs8(
+        der: &[u8],
+        passphrase: &Passphrase,
+    ) -> Result<pkcs8::SecretDocument, KeyError> {
+        let encrypted = EncryptedPrivateKeyInfo::from_der(der)
+            .map_err(|e| KeyError::Malformed(e.to_string()))?;
+        decrypt(&encrypted, passphrase)
+    }
+
     /// The key's algorithm and size.
     pub fn key_type(&self) -> KeyType {
         self.key_type
@@ -499,7 +512,8 @@ fn check_kdf_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyErro
     };
     if too_costly {
         return Err(KeyError::Unsupported(
-            "the key's encryption asks for an unreasonable amount of work or memory;              re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+            "the key's encryption asks for an unreasonable amount of work or memory; \
+             re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
                 .into(),
         ));
     }
@@ -534,6 +548,14 @@ fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
         if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
             return Err(KeyError::Unsupported(format!(
                 "{bits}-bit RSA keys are not supported; use 2048 to {RSA_MAX_BITS} bits"
+            )));
+        }
+        if bits > RSA_MAX_SIGNING_BITS {
+            return Err(KeyError::Unsupported(format!(
+                "this {bits}-bit RSA key cannot sign here: `ca` signs with RSA keys of \
+                 {RSA_MIN_BITS} to {RSA_MAX_SIGNING_BITS} bits (`ca inspect` shows this key, and \
+                 `ca verify` checks what it signed, up to {RSA_MAX_BITS} bits); to issue with \
+                 `ca`, use a CA key of at most {RSA_MAX_SIGNING_BITS} bits"
             )));
         }
         return Ok((KeyType::Rsa(bits), rsa_pair(der)?));
