@@ -347,3 +347,123 @@ fn an_8192_bit_rsa_key_is_read_inspected_and_verified_and_signing_is_refused_in_
     );
     assert!(!run.stderr.contains("ring: TooLarge"), "{}", run.stderr);
 }
+
+#[test]
+fn keys_encrypted_with_the_pkcs12_pbe_schemes_are_read_and_others_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "plain.pem",
+        ],
+    );
+    write(d, "pass", "correct horse\n");
+    write(d, "wrong", "wrong horse\n");
+    let plain = public_key_sha256(&inspect_json(d, "plain.pem"));
+    // RC2 and RC4 live in OpenSSL 3's legacy provider (in Debian's libssl3).
+    let legacy = ["-provider", "legacy", "-provider", "default"];
+    for (scheme, needs_legacy) in [
+        ("PBE-SHA1-3DES", false),
+        ("PBE-SHA1-2DES", false),
+        ("PBE-SHA1-RC2-40", true),
+        ("PBE-SHA1-RC2-128", true),
+    ] {
+        let out = format!("{scheme}.pem");
+        let mut args = vec!["pkcs8", "-topk8", "-v1", scheme, "-in", "plain.pem"];
+        if needs_legacy {
+            args.extend(legacy);
+        }
+        args.extend(["-passout", "file:pass", "-out", &out]);
+        openssl(d, &args);
+        let run = ca(d, &["inspect", "--json", "--passphrase-file", "pass", &out]);
+        assert_eq!(run.code, 0, "{scheme}: {}", run.stderr);
+        let key = json(&run);
+        assert_eq!(key["objects"][0]["encrypted"], true);
+        assert_eq!(public_key_sha256(&key), plain, "{scheme}");
+        let run = ca(d, &["inspect", "--passphrase-file", "wrong", &out]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("wrong passphrase"),
+            "{scheme}: {}",
+            run.stderr
+        );
+    }
+    // Usable to sign: a CA imported with a 3DES-encrypted key issues.
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-x509",
+            "-key",
+            "plain.pem",
+            "-subj",
+            "/CN=Legacy Key Root",
+            "-days",
+            "30",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-out",
+            "root.pem",
+        ],
+    );
+    let run = ca(
+        d,
+        &[
+            "init",
+            "--ca-dir",
+            "ca",
+            "--import-cert",
+            "root.pem",
+            "--import-key",
+            "PBE-SHA1-3DES.pem",
+            "--passphrase-file",
+            "pass",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ca(
+        d,
+        &[
+            "issue",
+            "--ca-dir",
+            "ca",
+            "--ca-passphrase-file",
+            "pass",
+            "web.test",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    // RC4 is not read: the error names the scheme.
+    let mut args = vec![
+        "pkcs8",
+        "-topk8",
+        "-v1",
+        "PBE-SHA1-RC4-128",
+        "-in",
+        "plain.pem",
+    ];
+    args.extend(legacy);
+    args.extend(["-passout", "file:pass", "-out", "rc4.pem"]);
+    openssl(d, &args);
+    let run = ca(d, &["inspect", "--passphrase-file", "pass", "rc4.pem"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("pbeWithSHAAnd128BitRC4 (1.2.840.113549.1.12.1.1)")
+            && run.stderr.contains("openssl pkcs8 -topk8 -v2 aes-256-cbc"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("malformed ASN.1"), "{}", run.stderr);
+}

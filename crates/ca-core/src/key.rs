@@ -5,7 +5,8 @@
 //! which is what rcgen (and ring behind it) signs with. Reading accepts:
 //!
 //! - PKCS#8 (`PRIVATE KEY`), RSA, ECDSA P-256/P-384 or Ed25519;
-//! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) with a [`Passphrase`];
+//! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`) with a [`Passphrase`]: PBES2, and the
+//!   PKCS#12 3DES and RC2 schemes old OpenSSL and Java write (`legacy_pbe`);
 //! - PKCS#1 (`RSA PRIVATE KEY`) and SEC1 (`EC PRIVATE KEY`);
 //!
 //! each as PEM or DER. Keys we generate use ring (EC, Ed25519) or the `rsa`
@@ -280,12 +281,15 @@ impl PrivateKey {
         if let Some(pkcs8) = sec1_to_pkcs8(der) {
             return Ok(with(KeyFormat::Sec1, pkcs8_pair(&pkcs8?)?));
         }
-        if let Some(oid) = other_encryption_scheme(der) {
-            return Err(KeyError::Unsupported(format!(
-                "the key is encrypted with an old scheme ({oid}: PBES1 or a PKCS#12 PBE, as \
-                 `openssl pkcs8 -v1` and older Java tools write), which we do not read; \
-                 re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
-            )));
+        // `pkcs8` reads PBES2 only: the PKCS#12 schemes (`openssl pkcs8 -v1 PBE-SHA1-3DES`,
+        // old Java) are read here, any other scheme is named.
+        if let Some(encrypted) = legacy_pbe::Encrypted::from_der(der) {
+            if encrypted.is_pkcs12_pbe() {
+                let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
+                let plain = zeroize::Zeroizing::new(encrypted.decrypt(passphrase)?);
+                return Ok(with(KeyFormat::EncryptedPkcs8, pkcs8_pair(&plain)?));
+            }
+            return Err(unsupported_scheme(&encrypted.scheme_name()));
         }
         Err(match identify_non_key(der) {
             Some(found) => KeyError::NotAKey { found },
@@ -299,9 +303,14 @@ impl PrivateKey {
         der: &[u8],
         passphrase: &Passphrase,
     ) -> Result<pkcs8::SecretDocument, KeyError> {
-        let encrypted = EncryptedPrivateKeyInfo::from_der(der)
-            .map_err(|e| KeyError::Malformed(e.to_string()))?;
-        decrypt(&encrypted, passphrase)
+        if let Ok(encrypted) = EncryptedPrivateKeyInfo::from_der(der) {
+            return decrypt(&encrypted, passphrase);
+        }
+        let encrypted = legacy_pbe::Encrypted::from_der(der)
+            .ok_or_else(|| KeyError::Malformed("not an encrypted PKCS#8 key".into()))?;
+        let plain = zeroize::Zeroizing::new(encrypted.decrypt(passphrase)?);
+        pkcs8::SecretDocument::try_from(plain.as_slice())
+            .map_err(|e| KeyError::Malformed(e.to_string()))
     }
 
     /// The key's algorithm and size.
@@ -443,21 +452,6 @@ fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
     Err(KeyError::NotAKey { found })
 }
 
-/// The scheme of an `EncryptedPrivateKeyInfo` that `pkcs8` does not parse
-/// (its algorithm parameters are not PBES2's): the shape alone tells.
-fn other_encryption_scheme(der: &[u8]) -> Option<ObjectIdentifier> {
-    use pkcs8::der::{asn1::OctetStringRef, Reader, SliceReader};
-    let mut reader = SliceReader::new(der).ok()?;
-    let oid = reader
-        .sequence(|r| {
-            let algorithm = AlgorithmIdentifierRef::decode(r)?;
-            OctetStringRef::decode(r)?;
-            Ok(algorithm.oid)
-        })
-        .ok()?;
-    reader.is_finished().then_some(oid)
-}
-
 /// Names what a DER blob is when it is not a private key, for the message.
 fn identify_non_key(der: &[u8]) -> Option<&'static str> {
     use x509_parser::prelude::FromDer;
@@ -488,9 +482,20 @@ fn decrypt(
             pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
         )) => Err(KeyError::WrongPassphrase),
         Err(e) => Err(KeyError::Unsupported(format!(
-            "the key is encrypted in a way we do not read ({e}); re-encrypt it with: \
-             openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+            "the key is encrypted with {} in a way we do not read ({e}); re-encrypt it with: \
+             openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW",
+            scheme_description(&encrypted.encryption_algorithm)
         ))),
+    }
+}
+
+/// The scheme of a PBES1/PBES2 key for messages: "PBES2 (PBKDF2, aes-256-cbc)" or an OID.
+fn scheme_description(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> String {
+    match scheme {
+        pkcs8::pkcs5::EncryptionScheme::Pbes2(p) => {
+            format!("PBES2 (KDF {}, cipher {})", p.kdf.oid(), p.encryption.oid())
+        }
+        other => format!("PBES1 ({})", other.oid()),
     }
 }
 
@@ -624,6 +629,9 @@ fn rsa_bits(modulus: &[u8]) -> usize {
     };
     modulus.len() * 8 - modulus[0].leading_zeros() as usize
 }
+
+pub(crate) mod legacy_pbe;
+use legacy_pbe::unsupported_scheme;
 
 #[cfg(test)]
 mod tests;

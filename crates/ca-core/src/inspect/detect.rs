@@ -107,8 +107,13 @@ impl Kind {
                 whole(x509_parser::revocation_list::CertificateRevocationList::from_der(input))
             }
             Kind::Pkcs8PrivateKey => complete(pkcs8::PrivateKeyInfo::from_der(input)),
+            // `pkcs8` parses PBES1/PBES2 only; the PKCS#12 schemes have the same shape.
             Kind::EncryptedPkcs8PrivateKey => {
-                complete(pkcs8::EncryptedPrivateKeyInfo::from_der(input))
+                complete(pkcs8::EncryptedPrivateKeyInfo::from_der(input)).or_else(|e| {
+                    crate::key::legacy_pbe::Encrypted::from_der(input)
+                        .map(|_| ())
+                        .ok_or(e)
+                })
             }
             Kind::RsaPrivateKey => complete(rsa::pkcs1::RsaPrivateKey::from_der(input)),
             Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)),
