@@ -467,3 +467,73 @@ fn keys_encrypted_with_the_pkcs12_pbe_schemes_are_read_and_others_named() {
     );
     assert!(!run.stderr.contains("malformed ASN.1"), "{}", run.stderr);
 }
+
+#[test]
+fn a_pem_file_shows_every_block_it_can_read_and_reports_the_others_one_by_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Mixed Root", None);
+    let leaf = root.leaf(
+        &["mixed.test"],
+        time::Duration::days(-1),
+        time::Duration::days(10),
+    );
+    // An Ed448 key (not read by `ca`), a damaged key and an unknown label, between two
+    // good certificates.
+    openssl(d, &["genpkey", "-algorithm", "ed448", "-out", "ed448.pem"]);
+    let ed448 = std::fs::read_to_string(d.join("ed448.pem")).unwrap();
+    let damaged = pem_of("PRIVATE KEY", &[0x30, 0x03, 0x02, 0x01, 0x00]);
+    let unknown = pem_of("SSH2 THING", b"whatever");
+    write(
+        d,
+        "mixed.pem",
+        format!("{}{ed448}{damaged}{unknown}{}", leaf.pem, root.pem),
+    );
+    let run = ca(d, &["inspect", "mixed.pem"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    let text = &run.stdout;
+    for expected in [
+        "[1/5] Certificate",
+        "CN=mixed.test",
+        "[2/5] Unreadable block",
+        "Ed448 keys are not supported",
+        "[3/5] Unreadable block",
+        "'PRIVATE KEY' is not a valid PKCS#8 private key",
+        "[4/5] Unreadable block",
+        "unsupported PEM label 'SSH2 THING'",
+        "[5/5] CA certificate",
+        "CN=Mixed Root",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(
+        run.stderr
+            .contains("mixed.pem: 3 of 5 blocks could not be read"),
+        "{}",
+        run.stderr
+    );
+    let run = ca(d, &["inspect", "--json", "mixed.pem"]);
+    assert_eq!(run.code, 2);
+    let report = json(&run);
+    let types: Vec<&str> = report["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "certificate",
+            "unreadable",
+            "unreadable",
+            "unreadable",
+            "certificate"
+        ]
+    );
+    assert_eq!(report["objects"][1]["block"], 2);
+    assert!(report["objects"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("Ed448"));
+}

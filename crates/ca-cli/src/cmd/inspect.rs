@@ -56,9 +56,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
             file: &input.name,
             report: &report,
         };
-        emit(&json_text(&output))
+        emit(&json_text(&output))?;
     } else {
-        emit(&report.to_string())
+        emit(&report.to_string())?;
+    }
+    // Every readable block was shown; the others make the exit code 2.
+    match report.unreadable() {
+        0 => Ok(()),
+        n => Err(input.error(format!(
+            "{n} of {} blocks could not be read (shown as 'Unreadable block' above)",
+            report.objects.len()
+        ))),
     }
 }
 

@@ -154,21 +154,29 @@ pub struct Decoded {
 const BEGIN: &[u8] = b"-----BEGIN ";
 
 /// Finds and checks every object in `input` (PEM with any number of blocks, or
-/// exactly one DER object).
+/// exactly one DER object); the first block that cannot be read fails the whole.
 pub fn decode(input: &[u8]) -> Result<Decoded, InspectError> {
+    let (encoding, blocks) = decode_each(input)?;
+    Ok(Decoded {
+        encoding,
+        blocks: blocks.into_iter().collect::<Result<_, _>>()?,
+    })
+}
+
+/// As [`decode`], block by block: a PEM block that cannot be read is an error in its place
+/// and the others are still read (`inspect` shows them all). The error is for the whole
+/// input when the PEM framing itself is broken (a missing END line, damaged base64) or the
+/// input is neither PEM nor DER.
+pub fn decode_each(
+    input: &[u8],
+) -> Result<(Encoding, Vec<Result<Block, InspectError>>), InspectError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(InspectError::Empty);
     }
     if contains(input, BEGIN) {
-        decode_pem(input).map(|blocks| Decoded {
-            encoding: Encoding::Pem,
-            blocks,
-        })
+        Ok((Encoding::Pem, decode_pem(input)?))
     } else {
-        decode_der(input).map(|block| Decoded {
-            encoding: Encoding::Der,
-            blocks: vec![block],
-        })
+        Ok((Encoding::Der, vec![Ok(decode_der(input)?)]))
     }
 }
 
@@ -176,7 +184,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
+fn decode_pem(input: &[u8]) -> Result<Vec<Result<Block, InspectError>>, InspectError> {
     let begins = input.windows(BEGIN.len()).filter(|w| *w == BEGIN).count();
     let pems = pem::parse_many(input).map_err(|e| InspectError::BadPem {
         block: None,
@@ -192,42 +200,12 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
     let mut blocks = Vec::new();
     for (i, p) in pems.iter().enumerate() {
         let number = i + 1;
-        // The label is the file's text: escaped before it is quoted in a message.
         let label = p.tag();
-        let shown = crate::text::escape_untrusted(label);
         // `openssl ecparam -genkey` writes the curve before the key.
         if label == "EC PARAMETERS" {
             continue;
         }
-        if p.headers().get("Proc-Type").is_some() {
-            return Err(InspectError::BadPem {
-                block: Some(number),
-                reason: format!(
-                    "'{shown}' uses the old OpenSSL-specific encryption, which is not supported; \
-                     convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
-                ),
-            });
-        }
-        let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
-            block: Some(number),
-            reason: format!(
-                "unsupported PEM label '{shown}' (expected a certificate, CSR, CRL or key)"
-            ),
-        })?;
-        let der = if label == "TRUSTED CERTIFICATE" {
-            // OpenSSL appends trust settings after the certificate.
-            trusted_certificate_prefix(p.contents())
-        } else {
-            p.contents()
-        };
-        kind.check(der).map_err(|reason| InspectError::BadPem {
-            block: Some(number),
-            reason: format!("'{shown}' is not a valid {}: {reason}", kind.describe()),
-        })?;
-        blocks.push(Block {
-            kind,
-            der: der.to_vec(),
-        });
+        blocks.push(pem_block(number, p));
     }
     if blocks.is_empty() {
         return Err(InspectError::NotRecognised(
@@ -235,6 +213,42 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
         ));
     }
     Ok(blocks)
+}
+
+/// One PEM block, checked to be what its label says.
+fn pem_block(number: usize, p: &pem::Pem) -> Result<Block, InspectError> {
+    // The label is the file's text: escaped before it is quoted in a message.
+    let label = p.tag();
+    let shown = crate::text::escape_untrusted(label);
+    if p.headers().get("Proc-Type").is_some() {
+        return Err(InspectError::BadPem {
+            block: Some(number),
+            reason: format!(
+                "'{shown}' uses the old OpenSSL-specific encryption, which is not supported; \
+                     convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
+            ),
+        });
+    }
+    let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
+        block: Some(number),
+        reason: format!(
+            "unsupported PEM label '{shown}' (expected a certificate, CSR, CRL or key)"
+        ),
+    })?;
+    let der = if label == "TRUSTED CERTIFICATE" {
+        // OpenSSL appends trust settings after the certificate.
+        trusted_certificate_prefix(p.contents())
+    } else {
+        p.contents()
+    };
+    kind.check(der).map_err(|reason| InspectError::BadPem {
+        block: Some(number),
+        reason: format!("'{shown}' is not a valid {}: {reason}", kind.describe()),
+    })?;
+    Ok(Block {
+        kind,
+        der: der.to_vec(),
+    })
 }
 
 fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {

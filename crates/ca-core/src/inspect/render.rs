@@ -69,6 +69,7 @@ impl Display for Report {
                 Object::Crl(_) => "Certificate revocation list (CRL)",
                 Object::Key(k) if k.private => "Private key",
                 Object::Key(_) => "Public key",
+                Object::Unreadable(_) => "Unreadable block",
             };
             if count > 1 {
                 writeln!(f, "[{}/{count}] {title}", i + 1)?;
@@ -81,6 +82,7 @@ impl Display for Report {
                 Object::CertificateRequest(c) => csr(&mut lines, c),
                 Object::Crl(c) => crl(&mut lines, c),
                 Object::Key(k) => key(&mut lines, k),
+                Object::Unreadable(u) => lines.add("Error", &u.error),
             }
             lines.write(f)?;
         }
