@@ -537,3 +537,142 @@ fn a_pem_file_shows_every_block_it_can_read_and_reports_the_others_one_by_one() 
         .unwrap()
         .contains("Ed448"));
 }
+
+/// DER tag-length-value, with long-form lengths.
+fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    match body.len() {
+        n if n < 0x80 => out.push(n as u8),
+        n if n < 0x100 => out.extend([0x81, n as u8]),
+        n => out.extend([0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// The DER element starting at `at`: (tag, header length, body length).
+fn element(der: &[u8], at: usize) -> (u8, usize, usize) {
+    match der[at + 1] {
+        n if n < 0x80 => (der[at], 2, n as usize),
+        0x81 => (der[at], 3, der[at + 2] as usize),
+        _ => (
+            der[at],
+            4,
+            (der[at + 2] as usize) << 8 | der[at + 3] as usize,
+        ),
+    }
+}
+
+const OID_EC_PUBLIC_KEY: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
+const OID_P384: &[u8] = &[0x2b, 0x81, 0x04, 0x00, 0x22];
+
+#[test]
+fn ec_keys_without_a_named_curve_are_of_an_unknown_curve_never_p256() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let refused_as_unknown = |file: &str, why: &str| {
+        let run = ca(d, &["inspect", file]);
+        assert_eq!(run.code, 2, "{file}: {}", run.stdout);
+        assert!(
+            run.stderr.contains("unknown curve") && run.stderr.contains(why),
+            "{file}: {}",
+            run.stderr
+        );
+        assert!(!run.stdout.contains("P-256"), "{file}: {}", run.stdout);
+    };
+
+    // A secp256k1 SEC1 key with its parameters cut out: a 32-byte scalar, like P-256's.
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "secp256k1",
+            "-genkey",
+            "-noout",
+            "-outform",
+            "DER",
+            "-out",
+            "k1.der",
+        ],
+    );
+    let sec1 = std::fs::read(d.join("k1.der")).unwrap();
+    let (_, head, _) = element(&sec1, 0);
+    let mut body = Vec::new();
+    let mut at = head;
+    while at < sec1.len() {
+        let (tag, h, n) = element(&sec1, at);
+        if tag != 0xa0 {
+            body.extend_from_slice(&sec1[at..at + h + n]);
+        }
+        at += h + n;
+    }
+    std::fs::write(d.join("no-params.der"), tlv(0x30, &body)).unwrap();
+    refused_as_unknown("no-params.der", "names no curve");
+
+    // Explicit curve parameters (the P-256 domain spelled out): private key and public key.
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-param_enc",
+            "explicit",
+            "-out",
+            "explicit.pem",
+        ],
+    );
+    refused_as_unknown("explicit.pem", "explicit parameters");
+    openssl(
+        d,
+        &["pkey", "-in", "explicit.pem", "-out", "explicit-p8.pem"],
+    );
+    refused_as_unknown("explicit-p8.pem", "names no curve");
+    openssl(
+        d,
+        &[
+            "pkey",
+            "-in",
+            "explicit.pem",
+            "-pubout",
+            "-out",
+            "explicit-pub.pem",
+        ],
+    );
+    let run = ca(d, &["inspect", "explicit-pub.pem"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("EC, unknown curve"), "{}", run.stdout);
+    assert!(!run.stdout.contains("P-256"), "{}", run.stdout);
+    let report = inspect_json(d, "explicit-pub.pem");
+    assert_eq!(
+        report["objects"][0]["public_key"]["key_type"],
+        "ec-unknown-curve"
+    );
+
+    // Contradictory: PKCS#8 says P-384, the SEC1 key inside says P-256.
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-outform",
+            "DER",
+            "-out",
+            "p256.der",
+        ],
+    );
+    let inner = std::fs::read(d.join("p256.der")).unwrap();
+    let mut algorithm = tlv(0x06, OID_EC_PUBLIC_KEY);
+    algorithm.extend(tlv(0x06, OID_P384));
+    let mut pkcs8 = vec![0x02, 0x01, 0x00];
+    pkcs8.extend(tlv(0x30, &algorithm));
+    pkcs8.extend(tlv(0x04, &inner));
+    std::fs::write(d.join("contradictory.der"), tlv(0x30, &pkcs8)).unwrap();
+    refused_as_unknown("contradictory.der", "contradictory curves");
+}

@@ -525,21 +525,78 @@ fn check_kdf_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyErro
     Ok(())
 }
 
-/// `None` when `der` is not SEC1 for a curve we know.
+/// `None` when `der` is not SEC1 at all. The curve is the one the key names (RFC 5915 3:
+/// the parameters MUST be present): a key that names none, or gives explicit parameters, is
+/// of an unknown curve, never guessed from the scalar's size.
 fn sec1_to_pkcs8(der: &[u8]) -> Option<Result<Vec<u8>, KeyError>> {
     use p256::pkcs8::EncodePrivateKey;
-    let encoded = if let Ok(key) = p256::SecretKey::from_sec1_der(der) {
-        key.to_pkcs8_der()
-    } else if let Ok(key) = p384::SecretKey::from_sec1_der(der) {
-        key.to_pkcs8_der()
+    let Ok(sec1) = sec1::EcPrivateKey::from_der(der) else {
+        return sec1_explicit_parameters(der).then(|| Err(unknown_curve(EXPLICIT_PARAMETERS)));
+    };
+    let curve = match sec1.parameters.and_then(|p| p.named_curve()) {
+        Some(curve) => curve,
+        None => {
+            return Some(Err(unknown_curve(
+                "the SEC1 key names no curve (its parameters are missing)",
+            )))
+        }
+    };
+    let bad = |e: &dyn fmt::Display| KeyError::Malformed(format!("bad EC key: {e}"));
+    let encoded = if curve == OID_P256 {
+        p256::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
+    } else if curve == OID_P384 {
+        p384::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
     } else {
-        return None;
+        return Some(Err(unsupported_curve(curve)));
+    };
+    let encoded = match encoded {
+        Ok(doc) => doc,
+        Err(e) => return Some(Err(bad(&e))),
     };
     Some(
         encoded
             .map(|doc| doc.as_bytes().to_vec())
             .map_err(|e| KeyError::Malformed(e.to_string())),
     )
+}
+
+const EXPLICIT_PARAMETERS: &str = "the key gives its curve as explicit parameters, not by name";
+
+fn unknown_curve(why: &str) -> KeyError {
+    KeyError::Unsupported(format!(
+        "unknown curve: {why}; `ca` reads EC keys on the named curves P-256 and P-384 \
+         (if this is one, name it with: openssl ec -param_enc named_curve -in OLD -out NEW)"
+    ))
+}
+
+fn unsupported_curve(curve: ObjectIdentifier) -> KeyError {
+    let name = if curve == OID_P521 {
+        "P-521".to_string()
+    } else {
+        format!("the curve {curve}")
+    };
+    KeyError::Unsupported(format!(
+        "EC keys on {name} are not supported; use P-256 or P-384"
+    ))
+}
+
+/// Whether `der` has the shape of a SEC1 `ECPrivateKey` whose parameters are a SEQUENCE
+/// (SpecifiedECDomain, `openssl ecparam -param_enc explicit`) rather than a curve OID.
+pub(crate) fn sec1_explicit_parameters(der: &[u8]) -> bool {
+    use pkcs8::der::asn1::{ContextSpecific, OctetStringRef};
+    use pkcs8::der::{Reader, SliceReader, Tag, Tagged};
+    let Ok(mut reader) = SliceReader::new(der) else {
+        return false;
+    };
+    reader
+        .sequence(|r| {
+            u8::decode(r)?;
+            OctetStringRef::decode(r)?;
+            let params = ContextSpecific::<AnyRef<'_>>::decode(r)?;
+            r.read_slice(r.remaining_len())?;
+            Ok(params.value.tag() == Tag::Sequence)
+        })
+        .unwrap_or(false)
 }
 
 /// Builds the rcgen key pair for a plain PKCS#8 DER key.
@@ -566,10 +623,22 @@ fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
         return Ok((KeyType::Rsa(bits), rsa_pair(der)?));
     }
     if oid == OID_EC {
-        let curve = info
-            .algorithm
-            .parameters_oid()
-            .map_err(|_| KeyError::Malformed("EC key without a named curve".into()))?;
+        let curve = info.algorithm.parameters_oid().map_err(|_| {
+            unknown_curve("the PKCS#8 key names no curve (explicit or missing parameters)")
+        })?;
+        // The SEC1 key inside may name its curve too: it must be the same one.
+        if let Some(inner) = sec1::EcPrivateKey::from_der(info.private_key)
+            .ok()
+            .and_then(|k| k.parameters)
+            .and_then(|p| p.named_curve())
+        {
+            if inner != curve {
+                return Err(unknown_curve(&format!(
+                    "contradictory curves: the PKCS#8 key says {curve}, the EC key inside says \
+                     {inner}"
+                )));
+            }
+        }
         // Re-encoding through p256/p384 validates the scalar and adds the
         // public key, which ring needs and some writers leave out.
         use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
@@ -581,14 +650,7 @@ fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
             let key = p384::SecretKey::from_pkcs8_der(der).map_err(|e| malformed(&e))?;
             (KeyType::EcdsaP384, key.to_pkcs8_der())
         } else {
-            let name = if curve == OID_P521 {
-                "P-521".to_string()
-            } else {
-                format!("the curve {curve}")
-            };
-            return Err(KeyError::Unsupported(format!(
-                "EC keys on {name} are not supported; use P-256 or P-384"
-            )));
+            return Err(unsupported_curve(curve));
         };
         let normalised = normalised.map_err(|e| malformed(&e))?;
         return Ok((key_type, ring_pair(normalised.as_bytes(), key_type)?));

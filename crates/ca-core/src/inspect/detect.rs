@@ -116,7 +116,16 @@ impl Kind {
                 })
             }
             Kind::RsaPrivateKey => complete(rsa::pkcs1::RsaPrivateKey::from_der(input)),
-            Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)),
+            Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)).map_err(|e| {
+                if crate::key::sec1_explicit_parameters(input) {
+                    "unknown curve: the key gives its curve as explicit parameters, not by name \
+                     (`ca` reads P-256 and P-384; if this is one, name it with: openssl ec \
+                     -param_enc named_curve -in OLD -out NEW)"
+                        .to_string()
+                } else {
+                    e
+                }
+            }),
             Kind::PublicKey => complete(pkcs8::SubjectPublicKeyInfoRef::from_der(input)),
             Kind::RsaPublicKey => complete(rsa::pkcs1::RsaPublicKey::from_der(input)),
         }

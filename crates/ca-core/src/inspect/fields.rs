@@ -63,7 +63,8 @@ pub fn oid_name(oid: &Oid<'_>) -> String {
 /// A public key: what `ca` calls its type, its size and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicKeyInfo {
-    /// `ecdsa-p256`, `ecdsa-p384`, `ecdsa-p521`, `ed25519`, `ed448`,
+    /// `ecdsa-p256`, `ecdsa-p384`, `ecdsa-p521`, `ec-CURVE` (another named curve),
+    /// `ec-unknown-curve` (explicit or missing parameters), `ed25519`, `ed448`,
     /// `rsa-BITS`, `dsa`, or the algorithm OID when unknown.
     pub key_type: String,
     pub bits: Option<u32>,
@@ -90,17 +91,23 @@ impl PublicKeyInfo {
             };
             (format!("rsa-{bits}"), Some(bits))
         } else if *alg == oid_registry::OID_KEY_TYPE_EC_PUBLIC_KEY {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
+            // RFC 5480 2.1.1: the curve is named by OID. Explicit parameters (a SEQUENCE) or
+            // none at all leave it unknown: never guessed from the point's size.
+            let params = spki.algorithm.parameters.as_ref();
+            let curve = params
+                .filter(|p| p.tag() == x509_parser::der_parser::asn1_rs::Tag::Oid)
                 .and_then(|p| p.as_oid().ok());
-            match curve {
-                Some(c) if c == oid_registry::OID_EC_P256 => ("ecdsa-p256".into(), Some(256)),
-                Some(c) if c == oid_registry::OID_NIST_EC_P384 => ("ecdsa-p384".into(), Some(384)),
-                Some(c) if c == oid_registry::OID_NIST_EC_P521 => ("ecdsa-p521".into(), Some(521)),
-                Some(c) => (format!("ec-{}", oid_name(&c)), None),
-                None => ("ec".into(), None),
+            match (curve, params) {
+                (Some(c), _) if c == oid_registry::OID_EC_P256 => ("ecdsa-p256".into(), Some(256)),
+                (Some(c), _) if c == oid_registry::OID_NIST_EC_P384 => {
+                    ("ecdsa-p384".into(), Some(384))
+                }
+                (Some(c), _) if c == oid_registry::OID_NIST_EC_P521 => {
+                    ("ecdsa-p521".into(), Some(521))
+                }
+                (Some(c), _) => (format!("ec-{}", oid_name(&c)), None),
+                (None, Some(_)) => ("ec-unknown-curve".into(), None),
+                (None, None) => ("ec-unknown-curve".into(), None),
             }
         } else if *alg == oid_registry::OID_SIG_ED25519 {
             ("ed25519".into(), Some(256))
@@ -131,6 +138,9 @@ impl PublicKeyInfo {
             "ed25519" => "Ed25519".into(),
             "ed448" => "Ed448".into(),
             t if t.starts_with("rsa-") => format!("RSA {} bits", self.bits.unwrap_or(0)),
+            "ec-unknown-curve" => {
+                "EC, unknown curve (no named curve: explicit or missing parameters)".into()
+            }
             t => t.to_string(),
         }
     }
