@@ -676,3 +676,123 @@ fn ec_keys_without_a_named_curve_are_of_an_unknown_curve_never_p256() {
     std::fs::write(d.join("contradictory.der"), tlv(0x30, &pkcs8)).unwrap();
     refused_as_unknown("contradictory.der", "contradictory curves");
 }
+
+/// As [`replace_bytes`], for the first occurrence after `marker`.
+fn replace_after(der: &[u8], marker: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let start = der
+        .windows(marker.len())
+        .position(|w| w == marker)
+        .expect("marker in the DER");
+    let mut out = der[..start].to_vec();
+    out.extend(replace_bytes(&der[start..], from, to));
+    out
+}
+
+const PARSER_INTERNALS: [&str; 5] = [
+    "Parsing requires",
+    "NomError",
+    "invalid GeneralName",
+    "Parsing Error",
+    "BER error",
+];
+
+fn assert_no_parser_internals(what: &str, text: &str) {
+    for word in PARSER_INTERNALS {
+        assert!(!text.contains(word), "{what}: {word:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn inspect_and_verify_give_one_verdict_in_the_files_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Verdict Root", None);
+    // A dNSName that is not ASCII (x509-parser: "invalid GeneralName [2]").
+    let leaf = root.leaf(
+        &["zzzz.test"],
+        time::Duration::days(-1),
+        time::Duration::days(10),
+    );
+    let san = replace_after(&leaf.der, &[0x55, 0x1d, 0x11], b"zzzz", b"\xff\xfe\xfd\xfc");
+    write(d, "bad-san.pem", pem_of("CERTIFICATE", &san));
+    // basicConstraints whose SEQUENCE claims one byte more than it has ("Parsing requires").
+    let bc = replace_bytes(
+        &root.der,
+        &[0x04, 0x08, 0x30, 0x06, 0x01, 0x01, 0xff],
+        &[0x04, 0x08, 0x30, 0x07, 0x01, 0x01, 0xff],
+    );
+    write(d, "bad-bc-root.pem", pem_of("CERTIFICATE", &bc));
+    write(d, "root.pem", &root.pem);
+    write(d, "leaf.pem", &leaf.pem);
+
+    let cases = [
+        (
+            "bad-san.pem",
+            "extension 2.5.29.17 (subjectAltName): a malformed dNSName ([2]): not an IA5String (ASCII text)",
+        ),
+        (
+            "bad-bc-root.pem",
+            "extension 2.5.29.19 (basicConstraints): its value ends too early (truncated)",
+        ),
+    ];
+    for (file, words) in cases {
+        // inspect shows the certificate and marks what verify will refuse, in its words.
+        let run = ca(d, &["inspect", file]);
+        assert_eq!(run.code, 0, "{file}: {}", run.stderr);
+        assert!(
+            run.stdout
+                .contains(&format!("REFUSED as malformed: {words}")),
+            "{file}:\n{}",
+            run.stdout
+        );
+        assert_no_parser_internals(file, &run.stdout);
+        let report = inspect_json(d, file);
+        assert_eq!(report["objects"][0]["verify_refuses"], words, "{file}");
+    }
+    // verify refuses the same leaf with the same words.
+    let run = ca(
+        d,
+        &[
+            "verify",
+            "bad-san.pem",
+            "--roots",
+            "root.pem",
+            "--host",
+            "zzzz.test",
+        ],
+    );
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(run.stderr.contains(cases[0].1), "{}", run.stderr);
+    assert_no_parser_internals("verify", &run.stderr);
+    // ... and the root, given in PEM, without advice to give it in PEM or DER.
+    let run = ca(
+        d,
+        &[
+            "verify",
+            "leaf.pem",
+            "--roots",
+            "bad-bc-root.pem",
+            "--host",
+            "zzzz.test",
+        ],
+    );
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains(cases[1].1), "{}", run.stderr);
+    assert!(!run.stderr.contains("PEM or DER"), "{}", run.stderr);
+    assert_no_parser_internals("verify --roots", &run.stderr);
+    // A well-formed certificate carries no verdict.
+    assert!(inspect_json(d, "leaf.pem")["objects"][0]
+        .get("verify_refuses")
+        .is_none());
+
+    // A certificate neither can read (truncated): the same words from both.
+    let truncated = &leaf.der[..leaf.der.len() - 40];
+    std::fs::write(d.join("truncated.der"), truncated).unwrap();
+    let run = ca(d, &["inspect", "truncated.der"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("truncated"), "{}", run.stderr);
+    assert_no_parser_internals("inspect truncated", &run.stderr);
+    let run = ca(d, &["verify", "truncated.der", "--roots", "root.pem"]);
+    assert_ne!(run.code, 0);
+    assert_no_parser_internals("verify truncated", &run.stderr);
+}

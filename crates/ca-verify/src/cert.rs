@@ -181,7 +181,7 @@ impl GeneralName {
             XGeneralName::EDIPartyName(_) => GeneralName::Unsupported("ediPartyName"),
             XGeneralName::RegisteredID(_) => GeneralName::Unsupported("registeredID"),
             XGeneralName::Invalid(tag, _) => {
-                return Err(format!("invalid GeneralName [{}]", tag.0))
+                return Err(crate::parse_error::general_name_error(tag.0))
             }
         })
     }
@@ -221,10 +221,12 @@ impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
-        let algorithms_match = crate::der::check_certificate_shape(der)
-            .map_err(|m| Reason::Malformed(m.to_string()))?;
-        let (rest, x) =
-            X509Certificate::from_der(der).map_err(|e| Reason::Malformed(format!("DER: {e}")))?;
+        // Messages in the file's terms (which part, how), never the parser's internals.
+        let algorithms_match = crate::der::check_certificate_shape(der).map_err(|m| {
+            Reason::Malformed(crate::parse_error::outer_error(der).unwrap_or_else(|| m.into()))
+        })?;
+        let (rest, x) = X509Certificate::from_der(der)
+            .map_err(|e| Reason::Malformed(crate::parse_error::certificate_error(der, &e)))?;
         if !rest.is_empty() {
             return Err(Reason::Malformed(format!(
                 "{} bytes after the certificate",

@@ -38,6 +38,7 @@ mod extensions;
 mod key;
 mod name;
 mod options;
+mod parse_error;
 mod path;
 mod signature;
 pub mod text;

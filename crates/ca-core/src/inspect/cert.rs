@@ -35,6 +35,10 @@ pub struct CertificateInfo {
     /// subjectAltName entries.
     pub names: Vec<Name>,
     pub extensions: Extensions,
+    /// Why `ca verify` refuses this certificate as malformed, in its words (the one parser
+    /// verdict, `ca_verify::Certificate::from_der`); absent when it parses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_refuses: Option<String>,
     /// SHA-256 of the DER certificate (`openssl x509 -fingerprint -sha256`).
     pub sha256: String,
     pub pem: String,
@@ -57,8 +61,12 @@ pub fn status(
 
 impl CertificateInfo {
     pub fn from_der(der: &[u8], now: OffsetDateTime) -> Result<CertificateInfo, InspectError> {
-        let (_, cert) = X509Certificate::from_der(der)
-            .map_err(|e| InspectError::NotRecognised(format!("not a certificate: {e}")))?;
+        let (_, cert) = X509Certificate::from_der(der).map_err(|_| {
+            InspectError::NotRecognised(format!(
+                "not a valid certificate: {}",
+                verifier_verdict(der).unwrap_or_else(|| "it does not parse".into())
+            ))
+        })?;
         let validity = cert.validity();
         let not_before = validity.not_before.to_datetime();
         let not_after = validity.not_after.to_datetime();
@@ -81,8 +89,19 @@ impl CertificateInfo {
             public_key: PublicKeyInfo::from_spki(cert.public_key()),
             names,
             extensions,
+            verify_refuses: verifier_verdict(der),
             sha256: fields::sha256_hex(der),
             pem: fields::to_pem("CERTIFICATE", der),
         })
+    }
+}
+
+/// What `ca verify`'s parser says of `der`: `None` when it parses, else why not, in the
+/// file's terms. Inspect and verify share it, so a file gets one verdict.
+pub fn verifier_verdict(der: &[u8]) -> Option<String> {
+    match ca_verify::Certificate::from_der(der) {
+        Ok(_) => None,
+        Err(ca_verify::Reason::Malformed(why)) => Some(why),
+        Err(other) => Some(other.to_string()),
     }
 }

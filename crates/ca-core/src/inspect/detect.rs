@@ -99,7 +99,9 @@ impl Kind {
             r.map(|_| ()).map_err(|e| e.to_string())
         }
         match self {
-            Kind::Certificate => whole(x509_parser::certificate::X509Certificate::from_der(input)),
+            // In the verifier's words when it does not parse: one verdict per file.
+            Kind::Certificate => whole(x509_parser::certificate::X509Certificate::from_der(input))
+                .map_err(|e| super::cert::verifier_verdict(input).unwrap_or(e)),
             Kind::CertificateRequest => {
                 whole(x509_parser::certification_request::X509CertificationRequest::from_der(input))
             }
@@ -330,8 +332,30 @@ fn explain_der_failure(input: &[u8]) -> String {
             "{} unexpected bytes follow the DER object ({WHAT})",
             input.len() - total
         ),
+        _ if looks_like_certificate(input) => format!(
+            "not a valid certificate: {}",
+            super::cert::verifier_verdict(input).unwrap_or_else(|| "it does not parse".into())
+        ),
         _ => format!("the DER structure is not one that `ca` knows ({WHAT})"),
     }
+}
+
+/// SEQUENCE { SEQUENCE { [0] { INTEGER version } ...: the start of a v2/v3 certificate.
+fn looks_like_certificate(input: &[u8]) -> bool {
+    let skip_header = |b: &[u8]| -> Option<usize> {
+        match *b.get(1)? {
+            n if n < 0x80 => Some(2),
+            n => Some(2 + (n & 0x7f) as usize),
+        }
+    };
+    let Some(outer) = skip_header(input) else {
+        return false;
+    };
+    let Some(inner) = input.get(outer..).and_then(skip_header) else {
+        return false;
+    };
+    input.get(outer) == Some(&0x30)
+        && input.get(outer + inner..outer + inner + 4) == Some(&[0xa0, 0x03, 0x02, 0x01][..])
 }
 
 /// A PFX starts with version 3, then the PKCS#7 `data` content type.

@@ -110,6 +110,9 @@ fn certificate(l: &mut Lines, c: &CertificateInfo) {
     public_key(l, &c.public_key);
     l.add("Signature", &c.signature_algorithm);
     extensions(l, &c.extensions);
+    if let Some(why) = &c.verify_refuses {
+        l.add("Verify", format!("REFUSED as malformed: {why}"));
+    }
     l.add("SHA-256", &c.sha256);
 }
 

@@ -107,7 +107,9 @@ impl Inputs {
             };
             let anchor = TrustAnchor::from_der(der).map_err(|e| {
                 CliError::bad_input(format!(
-                    "{source}: cannot be used as a trust anchor: {}; give the root certificate in PEM or DER",
+                    "{source}: cannot be used as a trust anchor: {}; the file was read, but this \
+                     certificate is not well-formed X.509 (`ca inspect {name}` shows it and the \
+                     same verdict): get a correct copy of the root certificate",
                     ca_core::text::escape_untrusted(&e.reason.to_string())
                 ))
             })?;
