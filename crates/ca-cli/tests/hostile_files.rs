@@ -796,3 +796,95 @@ fn inspect_and_verify_give_one_verdict_in_the_files_terms() {
     assert_ne!(run.code, 0);
     assert_no_parser_internals("verify truncated", &run.stderr);
 }
+
+/// The elements of a DER SEQUENCE's content, whole.
+fn children(content: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < content.len() {
+        let (_, h, n) = element(content, at);
+        out.push(content[at..at + h + n].to_vec());
+        at += h + n;
+    }
+    out
+}
+
+fn content(whole: &[u8]) -> &[u8] {
+    let (_, h, n) = element(whole, 0);
+    &whole[h..h + n]
+}
+
+/// `der` with notBefore replaced by `not_before` (a whole TLV); lengths re-encoded. The
+/// signature no longer verifies: these files are refused before it is checked.
+fn with_not_before(der: &[u8], not_before: &[u8]) -> Vec<u8> {
+    let cert = children(content(der));
+    let mut tbs = children(content(&cert[0]));
+    let validity_at = if tbs[0][0] == 0xa0 { 4 } else { 3 };
+    let mut validity = children(content(&tbs[validity_at]));
+    validity[0] = not_before.to_vec();
+    tbs[validity_at] = tlv(0x30, &validity.concat());
+    let mut body = tlv(0x30, &tbs.concat());
+    body.extend(cert[1..].concat());
+    tlv(0x30, &body)
+}
+
+#[test]
+fn both_time_encodings_follow_rfc5280_the_same_way_in_inspect_and_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Time Root", None);
+    write(d, "root.pem", &root.pem);
+    let leaf = root.leaf(
+        &["time.test"],
+        time::Duration::days(-1),
+        time::Duration::days(10),
+    );
+    // A UTCTime with an offset (x509-parser accepts it) and a GeneralizedTime without Z
+    // (x509-parser refuses it): RFC 5280 4.1.2.5 forbids both alike.
+    let offset = with_not_before(&leaf.der, &tlv(0x17, b"2601010000+0100"));
+    let no_z = with_not_before(&leaf.der, &tlv(0x18, b"20260101000000"));
+    let fraction = with_not_before(&leaf.der, &tlv(0x18, b"20260101000000.5Z"));
+    write(d, "offset.pem", pem_of("CERTIFICATE", &offset));
+    let offset_seconds = with_not_before(&leaf.der, &tlv(0x17, b"260101000000+0100"));
+    write(
+        d,
+        "offset-seconds.pem",
+        pem_of("CERTIFICATE", &offset_seconds),
+    );
+    write(d, "no-z.pem", pem_of("CERTIFICATE", &no_z));
+    write(d, "fraction.pem", pem_of("CERTIFICATE", &fraction));
+    for (file, form, value) in [
+        ("offset.pem", "UTCTime", "2601010000+0100"),
+        ("offset-seconds.pem", "UTCTime", "260101000000+0100"),
+        ("no-z.pem", "GeneralizedTime", "20260101000000"),
+        ("fraction.pem", "GeneralizedTime", "20260101000000.5Z"),
+    ] {
+        let words = format!("the validity dates: notBefore is the {form} \"{value}\"");
+        // Refused: exit 1 when x509-parser reads the file (the verifier refuses it), 2 when
+        // the file cannot be read as a certificate at all; the same words either way.
+        let run = ca(
+            d,
+            &["verify", file, "--roots", "root.pem", "--host", "time.test"],
+        );
+        assert!(run.code == 1 || run.code == 2, "{file}: {}", run.stderr);
+        assert!(
+            run.stderr.contains(&words) && run.stderr.contains("RFC 5280 4.1.2.5"),
+            "{file}: {}",
+            run.stderr
+        );
+        // inspect: shown with the verdict when x509-parser reads it, else refused; the same
+        // words either way.
+        let run = ca(d, &["inspect", file]);
+        let said = format!("{}{}", run.stdout, run.stderr);
+        assert!(said.contains(&words), "{file}: {said}");
+        if run.code == 0 {
+            assert!(said.contains("REFUSED as malformed"), "{file}: {said}");
+        }
+    }
+    // The well-formed encodings of both are read: UTCTime and GeneralizedTime with Z.
+    let generalized = with_not_before(&leaf.der, &tlv(0x18, b"20260101000000Z"));
+    write(d, "generalized.pem", pem_of("CERTIFICATE", &generalized));
+    let report = inspect_json(d, "generalized.pem");
+    assert_eq!(report["objects"][0]["not_before"], "2026-01-01T00:00:00Z");
+    assert!(report["objects"][0].get("verify_refuses").is_none());
+}

@@ -228,3 +228,109 @@ pub(crate) fn general_name_error(tag: u32) -> String {
     };
     format!("a malformed {form} ([{tag}]){why}")
 }
+
+/// RFC 5280 4.1.2.5: validity dates MUST be UTCTime `YYMMDDHHMMSSZ` (4.1.2.5.1) or
+/// GeneralizedTime `YYYYMMDDHHMMSSZ` (4.1.2.5.2): in UTC (`Z`, no offset), seconds present,
+/// no fractional seconds. The same rule for both encodings, checked on the bytes (x509-parser
+/// accepts a UTCTime with an offset but refuses a GeneralizedTime without `Z`). Which
+/// encoding a date uses (UTCTime through 2049) is left alone: a CA rule that verifiers
+/// commonly do not enforce, and harmless to read.
+pub(crate) fn validity_encoding(der: &[u8]) -> Result<(), String> {
+    let Some(validity) = validity_content(der) else {
+        return Ok(()); // the shape checks report a missing validity
+    };
+    let mut rest = validity;
+    for field in ["notBefore", "notAfter"] {
+        let Some((t, r)) = read_tlv(rest) else {
+            return Err(format!("the validity dates: {field} is missing or not DER"));
+        };
+        rest = r;
+        let digits = |n: usize| {
+            t.content.len() == n + 1
+                && t.content[..n].iter().all(u8::is_ascii_digit)
+                && t.content[n] == b'Z'
+        };
+        let (ok, form, clause) = match t.tag {
+            0x17 => (digits(12), "UTCTime", "YYMMDDHHMMSSZ (RFC 5280 4.1.2.5.1)"),
+            0x18 => (
+                digits(14),
+                "GeneralizedTime",
+                "YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5.2)",
+            ),
+            _ => {
+                return Err(format!(
+                    "the validity dates: {field} is neither UTCTime nor GeneralizedTime"
+                ))
+            }
+        };
+        if !ok {
+            let shown = String::from_utf8_lossy(t.content);
+            return Err(format!(
+                "the validity dates: {field} is the {form} \"{shown}\", which must be \
+                 {clause}: in UTC with a Z, seconds present, no fraction"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The content of tbsCertificate's validity SEQUENCE.
+fn validity_content(der: &[u8]) -> Option<&[u8]> {
+    let (outer, _) = read_tlv(der)?;
+    let (tbs, _) = read_tlv(outer.content)?;
+    let mut fields = tbs.content;
+    let (mut field, mut rest) = read_tlv(fields)?;
+    if field.tag == 0xa0 {
+        (field, rest) = read_tlv(rest)?;
+    }
+    let _serial = field;
+    fields = rest;
+    for _ in 0..2 {
+        // signature, issuer
+        fields = read_tlv(fields)?.1;
+    }
+    let (validity, _) = read_tlv(fields)?;
+    (validity.tag == 0x30).then_some(validity.content)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert_with_times(not_before: (u8, &[u8]), not_after: (u8, &[u8])) -> Vec<u8> {
+        fn tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+            let mut v = vec![tag, body.len() as u8];
+            v.extend_from_slice(body);
+            v
+        }
+        let mut validity = tlv(not_before.0, not_before.1);
+        validity.extend(tlv(not_after.0, not_after.1));
+        let mut tbs = tlv(0xa0, &[2, 1, 2]);
+        tbs.extend(tlv(0x02, &[1]));
+        tbs.extend(tlv(0x30, &[]));
+        tbs.extend(tlv(0x30, &[]));
+        tbs.extend(tlv(0x30, &validity));
+        tlv(0x30, &tlv(0x30, &tbs))
+    }
+
+    #[test]
+    fn both_time_encodings_follow_the_same_rule() {
+        let ok = cert_with_times((0x17, b"260101000000Z"), (0x18, b"20500101000000Z"));
+        assert_eq!(validity_encoding(&ok), Ok(()));
+        for (tag, bad) in [
+            (0x17, &b"2601010000+0100"[..]),
+            (0x17, b"2601010000Z"),
+            (0x17, b"260101000000"),
+            (0x18, b"20500101000000"),
+            (0x18, b"20500101000000.5Z"),
+            (0x18, b"20500101000000+0000"),
+        ] {
+            let der = cert_with_times((tag, bad), (0x17, b"270101000000Z"));
+            let e = validity_encoding(&der).unwrap_err();
+            assert!(
+                e.contains("notBefore") && e.contains("RFC 5280 4.1.2.5"),
+                "{e}"
+            );
+        }
+    }
+}
