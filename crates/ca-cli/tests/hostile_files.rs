@@ -888,3 +888,52 @@ fn both_time_encodings_follow_rfc5280_the_same_way_in_inspect_and_verify() {
     assert_eq!(report["objects"][0]["not_before"], "2026-01-01T00:00:00Z");
     assert!(report["objects"][0].get("verify_refuses").is_none());
 }
+
+#[test]
+fn a_negative_serial_is_printed_as_the_signed_number_it_is_and_flagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["neg.test".to_string()]).unwrap();
+    params.serial_number = Some(rcgen::SerialNumber::from(vec![0x11, 0x22, 0x33]));
+    let der = params.self_signed(&key).unwrap().der().to_vec();
+    // INTEGER ff 22 33 is -0x00ddcd (two's complement), as some CAs have written.
+    let der = replace_bytes(
+        &der,
+        &[0x02, 0x03, 0x11, 0x22, 0x33],
+        &[0x02, 0x03, 0xff, 0x22, 0x33],
+    );
+    std::fs::write(d.join("neg.der"), &der).unwrap();
+    let run = ca(d, &["inspect", "neg.der"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("-ddcd (NEGATIVE: RFC 5280 4.1.2.2 requires a positive serial number)"),
+        "{}",
+        run.stdout
+    );
+    let report = inspect_json(d, "neg.der");
+    assert_eq!(report["objects"][0]["serial"], "-ddcd");
+    assert_eq!(report["objects"][0]["serial_negative"], true);
+    // openssl agrees on the value.
+    let openssl_serial = openssl(
+        d,
+        &[
+            "x509", "-inform", "DER", "-in", "neg.der", "-noout", "-serial",
+        ],
+    );
+    assert_eq!(openssl_serial.stdout.trim().to_lowercase(), "serial=-ddcd");
+    // verify's walk shows it the same way (colon-separated, as its other serials).
+    write(d, "neg.pem", pem_of("CERTIFICATE", &der));
+    let run = ca(d, &["verify", "neg.pem", "--roots", "neg.pem", "--explain"]);
+    assert!(run.stdout.contains("serial       -DD:CD"), "{}", run.stdout);
+    // A positive serial carries no flag.
+    let positive = CertificateParams::new(vec!["pos.test".to_string()])
+        .unwrap()
+        .self_signed(&key)
+        .unwrap();
+    write(d, "pos.pem", positive.pem());
+    assert!(inspect_json(d, "pos.pem")["objects"][0]
+        .get("serial_negative")
+        .is_none());
+}

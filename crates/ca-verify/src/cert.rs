@@ -284,7 +284,13 @@ impl Certificate {
     }
 
     /// The serial number in hex, colon-separated bytes as `openssl x509 -serial` would show them.
+    /// A negative one (RFC 5280 4.1.2.2 forbids them, some exist) is `-` and its magnitude.
     pub fn serial_hex(&self) -> String {
+        if self.serial.first().is_some_and(|b| b & 0x80 != 0) {
+            let magnitude = crate::text::twos_complement_magnitude(&self.serial);
+            let start = magnitude.iter().position(|b| *b != 0).unwrap_or(0);
+            return format!("-{}", hex_colon(&magnitude[start..]));
+        }
         hex_colon(&self.serial)
     }
 

@@ -80,6 +80,21 @@ fn escape(s: &str, keep_layout: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// The magnitude of a negative two's-complement big-endian integer (DER INTEGER content
+/// whose first bit is set), big-endian: `ff` gives `01`, `ff 7f` gives `00 81`. For showing
+/// a negative serial number as the signed number it is.
+pub fn twos_complement_magnitude(bytes: &[u8]) -> Vec<u8> {
+    let mut out: Vec<u8> = bytes.iter().map(|b| !b).collect();
+    for b in out.iter_mut().rev() {
+        let (sum, carry) = b.overflowing_add(1);
+        *b = sum;
+        if !carry {
+            break;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,11 @@ use super::InspectError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertificateInfo {
     pub version: u32,
-    /// Hex, without the sign byte.
+    /// Hex, without the sign byte; `-` and the magnitude for a negative serial.
     pub serial: String,
+    /// Present (true) when the serial is negative, which RFC 5280 4.1.2.2 forbids.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub serial_negative: bool,
     /// Readable attribute by attribute; an attribute that does not decode is escaped and
     /// marked `(invalid UTF8String)`.
     pub subject: String,
@@ -76,6 +79,7 @@ impl CertificateInfo {
         Ok(CertificateInfo {
             version: cert.version().0 + 1,
             serial: fields::serial_hex(cert.raw_serial()),
+            serial_negative: fields::serial_is_negative(cert.raw_serial()),
             subject: subject.value,
             issuer: issuer.value,
             subject_text: subject.text,

@@ -23,13 +23,26 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
-/// A serial number as hex, without the sign byte DER may add.
+/// A serial number as hex, without the sign byte DER may add. A negative one (a DER INTEGER
+/// whose first bit is set; RFC 5280 4.1.2.2 says serials MUST be positive, but some are not)
+/// is the signed number it is: `-` and the magnitude, not its two's-complement bytes.
 pub fn serial_hex(raw: &[u8]) -> String {
+    if serial_is_negative(raw) {
+        return format!(
+            "-{}",
+            serial_hex(&ca_verify::text::twos_complement_magnitude(raw))
+        );
+    }
     let start = raw
         .iter()
         .position(|b| *b != 0)
         .unwrap_or(raw.len().saturating_sub(1));
     hex(&raw[start..])
+}
+
+/// Whether DER INTEGER content bytes are negative.
+pub fn serial_is_negative(raw: &[u8]) -> bool {
+    raw.first().is_some_and(|b| b & 0x80 != 0)
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -458,6 +471,11 @@ mod tests {
     fn serial_drops_sign_byte() {
         assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
         assert_eq!(serial_hex(&[0x00]), "00");
+        // Two's complement: ff = -1, 80 = -128, ff 7f = -129.
+        assert_eq!(serial_hex(&[0xff]), "-01");
+        assert_eq!(serial_hex(&[0x80]), "-80");
+        assert_eq!(serial_hex(&[0xff, 0x7f]), "-81");
+        assert_eq!(serial_hex(&[0xf0, 0x00]), "-1000");
     }
 
     #[test]

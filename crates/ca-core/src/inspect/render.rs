@@ -100,7 +100,17 @@ fn certificate(l: &mut Lines, c: &CertificateInfo) {
             c.issuer_text.clone()
         },
     );
-    l.add("Serial", &c.serial);
+    if c.serial_negative {
+        l.add(
+            "Serial",
+            format!(
+                "{} (NEGATIVE: RFC 5280 4.1.2.2 requires a positive serial number)",
+                c.serial
+            ),
+        );
+    } else {
+        l.add("Serial", &c.serial);
+    }
     l.add("Not before", &c.not_before);
     l.add(
         "Not after",
