@@ -28,11 +28,17 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// is the signed number it is: `-` and the magnitude, not its two's-complement bytes.
 pub fn serial_hex(raw: &[u8]) -> String {
     if serial_is_negative(raw) {
+        // The magnitude is unsigned (-128 is 80): never read as signed again.
         return format!(
             "-{}",
-            serial_hex(&ca_verify::text::twos_complement_magnitude(raw))
+            unsigned_hex(&ca_verify::text::twos_complement_magnitude(raw))
         );
     }
+    unsigned_hex(raw)
+}
+
+/// Big-endian unsigned bytes as hex, without leading zero bytes (at least one byte).
+fn unsigned_hex(raw: &[u8]) -> String {
     let start = raw
         .iter()
         .position(|b| *b != 0)
