@@ -264,7 +264,8 @@ pub(crate) fn validity_encoding(der: &[u8]) -> Result<(), String> {
             }
         };
         if !ok {
-            let shown = String::from_utf8_lossy(t.content);
+            // The file's bytes, quoted: escaped (they may hold anything).
+            let shown = crate::text::escape_untrusted_bytes(t.content);
             return Err(format!(
                 "the validity dates: {field} is the {form} \"{shown}\", which must be \
                  {clause}: in UTC with a Z, seconds present, no fraction"

@@ -27,7 +27,7 @@ mod render;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use cert::CertificateInfo;
+pub use cert::{verifier_verdict, CertificateInfo};
 pub use crl::{CrlInfo, RevokedEntry};
 pub use csr::CsrInfo;
 pub use detect::{decode, decode_each, Block, Decoded, Encoding, Kind};
