@@ -83,7 +83,9 @@ fn locate(der: &[u8]) -> Option<String> {
             Err(e) => Some(format!("{what}: {}", x509_error(&e))),
         }
     }
-    let parts: [(&str, fn(&[u8]) -> Option<String>); 5] = [
+    /// A field's name and the check that reports it.
+    type Part = (&'static str, fn(&[u8]) -> Option<String>);
+    let parts: [Part; 5] = [
         ("the signature algorithm", |w| {
             check::<AlgorithmIdentifier>("the signature algorithm", w)
         }),
