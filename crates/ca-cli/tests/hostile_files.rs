@@ -937,3 +937,45 @@ fn a_negative_serial_is_printed_as_the_signed_number_it_is_and_flagged() {
         .get("serial_negative")
         .is_none());
 }
+
+/// `der` with tbsCertificate field `index` (counting from the serial number) replaced by
+/// `field` (a whole TLV); lengths re-encoded.
+fn with_tbs_field(der: &[u8], index: usize, field: &[u8]) -> Vec<u8> {
+    let cert = children(content(der));
+    let mut tbs = children(content(&cert[0]));
+    let at = index + usize::from(tbs[0][0] == 0xa0);
+    tbs[at] = field.to_vec();
+    let mut body = tlv(0x30, &tbs.concat());
+    body.extend(cert[1..].concat());
+    tlv(0x30, &body)
+}
+
+#[test]
+fn a_name_with_an_empty_rdn_gets_one_verdict_in_the_files_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Empty RDN Root", None);
+    write(d, "root.pem", &root.pem);
+    let leaf = root.leaf(
+        &["rdn.test"],
+        time::Duration::days(-1),
+        time::Duration::days(10),
+    );
+    // issuer (field 2 after serial and signature) = SEQUENCE { SET {} }: an RDN with no
+    // attribute, which X.501 forbids (x509-parser: "NomError(Many1)").
+    let der = with_tbs_field(&leaf.der, 2, &[0x30, 0x02, 0x31, 0x00]);
+    write(d, "empty-rdn.pem", pem_of("CERTIFICATE", &der));
+    let words = "the issuer name: an RDN with no attribute (RFC 5280 4.1.2.4";
+    let run = ca(d, &["inspect", "empty-rdn.pem"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let inspect_said = run.stdout;
+    assert!(
+        inspect_said.contains(&format!("REFUSED as malformed: {words}")),
+        "{inspect_said}"
+    );
+    assert_no_parser_internals("inspect", &inspect_said);
+    let run = ca(d, &["verify", "empty-rdn.pem", "--roots", "root.pem"]);
+    assert_ne!(run.code, 0);
+    assert!(run.stderr.contains(words), "{}", run.stderr);
+    assert_no_parser_internals("verify", &run.stderr);
+}

@@ -226,6 +226,7 @@ impl Certificate {
             Reason::Malformed(crate::parse_error::outer_error(der).unwrap_or_else(|| m.into()))
         })?;
         crate::parse_error::validity_encoding(der).map_err(Reason::Malformed)?;
+        crate::parse_error::names_encoding(der).map_err(Reason::Malformed)?;
         let (rest, x) = X509Certificate::from_der(der)
             .map_err(|e| Reason::Malformed(crate::parse_error::certificate_error(der, &e)))?;
         if !rest.is_empty() {

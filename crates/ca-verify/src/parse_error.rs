@@ -231,6 +231,56 @@ pub(crate) fn general_name_error(tag: u32) -> String {
     format!("a malformed {form} ([{tag}]){why}")
 }
 
+/// RFC 5280 4.1.2.4: Name ::= SEQUENCE OF RelativeDistinguishedName, and
+/// RelativeDistinguishedName ::= SET SIZE (1..MAX) OF AttributeTypeAndValue. x509-parser stops
+/// quietly at an empty SET and ignores what follows it, so the issuer and subject are checked
+/// on the bytes: every element a non-empty SET.
+pub(crate) fn names_encoding(der: &[u8]) -> Result<(), String> {
+    let Some(fields) = tbs_fields(der) else {
+        return Ok(()); // the shape checks report it
+    };
+    // serial, signature, issuer, validity, subject
+    for (what, name) in [("issuer", fields.get(2)), ("subject", fields.get(4))] {
+        let Some(&name) = name else { return Ok(()) };
+        let Some((seq, _)) = read_tlv(name) else {
+            return Ok(());
+        };
+        let mut rdns = seq.content;
+        while !rdns.is_empty() {
+            match read_tlv(rdns) {
+                Some((rdn, rest)) if rdn.tag == 0x31 && !rdn.content.is_empty() => rdns = rest,
+                Some((rdn, _)) if rdn.tag == 0x31 => {
+                    return Err(format!(
+                        "the {what} name: an RDN with no attribute (RFC 5280 4.1.2.4: \
+                         RelativeDistinguishedName is a SET of at least one)"
+                    ))
+                }
+                _ => {
+                    return Err(format!(
+                        "the {what} name: an element that is not an RDN (SET)"
+                    ))
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The whole TLVs of tbsCertificate's fields after the optional version.
+fn tbs_fields(der: &[u8]) -> Option<Vec<&[u8]>> {
+    let (outer, _) = read_tlv(der)?;
+    let (tbs, _) = read_tlv(outer.content)?;
+    let mut rest = tbs.content;
+    let mut out = Vec::new();
+    while let Some((t, r)) = read_tlv(rest) {
+        if !(out.is_empty() && t.tag == 0xa0) {
+            out.push(t.whole);
+        }
+        rest = r;
+    }
+    Some(out)
+}
+
 /// RFC 5280 4.1.2.5: validity dates MUST be UTCTime `YYMMDDHHMMSSZ` (4.1.2.5.1) or
 /// GeneralizedTime `YYYYMMDDHHMMSSZ` (4.1.2.5.2): in UTC (`Z`, no offset), seconds present,
 /// no fractional seconds. The same rule for both encodings, checked on the bytes (x509-parser
