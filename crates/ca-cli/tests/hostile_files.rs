@@ -389,3 +389,51 @@ fn a_name_with_an_empty_rdn_gets_one_verdict_in_the_files_terms() {
     assert!(run.stderr.contains(words), "{}", run.stderr);
     assert_no_parser_internals("verify", &run.stderr);
 }
+
+#[test]
+fn truncated_csrs_and_crls_are_described_without_parser_internals() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Truncation Root", None);
+    let crl = root
+        .crl(1, time::Duration::days(7), Vec::new())
+        .der()
+        .to_vec();
+    openssl(
+        d,
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "k.pem",
+        ],
+    );
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-key",
+            "k.pem",
+            "-subj",
+            "/CN=csr.test",
+            "-outform",
+            "DER",
+            "-out",
+            "csr.der",
+        ],
+    );
+    let csr = std::fs::read(d.join("csr.der")).unwrap();
+    for (label, der) in [("CERTIFICATE REQUEST", csr), ("X509 CRL", crl)] {
+        // The outer length still claims the whole: the content ends too early.
+        let cut = &der[..der.len() - 20];
+        write(d, "cut.pem", pem_of(label, cut));
+        let run = ca(d, &["inspect", "cut.pem"]);
+        assert_eq!(run.code, 2, "{label}: {}", run.stdout);
+        assert!(run.stderr.contains("truncated"), "{label}: {}", run.stderr);
+        assert_no_parser_internals(label, &run.stderr);
+    }
+}

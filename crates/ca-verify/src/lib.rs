@@ -51,6 +51,7 @@ pub use options::{
     ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
     OID_SERVER_AUTH,
 };
+pub use parse_error::x509_error as x509_error_words;
 pub use path::DEFAULT_MAX_INTERMEDIATES;
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,

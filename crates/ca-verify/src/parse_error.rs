@@ -139,7 +139,9 @@ fn extensions(explicit: &[u8]) -> Option<String> {
     None
 }
 
-fn x509_error(e: &nom::Err<X509Error>) -> String {
+/// How x509-parser failed, in words (truncated, which part is malformed, not DER...), for
+/// any X.509 structure (certificate, CSR, CRL); never its internals.
+pub fn x509_error(e: &nom::Err<X509Error>) -> String {
     match e {
         nom::Err::Incomplete(_) => "the data ends too early (truncated)".into(),
         nom::Err::Error(x) | nom::Err::Failure(x) => match x {

@@ -40,8 +40,12 @@ pub struct RevokedEntry {
 
 impl CrlInfo {
     pub fn from_der(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, InspectError> {
-        let (_, crl) = CertificateRevocationList::from_der(der)
-            .map_err(|e| InspectError::NotRecognised(format!("not a CRL: {e}")))?;
+        let (_, crl) = CertificateRevocationList::from_der(der).map_err(|e| {
+            InspectError::NotRecognised(format!(
+                "not a valid CRL: {}",
+                ca_verify::x509_error_words(&e)
+            ))
+        })?;
         let next_update = crl.next_update().map(|t| t.to_datetime());
         let authority_key_id = crl
             .extensions()

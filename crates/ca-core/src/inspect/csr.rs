@@ -27,8 +27,12 @@ pub struct CsrInfo {
 
 impl CsrInfo {
     pub fn from_der(der: &[u8]) -> Result<CsrInfo, InspectError> {
-        let (_, csr) = X509CertificationRequest::from_der(der)
-            .map_err(|e| InspectError::NotRecognised(format!("not a CSR: {e}")))?;
+        let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| {
+            InspectError::NotRecognised(format!(
+                "not a valid CSR: {}",
+                ca_verify::x509_error_words(&e)
+            ))
+        })?;
         let info = &csr.certification_request_info;
         let requested: Vec<_> = info
             .iter_attributes()

@@ -88,12 +88,22 @@ impl Kind {
 
     /// Checks that `der` is one complete object of this kind.
     fn check(self, input: &[u8]) -> Result<(), String> {
-        fn whole<T>(r: Result<(&[u8], T), impl std::fmt::Display>) -> Result<(), String> {
+        // x509-parser's errors in words, never its internals.
+        type X509Result<'a, T> =
+            Result<(&'a [u8], T), x509_parser::nom::Err<x509_parser::error::X509Error>>;
+        fn whole<T>(r: X509Result<'_, T>) -> Result<(), String> {
             match r {
                 Ok(([], _)) => Ok(()),
                 Ok((rest, _)) => Err(format!("{} unexpected bytes after the end", rest.len())),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(ca_verify::x509_error_words(&e)),
             }
+        }
+        // Said first, in the file's terms, whatever the parser would report instead.
+        if let Some(total) = declared_length(input).filter(|t| *t > input.len()) {
+            return Err(format!(
+                "truncated: it declares {total} bytes but has {}",
+                input.len()
+            ));
         }
         fn complete<T>(r: pkcs8::der::Result<T>) -> Result<(), String> {
             r.map(|_| ()).map_err(|e| e.to_string())
