@@ -1,5 +1,7 @@
 //! `ca inspect` on any bytes: detection (PEM/DER), every parser behind it,
-//! the text rendering and the JSON serialisation. Must never panic.
+//! the text rendering and the JSON serialisation. Must never panic, and the
+//! text (the report, or the error) must hold no raw control character other
+//! than the layout's line feeds: what the file says is escaped (issue 15).
 #![no_main]
 
 use ca_core::inspect::{inspect, InspectOptions};
@@ -10,10 +12,23 @@ fuzz_target!(|data: &[u8]| {
         now: time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000),
         passphrase: None,
     };
-    if let Ok(report) = inspect(data, &options) {
-        let _ = report.to_string();
-        let _ = serde_json::to_string(&report);
+    match inspect(data, &options) {
+        Ok(report) => {
+            assert_terminal_safe(&report.to_string());
+            let _ = serde_json::to_string(&report);
+        }
+        Err(e) => assert_terminal_safe(&e.to_string()),
     }
     // `convert` and `needs-renewal` take the same input.
     let _ = ca_core::inspect::certificates(data);
 });
+
+/// No control character, DEL, C1 or bidi override, except line feeds.
+fn assert_terminal_safe(text: &str) {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c != '\n' && ca_core::text::is_unsafe_char(c))
+    {
+        panic!("raw {c:?} in text output:\n{}", text.escape_debug());
+    }
+}

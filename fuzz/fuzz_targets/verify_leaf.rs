@@ -35,5 +35,15 @@ fuzz_target!(|data: &[u8]| {
         Some(ExpectedName::Email("a@example.com".into())),
     );
     client.max_depth = Some(0);
-    let _ = verify(data, &pool, anchors(), &client);
+    if let Err(e) = verify(data, &pool, anchors(), &client) {
+        // `ca verify` prints the error's pieces escaped: whatever the leaf holds, what
+        // reaches the terminal holds no raw control character (issue 15).
+        let text = e.to_string();
+        let shown = ca_verify::text::escape_untrusted(&text);
+        assert!(!shown.chars().any(ca_verify::text::is_unsafe_char), "{shown}");
+        if let Some(c) = &e.cert {
+            let subject = ca_verify::text::escape_untrusted(&c.subject);
+            assert!(!subject.chars().any(ca_verify::text::is_unsafe_char));
+        }
+    }
 });

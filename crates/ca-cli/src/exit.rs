@@ -46,7 +46,9 @@ impl CliError {
     /// Prints the error on stderr and returns the exit code.
     pub fn report(&self) -> ExitCode {
         if !self.message.is_empty() {
-            eprintln!("error: {}", self.message);
+            // Untrusted parts were escaped where the message was put together; this catches
+            // any control character left (keeping the message's own line feeds).
+            eprintln!("error: {}", ca_core::text::escape_output(&self.message));
         }
         ExitCode::from(self.code())
     }
@@ -59,3 +61,25 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+/// JSON as `serde_json` writes it, with the characters it leaves raw but a terminal may obey
+/// (DEL, C1 controls, bidi overrides) written as `\uXXXX` escapes: the same JSON value, safe
+/// to print. They can only occur inside strings (the rest of the JSON is ASCII structure), and
+/// are all in the Basic Multilingual Plane, so one `\u` escape each is exact.
+/// (C0 controls in strings `serde_json` escapes itself; outside strings its only ones are the
+/// layout's line feeds.)
+pub fn json_terminal_safe(json: String) -> String {
+    let left_raw = |c: char| c >= '\x7f' && ca_core::text::is_unsafe_char(c);
+    if !json.chars().any(left_raw) {
+        return json;
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if left_raw(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}

@@ -42,9 +42,14 @@ impl Certificate {
         match X509Certificate::from_der(&der) {
             Ok((&[], _)) => Ok(Certificate { der }),
             Ok(_) => Err(Error::cert_at(None, "trailing bytes after the certificate")),
-            Err(e) => Err(Error::cert_at(
+            // In the verifier's words, the same as `ca inspect` and `ca verify` give.
+            Err(_) => Err(Error::cert_at(
                 None,
-                format!("not a valid X.509 certificate ({e})"),
+                format!(
+                    "not a valid X.509 certificate ({})",
+                    crate::inspect::verifier_verdict(&der)
+                        .unwrap_or_else(|| "it does not parse".into())
+                ),
             )),
         }
     }

@@ -5,7 +5,8 @@
 //! which is what rcgen (and ring behind it) signs with. Reading accepts:
 //!
 //! - PKCS#8 (`PRIVATE KEY`), RSA, ECDSA P-256/P-384 or Ed25519;
-//! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`, PBES2) with a [`Passphrase`];
+//! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`) with a [`Passphrase`]: PBES2, and the
+//!   PKCS#12 3DES and RC2 schemes old OpenSSL and Java write (`legacy_pbe`);
 //! - PKCS#1 (`RSA PRIVATE KEY`) and SEC1 (`EC PRIVATE KEY`);
 //!
 //! each as PEM or DER. Keys we generate use ring (EC, Ed25519) or the `rsa`
@@ -39,9 +40,11 @@ const OID_ED448: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.101.113");
 /// PBKDF2-HMAC-SHA256 rounds for encrypted keys: OWASP's 2023 advice.
 pub const PBKDF2_ITERATIONS: u32 = 600_000;
 
-/// ring signs with RSA keys of 2048 to 8192 bits only.
+/// RSA keys are read from 2048 to 8192 bits; ring, which signs, takes 2048 to 4096 bits
+/// (its private-key limit; its verification goes to 8192).
 const RSA_MIN_BITS: usize = 2048;
 const RSA_MAX_BITS: usize = 8192;
+const RSA_MAX_SIGNING_BITS: usize = 4096;
 
 /// The kind of a key: algorithm and size.
 ///
@@ -278,17 +281,36 @@ impl PrivateKey {
         if let Some(pkcs8) = sec1_to_pkcs8(der) {
             return Ok(with(KeyFormat::Sec1, pkcs8_pair(&pkcs8?)?));
         }
-        if let Some(oid) = other_encryption_scheme(der) {
-            return Err(KeyError::Unsupported(format!(
-                "the key is encrypted with an old scheme ({oid}: PBES1 or a PKCS#12 PBE, as \
-                 `openssl pkcs8 -v1` and older Java tools write), which we do not read; \
-                 re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
-            )));
+        // `pkcs8` reads PBES2 only: the PKCS#12 schemes (`openssl pkcs8 -v1 PBE-SHA1-3DES`,
+        // old Java) are read here, any other scheme is named.
+        if let Some(encrypted) = legacy_pbe::Encrypted::from_der(der) {
+            if encrypted.is_pkcs12_pbe() {
+                let passphrase = passphrase.ok_or(KeyError::PassphraseRequired)?;
+                let plain = zeroize::Zeroizing::new(encrypted.decrypt(passphrase)?);
+                return Ok(with(KeyFormat::EncryptedPkcs8, pkcs8_pair(&plain)?));
+            }
+            return Err(unsupported_scheme(&encrypted.scheme_name()));
         }
         Err(match identify_non_key(der) {
             Some(found) => KeyError::NotAKey { found },
             None => KeyError::Malformed("not PEM, and not a DER private key either".into()),
         })
+    }
+
+    /// The plain PKCS#8 DER of an encrypted PKCS#8 key (`der`), without building a signing
+    /// key from it: for `inspect`, which shows keys `ca` cannot sign with too.
+    pub fn decrypt_pkcs8(
+        der: &[u8],
+        passphrase: &Passphrase,
+    ) -> Result<pkcs8::SecretDocument, KeyError> {
+        if let Ok(encrypted) = EncryptedPrivateKeyInfo::from_der(der) {
+            return decrypt(&encrypted, passphrase);
+        }
+        let encrypted = legacy_pbe::Encrypted::from_der(der)
+            .ok_or_else(|| KeyError::Malformed("not an encrypted PKCS#8 key".into()))?;
+        let plain = zeroize::Zeroizing::new(encrypted.decrypt(passphrase)?);
+        pkcs8::SecretDocument::try_from(plain.as_slice())
+            .map_err(|e| KeyError::Malformed(e.to_string()))
     }
 
     /// The key's algorithm and size.
@@ -430,21 +452,6 @@ fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
     Err(KeyError::NotAKey { found })
 }
 
-/// The scheme of an `EncryptedPrivateKeyInfo` that `pkcs8` does not parse
-/// (its algorithm parameters are not PBES2's): the shape alone tells.
-fn other_encryption_scheme(der: &[u8]) -> Option<ObjectIdentifier> {
-    use pkcs8::der::{asn1::OctetStringRef, Reader, SliceReader};
-    let mut reader = SliceReader::new(der).ok()?;
-    let oid = reader
-        .sequence(|r| {
-            let algorithm = AlgorithmIdentifierRef::decode(r)?;
-            OctetStringRef::decode(r)?;
-            Ok(algorithm.oid)
-        })
-        .ok()?;
-    reader.is_finished().then_some(oid)
-}
-
 /// Names what a DER blob is when it is not a private key, for the message.
 fn identify_non_key(der: &[u8]) -> Option<&'static str> {
     use x509_parser::prelude::FromDer;
@@ -475,9 +482,20 @@ fn decrypt(
             pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
         )) => Err(KeyError::WrongPassphrase),
         Err(e) => Err(KeyError::Unsupported(format!(
-            "the key is encrypted in a way we do not read ({e}); re-encrypt it with: \
-             openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+            "the key is encrypted with {} in a way we do not read ({e}); re-encrypt it with: \
+             openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW",
+            scheme_description(&encrypted.encryption_algorithm)
         ))),
+    }
+}
+
+/// The scheme of a PBES1/PBES2 key for messages: "PBES2 (PBKDF2, aes-256-cbc)" or an OID.
+fn scheme_description(scheme: &pkcs8::pkcs5::EncryptionScheme<'_>) -> String {
+    match scheme {
+        pkcs8::pkcs5::EncryptionScheme::Pbes2(p) => {
+            format!("PBES2 (KDF {}, cipher {})", p.kdf.oid(), p.encryption.oid())
+        }
+        other => format!("PBES1 ({})", other.oid()),
     }
 }
 
@@ -499,28 +517,86 @@ fn check_kdf_cost(encrypted: &EncryptedPrivateKeyInfo<'_>) -> Result<(), KeyErro
     };
     if too_costly {
         return Err(KeyError::Unsupported(
-            "the key's encryption asks for an unreasonable amount of work or memory;              re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
+            "the key's encryption asks for an unreasonable amount of work or memory; \
+             re-encrypt it with: openssl pkcs8 -topk8 -v2 aes-256-cbc -in OLD -out NEW"
                 .into(),
         ));
     }
     Ok(())
 }
 
-/// `None` when `der` is not SEC1 for a curve we know.
+/// `None` when `der` is not SEC1 at all. The curve is the one the key names (RFC 5915 3:
+/// the parameters MUST be present): a key that names none, or gives explicit parameters, is
+/// of an unknown curve, never guessed from the scalar's size.
 fn sec1_to_pkcs8(der: &[u8]) -> Option<Result<Vec<u8>, KeyError>> {
     use p256::pkcs8::EncodePrivateKey;
-    let encoded = if let Ok(key) = p256::SecretKey::from_sec1_der(der) {
-        key.to_pkcs8_der()
-    } else if let Ok(key) = p384::SecretKey::from_sec1_der(der) {
-        key.to_pkcs8_der()
+    let Ok(sec1) = sec1::EcPrivateKey::from_der(der) else {
+        return sec1_explicit_parameters(der).then(|| Err(unknown_curve(EXPLICIT_PARAMETERS)));
+    };
+    let curve = match sec1.parameters.and_then(|p| p.named_curve()) {
+        Some(curve) => curve,
+        None => {
+            return Some(Err(unknown_curve(
+                "the SEC1 key names no curve (its parameters are missing)",
+            )))
+        }
+    };
+    let bad = |e: &dyn fmt::Display| KeyError::Malformed(format!("bad EC key: {e}"));
+    let encoded = if curve == OID_P256 {
+        p256::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
+    } else if curve == OID_P384 {
+        p384::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
     } else {
-        return None;
+        return Some(Err(unsupported_curve(curve)));
+    };
+    let encoded = match encoded {
+        Ok(doc) => doc,
+        Err(e) => return Some(Err(bad(&e))),
     };
     Some(
         encoded
             .map(|doc| doc.as_bytes().to_vec())
             .map_err(|e| KeyError::Malformed(e.to_string())),
     )
+}
+
+const EXPLICIT_PARAMETERS: &str = "the key gives its curve as explicit parameters, not by name";
+
+fn unknown_curve(why: &str) -> KeyError {
+    KeyError::Unsupported(format!(
+        "unknown curve: {why}; `ca` reads EC keys on the named curves P-256 and P-384 \
+         (if this is one, name it with: openssl ec -param_enc named_curve -in OLD -out NEW)"
+    ))
+}
+
+fn unsupported_curve(curve: ObjectIdentifier) -> KeyError {
+    let name = if curve == OID_P521 {
+        "P-521".to_string()
+    } else {
+        format!("the curve {curve}")
+    };
+    KeyError::Unsupported(format!(
+        "EC keys on {name} are not supported; use P-256 or P-384"
+    ))
+}
+
+/// Whether `der` has the shape of a SEC1 `ECPrivateKey` whose parameters are a SEQUENCE
+/// (SpecifiedECDomain, `openssl ecparam -param_enc explicit`) rather than a curve OID.
+pub(crate) fn sec1_explicit_parameters(der: &[u8]) -> bool {
+    use pkcs8::der::asn1::{ContextSpecific, OctetStringRef};
+    use pkcs8::der::{Reader, SliceReader, Tag, Tagged};
+    let Ok(mut reader) = SliceReader::new(der) else {
+        return false;
+    };
+    reader
+        .sequence(|r| {
+            u8::decode(r)?;
+            OctetStringRef::decode(r)?;
+            let params = ContextSpecific::<AnyRef<'_>>::decode(r)?;
+            r.read_slice(r.remaining_len())?;
+            Ok(params.value.tag() == Tag::Sequence)
+        })
+        .unwrap_or(false)
 }
 
 /// Builds the rcgen key pair for a plain PKCS#8 DER key.
@@ -536,13 +612,33 @@ fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
                 "{bits}-bit RSA keys are not supported; use 2048 to {RSA_MAX_BITS} bits"
             )));
         }
+        if bits > RSA_MAX_SIGNING_BITS {
+            return Err(KeyError::Unsupported(format!(
+                "this {bits}-bit RSA key cannot sign here: `ca` signs with RSA keys of \
+                 {RSA_MIN_BITS} to {RSA_MAX_SIGNING_BITS} bits (`ca inspect` shows this key, and \
+                 `ca verify` checks what it signed, up to {RSA_MAX_BITS} bits); to issue with \
+                 `ca`, use a CA key of at most {RSA_MAX_SIGNING_BITS} bits"
+            )));
+        }
         return Ok((KeyType::Rsa(bits), rsa_pair(der)?));
     }
     if oid == OID_EC {
-        let curve = info
-            .algorithm
-            .parameters_oid()
-            .map_err(|_| KeyError::Malformed("EC key without a named curve".into()))?;
+        let curve = info.algorithm.parameters_oid().map_err(|_| {
+            unknown_curve("the PKCS#8 key names no curve (explicit or missing parameters)")
+        })?;
+        // The SEC1 key inside may name its curve too: it must be the same one.
+        if let Some(inner) = sec1::EcPrivateKey::from_der(info.private_key)
+            .ok()
+            .and_then(|k| k.parameters)
+            .and_then(|p| p.named_curve())
+        {
+            if inner != curve {
+                return Err(unknown_curve(&format!(
+                    "contradictory curves: the PKCS#8 key says {curve}, the EC key inside says \
+                     {inner}"
+                )));
+            }
+        }
         // Re-encoding through p256/p384 validates the scalar and adds the
         // public key, which ring needs and some writers leave out.
         use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
@@ -554,14 +650,7 @@ fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
             let key = p384::SecretKey::from_pkcs8_der(der).map_err(|e| malformed(&e))?;
             (KeyType::EcdsaP384, key.to_pkcs8_der())
         } else {
-            let name = if curve == OID_P521 {
-                "P-521".to_string()
-            } else {
-                format!("the curve {curve}")
-            };
-            return Err(KeyError::Unsupported(format!(
-                "EC keys on {name} are not supported; use P-256 or P-384"
-            )));
+            return Err(unsupported_curve(curve));
         };
         let normalised = normalised.map_err(|e| malformed(&e))?;
         return Ok((key_type, ring_pair(normalised.as_bytes(), key_type)?));
@@ -602,6 +691,9 @@ fn rsa_bits(modulus: &[u8]) -> usize {
     };
     modulus.len() * 8 - modulus[0].leading_zeros() as usize
 }
+
+pub(crate) mod legacy_pbe;
+use legacy_pbe::unsupported_scheme;
 
 #[cfg(test)]
 mod tests;

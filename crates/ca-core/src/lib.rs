@@ -70,6 +70,9 @@ pub mod store;
 pub mod trust_store;
 pub mod validity;
 
+/// Escaping untrusted text for terminal output (one function for every crate).
+pub use ca_verify::text;
+
 pub use cert::{CertInfo, Certificate};
 pub use context::{IssueContext, RandomSerials, SerialSource};
 pub use csr::Csr;

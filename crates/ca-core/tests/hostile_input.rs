@@ -79,9 +79,12 @@ fn exercise(data: &[u8]) {
         now,
         passphrase: None,
     };
-    if let Ok(report) = inspect(data, &options) {
-        let _ = report.to_string();
-        serde_json::to_string(&report).expect("reports serialise");
+    match inspect(data, &options) {
+        Ok(report) => {
+            assert_terminal_safe(&report.to_string());
+            serde_json::to_string(&report).expect("reports serialise");
+        }
+        Err(e) => assert_terminal_safe(&e.to_string()),
     }
     let _ = certificates(data);
     let _ = CertificateInfo::from_der(data, now);
@@ -96,6 +99,17 @@ fn exercise(data: &[u8]) {
     }
     if let Ok(csr) = ca_core::Csr::parse(data) {
         let _ = (csr.names(), csr.key_type(), csr.ignored());
+    }
+}
+
+/// What `inspect` prints holds no raw control character (C0, DEL, C1, bidi override) other
+/// than the layout's line feeds: what the file says is escaped (issue 15).
+fn assert_terminal_safe(text: &str) {
+    if let Some(c) = text
+        .chars()
+        .find(|&c| c != '\n' && ca_core::text::is_unsafe_char(c))
+    {
+        panic!("raw {c:?} in text output:\n{}", text.escape_debug());
     }
 }
 

@@ -181,7 +181,7 @@ impl GeneralName {
             XGeneralName::EDIPartyName(_) => GeneralName::Unsupported("ediPartyName"),
             XGeneralName::RegisteredID(_) => GeneralName::Unsupported("registeredID"),
             XGeneralName::Invalid(tag, _) => {
-                return Err(format!("invalid GeneralName [{}]", tag.0))
+                return Err(crate::parse_error::general_name_error(tag.0))
             }
         })
     }
@@ -221,10 +221,14 @@ impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
-        let algorithms_match = crate::der::check_certificate_shape(der)
-            .map_err(|m| Reason::Malformed(m.to_string()))?;
-        let (rest, x) =
-            X509Certificate::from_der(der).map_err(|e| Reason::Malformed(format!("DER: {e}")))?;
+        // Messages in the file's terms (which part, how), never the parser's internals.
+        let algorithms_match = crate::der::check_certificate_shape(der).map_err(|m| {
+            Reason::Malformed(crate::parse_error::outer_error(der).unwrap_or_else(|| m.into()))
+        })?;
+        crate::parse_error::validity_encoding(der).map_err(Reason::Malformed)?;
+        crate::parse_error::names_encoding(der).map_err(Reason::Malformed)?;
+        let (rest, x) = X509Certificate::from_der(der)
+            .map_err(|e| Reason::Malformed(crate::parse_error::certificate_error(der, &e)))?;
         if !rest.is_empty() {
             return Err(Reason::Malformed(format!(
                 "{} bytes after the certificate",
@@ -281,7 +285,13 @@ impl Certificate {
     }
 
     /// The serial number in hex, colon-separated bytes as `openssl x509 -serial` would show them.
+    /// A negative one (RFC 5280 4.1.2.2 forbids them, some exist) is `-` and its magnitude.
     pub fn serial_hex(&self) -> String {
+        if self.serial.first().is_some_and(|b| b & 0x80 != 0) {
+            let magnitude = crate::text::twos_complement_magnitude(&self.serial);
+            let start = magnitude.iter().position(|b| *b != 0).unwrap_or(0);
+            return format!("-{}", hex_colon(&magnitude[start..]));
+        }
         hex_colon(&self.serial)
     }
 

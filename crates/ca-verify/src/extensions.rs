@@ -96,13 +96,17 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
         // x509-parser ignores bytes after an extension's value: we do not.
         if processed && !crate::der::is_single_element(ext.value) {
             return Err(Reason::Malformed(format!(
-                "extension {}: not one DER element",
-                oid()
+                "extension {}: bytes follow its value",
+                crate::parse_error::extension_name(&oid())
             )));
         }
         match ext.parsed_extension() {
             ParsedExtension::ParseError { error } => {
-                return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
+                return Err(Reason::Malformed(format!(
+                    "extension {}: {}",
+                    crate::parse_error::extension_name(&oid()),
+                    crate::parse_error::extension_error(error)
+                )));
             }
             ParsedExtension::BasicConstraints(b) => {
                 let value = BasicConstraints {
@@ -146,7 +150,9 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     .iter()
                     .map(GeneralName::from_x509)
                     .collect::<Result<Vec<_>, _>>()
-                    .map_err(|m| Reason::Malformed(format!("subjectAltName: {m}")))?;
+                    .map_err(|m| {
+                        Reason::Malformed(format!("extension 2.5.29.17 (subjectAltName): {m}"))
+                    })?;
                 e.san = Some(Crit {
                     critical,
                     value: names,
@@ -167,10 +173,12 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                         .transpose()
                 };
                 let value = NameConstraints {
-                    permitted: conv(&nc.permitted_subtrees)
-                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
-                    excluded: conv(&nc.excluded_subtrees)
-                        .map_err(|m| Reason::Malformed(format!("nameConstraints: {m}")))?,
+                    permitted: conv(&nc.permitted_subtrees).map_err(|m| {
+                        Reason::Malformed(format!("extension 2.5.29.30 (nameConstraints): {m}"))
+                    })?,
+                    excluded: conv(&nc.excluded_subtrees).map_err(|m| {
+                        Reason::Malformed(format!("extension 2.5.29.30 (nameConstraints): {m}"))
+                    })?,
                     irregular: !crate::der::name_constraints_are_plain(ext.value),
                 };
                 e.name_constraints = Some(Crit { critical, value });

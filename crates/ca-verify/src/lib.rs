@@ -24,7 +24,8 @@
 //! Modules, one concern each: `cert`, `extensions` and `key` (parsing), `signature` (signed
 //! data and the [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name`
 //! (host/IP/e-mail matching and name constraints), `path` (path building), `crl` (revocation),
-//! `explain` (the record of checks), `error` (the one error type).
+//! `explain` (the record of checks), `error` (the one error type), [`text`] (escaping untrusted
+//! text for terminal output).
 
 mod anchor;
 mod cert;
@@ -37,8 +38,10 @@ mod extensions;
 mod key;
 mod name;
 mod options;
+mod parse_error;
 mod path;
 mod signature;
+pub mod text;
 
 pub use anchor::TrustAnchor;
 pub use cert::Certificate;
@@ -48,6 +51,7 @@ pub use options::{
     ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
     OID_SERVER_AUTH,
 };
+pub use parse_error::x509_error as x509_error_words;
 pub use path::DEFAULT_MAX_INTERMEDIATES;
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,

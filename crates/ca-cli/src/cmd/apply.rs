@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use ca_core::apply::{self, Action, ApplyOptions, LoadError, Outcome};
 use ca_core::store::resolve_ca_dir;
+use ca_core::text::escape_untrusted as esc;
 use ca_core::CaDir;
 use serde_json::json;
 
@@ -115,17 +116,19 @@ fn print_text(file: &Path, ca_dir: &CaDir, outcome: &Outcome, dry_run: bool) {
         ca_dir.path().display()
     );
     for step in &plan.steps {
+        // Names and reasons come from the file (and from certificates on disk): escaped.
         let mut line = format!(
             "  {:<8}{:<13}{}",
             step.action.as_str(),
             step.kind.as_str(),
-            step.name
+            esc(&step.name)
         );
         if let Some(files) = &step.files {
             line.push_str(&format!(" -> {}", files.cert.display()));
         }
         if step.action != Action::Keep {
-            line.push_str(&format!(": {}", step.reasons.join("; ")));
+            let reasons: Vec<_> = step.reasons.iter().map(|r| esc(r)).collect();
+            line.push_str(&format!(": {}", reasons.join("; ")));
         }
         println!("{line}");
     }

@@ -204,7 +204,7 @@ pub fn warn_issued(outcome: &IssueOutcome, issuer_name: &str) {
 /// Prints warnings on stderr.
 pub fn warn_all(warnings: &[String]) {
     for w in warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", ca_core::text::escape_output(w));
     }
 }
 
@@ -340,7 +340,8 @@ pub fn cert_json(cert: &Certificate) -> Map<String, Value> {
 /// Prints one JSON object (pretty, with a final newline) on stdout.
 pub fn print_json(value: &Value) -> Result<(), CliError> {
     use std::io::Write;
-    let mut text = serde_json::to_string_pretty(value).expect("JSON values serialise");
+    let text = serde_json::to_string_pretty(value).expect("JSON values serialise");
+    let mut text = crate::exit::json_terminal_safe(text);
     text.push('\n');
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::bad_input(format!(

@@ -56,22 +56,34 @@ pub fn run(args: Args) -> Result<(), CliError> {
             file: &input.name,
             report: &report,
         };
-        emit(&json_text(&output))
+        emit(&json_text(&output))?;
     } else {
-        emit(&report.to_string())
+        emit(&report.to_string())?;
+    }
+    // Every readable block was shown; the others make the exit code 2.
+    match report.unreadable() {
+        0 => Ok(()),
+        n => Err(input.error(format!(
+            "{n} of {} blocks could not be read (shown as 'Unreadable block' above)",
+            report.objects.len()
+        ))),
     }
 }
 
 /// Pretty JSON with a final newline, fields in declaration order.
 pub fn json_text(value: &impl serde::Serialize) -> String {
-    let mut text = serde_json::to_string_pretty(value).expect("our reports serialise to JSON");
+    let text = serde_json::to_string_pretty(value).expect("our reports serialise to JSON");
+    let mut text = crate::exit::json_terminal_safe(text);
     text.push('\n');
     text
 }
 
 /// Writes to standard output; a closed pipe (`ca inspect x | head`) is not an error.
+/// The text's untrusted parts were escaped where it was put together; what is
+/// left of control characters (other than line feeds and tabs) is escaped here.
 pub fn emit(text: &str) -> Result<(), CliError> {
     use std::io::Write;
+    let text = ca_core::text::escape_output(text);
     match std::io::stdout().lock().write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::bad_input(format!(
             "cannot write standard output: {e}"

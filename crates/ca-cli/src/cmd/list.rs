@@ -1,6 +1,7 @@
 //! `ca list`: every certificate the CA directory issued.
 
 use ca_core::store::IndexEntry;
+use ca_core::text::escape_untrusted as esc;
 use serde_json::json;
 
 use super::common::{core_error, print_json, CaDirArgs};
@@ -52,13 +53,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
         "{:<32}  {:<20}  {:<12}  {:<12}  NAMES",
         "SERIAL", "NOT AFTER", "PROFILE", "ISSUER"
     );
+    // Subjects and names come from the certificates (a signed CSR chose them): escaped.
     for entry in &index.entries {
         println!(
             "{:<32}  {:<20}  {:<12}  {:<12}  {}",
             entry.serial.to_hex(),
-            entry.not_after,
+            esc(&entry.not_after),
             entry.profile.as_str(),
-            entry.issuer,
+            esc(&entry.issuer),
             what(entry)
         );
     }
@@ -68,8 +70,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
 /// The names, or the subject for CA certificates (which have none).
 fn what(entry: &IndexEntry) -> String {
     if entry.names.is_empty() {
-        entry.subject.clone()
+        esc(&entry.subject).into_owned()
     } else {
-        entry.names.join(", ")
+        let names: Vec<_> = entry.names.iter().map(|n| esc(n)).collect();
+        names.join(", ")
     }
 }

@@ -101,7 +101,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             };
             text.push_str(&format!(
                 "{mark} {position}: {}: {}\n",
-                v.renewal.subject, v.renewal.reason
+                ca_core::text::escape_untrusted(&v.renewal.subject),
+                ca_core::text::escape_untrusted(&v.renewal.reason)
             ));
         }
         emit(&text)?;

@@ -102,7 +102,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if !csr.ignored().is_empty() {
         eprintln!(
             "note: not copied from the CSR (our profile decides): {}",
-            csr.ignored().join(", ")
+            ca_core::text::escape_untrusted(&csr.ignored().join(", "))
         );
     }
     warn_issued(&outcome, issuer_name);
@@ -123,7 +123,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
     println!(
         "Signed a {} certificate for {} (signed by {issuer_name}, valid until {}).",
         issued.profile.as_str(),
-        info.names.join(", "),
+        // The names came from the CSR: escaped.
+        ca_core::text::escape_untrusted(&info.names.join(", ")),
         ca_core::validity::rfc3339(info.not_after)
     );
     println!("  certificate: {}", cert_path.display());

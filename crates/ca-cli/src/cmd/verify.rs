@@ -171,7 +171,7 @@ pub(crate) fn bad_input(e: &VerifyError) -> Option<CliError> {
         ))),
         (Reason::Malformed(_) | Reason::InvalidCrl(_), None) => Some(CliError::bad_input(format!(
             "a --crl file cannot be used: {}; give a DER or PEM CRL",
-            e.reason
+            ca_core::text::escape_untrusted(&e.reason.to_string())
         ))),
         _ => None,
     }

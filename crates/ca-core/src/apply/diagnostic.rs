@@ -18,9 +18,11 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.line, self.column, self.message)?;
+        // The message may quote the file: escaped (a control character in a TOML string).
+        let message = crate::text::escape_untrusted(&self.message);
+        write!(f, "{}:{}: {message}", self.line, self.column)?;
         if let Some(s) = &self.suggestion {
-            write!(f, "; did you mean `{s}`?")?;
+            write!(f, "; did you mean `{}`?", crate::text::escape_untrusted(s))?;
         }
         Ok(())
     }

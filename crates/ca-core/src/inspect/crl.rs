@@ -13,6 +13,9 @@ use super::InspectError;
 pub struct CrlInfo {
     pub version: u32,
     pub issuer: String,
+    /// The issuer escaped for a terminal (text output).
+    #[serde(skip)]
+    pub issuer_text: String,
     pub this_update: String,
     pub next_update: Option<String>,
     /// Whole days until nextUpdate (negative once the CRL is stale).
@@ -37,8 +40,12 @@ pub struct RevokedEntry {
 
 impl CrlInfo {
     pub fn from_der(der: &[u8], now: OffsetDateTime) -> Result<CrlInfo, InspectError> {
-        let (_, crl) = CertificateRevocationList::from_der(der)
-            .map_err(|e| InspectError::NotRecognised(format!("not a CRL: {e}")))?;
+        let (_, crl) = CertificateRevocationList::from_der(der).map_err(|e| {
+            InspectError::NotRecognised(format!(
+                "not a valid CRL: {}",
+                ca_verify::x509_error_words(&e)
+            ))
+        })?;
         let next_update = crl.next_update().map(|t| t.to_datetime());
         let authority_key_id = crl
             .extensions()
@@ -63,6 +70,7 @@ impl CrlInfo {
         Ok(CrlInfo {
             version: crl.version().map_or(1, |v| v.0 + 1),
             issuer: fields::name_string(crl.issuer()),
+            issuer_text: super::dn::name_text(crl.issuer()).text,
             this_update: fields::rfc3339(crl.last_update().to_datetime()),
             next_update: next_update.map(fields::rfc3339),
             days_until_next_update: next_update.map(|t| fields::days_between(now, t)),

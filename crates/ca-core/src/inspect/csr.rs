@@ -10,6 +10,9 @@ use super::InspectError;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CsrInfo {
     pub subject: String,
+    /// The subject escaped for a terminal (text output).
+    #[serde(skip)]
+    pub subject_text: String,
     /// The request's self-signature checks out against its own public key.
     pub signature_valid: bool,
     pub signature_algorithm: String,
@@ -24,8 +27,12 @@ pub struct CsrInfo {
 
 impl CsrInfo {
     pub fn from_der(der: &[u8]) -> Result<CsrInfo, InspectError> {
-        let (_, csr) = X509CertificationRequest::from_der(der)
-            .map_err(|e| InspectError::NotRecognised(format!("not a CSR: {e}")))?;
+        let (_, csr) = X509CertificationRequest::from_der(der).map_err(|e| {
+            InspectError::NotRecognised(format!(
+                "not a valid CSR: {}",
+                ca_verify::x509_error_words(&e)
+            ))
+        })?;
         let info = &csr.certification_request_info;
         let requested: Vec<_> = info
             .iter_attributes()
@@ -40,6 +47,7 @@ impl CsrInfo {
         let (names, extensions) = fields::read_extensions(&requested);
         Ok(CsrInfo {
             subject: fields::name_string(&info.subject),
+            subject_text: super::dn::name_text(&info.subject).text,
             signature_valid: csr.verify_signature().is_ok(),
             signature_algorithm: fields::signature_algorithm(&csr.signature_algorithm),
             public_key: PublicKeyInfo::from_spki(&info.subject_pki),

@@ -88,18 +88,30 @@ impl Kind {
 
     /// Checks that `der` is one complete object of this kind.
     fn check(self, input: &[u8]) -> Result<(), String> {
-        fn whole<T>(r: Result<(&[u8], T), impl std::fmt::Display>) -> Result<(), String> {
+        // x509-parser's errors in words, never its internals.
+        type X509Result<'a, T> =
+            Result<(&'a [u8], T), x509_parser::nom::Err<x509_parser::error::X509Error>>;
+        fn whole<T>(r: X509Result<'_, T>) -> Result<(), String> {
             match r {
                 Ok(([], _)) => Ok(()),
                 Ok((rest, _)) => Err(format!("{} unexpected bytes after the end", rest.len())),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(ca_verify::x509_error_words(&e)),
             }
+        }
+        // Said first, in the file's terms, whatever the parser would report instead.
+        if let Some(total) = declared_length(input).filter(|t| *t > input.len()) {
+            return Err(format!(
+                "truncated: it declares {total} bytes but has {}",
+                input.len()
+            ));
         }
         fn complete<T>(r: pkcs8::der::Result<T>) -> Result<(), String> {
             r.map(|_| ()).map_err(|e| e.to_string())
         }
         match self {
-            Kind::Certificate => whole(x509_parser::certificate::X509Certificate::from_der(input)),
+            // In the verifier's words when it does not parse: one verdict per file.
+            Kind::Certificate => whole(x509_parser::certificate::X509Certificate::from_der(input))
+                .map_err(|e| super::cert::verifier_verdict(input).unwrap_or(e)),
             Kind::CertificateRequest => {
                 whole(x509_parser::certification_request::X509CertificationRequest::from_der(input))
             }
@@ -107,11 +119,25 @@ impl Kind {
                 whole(x509_parser::revocation_list::CertificateRevocationList::from_der(input))
             }
             Kind::Pkcs8PrivateKey => complete(pkcs8::PrivateKeyInfo::from_der(input)),
+            // `pkcs8` parses PBES1/PBES2 only; the PKCS#12 schemes have the same shape.
             Kind::EncryptedPkcs8PrivateKey => {
-                complete(pkcs8::EncryptedPrivateKeyInfo::from_der(input))
+                complete(pkcs8::EncryptedPrivateKeyInfo::from_der(input)).or_else(|e| {
+                    crate::key::legacy_pbe::Encrypted::from_der(input)
+                        .map(|_| ())
+                        .ok_or(e)
+                })
             }
             Kind::RsaPrivateKey => complete(rsa::pkcs1::RsaPrivateKey::from_der(input)),
-            Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)),
+            Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)).map_err(|e| {
+                if crate::key::sec1_explicit_parameters(input) {
+                    "unknown curve: the key gives its curve as explicit parameters, not by name \
+                     (`ca` reads P-256 and P-384; if this is one, name it with: openssl ec \
+                     -param_enc named_curve -in OLD -out NEW)"
+                        .to_string()
+                } else {
+                    e
+                }
+            }),
             Kind::PublicKey => complete(pkcs8::SubjectPublicKeyInfoRef::from_der(input)),
             Kind::RsaPublicKey => complete(rsa::pkcs1::RsaPublicKey::from_der(input)),
         }
@@ -149,21 +175,29 @@ pub struct Decoded {
 const BEGIN: &[u8] = b"-----BEGIN ";
 
 /// Finds and checks every object in `input` (PEM with any number of blocks, or
-/// exactly one DER object).
+/// exactly one DER object); the first block that cannot be read fails the whole.
 pub fn decode(input: &[u8]) -> Result<Decoded, InspectError> {
+    let (encoding, blocks) = decode_each(input)?;
+    Ok(Decoded {
+        encoding,
+        blocks: blocks.into_iter().collect::<Result<_, _>>()?,
+    })
+}
+
+/// As [`decode`], block by block: a PEM block that cannot be read is an error in its place
+/// and the others are still read (`inspect` shows them all). The error is for the whole
+/// input when the PEM framing itself is broken (a missing END line, damaged base64) or the
+/// input is neither PEM nor DER.
+pub fn decode_each(
+    input: &[u8],
+) -> Result<(Encoding, Vec<Result<Block, InspectError>>), InspectError> {
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(InspectError::Empty);
     }
     if contains(input, BEGIN) {
-        decode_pem(input).map(|blocks| Decoded {
-            encoding: Encoding::Pem,
-            blocks,
-        })
+        Ok((Encoding::Pem, decode_pem(input)?))
     } else {
-        decode_der(input).map(|block| Decoded {
-            encoding: Encoding::Der,
-            blocks: vec![block],
-        })
+        Ok((Encoding::Der, vec![Ok(decode_der(input)?)]))
     }
 }
 
@@ -171,7 +205,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
+fn decode_pem(input: &[u8]) -> Result<Vec<Result<Block, InspectError>>, InspectError> {
     let begins = input.windows(BEGIN.len()).filter(|w| *w == BEGIN).count();
     let pems = pem::parse_many(input).map_err(|e| InspectError::BadPem {
         block: None,
@@ -192,35 +226,7 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
         if label == "EC PARAMETERS" {
             continue;
         }
-        if p.headers().get("Proc-Type").is_some() {
-            return Err(InspectError::BadPem {
-                block: Some(number),
-                reason: format!(
-                    "'{label}' uses the old OpenSSL-specific encryption, which is not supported; \
-                     convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
-                ),
-            });
-        }
-        let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
-            block: Some(number),
-            reason: format!(
-                "unsupported PEM label '{label}' (expected a certificate, CSR, CRL or key)"
-            ),
-        })?;
-        let der = if label == "TRUSTED CERTIFICATE" {
-            // OpenSSL appends trust settings after the certificate.
-            trusted_certificate_prefix(p.contents())
-        } else {
-            p.contents()
-        };
-        kind.check(der).map_err(|reason| InspectError::BadPem {
-            block: Some(number),
-            reason: format!("'{label}' is not a valid {}: {reason}", kind.describe()),
-        })?;
-        blocks.push(Block {
-            kind,
-            der: der.to_vec(),
-        });
+        blocks.push(pem_block(number, p));
     }
     if blocks.is_empty() {
         return Err(InspectError::NotRecognised(
@@ -228,6 +234,42 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Block>, InspectError> {
         ));
     }
     Ok(blocks)
+}
+
+/// One PEM block, checked to be what its label says.
+fn pem_block(number: usize, p: &pem::Pem) -> Result<Block, InspectError> {
+    // The label is the file's text: escaped before it is quoted in a message.
+    let label = p.tag();
+    let shown = crate::text::escape_untrusted(label);
+    if p.headers().get("Proc-Type").is_some() {
+        return Err(InspectError::BadPem {
+            block: Some(number),
+            reason: format!(
+                "'{shown}' uses the old OpenSSL-specific encryption, which is not supported; \
+                     convert it with `openssl pkcs8 -topk8 -in KEY -out KEY.p8` first"
+            ),
+        });
+    }
+    let kind = Kind::from_pem_label(label).ok_or_else(|| InspectError::BadPem {
+        block: Some(number),
+        reason: format!(
+            "unsupported PEM label '{shown}' (expected a certificate, CSR, CRL or key)"
+        ),
+    })?;
+    let der = if label == "TRUSTED CERTIFICATE" {
+        // OpenSSL appends trust settings after the certificate.
+        trusted_certificate_prefix(p.contents())
+    } else {
+        p.contents()
+    };
+    kind.check(der).map_err(|reason| InspectError::BadPem {
+        block: Some(number),
+        reason: format!("'{shown}' is not a valid {}: {reason}", kind.describe()),
+    })?;
+    Ok(Block {
+        kind,
+        der: der.to_vec(),
+    })
 }
 
 fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {
@@ -240,6 +282,10 @@ fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {
 fn pem_error(e: &pem::PemError) -> String {
     match e {
         pem::PemError::MismatchedTags(b, e) => {
+            let (b, e) = (
+                crate::text::escape_untrusted(b),
+                crate::text::escape_untrusted(e),
+            );
             format!("BEGIN '{b}' ends with END '{e}': the file is damaged or two files were mixed")
         }
         pem::PemError::InvalidData(e) => format!("the base64 data is damaged ({e})"),
@@ -296,8 +342,30 @@ fn explain_der_failure(input: &[u8]) -> String {
             "{} unexpected bytes follow the DER object ({WHAT})",
             input.len() - total
         ),
+        _ if looks_like_certificate(input) => format!(
+            "not a valid certificate: {}",
+            super::cert::verifier_verdict(input).unwrap_or_else(|| "it does not parse".into())
+        ),
         _ => format!("the DER structure is not one that `ca` knows ({WHAT})"),
     }
+}
+
+/// SEQUENCE { SEQUENCE { [0] { INTEGER version } ...: the start of a v2/v3 certificate.
+fn looks_like_certificate(input: &[u8]) -> bool {
+    let skip_header = |b: &[u8]| -> Option<usize> {
+        match *b.get(1)? {
+            n if n < 0x80 => Some(2),
+            n => Some(2 + (n & 0x7f) as usize),
+        }
+    };
+    let Some(outer) = skip_header(input) else {
+        return false;
+    };
+    let Some(inner) = input.get(outer..).and_then(skip_header) else {
+        return false;
+    };
+    input.get(outer) == Some(&0x30)
+        && input.get(outer + inner..outer + inner + 4) == Some(&[0xa0, 0x03, 0x02, 0x01][..])
 }
 
 /// A PFX starts with version 3, then the PKCS#7 `data` content type.

@@ -23,13 +23,32 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
 }
 
-/// A serial number as hex, without the sign byte DER may add.
+/// A serial number as hex, without the sign byte DER may add. A negative one (a DER INTEGER
+/// whose first bit is set; RFC 5280 4.1.2.2 says serials MUST be positive, but some are not)
+/// is the signed number it is: `-` and the magnitude, not its two's-complement bytes.
 pub fn serial_hex(raw: &[u8]) -> String {
+    if serial_is_negative(raw) {
+        // The magnitude is unsigned (-128 is 80): never read as signed again.
+        return format!(
+            "-{}",
+            unsigned_hex(&ca_verify::text::twos_complement_magnitude(raw))
+        );
+    }
+    unsigned_hex(raw)
+}
+
+/// Big-endian unsigned bytes as hex, without leading zero bytes (at least one byte).
+fn unsigned_hex(raw: &[u8]) -> String {
     let start = raw
         .iter()
         .position(|b| *b != 0)
         .unwrap_or(raw.len().saturating_sub(1));
     hex(&raw[start..])
+}
+
+/// Whether DER INTEGER content bytes are negative.
+pub fn serial_is_negative(raw: &[u8]) -> bool {
+    raw.first().is_some_and(|b| b & 0x80 != 0)
 }
 
 pub fn rfc3339(t: OffsetDateTime) -> String {
@@ -43,9 +62,9 @@ pub fn days_between(now: OffsetDateTime, t: OffsetDateTime) -> i64 {
     secs.div_euclid(86_400)
 }
 
+/// A name for JSON: readable attribute by attribute, a bad one escaped and marked.
 pub fn name_string(name: &X509Name<'_>) -> String {
-    name.to_string_with_registry(oid_registry())
-        .unwrap_or_else(|_| name.to_string())
+    super::dn::name_text(name).value
 }
 
 fn oid_registry() -> &'static oid_registry::OidRegistry<'static> {
@@ -63,13 +82,20 @@ pub fn oid_name(oid: &Oid<'_>) -> String {
 /// A public key: what `ca` calls its type, its size and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PublicKeyInfo {
-    /// `ecdsa-p256`, `ecdsa-p384`, `ecdsa-p521`, `ed25519`, `ed448`,
+    /// `ecdsa-p256`, `ecdsa-p384`, `ecdsa-p521`, `ec-CURVE` (another named curve),
+    /// `ec-unknown-curve` (explicit or missing parameters), `ed25519`, `ed448`,
     /// `rsa-BITS`, `dsa`, or the algorithm OID when unknown.
     pub key_type: String,
     pub bits: Option<u32>,
-    /// SHA-256 of the DER SubjectPublicKeyInfo, as
-    /// `openssl pkey -pubin -outform DER | sha256sum` prints it.
+    /// SHA-256 of the DER SubjectPublicKeyInfo in its canonical form: an EC point
+    /// uncompressed (as nearly every tool stores it), so that a key stored with a compressed
+    /// point and its certificate match. Equal to `openssl pkey -pubin -outform DER |
+    /// sha256sum` for every key stored uncompressed.
     pub sha256: String,
+    /// Set when the stored form differs from the one hashed (`"EC point stored compressed;
+    /// hashed uncompressed"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256_note: Option<&'static str>,
 }
 
 impl PublicKeyInfo {
@@ -84,17 +110,23 @@ impl PublicKeyInfo {
             };
             (format!("rsa-{bits}"), Some(bits))
         } else if *alg == oid_registry::OID_KEY_TYPE_EC_PUBLIC_KEY {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
+            // RFC 5480 2.1.1: the curve is named by OID. Explicit parameters (a SEQUENCE) or
+            // none at all leave it unknown: never guessed from the point's size.
+            let params = spki.algorithm.parameters.as_ref();
+            let curve = params
+                .filter(|p| p.tag() == x509_parser::der_parser::asn1_rs::Tag::Oid)
                 .and_then(|p| p.as_oid().ok());
-            match curve {
-                Some(c) if c == oid_registry::OID_EC_P256 => ("ecdsa-p256".into(), Some(256)),
-                Some(c) if c == oid_registry::OID_NIST_EC_P384 => ("ecdsa-p384".into(), Some(384)),
-                Some(c) if c == oid_registry::OID_NIST_EC_P521 => ("ecdsa-p521".into(), Some(521)),
-                Some(c) => (format!("ec-{}", oid_name(&c)), None),
-                None => ("ec".into(), None),
+            match (curve, params) {
+                (Some(c), _) if c == oid_registry::OID_EC_P256 => ("ecdsa-p256".into(), Some(256)),
+                (Some(c), _) if c == oid_registry::OID_NIST_EC_P384 => {
+                    ("ecdsa-p384".into(), Some(384))
+                }
+                (Some(c), _) if c == oid_registry::OID_NIST_EC_P521 => {
+                    ("ecdsa-p521".into(), Some(521))
+                }
+                (Some(c), _) => (format!("ec-{}", oid_name(&c)), None),
+                (None, Some(_)) => ("ec-unknown-curve".into(), None),
+                (None, None) => ("ec-unknown-curve".into(), None),
             }
         } else if *alg == oid_registry::OID_SIG_ED25519 {
             ("ed25519".into(), Some(256))
@@ -105,10 +137,14 @@ impl PublicKeyInfo {
         } else {
             (oid_name(alg), None)
         };
+        let uncompressed = uncompressed_ec_spki(&key_type, &spki.subject_public_key.data);
         PublicKeyInfo {
             key_type,
             bits,
-            sha256: sha256_hex(spki.raw),
+            sha256: sha256_hex(uncompressed.as_deref().unwrap_or(spki.raw)),
+            sha256_note: uncompressed
+                .is_some()
+                .then_some("EC point stored compressed; hashed uncompressed"),
         }
     }
 
@@ -121,9 +157,32 @@ impl PublicKeyInfo {
             "ed25519" => "Ed25519".into(),
             "ed448" => "Ed448".into(),
             t if t.starts_with("rsa-") => format!("RSA {} bits", self.bits.unwrap_or(0)),
+            "ec-unknown-curve" => {
+                "EC, unknown curve (no named curve: explicit or missing parameters)".into()
+            }
             t => t.to_string(),
         }
     }
+}
+
+/// The SubjectPublicKeyInfo of a P-256 or P-384 key whose point is compressed (SEC1 2.3.3,
+/// first byte 02 or 03), with the point uncompressed; `None` for any other key. (P-521 points
+/// stay as stored: no P-521 arithmetic is linked in.)
+fn uncompressed_ec_spki(key_type: &str, point: &[u8]) -> Option<Vec<u8>> {
+    use p256::pkcs8::EncodePublicKey;
+    if !matches!(point.first(), Some(2 | 3)) {
+        return None;
+    }
+    let der = match key_type {
+        "ecdsa-p256" => p256::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_public_key_der(),
+        "ecdsa-p384" => p384::PublicKey::from_sec1_bytes(point)
+            .ok()?
+            .to_public_key_der(),
+        _ => return None,
+    };
+    der.ok().map(|d| d.as_bytes().to_vec())
 }
 
 fn bit_length(unsigned_be: &[u8]) -> u32 {
@@ -415,6 +474,11 @@ mod tests {
     fn serial_drops_sign_byte() {
         assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
         assert_eq!(serial_hex(&[0x00]), "00");
+        // Two's complement: ff = -1, 80 = -128, ff 7f = -129.
+        assert_eq!(serial_hex(&[0xff]), "-01");
+        assert_eq!(serial_hex(&[0x80]), "-80");
+        assert_eq!(serial_hex(&[0xff, 0x7f]), "-81");
+        assert_eq!(serial_hex(&[0xf0, 0x00]), "-1000");
     }
 
     #[test]

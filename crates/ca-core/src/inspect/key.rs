@@ -68,9 +68,13 @@ impl KeyInfo {
                 );
                 return Ok(info);
             }
-            _ => PrivateKey::parse(&block.der, passphrase)
-                .map_err(key_error)?
-                .public_key_der(),
+            Kind::EncryptedPkcs8PrivateKey => {
+                let passphrase =
+                    passphrase.ok_or_else(|| key_error(KeyError::PassphraseRequired))?;
+                let plain = PrivateKey::decrypt_pkcs8(&block.der, passphrase).map_err(key_error)?;
+                private_public_key(Kind::Pkcs8PrivateKey, plain.as_bytes())?
+            }
+            kind => private_public_key(kind, &block.der)?,
         };
         let (_, parsed) = SubjectPublicKeyInfo::from_der(&spki)
             .map_err(|e| InspectError::Key(format!("unreadable public key: {e}")))?;
@@ -78,6 +82,35 @@ impl KeyInfo {
         info.public_key_pem = Some(fields::to_pem("PUBLIC KEY", &spki));
         Ok(info)
     }
+}
+
+/// The public key of a plain private key. RSA keys are read with the `rsa` crate (the
+/// public key is part of the private key structure), so that keys `ca` cannot sign with
+/// (over 4096 bits) are shown too; other keys through [`PrivateKey::parse`].
+fn private_public_key(kind: Kind, der: &[u8]) -> Result<Vec<u8>, InspectError> {
+    let rsa_private = match kind {
+        Kind::RsaPrivateKey => Some(der),
+        Kind::Pkcs8PrivateKey => pkcs8::PrivateKeyInfo::from_der(der)
+            .ok()
+            .filter(|info| info.algorithm.oid == OID_RSA)
+            .map(|info| info.private_key),
+        _ => None,
+    };
+    if let Some(pkcs1) = rsa_private {
+        let bad =
+            |e: &dyn std::fmt::Display| InspectError::Key(format!("bad RSA private key: {e}"));
+        let key = rsa::pkcs1::RsaPrivateKey::from_der(pkcs1).map_err(|e| bad(&e))?;
+        let public = rsa::pkcs1::RsaPublicKey {
+            modulus: key.modulus,
+            public_exponent: key.public_exponent,
+        }
+        .to_der()
+        .map_err(|e| bad(&e))?;
+        return rsa_spki(&public);
+    }
+    Ok(PrivateKey::parse(der, None)
+        .map_err(key_error)?
+        .public_key_der())
 }
 
 fn key_error(e: KeyError) -> InspectError {

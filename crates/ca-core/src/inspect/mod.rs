@@ -19,6 +19,7 @@ mod cert;
 mod crl;
 mod csr;
 mod detect;
+mod dn;
 mod fields;
 mod key;
 mod render;
@@ -26,10 +27,11 @@ mod render;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-pub use cert::CertificateInfo;
+pub use cert::{verifier_verdict, CertificateInfo};
 pub use crl::{CrlInfo, RevokedEntry};
 pub use csr::CsrInfo;
-pub use detect::{decode, Block, Decoded, Encoding, Kind};
+pub use detect::{decode, decode_each, Block, Decoded, Encoding, Kind};
+pub use dn::{name_text, NameText};
 pub use fields::{
     AccessDescriptionInfo, BasicConstraintsInfo, Extensions, ListExtension, Name,
     NameConstraintsInfo, OtherExtension, PublicKeyInfo,
@@ -78,6 +80,26 @@ pub enum Object {
     CertificateRequest(CsrInfo),
     Crl(CrlInfo),
     Key(KeyInfo),
+    /// A block that could not be read, in its place among the others.
+    Unreadable(UnreadableBlock),
+}
+
+/// Why one block of a PEM file could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableBlock {
+    /// 1-based, counting the blocks shown.
+    pub block: usize,
+    pub error: String,
+}
+
+impl Report {
+    /// How many objects could not be read.
+    pub fn unreadable(&self) -> usize {
+        self.objects
+            .iter()
+            .filter(|o| matches!(o, Object::Unreadable(_)))
+            .count()
+    }
 }
 
 /// Everything found in one input, in order.
@@ -89,15 +111,38 @@ pub struct Report {
 }
 
 /// Detects, parses and describes every object in `input`.
+///
+/// Every block that can be read is described; one that cannot is an
+/// [`Object::Unreadable`] in its place (a PEM file with a good certificate and a
+/// key `ca` cannot read shows the certificate). When no block can be read, the
+/// first block's error is returned.
 pub fn inspect(input: &[u8], options: &InspectOptions) -> Result<Report, InspectError> {
-    let decoded = decode(input)?;
-    let objects = decoded
-        .blocks
-        .iter()
-        .map(|block| describe(block, options))
-        .collect::<Result<_, _>>()?;
+    let (encoding, blocks) = decode_each(input)?;
+    let results: Vec<Result<Object, InspectError>> = blocks
+        .into_iter()
+        .map(|block| block.and_then(|b| describe(&b, options)))
+        .collect();
+    if results.iter().all(Result::is_err) {
+        let first = results.into_iter().find_map(Result::err);
+        return Err(first.unwrap_or(InspectError::Empty));
+    }
+    let objects = results
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.unwrap_or_else(|e| {
+                Object::Unreadable(UnreadableBlock {
+                    block: i + 1,
+                    error: match e {
+                        InspectError::BadPem { reason, .. } => reason,
+                        other => other.to_string(),
+                    },
+                })
+            })
+        })
+        .collect();
     Ok(Report {
-        encoding: match decoded.encoding {
+        encoding: match encoding {
             Encoding::Pem => "pem",
             Encoding::Der => "der",
         },

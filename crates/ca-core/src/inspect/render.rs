@@ -1,13 +1,18 @@
 //! The readable text form of a [`Report`]: one aligned `label: value` line
-//! per field, objects separated by a blank line.
+//! per field, objects separated by a blank line. Every value goes through
+//! [`escape_untrusted`]: names and extension values come from the file, and a
+//! control character in them must not forge a line or drive the terminal.
 
 use std::fmt::{self, Display, Formatter, Write};
+
+use crate::text::escape_untrusted;
 
 use super::fields::{Extensions, ListExtension, Name, PublicKeyInfo};
 use super::{CertificateInfo, CrlInfo, CsrInfo, KeyInfo, Object, Report};
 
-/// Collects `label: value` lines and aligns the values.
-struct Lines(Vec<(String, String)>);
+/// Collects `label: value` lines and aligns the values; each value is
+/// escaped unless it was escaped already.
+struct Lines(Vec<(String, String, bool)>);
 
 impl Lines {
     fn new() -> Self {
@@ -15,7 +20,12 @@ impl Lines {
     }
 
     fn add(&mut self, label: &str, value: impl Into<String>) {
-        self.0.push((label.to_string(), value.into()));
+        self.0.push((label.to_string(), value.into(), false));
+    }
+
+    /// A value already escaped for a terminal (a name's `text` form).
+    fn add_escaped(&mut self, label: &str, value: impl Into<String>) {
+        self.0.push((label.to_string(), value.into(), true));
     }
 
     fn add_opt(&mut self, label: &str, value: Option<impl Into<String>>) {
@@ -25,8 +35,13 @@ impl Lines {
     }
 
     fn write(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let width = self.0.iter().map(|(l, _)| l.len()).max().unwrap_or(0) + 1;
-        for (label, value) in &self.0 {
+        let width = self.0.iter().map(|(l, ..)| l.len()).max().unwrap_or(0) + 1;
+        for (label, value, escaped) in &self.0 {
+            let value = if *escaped {
+                value.into()
+            } else {
+                escape_untrusted(value)
+            };
             writeln!(f, "  {:<width$} {value}", format!("{label}:"))?;
         }
         Ok(())
@@ -54,6 +69,7 @@ impl Display for Report {
                 Object::Crl(_) => "Certificate revocation list (CRL)",
                 Object::Key(k) if k.private => "Private key",
                 Object::Key(_) => "Public key",
+                Object::Unreadable(_) => "Unreadable block",
             };
             if count > 1 {
                 writeln!(f, "[{}/{count}] {title}", i + 1)?;
@@ -66,6 +82,7 @@ impl Display for Report {
                 Object::CertificateRequest(c) => csr(&mut lines, c),
                 Object::Crl(c) => crl(&mut lines, c),
                 Object::Key(k) => key(&mut lines, k),
+                Object::Unreadable(u) => lines.add("Error", &u.error),
             }
             lines.write(f)?;
         }
@@ -74,16 +91,26 @@ impl Display for Report {
 }
 
 fn certificate(l: &mut Lines, c: &CertificateInfo) {
-    l.add("Subject", &c.subject);
-    l.add(
+    l.add_escaped("Subject", &c.subject_text);
+    l.add_escaped(
         "Issuer",
         if c.self_issued {
-            format!("{} (self-issued)", c.issuer)
+            format!("{} (self-issued)", c.issuer_text)
         } else {
-            c.issuer.clone()
+            c.issuer_text.clone()
         },
     );
-    l.add("Serial", &c.serial);
+    if c.serial_negative {
+        l.add(
+            "Serial",
+            format!(
+                "{} (NEGATIVE: RFC 5280 4.1.2.2 requires a positive serial number)",
+                c.serial
+            ),
+        );
+    } else {
+        l.add("Serial", &c.serial);
+    }
     l.add("Not before", &c.not_before);
     l.add(
         "Not after",
@@ -93,6 +120,9 @@ fn certificate(l: &mut Lines, c: &CertificateInfo) {
     public_key(l, &c.public_key);
     l.add("Signature", &c.signature_algorithm);
     extensions(l, &c.extensions);
+    if let Some(why) = &c.verify_refuses {
+        l.add("Verify", format!("REFUSED as malformed: {why}"));
+    }
     l.add("SHA-256", &c.sha256);
 }
 
@@ -105,7 +135,7 @@ fn days_phrase(days_left: i64, status: &str) -> String {
 }
 
 fn csr(l: &mut Lines, c: &CsrInfo) {
-    l.add("Subject", &c.subject);
+    l.add_escaped("Subject", &c.subject_text);
     l.add("Names", names(&c.names));
     public_key(l, &c.public_key);
     l.add(
@@ -125,7 +155,7 @@ fn csr(l: &mut Lines, c: &CsrInfo) {
 }
 
 fn crl(l: &mut Lines, c: &CrlInfo) {
-    l.add("Issuer", &c.issuer);
+    l.add_escaped("Issuer", &c.issuer_text);
     l.add_opt("CRL number", c.crl_number.clone());
     l.add("This update", &c.this_update);
     match (&c.next_update, c.days_until_next_update) {
@@ -159,7 +189,10 @@ fn key(l: &mut Lines, k: &KeyInfo) {
 
 fn public_key(l: &mut Lines, pk: &PublicKeyInfo) {
     l.add("Key", pk.describe());
-    l.add("Public key SHA-256", &pk.sha256);
+    match pk.sha256_note {
+        Some(note) => l.add("Public key SHA-256", format!("{} ({note})", pk.sha256)),
+        None => l.add("Public key SHA-256", &pk.sha256),
+    }
 }
 
 fn names(names: &[Name]) -> String {

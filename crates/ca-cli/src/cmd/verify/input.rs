@@ -136,8 +136,10 @@ impl Inputs {
             };
             let anchor = TrustAnchor::from_der(der).map_err(|e| {
                 CliError::bad_input(format!(
-                    "{source}: cannot be used as a trust anchor: {}; give the root certificate in PEM or DER",
-                    e.reason
+                    "{source}: cannot be used as a trust anchor: {}; the file was read, but this \
+                     certificate is not well-formed X.509 (`ca inspect {name}` shows it and the \
+                     same verdict): get a correct copy of the root certificate",
+                    ca_core::text::escape_untrusted(&e.reason.to_string())
                 ))
             })?;
             self.add_anchor(anchor, source);
@@ -191,7 +193,7 @@ impl Inputs {
         let anchor = TrustAnchor::from_der(trust.anchor.der()).map_err(|e| {
             CliError::bad_input(format!(
                 "{name}: cannot be used as a trust anchor: {}",
-                e.reason
+                ca_core::text::escape_untrusted(&e.reason.to_string())
             ))
         })?;
         self.add_anchor(anchor, source.clone());

@@ -1,8 +1,12 @@
 //! How `ca verify` prints a verdict: one short summary, the `--explain`
 //! walk through the chain, or one JSON object.
+//!
+//! Subjects, issuers, names and the reasons that quote them come from the certificates: in
+//! text they go through `esc` (control characters made visible); JSON keeps them exact.
 
 use std::fmt::Write as _;
 
+use ca_core::text::escape_untrusted as esc;
 use ca_verify::{
     Certificate, CheckRecord, ExpectedName, PathCert, Profile, Purpose, Reason, Role, VerifiedPath,
     VerifyError,
@@ -55,6 +59,7 @@ fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
         }
         _ => return None,
     };
+    let issuer = esc(&issuer);
     Some(format!(
         "the trusted certificate {issuer} has the issuer's name but not its key ({why}): \
          it is another CA of the same name, or the same CA with a new key; trust the root that \
@@ -64,8 +69,14 @@ fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
 
 fn failure_text(e: &VerifyError) -> String {
     match &e.cert {
-        Some(c) => format!("{} #{} ({}): {}", c.role, c.position, c.subject, e.reason),
-        None => e.reason.to_string(),
+        Some(c) => format!(
+            "{} #{} ({}): {}",
+            c.role,
+            c.position,
+            esc(&c.subject),
+            esc(&e.reason.to_string())
+        ),
+        None => esc(&e.reason.to_string()).into_owned(),
     }
 }
 
@@ -74,7 +85,7 @@ pub fn print_summary(req: &Request, path: &VerifiedPath) -> Result<(), CliError>
     let mut out = String::new();
     for (i, c) in path.certificates().iter().enumerate() {
         let lead = if i == 0 { "valid:" } else { "  issued by" };
-        let _ = write!(out, "{lead} {}", c.cert.subject());
+        let _ = write!(out, "{lead} {}", esc(c.cert.subject()));
         if let Some(source) = &c.source {
             let _ = write!(out, " (trust anchor from {source})");
         }
@@ -196,13 +207,13 @@ fn header(out: &mut String, req: &Request) {
 /// Each certificate of the path with the checks recorded for it.
 fn walk(out: &mut String, steps: &[Step], records: &[CheckRecord]) {
     for (i, step) in steps.iter().enumerate() {
-        let _ = writeln!(out, "#{i} {}: {}", step.role, step.subject);
+        let _ = writeln!(out, "#{i} {}: {}", step.role, esc(&step.subject));
         match &step.cert {
             Some(c) => {
                 let issuer = if c.issuer() == c.subject() {
                     "itself (self-signed)".to_string()
                 } else {
-                    c.issuer().to_string()
+                    esc(c.issuer()).into_owned()
                 };
                 let _ = writeln!(out, "   issued by    {issuer}");
                 facts(out, c);
@@ -226,7 +237,7 @@ fn walk(out: &mut String, steps: &[Step], records: &[CheckRecord]) {
         }
         for r in records.iter().filter(|r| r.position == i) {
             let mark = if r.passed { "[pass]" } else { "[FAIL]" };
-            let line = format!("   {mark} {:<25} {}", r.check, r.detail);
+            let line = format!("   {mark} {:<25} {}", r.check, esc(&r.detail));
             let _ = writeln!(out, "{}", line.trim_end());
         }
         out.push('\n');
@@ -244,6 +255,7 @@ fn facts(out: &mut String, c: &Certificate) {
     let _ = writeln!(out, "   public key   {}", c.public_key_description());
     let names = c.subject_alt_names();
     if !names.is_empty() {
+        let names: Vec<_> = names.iter().map(|n| esc(n)).collect();
         let _ = writeln!(out, "   names        {}", names.join(", "));
     }
     let _ = writeln!(out, "   SHA-256      {}", c.sha256_hex());
@@ -256,7 +268,7 @@ fn trusted(out: &mut String, req: &Request) {
     let _ = write!(out, "Trusted: {}", count(anchors.len(), "certificate"));
     if anchors.len() <= 5 {
         for a in anchors {
-            let _ = write!(out, "\n   {}", a.certificate().subject());
+            let _ = write!(out, "\n   {}", esc(a.certificate().subject()));
         }
     }
     out.push_str("\n\n");
