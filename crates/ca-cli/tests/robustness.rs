@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../tests/support/tool.rs"]
+mod tool;
+
 struct Env {
     dir: tempfile::TempDir,
 }
@@ -351,7 +356,8 @@ fn a_csr_with_an_unsupported_key_is_not_called_altered() {
     // A valid CSR with a P-521 key (openssl's own): `ca sign` said "the
     // CSR's signature does not verify: it was altered or signed with
     // another key", sending the user after a forgery that is not there.
-    let made = Command::new("openssl")
+    let made = tool::OPENSSL
+        .command()
         .args([
             "req",
             "-new",

@@ -9,6 +9,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../../tests/support/tool.rs"]
+mod tool;
+
 /// A work folder with a CA directory inside (`WORK/ca`), not yet created.
 pub struct Env {
     pub work: TempDir,
@@ -97,7 +102,7 @@ pub fn field(json: &Value, key: &str) -> PathBuf {
 
 /// `openssl verify` of a leaf against a root, with the chain as untrusted.
 pub fn openssl_verify(root: &Path, chain: &Path, leaf: &Path, host: Option<&str>) -> bool {
-    let mut cmd = Command::new("openssl");
+    let mut cmd = tool::OPENSSL.command();
     cmd.args(["verify", "-x509_strict", "-CAfile"])
         .arg(root)
         .arg("-untrusted")
@@ -107,17 +112,18 @@ pub fn openssl_verify(root: &Path, chain: &Path, leaf: &Path, host: Option<&str>
     }
     cmd.arg(leaf)
         .output()
-        .expect("openssl must be installed")
+        .expect("run openssl")
         .status
         .success()
 }
 
 /// Runs openssl with ARGS, which must succeed; returns stdout.
 pub fn openssl(args: &[&str]) -> String {
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args(args)
         .output()
-        .expect("openssl must be installed");
+        .expect("run openssl");
     assert!(
         out.status.success(),
         "openssl {args:?}: {}",

@@ -1,4 +1,3 @@
-use std::process::Command;
 use std::sync::OnceLock;
 
 use time::Duration;
@@ -7,6 +6,11 @@ use x509_parser::extensions::ParsedExtension;
 use super::*;
 use crate::name::SubjectName;
 use crate::validity::ValidityRequest;
+
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../../tests/support/tool.rs"]
+mod tool;
 
 /// RSA generation is slow: one key per type per test run.
 fn key(key_type: KeyType) -> PrivateKey {
@@ -33,7 +37,7 @@ fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) ->
     let chain_path = dir.path().join("chain.pem");
     std::fs::write(&root_path, root.pem()).unwrap();
     std::fs::write(&chain_path, chain).unwrap();
-    let mut cmd = Command::new("openssl");
+    let mut cmd = tool::OPENSSL.command();
     cmd.args(["verify", "-x509_strict", "-purpose", purpose, "-CAfile"])
         .arg(&root_path)
         .arg("-untrusted")
@@ -42,7 +46,7 @@ fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) ->
         cmd.args(["-verify_hostname", host]);
     }
     cmd.arg(&chain_path);
-    let out = cmd.output().expect("openssl must be installed");
+    let out = cmd.output().expect("run openssl");
     out.status.success()
 }
 
@@ -277,7 +281,8 @@ fn csr_asking_for_a_ca_gets_a_leaf() {
     let key_path = dir.path().join("key.pem");
     let key = key(KeyType::EcdsaP256);
     std::fs::write(&key_path, key.to_pem()).unwrap();
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args([
             "req",
             "-new",
