@@ -213,21 +213,22 @@ mod json_report_matches_openssl {
     crate::support::test_each_key_type!(super::json_report_matches_certificate);
 }
 
-/// What a newcomer types: `ca issue localhost 127.0.0.1`, with the CA
-/// directory from `CA_DIR` and no CA yet. It makes the CA, writes the
-/// files into the current directory, and the result verifies; a second
-/// run reuses the same root.
+/// What a newcomer types: `ca issue localhost 127.0.0.1`, with no CA yet
+/// in the default CA directory (`$HOME/.local/share/ca`). It makes the CA,
+/// writes the files into the current directory, and the result verifies;
+/// a second run reuses the same root.
 #[test]
-fn first_issue_creates_the_ca_from_ca_dir_env() {
+fn first_issue_creates_the_default_ca() {
     let work = Ca::new();
-    let ca_dir = work.work().join("from-env");
+    let ca_dir = work.work().join(".local/share/ca");
     let issue = |names: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ca"));
         cmd.arg("issue")
             .args(names)
             .arg("--json")
             .current_dir(work.work())
-            .env("CA_DIR", &ca_dir)
+            .env_remove("CA_DIR")
+            .env_remove("XDG_DATA_HOME")
             .env("HOME", work.work());
         let json = support::run_json(&mut cmd);
         support::issued(&json, work.work())
@@ -235,7 +236,7 @@ fn first_issue_creates_the_ca_from_ca_dir_env() {
     let first = issue(&["localhost", "127.0.0.1"]);
     assert!(
         ca_dir.is_dir(),
-        "CA_DIR={} was not created",
+        "the default CA directory {} was not created",
         ca_dir.display()
     );
     assert_eq!(

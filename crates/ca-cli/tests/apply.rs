@@ -306,6 +306,8 @@ fn a_missing_or_tampered_file_is_repaired_and_a_foreign_one_is_refused() {
 
     // A certificate this CA did not issue is not replaced without --force.
     let foreign = tempfile::tempdir().unwrap();
+    let init = ca(foreign.path(), &["init", "--ca-dir", "other-ca"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
     let other = ca(
         foreign.path(),
         &[
@@ -441,7 +443,11 @@ fn eight_concurrent_apply_and_issue_processes_lose_nothing() {
             let out = format!("out{i}");
             std::fs::create_dir(dir.path().join(&out)).unwrap();
             let name = format!("host{i}.test");
-            cmd.args(["issue", &name, "--ca-dir", "ca", "--out", &out, "--json"]);
+            // The default CA directory (DIR/ca, the file's `ca_dir`), which
+            // `issue` creates if it comes first.
+            cmd.env_remove("CA_DIR")
+                .env("XDG_DATA_HOME", dir.path())
+                .args(["issue", &name, "--out", &out, "--json"]);
         }
         children.push(cmd.spawn().unwrap());
     }

@@ -406,18 +406,66 @@ fn ca_dir_comes_from_the_flag_then_ca_dir_then_xdg_then_home() {
         root_of(issue("b.test").env("XDG_DATA_HOME", work.join("xdg"))),
         work.join("xdg/ca/root/cert.pem")
     );
+    // A directory the user names must already hold a CA (`ca init`).
+    let env_ca = work.join("env-ca");
+    expect_code(&mut issue("c.test").env("CA_DIR", &env_ca), 2);
+    let init = |dir: &std::path::Path| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ca"));
+        cmd.arg("init").arg("--ca-dir").arg(dir).env("HOME", work);
+        expect_code(&mut cmd, 0);
+    };
+    init(&env_ca);
     assert_eq!(
-        root_of(issue("c.test").env("CA_DIR", work.join("env-ca"))),
-        work.join("env-ca/root/cert.pem")
+        root_of(issue("c.test").env("CA_DIR", &env_ca)),
+        env_ca.join("root/cert.pem")
     );
     let flag = work.join("flag-ca");
+    expect_code(issue("d.test").arg("--ca-dir").arg(&flag), 2);
+    init(&flag);
     assert_eq!(
         root_of(
             issue("d.test")
-                .env("CA_DIR", work.join("env-ca"))
+                .env("CA_DIR", &env_ca)
                 .arg("--ca-dir")
                 .arg(&flag)
         ),
         flag.join("root/cert.pem")
     );
+}
+
+#[test]
+fn a_named_ca_dir_without_a_ca_is_refused_not_created() {
+    let env = Env::new();
+    let typo = env.path("my-cq");
+    for via_env in [false, true] {
+        let mut cmd = env.ca(&["issue", "a.test"]);
+        if via_env {
+            cmd.env("CA_DIR", &typo);
+        } else {
+            cmd.arg("--ca-dir").arg(&typo);
+        }
+        let out = expect_code(&mut cmd, 2);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let given = if via_env { "CA_DIR" } else { "--ca-dir" };
+        assert!(
+            err.contains(&format!(
+                "{} (given with {given}) does not exist",
+                typo.display()
+            )) && err.contains(&format!("ca init --ca-dir {}", typo.display())),
+            "{err}"
+        );
+        assert!(!typo.exists(), "the mistyped directory was created");
+        assert!(
+            !env.path("a.test.pem").exists(),
+            "a certificate was written"
+        );
+    }
+    // An existing directory without a CA is refused the same way.
+    std::fs::create_dir(&typo).unwrap();
+    let out = expect_code(env.ca(&["issue", "a.test"]).arg("--ca-dir").arg(&typo), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no CA"));
+    assert_eq!(std::fs::read_dir(&typo).unwrap().count(), 0);
+    // Once `ca init` made it, issuing there works.
+    env.run(&["init", "--ca-dir", typo.to_str().unwrap()], 0);
+    expect_code(env.ca(&["issue", "a.test"]).arg("--ca-dir").arg(&typo), 0);
 }

@@ -29,14 +29,15 @@ impl Env {
         self.path("ca")
     }
 
-    /// Runs `ca ARGS --ca-dir CA` in the temp dir, checking the exit code.
+    /// Runs `ca ARGS` in the temp dir with CA as the default CA directory
+    /// (`XDG_DATA_HOME` is the temp dir: created on first use, as a user's
+    /// own default CA is), checking the exit code.
     fn run(&self, args: &[&str], code: i32) -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_ca"))
             .args(args)
-            .arg("--ca-dir")
-            .arg(self.ca_dir())
             .current_dir(self.dir.path())
             .env_remove("CA_DIR")
+            .env("XDG_DATA_HOME", self.dir.path())
             .output()
             .expect("run ca");
         assert_eq!(
@@ -397,8 +398,9 @@ fn a_mistyped_ca_dir_is_not_created() {
         &["intermediate", "web"][..],
         &["crl", "--out", "crl.pem"][..],
         &["issue", "a.test", "--issuer", "web"][..],
+        &["issue", "a.test"][..],
     ] {
-        let out = env.run(args, 2);
+        let out = env.run_plain(&[args, &["--ca-dir", "ca"]].concat(), 2);
         assert!(
             stderr(&out).contains("no CA here yet"),
             "{args:?}: {}",

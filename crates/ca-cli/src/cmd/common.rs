@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ca_core::atomic::{self, FileMode, FileToWrite};
-use ca_core::store::resolve_ca_dir;
+use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin};
 use ca_core::validity::parse_rfc3339;
 use ca_core::{CaDir, Certificate, NameConstraintsSpec, Passphrase, ValidityRequest};
 use serde_json::{json, Map, Value};
@@ -25,6 +25,52 @@ impl CaDirArgs {
         resolve_ca_dir(self.ca_dir.as_deref())
             .map(CaDir::at)
             .map_err(core_error)
+    }
+
+    /// The CA directory for a command that creates the root on first use
+    /// (`ca issue`). Only the default location is created that way: a
+    /// directory named with --ca-dir or CA_DIR must already hold a CA, so
+    /// a mistyped path is refused (exit 2) instead of becoming a second CA.
+    pub fn ca_dir_created_on_first_use(&self) -> Result<CaDir, CliError> {
+        let (path, origin) = locate_ca_dir(self.ca_dir.as_deref()).map_err(core_error)?;
+        let ca_dir = CaDir::at(path);
+        // A file in the way is explained when the CA is opened.
+        let missing_or_empty = !ca_dir.path().exists() || ca_dir.path().is_dir();
+        if origin == CaDirOrigin::Default || ca_dir.is_initialized() || !missing_or_empty {
+            return Ok(ca_dir);
+        }
+        Err(no_ca_in_named_dir(ca_dir.path(), origin))
+    }
+}
+
+/// The refusal for a --ca-dir or CA_DIR that holds no CA.
+fn no_ca_in_named_dir(path: &Path, origin: CaDirOrigin) -> CliError {
+    let given = match origin {
+        CaDirOrigin::Env => "CA_DIR",
+        _ => "--ca-dir",
+    };
+    let state = if path.exists() {
+        "holds no CA"
+    } else {
+        "does not exist"
+    };
+    CliError::bad_input(format!(
+        "no CA here yet: {} (given with {given}) {state}. If that is the right \
+         place, create the CA first with `ca init --ca-dir {}`; otherwise fix the \
+         path. Only the default CA directory is created on first use, so a \
+         mistyped path never makes a second CA.",
+        path.display(),
+        shell_quote(&path.display().to_string()),
+    ))
+}
+
+/// `text` as one shell word, for commands the user may copy.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

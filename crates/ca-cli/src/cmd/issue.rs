@@ -21,8 +21,9 @@ use crate::exit::CliError;
 /// (the certificate followed by its intermediates, what a server serves)
 /// into --out, named after the first name.
 ///
-/// With no CA yet, creates one first (and says where), so
-/// `ca issue localhost 127.0.0.1` is all it takes.
+/// With no CA yet in the default CA directory, creates one first (and says
+/// where), so `ca issue localhost 127.0.0.1` is all it takes. A --ca-dir or
+/// CA_DIR that holds no CA is refused: create it with `ca init --ca-dir DIR`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -78,8 +79,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .output
         .paths(&names[0].file_stem(), [".pem", "-key.pem", "-chain.pem"])?;
 
-    let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
+    let ca_dir = if issuer_name == ROOT {
+        args.ca.ca_dir_created_on_first_use()?
+    } else {
+        args.ca.ca_dir()?
+    };
     // A new CA has no intermediates: --issuer NAME then fails below
     // without making a CA as a side effect.
     let created = if issuer_name == ROOT {

@@ -31,17 +31,16 @@ impl Env {
         self.work.path().join(name)
     }
 
-    /// `ca ARGS... --ca-dir WORK/ca` (no --ca-dir for `csr`), run in WORK, with HOME and CA_DIR
-    /// pointing nowhere else.
+    /// `ca ARGS...` run in WORK, with WORK/ca as the default CA directory
+    /// (`XDG_DATA_HOME=WORK`, no CA_DIR, HOME in WORK): like a user's own
+    /// default CA, it is created on first use (a --ca-dir or CA_DIR must
+    /// already hold a CA).
     pub fn ca(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
-        cmd.args(args);
-        // `ca csr` needs no CA.
-        if args.first() != Some(&"csr") {
-            cmd.arg("--ca-dir").arg(&self.ca_dir);
-        }
-        cmd.current_dir(self.work.path())
+        cmd.args(args)
+            .current_dir(self.work.path())
             .env_remove("CA_DIR")
+            .env("XDG_DATA_HOME", self.work.path())
             .env("HOME", self.work.path());
         cmd
     }
