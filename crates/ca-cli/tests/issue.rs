@@ -408,7 +408,7 @@ fn ca_dir_comes_from_the_flag_then_ca_dir_then_xdg_then_home() {
     );
     // A directory the user names must already hold a CA (`ca init`).
     let env_ca = work.join("env-ca");
-    expect_code(&mut issue("c.test").env("CA_DIR", &env_ca), 2);
+    expect_code(issue("c.test").env("CA_DIR", &env_ca), 2);
     let init = |dir: &std::path::Path| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ca"));
         cmd.arg("init").arg("--ca-dir").arg(dir).env("HOME", work);

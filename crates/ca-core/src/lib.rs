@@ -59,6 +59,12 @@ pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
+
+// The peer lookup the end-to-end tests use, for the unit tests that run
+// openssl: a missing openssl fails naming the package to install.
+#[cfg(test)]
+#[path = "../../../tests/support/tool.rs"]
+mod test_tool;
 pub mod validity;
 
 pub use cert::{CertInfo, Certificate};

@@ -5,12 +5,8 @@ use x509_parser::extensions::ParsedExtension;
 
 use super::*;
 use crate::name::SubjectName;
+use crate::test_tool as tool;
 use crate::validity::ValidityRequest;
-
-// The peer lookup the end-to-end tests use: a missing openssl fails
-// naming the package to install.
-#[path = "../../../../tests/support/tool.rs"]
-mod tool;
 
 /// RSA generation is slow: one key per type per test run.
 fn key(key_type: KeyType) -> PrivateKey {

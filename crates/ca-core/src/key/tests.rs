@@ -1,11 +1,7 @@
 use std::sync::OnceLock;
 
 use super::*;
-
-// The peer lookup the end-to-end tests use: a missing openssl fails
-// naming the package to install.
-#[path = "../../../../tests/support/tool.rs"]
-mod tool;
+use crate::test_tool as tool;
 
 /// RSA generation is slow: one key per size per test run.
 fn generated(key_type: KeyType) -> &'static PrivateKey {
