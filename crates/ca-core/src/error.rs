@@ -21,7 +21,7 @@ pub enum Error {
     },
 
     /// A file exists and would be overwritten. This is a refusal, not bad input.
-    #[error("{path}: already exists; not overwriting it (use --force to replace it)")]
+    #[error("{path}: already exists; not overwriting it")]
     Exists { path: PathBuf },
 
     /// A private key could not be read, generated or written.

@@ -2,11 +2,11 @@
 //! is all in memory; [`crate::store`] keeps issuers on disk.
 //!
 //! ```
-//! use ca_core::{Issuer, LeafOptions};
+//! use ca_core::Issuer;
 //!
 //! // A root CA in memory, and a server certificate for two names.
 //! let ca = Issuer::new_test_root()?;
-//! let server = ca.issue(&LeafOptions::server(&["localhost", "127.0.0.1"])?)?;
+//! let server = ca.issue_server(&["localhost", "127.0.0.1"])?;
 //! let cert_pem: String = server.cert.pem();
 //! let key_pem: String = server.key_pem().expect("issue() makes a key");
 //! let root_pem: String = ca.root().pem();
@@ -19,11 +19,11 @@
 use time::OffsetDateTime;
 
 use crate::cert::{pem_bundle, Certificate};
+use crate::context::IssueContext;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::key::{KeyType, PrivateKey};
 use crate::profile::{self, CaOptions, LeafOptions, Profile};
-use crate::serial::Serial;
 
 /// A CA certificate with its private key, ready to sign.
 pub struct Issuer {
@@ -77,24 +77,26 @@ impl Issued {
 impl Issuer {
     /// Creates a self-signed root CA with a new key. Returns the warnings
     /// about the validity window, if any.
-    pub fn new_root(options: &CaOptions) -> Result<(Issuer, Vec<String>)> {
+    pub fn new_root(options: &CaOptions, at: &IssueContext) -> Result<(Issuer, Vec<String>)> {
         let key = PrivateKey::generate(options.key_type)?;
-        Self::new_root_with_key(options, key)
+        Self::new_root_with_key(options, key, at)
     }
 
     /// Creates a self-signed root CA for an existing key.
     pub fn new_root_with_key(
         options: &CaOptions,
         key: PrivateKey,
+        at: &IssueContext,
     ) -> Result<(Issuer, Vec<String>)> {
         let mut warnings = Vec::new();
-        let now = OffsetDateTime::now_utc();
         let validity =
             options
                 .validity
-                .resolve(now, Profile::Root.default_days(), &mut warnings)?;
-        let serial = Serial::random();
-        let default_cn = format!("ca root {}", &serial.to_hex()[..8]);
+                .resolve(at.now, Profile::Root.default_days(), &mut warnings)?;
+        let serial = at.serial();
+        let hex = serial.to_hex();
+        // A short, distinct name; serials from a custom source may be shorter.
+        let default_cn = format!("ca root {}", &hex[..hex.len().min(8)]);
         let params = profile::ca_params(
             Profile::Root,
             options,
@@ -117,9 +119,15 @@ impl Issuer {
         Ok((issuer, warnings))
     }
 
-    /// A root CA for tests: ECDSA P-256, default subject and lifetime.
+    /// A root CA for tests: ECDSA P-256, default subject and lifetime,
+    /// valid from now. Like [`Issuer::issue_server`], a convenience for
+    /// tests that reads the clock; everything else takes the time in.
     pub fn new_test_root() -> Result<Issuer> {
-        Ok(Self::new_root(&CaOptions::default())?.0)
+        Ok(Self::new_root(
+            &CaOptions::default(),
+            &IssueContext::at(OffsetDateTime::now_utc()),
+        )?
+        .0)
     }
 
     /// An issuer from an existing CA certificate and its key.
@@ -177,9 +185,10 @@ impl Issuer {
         &self,
         options: &CaOptions,
         name: &str,
+        at: &IssueContext,
     ) -> Result<(Issuer, Vec<String>)> {
         let key = PrivateKey::generate(options.key_type)?;
-        self.new_intermediate_with_key(options, name, key)
+        self.new_intermediate_with_key(options, name, key, at)
     }
 
     /// Creates an intermediate CA signed by this one for an existing key.
@@ -188,6 +197,7 @@ impl Issuer {
         options: &CaOptions,
         name: &str,
         key: PrivateKey,
+        at: &IssueContext,
     ) -> Result<(Issuer, Vec<String>)> {
         if self.path_len == Some(0) {
             return Err(Error::Refused(
@@ -206,13 +216,9 @@ impl Issuer {
         let mut warnings = Vec::new();
         let validity = options
             .validity
-            .resolve(
-                OffsetDateTime::now_utc(),
-                Profile::Intermediate.default_days(),
-                &mut warnings,
-            )?
+            .resolve(at.now, Profile::Intermediate.default_days(), &mut warnings)?
             .clamp_to_issuer(self.not_after, &mut warnings)?;
-        let serial = Serial::random();
+        let serial = at.serial();
         let default_cn = format!("ca intermediate {name}");
         let params = profile::ca_params(
             Profile::Intermediate,
@@ -240,14 +246,19 @@ impl Issuer {
     }
 
     /// Issues a leaf with a new key of `options.key_type`.
-    pub fn issue(&self, options: &LeafOptions) -> Result<Issued> {
+    pub fn issue(&self, options: &LeafOptions, at: &IssueContext) -> Result<Issued> {
         let key = PrivateKey::generate(options.key_type)?;
-        self.issue_with_key(options, key)
+        self.issue_with_key(options, key, at)
     }
 
     /// Issues a leaf for an existing key (`options.key_type` is ignored).
-    pub fn issue_with_key(&self, options: &LeafOptions, key: PrivateKey) -> Result<Issued> {
-        let mut issued = self.sign_leaf(options, &key, key.key_type())?;
+    pub fn issue_with_key(
+        &self,
+        options: &LeafOptions,
+        key: PrivateKey,
+        at: &IssueContext,
+    ) -> Result<Issued> {
+        let mut issued = self.sign_leaf(options, &key, key.key_type(), at)?;
         issued.key = Some(key);
         Ok(issued)
     }
@@ -255,18 +266,22 @@ impl Issuer {
     /// Signs a CSR with our leaf profile: only the CSR's public key is
     /// used; names come from `options` (see [`Csr::names`]), and nothing
     /// else the CSR asks for is copied.
-    pub fn sign_csr(&self, csr: &Csr, options: &LeafOptions) -> Result<Issued> {
-        self.sign_leaf(options, csr.public_key(), csr.key_type())
+    pub fn sign_csr(&self, csr: &Csr, options: &LeafOptions, at: &IssueContext) -> Result<Issued> {
+        self.sign_leaf(options, csr.public_key(), csr.key_type(), at)
     }
 
-    /// Convenience for tests: a server certificate for `names`.
+    /// Convenience for tests: a server certificate for `names`, valid
+    /// from now (reads the clock).
     pub fn issue_server<S: AsRef<str>>(&self, names: &[S]) -> Result<Issued> {
-        self.issue(&LeafOptions::server(names)?)
+        let at = IssueContext::at(OffsetDateTime::now_utc());
+        self.issue(&LeafOptions::server(names)?, &at)
     }
 
-    /// Convenience for tests: a client certificate for `names`.
+    /// Convenience for tests: a client certificate for `names`, valid
+    /// from now (reads the clock).
     pub fn issue_client<S: AsRef<str>>(&self, names: &[S]) -> Result<Issued> {
-        self.issue(&LeafOptions::client(names)?)
+        let at = IssueContext::at(OffsetDateTime::now_utc());
+        self.issue(&LeafOptions::client(names)?, &at)
     }
 
     fn sign_leaf(
@@ -274,16 +289,13 @@ impl Issuer {
         options: &LeafOptions,
         public_key: &impl rcgen::PublicKeyData,
         key_type: KeyType,
+        at: &IssueContext,
     ) -> Result<Issued> {
         let mut warnings = Vec::new();
         let profile = options.profile();
         let validity = options
             .validity
-            .resolve(
-                OffsetDateTime::now_utc(),
-                profile.default_days(),
-                &mut warnings,
-            )?
+            .resolve(at.now, profile.default_days(), &mut warnings)?
             .clamp_to_issuer(self.not_after, &mut warnings)?;
         if (validity.not_after - validity.not_before).whole_days() > i64::from(profile::LEAF_DAYS) {
             warnings.push(format!(
@@ -292,7 +304,7 @@ impl Issuer {
                 profile::LEAF_DAYS
             ));
         }
-        let serial = Serial::random();
+        let serial = at.serial();
         let params =
             profile::leaf_params(options, key_type, validity, &serial, public_key.der_bytes())?;
         let der = params.signed_by(public_key, &self.signer)?.der().to_vec();

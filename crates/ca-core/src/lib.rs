@@ -19,13 +19,18 @@
 //! # assert!(chain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
 //!
 //! // Intermediates, client certificates, other key types and lifetimes:
-//! use ca_core::{CaOptions, KeyType, LeafOptions, ValidityRequest};
-//! let (intermediate, _warnings) = ca.new_intermediate(&CaOptions::default(), "issuing")?;
-//! let client = intermediate.issue(&LeafOptions {
-//!     key_type: KeyType::Ed25519,
-//!     validity: ValidityRequest::days(1),
-//!     ..LeafOptions::client(&["alice@example.test"])?
-//! })?;
+//! // The time (and the serial source) is an argument: read the clock once.
+//! use ca_core::{CaOptions, IssueContext, KeyType, LeafOptions, ValidityRequest};
+//! let at = IssueContext::at(time::OffsetDateTime::now_utc());
+//! let (intermediate, _warnings) = ca.new_intermediate(&CaOptions::default(), "issuing", &at)?;
+//! let client = intermediate.issue(
+//!     &LeafOptions {
+//!         key_type: KeyType::Ed25519,
+//!         validity: ValidityRequest::days(1),
+//!         ..LeafOptions::client(&["alice@example.test"])?
+//!     },
+//!     &at,
+//! )?;
 //! assert_eq!(client.intermediates.len(), 1);
 //! # Ok::<(), ca_core::Error>(())
 //! ```
@@ -45,6 +50,7 @@
 pub mod apply;
 pub mod atomic;
 pub mod cert;
+pub mod context;
 pub mod csr;
 pub mod error;
 pub mod input;
@@ -68,6 +74,7 @@ mod test_tool;
 pub mod validity;
 
 pub use cert::{CertInfo, Certificate};
+pub use context::{IssueContext, RandomSerials, SerialSource};
 pub use csr::Csr;
 pub use error::{Error, Result};
 pub use issuer::{Issued, Issuer};
@@ -76,5 +83,5 @@ pub use name::SubjectName;
 pub use passphrase::Passphrase;
 pub use profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
 pub use serial::Serial;
-pub use store::{CaDir, IndexEntry};
+pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
 pub use validity::ValidityRequest;

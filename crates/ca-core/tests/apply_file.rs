@@ -15,7 +15,7 @@ fn example() -> String {
 }
 
 fn check(text: &str) {
-    if let Err(errors) = apply::parse(text, Path::new("x.toml")) {
+    if let Err(errors) = apply::parse(text, Path::new("x.toml"), time::OffsetDateTime::now_utc()) {
         assert!(!errors.diagnostics.is_empty());
         let lines = text.lines().count().max(1) + 1;
         for d in &errors.diagnostics {
@@ -84,7 +84,8 @@ fn every_mistake_among_many_leaves_is_reported() {
             "[leaves.l{i}]\nissuer = \"web\"\nnames = [\"a{i}.example.test\", \"b{i}.example.org\"]\n"
         ));
     }
-    let errors = apply::parse(&text, Path::new("x.toml")).unwrap_err();
+    let errors =
+        apply::parse(&text, Path::new("x.toml"), time::OffsetDateTime::now_utc()).unwrap_err();
     assert_eq!(errors.diagnostics.len(), 300);
 }
 
@@ -96,7 +97,8 @@ fn huge_days_are_refused_not_overflowed() {
         "[leaves.a]\nnames = [\"a.test\"]",
     ] {
         let text = format!("{table}\ndays = 4294967295\n");
-        let errors = apply::parse(&text, Path::new("x.toml")).unwrap_err();
+        let errors =
+            apply::parse(&text, Path::new("x.toml"), time::OffsetDateTime::now_utc()).unwrap_err();
         assert!(
             errors.to_string().contains("`days` is too large"),
             "{errors}"

@@ -8,7 +8,7 @@ use ca_core::store::resolve_ca_dir;
 use ca_core::CaDir;
 use serde_json::json;
 
-use super::common::{abs, core_error, print_json, warn_all, CaDirArgs, PassphraseArgs};
+use super::common::{abs, clock, core_error, print_json, warn_all, CaDirArgs, PassphraseArgs};
 use crate::exit::CliError;
 
 /// Create or update a whole PKI from one TOML file.
@@ -64,7 +64,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let desired = apply::load(&args.file).map_err(|e| match e {
+    let at = clock();
+    let desired = apply::load(&args.file, at.now).map_err(|e| match e {
         LoadError::Io { .. } => CliError::bad_input(e.to_string()),
         LoadError::Spec(errors) => CliError::bad_input(format!(
             "{errors}\n{} mistake(s) in {}; nothing was generated or written",
@@ -79,9 +80,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
         force: args.force,
         key_passphrase: args.passphrases.key()?,
         ca_passphrase: args.passphrases.ca()?,
-        now: None,
     };
-    let outcome = apply::apply(&desired, &ca_dir, &options).map_err(core_error)?;
+    let outcome = apply::apply(&desired, &ca_dir, &options, &at).map_err(core_error)?;
     if args.json {
         return print_json(&json!({
             "file": abs(&args.file),

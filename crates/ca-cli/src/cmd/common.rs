@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use ca_core::atomic::{self, FileMode, FileToWrite};
 use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin};
 use ca_core::validity::parse_rfc3339;
-use ca_core::{CaDir, Certificate, NameConstraintsSpec, Passphrase, ValidityRequest};
+use ca_core::{
+    CaDir, Certificate, IssueContext, IssueOutcome, NameConstraintsSpec, Passphrase,
+    ValidityRequest,
+};
 use serde_json::{json, Map, Value};
 
 use crate::exit::CliError;
@@ -201,7 +204,11 @@ impl ConstraintArgs {
 }
 
 /// Exit 1 for refusals (a file or CA exists), 2 for everything else.
+/// The library says what is wrong; the advice about flags is added here.
 pub fn core_error(e: ca_core::Error) -> CliError {
+    if let ca_core::Error::Exists { .. } = e {
+        return CliError::refused(format!("{e} (use --force to replace it)"));
+    }
     if e.is_refusal() {
         CliError::refused(e.to_string())
     } else {
@@ -209,22 +216,24 @@ pub fn core_error(e: ca_core::Error) -> CliError {
     }
 }
 
-/// Warns when the intermediate about to sign was revoked with `ca revoke`:
-/// what it signs is refused by every client that checks the root's CRL.
-/// Only a warning: tests may want exactly such certificates.
-pub fn warn_if_revoked(ca_dir: &CaDir, issuer_name: &str, issuer: &ca_core::Issuer) {
-    if issuer_name == ca_core::store::ROOT {
-        return;
-    }
-    let serial = issuer.cert().info().serial;
-    let revocations = ca_core::revocation::revocations(ca_dir).unwrap_or_default();
-    if let Some(r) = revocations.iter().find(|r| r.serial == serial) {
+/// The one reading of the clock a command makes: everything it judges
+/// and issues happens at this instant (ca-core never reads the clock).
+pub fn clock() -> IssueContext<'static> {
+    IssueContext::at(time::OffsetDateTime::now_utc())
+}
+
+/// The warnings of an issuance: the issuer's revocation (what it signs is
+/// refused by every client that checks the root's CRL; only a warning:
+/// tests may want exactly such certificates), then the profile's.
+pub fn warn_issued(outcome: &IssueOutcome, issuer_name: &str) {
+    if let Some(r) = &outcome.issuer_revoked {
         eprintln!(
             "warning: the intermediate '{issuer_name}' was revoked ({}, {}): clients that \
              check the root's CRL refuse what it signs; use another --issuer",
             r.reason, r.revoked_at
         );
     }
+    warn_all(&outcome.issued.warnings);
 }
 
 /// Prints warnings on stderr.

@@ -6,8 +6,8 @@ use ca_core::{CaOptions, Certificate, KeyType, PrivateKey};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs, PassphraseArgs,
-    ValidityArgs,
+    abs, cert_json, clock, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs,
+    PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -78,6 +78,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    let at = clock();
     let ca_dir = args.ca.ca_dir()?;
     let passphrase = args.passphrases.key()?;
     let created = match (&args.import_cert, &args.import_key) {
@@ -86,7 +87,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let chain = Certificate::read_file_all(cert_path).map_err(core_error)?;
             let key = PrivateKey::read_file(key_path, unlock.as_ref()).map_err(core_error)?;
             ca_dir
-                .import_chain(chain, key, unlock.as_ref())
+                .import_chain(chain, key, unlock.as_ref(), &at)
                 .map_err(|e| core_error(e.in_file(cert_path)))?
         }
         _ => {
@@ -98,7 +99,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 name_constraints: args.constraints.spec(),
             };
             ca_dir
-                .init(&options, passphrase.as_ref())
+                .init(&options, passphrase.as_ref(), &at)
                 .map_err(core_error)?
         }
     };

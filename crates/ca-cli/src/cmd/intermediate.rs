@@ -4,8 +4,8 @@ use ca_core::{CaOptions, KeyType};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs, PassphraseArgs,
-    ValidityArgs,
+    abs, cert_json, clock, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs,
+    PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -58,6 +58,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    let at = clock();
     let ca_dir = args.ca.ca_dir()?;
     let options = CaOptions {
         common_name: args.cn.clone(),
@@ -72,6 +73,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             &options,
             args.passphrases.ca()?.as_ref(),
             args.passphrases.key()?.as_ref(),
+            &at,
         )
         .map_err(core_error)?;
     warn_all(&created.warnings);

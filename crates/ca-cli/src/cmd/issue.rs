@@ -1,13 +1,12 @@
 //! `ca issue NAME...`: a server (or client) certificate, its key and chain.
 
-use ca_core::atomic::FileMode;
 use ca_core::name::parse_names;
-use ca_core::store::ROOT;
+use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
 use ca_core::{CaOptions, KeyType, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, file, print_json, warn_all, warn_if_revoked, CaDirArgs, OutputArgs,
+    abs, cert_json, clock, core_error, print_json, warn_issued, CaDirArgs, OutputArgs,
     PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
@@ -71,6 +70,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    let at = clock();
     let names = parse_names(&args.names).map_err(core_error)?;
     let validity = args.validity.request()?;
     let key_passphrase = args.passphrases.key()?;
@@ -85,57 +85,32 @@ pub fn run(args: Args) -> Result<(), CliError> {
     } else {
         args.ca.ca_dir()?
     };
-    // A new CA has no intermediates: --issuer NAME then fails below
-    // without making a CA as a side effect.
-    let created = if issuer_name == ROOT {
-        ca_dir
-            .ensure_initialized(&CaOptions::default(), ca_passphrase.as_ref())
-            .map_err(core_error)?
-    } else {
-        None
+    let request = IssueRequest {
+        issuer: issuer_name,
+        leaf: LeafOptions {
+            names,
+            client: args.client,
+            key_type: args.key_type,
+            validity,
+        },
+        csr: None,
+        outputs: vec![
+            OutputFile::new(OutputKind::Key, &key_path),
+            OutputFile::new(OutputKind::Cert, &cert_path),
+            OutputFile::new(OutputKind::Chain, &chain_path),
+        ],
+        overwrite: args.output.force.into(),
+        key_passphrase: key_passphrase.as_ref(),
+        ca_passphrase: ca_passphrase.as_ref(),
+        create_root: Some(&CaOptions::default()),
     };
-    if let Some(created) = &created {
+    let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
+    if let Some(created) = &outcome.created_root {
         announce_new_ca(&created.cert_path, &ca_dir);
     }
-    let issuer = match created {
-        // Just made: no need to read it back.
-        Some(created) if issuer_name == ROOT => created.issuer,
-        _ => ca_dir
-            .load_issuer(Some(issuer_name), ca_passphrase.as_ref())
-            .map_err(core_error)?,
-    };
-    warn_if_revoked(&ca_dir, issuer_name, &issuer);
-
-    issuer.check_names(&names).map_err(core_error)?;
-    let options = LeafOptions {
-        names,
-        client: args.client,
-        key_type: args.key_type,
-        validity,
-    };
-    let issued = issuer.issue(&options).map_err(core_error)?;
-    let key = issued.key.as_ref().expect("issue() makes a key");
-    let key_pem = key
-        .to_pem_with(key_passphrase.as_ref())
-        .map_err(|e| core_error(e.into()))?;
-    let files = [
-        file(&key_path, key_pem, FileMode::Private),
-        file(&cert_path, issued.cert.pem(), FileMode::Public),
-        file(&chain_path, issued.chain_pem(), FileMode::Public),
-    ];
-    // Recorded before the files are written (as `ca apply` does): a crash
-    // or a broken CA directory never leaves a certificate the CA does not know.
-    ca_dir
-        .record(
-            &issued.cert,
-            issuer_name,
-            issued.profile,
-            key.key_type(),
-            Some(&cert_path),
-        )
-        .map_err(core_error)?;
-    args.output.write(&files)?;
-    warn_all(&issued.warnings);
+    warn_issued(&outcome, issuer_name);
+    let issued = &outcome.issued;
+    let key_type = outcome.entry.key_type.clone();
 
     let root_path = ca_dir.anchor_path();
     if args.json {
@@ -146,7 +121,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.insert("root".into(), json!(abs(&root_path)));
         out.insert("issuer".into(), json!(issuer_name));
         out.insert("profile".into(), json!(issued.profile.as_str()));
-        out.insert("key_type".into(), json!(key.key_type().to_string()));
+        out.insert("key_type".into(), json!(key_type));
         out.insert("ca_dir".into(), json!(abs(ca_dir.path())));
         return print_json(&out.into());
     }

@@ -2,13 +2,12 @@
 
 use std::path::PathBuf;
 
-use ca_core::atomic::FileMode;
-use ca_core::store::ROOT;
+use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
 use ca_core::{Csr, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, core_error, file, print_json, warn_all, warn_if_revoked, CaDirArgs, OutputArgs,
+    abs, cert_json, clock, core_error, print_json, warn_issued, CaDirArgs, OutputArgs,
     PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
@@ -59,6 +58,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
+    let at = clock();
     let csr = Csr::read_file(&args.csr).map_err(core_error)?;
     if csr.names().is_empty() {
         return Err(CliError::bad_input(format!(
@@ -74,40 +74,34 @@ pub fn run(args: Args) -> Result<(), CliError> {
 
     let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
-    let issuer = ca_dir
-        .load_issuer(Some(issuer_name), args.passphrases.ca()?.as_ref())
-        .map_err(core_error)?;
-    warn_if_revoked(&ca_dir, issuer_name, &issuer);
-    issuer.check_names(csr.names()).map_err(core_error)?;
-    let options = LeafOptions {
-        names: csr.names().to_vec(),
-        client: args.client,
-        key_type: csr.key_type(),
-        validity,
+    let ca_passphrase = args.passphrases.ca()?;
+    let request = IssueRequest {
+        issuer: issuer_name,
+        leaf: LeafOptions {
+            names: csr.names().to_vec(),
+            client: args.client,
+            key_type: csr.key_type(),
+            validity,
+        },
+        csr: Some(&csr),
+        outputs: vec![
+            OutputFile::new(OutputKind::Cert, &cert_path),
+            OutputFile::new(OutputKind::Chain, &chain_path),
+        ],
+        overwrite: args.output.force.into(),
+        key_passphrase: None,
+        ca_passphrase: ca_passphrase.as_ref(),
+        create_root: None,
     };
-    let issued = issuer.sign_csr(&csr, &options).map_err(core_error)?;
-    let files = [
-        file(&cert_path, issued.cert.pem(), FileMode::Public),
-        file(&chain_path, issued.chain_pem(), FileMode::Public),
-    ];
-    // Recorded before the files are written, as in `ca issue`.
-    ca_dir
-        .record(
-            &issued.cert,
-            issuer_name,
-            issued.profile,
-            csr.key_type(),
-            Some(&cert_path),
-        )
-        .map_err(core_error)?;
-    args.output.write(&files)?;
+    let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
     if !csr.ignored().is_empty() {
         eprintln!(
             "note: not copied from the CSR (our profile decides): {}",
             csr.ignored().join(", ")
         );
     }
-    warn_all(&issued.warnings);
+    warn_issued(&outcome, issuer_name);
+    let issued = &outcome.issued;
 
     let root_path = ca_dir.anchor_path();
     if args.json {

@@ -1,17 +1,19 @@
 //! Carries out a plan: creates the missing CAs, then issues the leaves
-//! the plan creates or reissues. Each leaf is recorded in the index before
-//! its files are written (atomically, all three or none), so a crash never
+//! the plan creates or reissues through the CA directory's issuing pipeline
+//! ([`CaDir::issue_by`]): each leaf is recorded in the index before its
+//! files are written (atomically, all three or none), so a crash never
 //! leaves a certificate on disk that the CA directory does not know.
 
 use std::collections::HashMap;
 
 use super::plan::{Action, Plan};
 use super::validate::Desired;
-use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
-use crate::error::{Error, Result};
+use crate::atomic::Overwrite;
+use crate::context::IssueContext;
+use crate::error::Result;
 use crate::issuer::Issuer;
 use crate::passphrase::Passphrase;
-use crate::store::{CaDir, ROOT};
+use crate::store::{CaDir, IssueRequest, OutputFile, OutputKind, ROOT};
 use crate::validity::rfc3339;
 
 /// Passphrases: for new keys (CA and leaf) and for the CA keys that sign.
@@ -21,13 +23,15 @@ pub struct Passphrases<'a> {
     pub ca: Option<&'a Passphrase>,
 }
 
-/// Executes `plan` (made from `desired` against `ca_dir`); fills in the
-/// serial and notAfter of what it made, and returns the warnings.
+/// Executes `plan` (made from `desired` against `ca_dir` at `at.now`);
+/// fills in the serial and notAfter of what it made, and returns the
+/// warnings.
 pub fn execute(
     desired: &Desired,
     plan: &mut Plan,
     ca_dir: &CaDir,
     passphrases: Passphrases<'_>,
+    at: &IssueContext,
 ) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
     let mut issuers: HashMap<String, Issuer> = HashMap::new();
@@ -37,7 +41,7 @@ pub fn execute(
         }
         let made = match step.kind {
             "root" => {
-                let created = ca_dir.ensure_initialized(&desired.root, passphrases.key)?;
+                let created = ca_dir.ensure_initialized(&desired.root, passphrases.key, at)?;
                 created.map(|c| {
                     warnings.extend(c.warnings);
                     c.issuer
@@ -54,6 +58,7 @@ pub fn execute(
                     &ca.options,
                     passphrases.ca.or(passphrases.key),
                     passphrases.key,
+                    at,
                 )?;
                 warnings.extend(created.warnings);
                 Some(created.issuer)
@@ -68,44 +73,35 @@ pub fn execute(
                     let issuer = ca_dir.load_issuer(Some(&leaf.issuer), passphrases.ca)?;
                     issuers.insert(leaf.issuer.clone(), issuer);
                 }
-                let issuer = &issuers[&leaf.issuer];
-                let issued = issuer.issue(&leaf.options)?;
-                let key = issued.key.as_ref().expect("issue() makes a key");
-                let key_pem = key.to_pem_with(passphrases.key)?;
-                ca_dir.record(
-                    &issued.cert,
-                    &leaf.issuer,
-                    issued.profile,
-                    key.key_type(),
-                    Some(&leaf.cert),
-                )?;
-                for path in [&leaf.cert, &leaf.key, &leaf.chain] {
-                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent)
-                            .map_err(|e| Error::io(parent, "create the directory", e))?;
-                    }
-                }
-                let files = [
-                    file(&leaf.key, key_pem, FileMode::Private),
-                    file(&leaf.cert, issued.cert.pem(), FileMode::Public),
-                    file(&leaf.chain, issued.chain_pem(), FileMode::Public),
-                ];
-                // Create: none of the files exists (refuse if one appeared
-                // since); Reissue: the plan checked they are ours.
-                let overwrite = match step.action {
-                    Action::Reissue => Overwrite::Replace,
-                    _ => Overwrite::Refuse,
+                let request = IssueRequest {
+                    issuer: &leaf.issuer,
+                    leaf: leaf.options.clone(),
+                    csr: None,
+                    outputs: vec![
+                        OutputFile::new(OutputKind::Key, &leaf.key),
+                        OutputFile::new(OutputKind::Cert, &leaf.cert),
+                        OutputFile::new(OutputKind::Chain, &leaf.chain),
+                    ],
+                    // Create: none of the files exists (refuse if one
+                    // appeared since); Reissue: the plan checked they are ours.
+                    overwrite: match step.action {
+                        Action::Reissue => Overwrite::Replace,
+                        _ => Overwrite::Refuse,
+                    },
+                    key_passphrase: passphrases.key,
+                    ca_passphrase: passphrases.ca,
+                    create_root: None,
                 };
-                atomic::write_files(&files, overwrite)?;
+                let outcome = ca_dir.issue_by(&issuers[&leaf.issuer], &request, at)?;
                 warnings.extend(
-                    issued
+                    outcome
+                        .issued
                         .warnings
                         .iter()
                         .map(|w| format!("leaf '{}': {w}", leaf.name)),
                 );
-                let info = issued.cert.info();
-                step.serial = Some(info.serial.to_hex());
-                step.not_after = Some(rfc3339(info.not_after));
+                step.serial = Some(outcome.entry.serial.to_hex());
+                step.not_after = Some(outcome.entry.not_after.clone());
                 continue;
             }
         };
@@ -123,12 +119,4 @@ pub fn execute(
         }
     }
     Ok(warnings)
-}
-
-fn file(path: &std::path::Path, contents: impl Into<Vec<u8>>, mode: FileMode) -> FileToWrite {
-    FileToWrite {
-        path: path.to_path_buf(),
-        contents: contents.into(),
-        mode,
-    }
 }

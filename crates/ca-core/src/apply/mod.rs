@@ -12,9 +12,12 @@
 //! use ca_core::apply::{self, ApplyOptions};
 //! use ca_core::CaDir;
 //!
-//! let desired = apply::load(std::path::Path::new("pki.toml"))?;
+//! // One reading of the clock: the file is checked, renewal judged and
+//! // certificates issued at this instant.
+//! let at = ca_core::IssueContext::at(time::OffsetDateTime::now_utc());
+//! let desired = apply::load(std::path::Path::new("pki.toml"), at.now)?;
 //! let ca_dir = CaDir::at(desired.ca_dir.clone().unwrap_or_else(|| "ca".into()));
-//! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default())?;
+//! let outcome = apply::apply(&desired, &ca_dir, &ApplyOptions::default(), &at)?;
 //! println!("changed: {}", outcome.plan.changes());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -30,13 +33,14 @@ pub mod validate;
 
 use std::path::Path;
 
-use time::OffsetDateTime;
-
 pub use diagnostic::{Diagnostic, SpecErrors};
 pub use execute::Passphrases;
 pub use plan::{Action, Plan, Step};
 pub use validate::{Desired, DesiredLeaf};
 
+use time::OffsetDateTime;
+
+use crate::context::IssueContext;
 use crate::error::Result;
 use crate::passphrase::Passphrase;
 use crate::store::CaDir;
@@ -55,22 +59,23 @@ pub enum LoadError {
     Spec(#[from] SpecErrors),
 }
 
-/// Parses and checks a file's text (`path` is only for messages).
-pub fn parse(source: &str, path: &Path) -> Result<Desired, SpecErrors> {
+/// Parses and checks a file's text (`path` is only for messages) at
+/// the time `now`.
+pub fn parse(source: &str, path: &Path, now: OffsetDateTime) -> Result<Desired, SpecErrors> {
     let file: spec::SpecFile = toml::from_str(source).map_err(|e| SpecErrors {
         file: path.to_path_buf(),
         diagnostics: vec![diagnostic::from_toml(source, &e)],
     })?;
-    validate::validate(&file, source, path)
+    validate::validate(&file, source, path, now)
 }
 
 /// Reads, parses and checks an apply file.
-pub fn load(path: &Path) -> Result<Desired, LoadError> {
+pub fn load(path: &Path, now: OffsetDateTime) -> Result<Desired, LoadError> {
     let source = crate::input::read_file_to_string(path).map_err(|source| LoadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    Ok(parse(&source, path)?)
+    Ok(parse(&source, path, now)?)
 }
 
 /// How to apply.
@@ -84,8 +89,6 @@ pub struct ApplyOptions {
     pub key_passphrase: Option<Passphrase>,
     /// Unlocks the CA keys; the key passphrase when `None`.
     pub ca_passphrase: Option<Passphrase>,
-    /// The time renewal is judged at; now when `None`.
-    pub now: Option<OffsetDateTime>,
 }
 
 /// What an apply did (or, with `dry_run`, would do).
@@ -99,8 +102,14 @@ pub struct Outcome {
 /// one at a time (they hold `CA_DIR/apply.lock` from plan to end), so
 /// concurrent runs of the same file do the work once; each certificate is
 /// recorded under the CA directory's own lock, as `ca issue` does.
-pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Result<Outcome> {
-    let now = options.now.unwrap_or_else(OffsetDateTime::now_utc);
+/// Renewal is judged, and everything issued, at the one instant `at.now`.
+pub fn apply(
+    desired: &Desired,
+    ca_dir: &CaDir,
+    options: &ApplyOptions,
+    at: &IssueContext,
+) -> Result<Outcome> {
+    let now = at.now;
     let key = options.key_passphrase.as_ref();
     if options.dry_run {
         let plan = plan::plan(desired, ca_dir, now, options.force, key)?;
@@ -114,7 +123,13 @@ pub fn apply(desired: &Desired, ca_dir: &CaDir, options: &ApplyOptions) -> Resul
         key,
         ca: options.ca_passphrase.as_ref().or(key),
     };
-    warnings.extend(execute::execute(desired, &mut plan, ca_dir, passphrases)?);
+    warnings.extend(execute::execute(
+        desired,
+        &mut plan,
+        ca_dir,
+        passphrases,
+        at,
+    )?);
     Ok(Outcome { plan, warnings })
 }
 

@@ -7,7 +7,7 @@ use crate::renewal::RenewBefore;
 
 fn example() -> Desired {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/apply/example.toml");
-    load(&path).unwrap()
+    load(&path, OffsetDateTime::now_utc()).unwrap()
 }
 
 #[test]
@@ -40,6 +40,10 @@ fn example_in(dir: &Path) -> (Desired, CaDir) {
     (d, CaDir::at(dir.join("ca")))
 }
 
+fn now() -> IssueContext<'static> {
+    IssueContext::at(OffsetDateTime::now_utc())
+}
+
 fn actions(outcome: &Outcome) -> Vec<(String, Action)> {
     outcome
         .plan
@@ -53,16 +57,24 @@ fn actions(outcome: &Outcome) -> Vec<(String, Action)> {
 fn expired_and_due_leaves_are_reissued_when_time_passes() {
     let dir = tempfile::tempdir().unwrap();
     let (desired, ca_dir) = example_in(dir.path());
-    let first = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let first = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     assert!(first.plan.changes());
-    let later = |days| ApplyOptions {
-        now: Some(OffsetDateTime::now_utc() + Duration::days(days)),
+    let dry_run = ApplyOptions {
         dry_run: true,
         ..Default::default()
     };
+    let start = OffsetDateTime::now_utc();
+    let later = |days| {
+        apply(
+            &desired,
+            &ca_dir,
+            &dry_run,
+            &IssueContext::at(start + Duration::days(days)),
+        )
+    };
     // After 70 days: www (90 days, renew 30d before) is due, api (30 days)
     // expired, alice (365 days, renew in the last third) fine.
-    let plan = apply(&desired, &ca_dir, &later(70)).unwrap();
+    let plan = later(70).unwrap();
     assert_eq!(
         actions(&plan)[2..],
         [
@@ -80,7 +92,7 @@ fn expired_and_due_leaves_are_reissued_when_time_passes() {
         www.reasons
     );
     // Today nothing is due.
-    let now = apply(&desired, &ca_dir, &later(0)).unwrap();
+    let now = later(0).unwrap();
     assert!(!now.plan.changes());
 }
 
@@ -88,13 +100,13 @@ fn expired_and_due_leaves_are_reissued_when_time_passes() {
 fn a_leaf_under_a_new_intermediate_is_reissued_too() {
     let dir = tempfile::tempdir().unwrap();
     let (desired, ca_dir) = example_in(dir.path());
-    apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     std::fs::rename(
         ca_dir.path().join("intermediates/web"),
         dir.path().join("old-web"),
     )
     .unwrap();
-    let outcome = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let outcome = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     let expected = [
         ("root", Action::Keep),
         ("web", Action::Create),
@@ -108,7 +120,7 @@ fn a_leaf_under_a_new_intermediate_is_reissued_too() {
     assert!(outcome.plan.steps[2]
         .reasons
         .contains(&"its issuer 'web' is new".to_string()));
-    let again = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let again = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     assert!(!again.plan.changes());
 }
 
@@ -116,15 +128,15 @@ fn a_leaf_under_a_new_intermediate_is_reissued_too() {
 fn a_ca_that_differs_from_the_file_is_kept_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let (mut desired, ca_dir) = example_in(dir.path());
-    let first = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let first = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
-    let same = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let same = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     assert!(same.warnings.is_empty(), "{:?}", same.warnings);
 
     let web = &mut desired.intermediates[0].options;
     web.name_constraints.exclude_ip = vec!["10.0.0.0/8".into()];
     web.path_len = Some(1);
-    let outcome = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
+    let outcome = apply(&desired, &ca_dir, &ApplyOptions::default(), &now()).unwrap();
     assert!(!outcome.plan.changes());
     let [warning] = &outcome.warnings[..] else {
         panic!("{:?}", outcome.warnings)

@@ -55,7 +55,13 @@ pub struct DesiredLeaf {
 }
 
 /// Checks the file; `Err` lists every mistake found.
-pub fn validate(file: &SpecFile, source: &str, path: &Path) -> Result<Desired, SpecErrors> {
+/// Times in the file (`days`, `not_after`) are judged against `now`.
+pub fn validate(
+    file: &SpecFile,
+    source: &str,
+    path: &Path,
+    now: OffsetDateTime,
+) -> Result<Desired, SpecErrors> {
     let mut at = Locator::new(source, path);
     if let Some(v) = &file.version {
         if *v.get_ref() != 1 {
@@ -63,7 +69,7 @@ pub fn validate(file: &SpecFile, source: &str, path: &Path) -> Result<Desired, S
         }
     }
     let root_spec = file.root.as_ref().map(Spanned::get_ref);
-    let root = ca_options(&mut at, root_spec.cloned().unwrap_or_default());
+    let root = ca_options(&mut at, root_spec.cloned().unwrap_or_default(), now);
     if let (Some(root_spec), false) = (&file.root, file.intermediates.is_empty()) {
         if let Some(pl) = &root_spec.get_ref().path_len {
             if *pl.get_ref() == 0 {
@@ -80,7 +86,7 @@ pub fn validate(file: &SpecFile, source: &str, path: &Path) -> Result<Desired, S
         if let Err(e) = validate_intermediate_name(name.get_ref()) {
             at.push(name.span(), e.to_string());
         }
-        let options = ca_options(&mut at, spec.get_ref().clone());
+        let options = ca_options(&mut at, spec.get_ref().clone(), now);
         intermediates.push(DesiredCa {
             name: name.get_ref().clone(),
             options,
@@ -89,7 +95,7 @@ pub fn validate(file: &SpecFile, source: &str, path: &Path) -> Result<Desired, S
     let mut leaves = Vec::new();
     let mut paths: BTreeMap<PathBuf, String> = BTreeMap::new();
     for (name, spec) in &file.leaves {
-        let leaf = leaf(&mut at, name, spec, &root, &intermediates);
+        let leaf = leaf(&mut at, name, spec, &root, &intermediates, now);
         if let Some(leaf) = leaf {
             for p in [&leaf.cert, &leaf.key, &leaf.chain] {
                 let clean = std::path::absolute(p).unwrap_or_else(|_| p.clone());
@@ -132,13 +138,13 @@ fn key_type(at: &mut Locator, value: &Option<Spanned<String>>) -> KeyType {
     }
 }
 
-fn days(at: &mut Locator, value: &Option<Spanned<u32>>) -> Option<u32> {
+fn days(at: &mut Locator, value: &Option<Spanned<u32>>, now: OffsetDateTime) -> Option<u32> {
     let v = value.as_ref()?;
     if *v.get_ref() == 0 {
         at.push(v.span(), "`days` must be at least 1");
         return None;
     }
-    let end = OffsetDateTime::now_utc().checked_add(Duration::days(i64::from(*v.get_ref())));
+    let end = now.checked_add(Duration::days(i64::from(*v.get_ref())));
     if end.is_none_or(|t| t.year() > 9999) {
         at.push(
             v.span(),
@@ -152,7 +158,7 @@ fn days(at: &mut Locator, value: &Option<Spanned<u32>>) -> Option<u32> {
 /// One of the six lists of a [`NameConstraintsSpec`].
 type Field = fn(&mut NameConstraintsSpec) -> &mut Vec<String>;
 
-fn ca_options(at: &mut Locator, spec: CaSpec) -> CaOptions {
+fn ca_options(at: &mut Locator, spec: CaSpec, now: OffsetDateTime) -> CaOptions {
     let fields: [(&[Spanned<String>], Field); 6] = [
         (&spec.permit_dns, |nc| &mut nc.permit_dns),
         (&spec.exclude_dns, |nc| &mut nc.exclude_dns),
@@ -183,7 +189,7 @@ fn ca_options(at: &mut Locator, spec: CaSpec) -> CaOptions {
         common_name: spec.common_name.map(Spanned::into_inner),
         key_type: key_type(at, &spec.key_type),
         validity: ValidityRequest {
-            days: days(at, &spec.days),
+            days: days(at, &spec.days, now),
             ..Default::default()
         },
         path_len: spec.path_len.map(Spanned::into_inner),
@@ -197,6 +203,7 @@ fn leaf(
     spanned: &Spanned<LeafSpec>,
     root: &CaOptions,
     intermediates: &[DesiredCa],
+    now: OffsetDateTime,
 ) -> Option<DesiredLeaf> {
     let spec = spanned.get_ref();
     let errors_before = at.found.len();
@@ -242,7 +249,7 @@ fn leaf(
     let kind = spec.kind.as_ref().map(|k| *k.get_ref()).unwrap_or_default();
     let names = leaf_names(at, spec, &issuer, issuer_constraints.flatten(), root);
     let key_type = key_type(at, &spec.key_type);
-    let days = days(at, &spec.days);
+    let days = days(at, &spec.days, now);
     let not_after = spec.not_after.as_ref().and_then(|t| {
         parse_rfc3339(t.get_ref())
             .map_err(|e| at.push(t.span(), e.to_string()))
@@ -251,7 +258,6 @@ fn leaf(
     if let (Some(_), Some(t)) = (days, &spec.not_after) {
         at.push(t.span(), "give either `days` or `not_after`, not both");
     }
-    let now = OffsetDateTime::now_utc();
     let lifetime = match (not_after, days) {
         (Some(t), _) => t - now,
         (None, Some(d)) => Duration::days(i64::from(d)),

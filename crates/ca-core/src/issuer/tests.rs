@@ -6,6 +6,10 @@ use x509_parser::extensions::ParsedExtension;
 use super::*;
 use crate::name::SubjectName;
 use crate::test_tool as tool;
+
+fn at() -> IssueContext<'static> {
+    IssueContext::at(OffsetDateTime::now_utc())
+}
 use crate::validity::ValidityRequest;
 
 /// RSA generation is slow: one key per type per test run.
@@ -61,13 +65,13 @@ fn every_key_type_makes_a_chain_openssl_accepts() {
             key_type,
             ..Default::default()
         };
-        let (root, _) = Issuer::new_root_with_key(&options, key(key_type)).unwrap();
+        let (root, _) = Issuer::new_root_with_key(&options, key(key_type), &at()).unwrap();
         let (intermediate, _) = root
-            .new_intermediate_with_key(&options, "web", key(key_type))
+            .new_intermediate_with_key(&options, "web", key(key_type), &at())
             .unwrap();
         let leaf_options = LeafOptions::server(&["localhost", "127.0.0.1"]).unwrap();
         let leaf = intermediate
-            .issue_with_key(&leaf_options, key(key_type))
+            .issue_with_key(&leaf_options, key(key_type), &at())
             .unwrap();
         assert!(leaf.warnings.is_empty(), "{:?}", leaf.warnings);
         assert_eq!(leaf.intermediates.len(), 1);
@@ -97,7 +101,7 @@ fn every_key_type_makes_a_chain_openssl_accepts() {
 
 #[test]
 fn profiles_have_the_documented_extensions() {
-    let (root, _) = Issuer::new_root(&CaOptions::default()).unwrap();
+    let (root, _) = Issuer::new_root(&CaOptions::default(), &at()).unwrap();
     let root_cert = root.cert().parsed();
     let bc = root_cert.basic_constraints().unwrap().unwrap();
     assert!(bc.critical && bc.value.ca && bc.value.path_len_constraint.is_none());
@@ -109,7 +113,9 @@ fn profiles_have_the_documented_extensions() {
     let days = (not_after - OffsetDateTime::now_utc()).whole_days();
     assert!((3649..=3650).contains(&days), "{days}");
 
-    let (intermediate, _) = root.new_intermediate(&CaOptions::default(), "x").unwrap();
+    let (intermediate, _) = root
+        .new_intermediate(&CaOptions::default(), "x", &at())
+        .unwrap();
     let parsed = intermediate.cert().parsed();
     let bc = parsed.basic_constraints().unwrap().unwrap().value;
     assert_eq!(bc.path_len_constraint, Some(0));
@@ -158,7 +164,7 @@ fn profiles_have_the_documented_extensions() {
 
     // An intermediate with pathLen 0 cannot make another CA.
     let err = intermediate
-        .new_intermediate(&CaOptions::default(), "y")
+        .new_intermediate(&CaOptions::default(), "y", &at())
         .unwrap_err();
     assert!(err.is_refusal(), "{err}");
 }
@@ -174,7 +180,7 @@ fn name_constraints_are_written_and_enforced_by_openssl() {
         ..Default::default()
     };
     let root = Issuer::new_test_root().unwrap();
-    let (constrained, _) = root.new_intermediate(&options, "c").unwrap();
+    let (constrained, _) = root.new_intermediate(&options, "c", &at()).unwrap();
     let parsed = constrained.cert().parsed();
     let nc = parsed.name_constraints().unwrap().unwrap();
     assert!(nc.critical);
@@ -210,12 +216,15 @@ fn leaves_are_clamped_to_the_issuer_and_past_windows_warn() {
         validity: ValidityRequest::days(10),
         ..Default::default()
     };
-    let (root, _) = Issuer::new_root(&options).unwrap();
+    let (root, _) = Issuer::new_root(&options, &at()).unwrap();
     let leaf = root
-        .issue(&LeafOptions {
-            validity: ValidityRequest::days(30),
-            ..LeafOptions::server(&["a.test"]).unwrap()
-        })
+        .issue(
+            &LeafOptions {
+                validity: ValidityRequest::days(30),
+                ..LeafOptions::server(&["a.test"]).unwrap()
+            },
+            &at(),
+        )
         .unwrap();
     assert!(
         leaf.warnings.iter().any(|w| w.contains("cut back")),
@@ -226,14 +235,17 @@ fn leaves_are_clamped_to_the_issuer_and_past_windows_warn() {
 
     let now = OffsetDateTime::now_utc();
     let expired = root
-        .issue(&LeafOptions {
-            validity: ValidityRequest {
-                not_before: Some(now - Duration::days(3)),
-                not_after: Some(now - Duration::days(1)),
-                days: None,
+        .issue(
+            &LeafOptions {
+                validity: ValidityRequest {
+                    not_before: Some(now - Duration::days(3)),
+                    not_after: Some(now - Duration::days(1)),
+                    days: None,
+                },
+                ..LeafOptions::server(&["a.test"]).unwrap()
             },
-            ..LeafOptions::server(&["a.test"]).unwrap()
-        })
+            &at(),
+        )
         .unwrap();
     assert!(expired.warnings.iter().any(|w| w.contains("expired")));
     assert!(!openssl_verify(
@@ -257,7 +269,7 @@ fn csr_round_trip_applies_our_profile() {
         names: csr.names().to_vec(),
         ..Default::default()
     };
-    let issued = root.sign_csr(&csr, &options).unwrap();
+    let issued = root.sign_csr(&csr, &options, &at()).unwrap();
     assert!(issued.key.is_none());
     assert_eq!(
         issued.cert.parsed().public_key().raw,
@@ -314,7 +326,7 @@ fn csr_asking_for_a_ca_gets_a_leaf() {
         names: csr.names().to_vec(),
         ..Default::default()
     };
-    let issued = root.sign_csr(&csr, &options).unwrap();
+    let issued = root.sign_csr(&csr, &options, &at()).unwrap();
     let parsed = issued.cert.parsed();
     assert!(!parsed.is_ca());
     assert!(!parsed.key_usage().unwrap().unwrap().value.key_cert_sign());

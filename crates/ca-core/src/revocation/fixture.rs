@@ -5,6 +5,7 @@
 use time::{Duration, OffsetDateTime};
 
 use super::{build_crl, Reason, Revocation};
+use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::{Issued, Issuer};
 use crate::profile::{CaOptions, LeafOptions};
@@ -36,15 +37,17 @@ pub fn revoked_fixture<S: AsRef<str>>(
         common_name: Some("ca revoked-fixture root".into()),
         ..Default::default()
     };
-    let (root, _) = Issuer::new_root(&root_options)?;
+    let at = IssueContext::at(now);
+    let (root, _) = Issuer::new_root(&root_options, &at)?;
     let (intermediate, _) = root.new_intermediate(
         &CaOptions {
             common_name: Some("ca revoked-fixture intermediate".into()),
             ..Default::default()
         },
         "revoked-fixture",
+        &at,
     )?;
-    let leaf = intermediate.issue(&LeafOptions::server(names)?)?;
+    let leaf = intermediate.issue(&LeafOptions::server(names)?, &at)?;
     let this_update = now.replace_nanosecond(0).unwrap_or(now);
     let next_update = this_update
         .checked_add(Duration::days(i64::from(days.max(1))))

@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use crate::atomic::{self, FileMode, Overwrite};
 use crate::error::{Error, Result};
 use crate::serial::Serial;
-use crate::validity::{parse_rfc3339, rfc3339};
+use crate::validity::parse_rfc3339;
 
 /// One issued certificate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,11 +53,6 @@ impl IndexEntry {
     /// notAfter as a time (`None` if the stored text is not RFC 3339).
     pub fn not_after_time(&self) -> Option<OffsetDateTime> {
         parse_rfc3339(&self.not_after).ok()
-    }
-
-    /// The current time in the format of `issued_at`.
-    pub(crate) fn now() -> String {
-        rfc3339(OffsetDateTime::now_utc())
     }
 }
 

@@ -20,14 +20,17 @@
 
 mod import;
 mod index;
+mod issue;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 pub use index::{Index, IndexEntry};
+pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
 
 use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
 use crate::cert::{pem_bundle, Certificate};
+use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
 use crate::key::{KeyType, PrivateKey};
@@ -196,11 +199,16 @@ impl CaDir {
     }
 
     /// Creates a new root CA here. Refused if one exists.
-    pub fn init(&self, options: &CaOptions, passphrase: Option<&Passphrase>) -> Result<CreatedCa> {
+    pub fn init(
+        &self,
+        options: &CaOptions,
+        passphrase: Option<&Passphrase>,
+        at: &IssueContext,
+    ) -> Result<CreatedCa> {
         let _lock = self.lock()?;
         self.refuse_existing()?;
-        let (issuer, warnings) = Issuer::new_root(options)?;
-        self.store_root(issuer, warnings, passphrase, None)
+        let (issuer, warnings) = Issuer::new_root(options, at)?;
+        self.store_root(issuer, warnings, passphrase, None, at)
     }
 
     /// Creates the root CA unless one exists; returns it when this call
@@ -209,6 +217,7 @@ impl CaDir {
         &self,
         options: &CaOptions,
         passphrase: Option<&Passphrase>,
+        at: &IssueContext,
     ) -> Result<Option<CreatedCa>> {
         if self.is_initialized() {
             return Ok(None);
@@ -217,8 +226,8 @@ impl CaDir {
         if self.is_initialized() {
             return Ok(None);
         }
-        let (issuer, warnings) = Issuer::new_root(options)?;
-        self.store_root(issuer, warnings, passphrase, None)
+        let (issuer, warnings) = Issuer::new_root(options, at)?;
+        self.store_root(issuer, warnings, passphrase, None, at)
             .map(Some)
     }
 
@@ -230,8 +239,9 @@ impl CaDir {
         cert: Certificate,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
+        at: &IssueContext,
     ) -> Result<CreatedCa> {
-        self.import_chain(vec![cert], key, passphrase)
+        self.import_chain(vec![cert], key, passphrase, at)
     }
 
     /// Makes an existing CA this directory's root issuer: `chain` is its
@@ -244,6 +254,7 @@ impl CaDir {
         chain: Vec<Certificate>,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
+        at: &IssueContext,
     ) -> Result<CreatedCa> {
         let Some(cert) = chain.first().cloned() else {
             return Err(Error::cert_at(None, "no CA certificate given"));
@@ -260,7 +271,7 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let warnings = imported.warnings.clone();
-        self.store_root(issuer, warnings, passphrase, Some(&imported))
+        self.store_root(issuer, warnings, passphrase, Some(&imported), at)
     }
 
     fn refuse_existing(&self) -> Result<()> {
@@ -281,20 +292,22 @@ impl CaDir {
         warnings: Vec<String>,
         passphrase: Option<&Passphrase>,
         imported: Option<&import::ImportedChain>,
+        at: &IssueContext,
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
         // The files and the index line each wait for the disk: together.
         let (stored, recorded) = std::thread::scope(|scope| {
             let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
-            let recorded = self.append_entry(
+            let recorded = self.append_entry(index_entry(
                 issuer.cert(),
                 ROOT,
                 Profile::Root,
                 issuer.key().key_type(),
                 &self.cert_path(ROOT),
                 None,
-            );
+                at,
+            ));
             (
                 store.join().expect("writing files does not panic"),
                 recorded,
@@ -444,6 +457,7 @@ impl CaDir {
         options: &CaOptions,
         ca_passphrase: Option<&Passphrase>,
         key_passphrase: Option<&Passphrase>,
+        at: &IssueContext,
     ) -> Result<CreatedCa> {
         validate_intermediate_name(name)?;
         let root = self.load_issuer(Some(ROOT), ca_passphrase)?;
@@ -455,16 +469,17 @@ impl CaDir {
                 self.cert_path(name).display()
             )));
         }
-        let (issuer, warnings) = root.new_intermediate_with_key(options, name, key)?;
+        let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
         let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
-        self.append_entry(
+        self.append_entry(index_entry(
             issuer.cert(),
             ROOT,
             Profile::Intermediate,
             issuer.key().key_type(),
             &cert_path,
             None,
-        )?;
+            at,
+        ))?;
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -499,6 +514,7 @@ impl CaDir {
         profile: Profile,
         key_type: KeyType,
         out: Option<&Path>,
+        at: &IssueContext,
     ) -> Result<IndexEntry> {
         let _lock = self.lock()?;
         let info = cert.info();
@@ -511,7 +527,8 @@ impl CaDir {
                 let pem = cert.pem();
                 atomic::write_file(&file, pem.as_bytes(), FileMode::Public, Overwrite::Refuse)
             });
-            let entry = self.append_entry(cert, issuer, profile, key_type, &file, out);
+            let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
+            let entry = self.append_entry(entry);
             (copy.join().expect("writing a file does not panic"), entry)
         });
         copied?;
@@ -519,30 +536,7 @@ impl CaDir {
     }
 
     /// Caller holds the exclusive lock.
-    fn append_entry(
-        &self,
-        cert: &Certificate,
-        issuer: &str,
-        profile: Profile,
-        key_type: KeyType,
-        file: &Path,
-        out: Option<&Path>,
-    ) -> Result<IndexEntry> {
-        let info = cert.info();
-        let entry = IndexEntry {
-            serial: info.serial,
-            subject: info.subject,
-            names: info.names,
-            not_before: rfc3339(info.not_before),
-            not_after: rfc3339(info.not_after),
-            profile: profile.as_str().to_string(),
-            issuer: issuer.to_string(),
-            key_type: key_type.to_string(),
-            sha256: info.sha256,
-            file: absolute(file),
-            out: out.map(absolute),
-            issued_at: IndexEntry::now(),
-        };
+    fn append_entry(&self, entry: IndexEntry) -> Result<IndexEntry> {
         index::append(&self.index_path(), &entry)?;
         Ok(entry)
     }
@@ -554,6 +548,34 @@ impl CaDir {
         }
         let _lock = self.lock_shared()?;
         index::read(&self.index_path())
+    }
+}
+
+/// The index line of `cert`, issued by `issuer` at `at.now`, kept at `file`
+/// (and written for the user to `out`).
+fn index_entry(
+    cert: &Certificate,
+    issuer: &str,
+    profile: Profile,
+    key_type: KeyType,
+    file: &Path,
+    out: Option<&Path>,
+    at: &IssueContext,
+) -> IndexEntry {
+    let info = cert.info();
+    IndexEntry {
+        serial: info.serial,
+        subject: info.subject,
+        names: info.names,
+        not_before: rfc3339(info.not_before),
+        not_after: rfc3339(info.not_after),
+        profile: profile.as_str().to_string(),
+        issuer: issuer.to_string(),
+        key_type: key_type.to_string(),
+        sha256: info.sha256,
+        file: absolute(file),
+        out: out.map(absolute),
+        issued_at: rfc3339(at.now),
     }
 }
 
