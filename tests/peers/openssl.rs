@@ -17,7 +17,7 @@ fn verify_server(key_type: &str) {
     for (how, leaf) in pki.servers() {
         let accepted = succeed(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "localhost"],
@@ -28,7 +28,7 @@ fn verify_server(key_type: &str) {
         );
         succeed(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_ip", "127.0.0.1"],
@@ -37,21 +37,21 @@ fn verify_server(key_type: &str) {
         // Another name, another address, another root, another purpose.
         refuse(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "example.com"],
         ));
         refuse(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_ip", "127.0.0.2"],
         ));
         refuse(&mut openssl_verify(
             &other_root().cert,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "localhost"],
@@ -77,14 +77,14 @@ fn verify_client(key_type: &str) {
     let client = &pki.client;
     succeed(&mut openssl_verify(
         &pki.root.cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslclient",
         &["-verify_hostname", Pki::CLIENT_NAME],
     ));
     refuse(&mut openssl_verify(
         &other_root().cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslclient",
         &[],
@@ -92,7 +92,7 @@ fn verify_client(key_type: &str) {
     // A client certificate is not a server certificate.
     refuse(&mut openssl_verify(
         &pki.root.cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslserver",
         &["-verify_hostname", Pki::CLIENT_NAME],
@@ -185,13 +185,19 @@ fn json_report_matches_certificate(key_type: &str) {
             lifetime <= time::Duration::days(397),
             "a leaf valid for {lifetime} is over the 397-day maximum"
         );
-        // The chain file starts with the leaf itself.
-        let chain = support::pem_certificates(&leaf.chain);
+        // NAME-fullchain.pem is the leaf, then NAME-chain.pem's
+        // intermediates (none, and no file, under the root).
+        let fullchain = support::pem_certificates(&leaf.fullchain);
         let cert = support::pem_certificates(&leaf.cert);
+        let intermediates = leaf
+            .chain
+            .as_deref()
+            .map(support::pem_certificates)
+            .unwrap_or_default();
         assert_eq!(
-            chain.first(),
-            cert.first(),
-            "the chain must start with the leaf"
+            fullchain,
+            [cert, intermediates].concat(),
+            "the full chain must be the leaf, then the intermediates"
         );
     }
     let serials: std::collections::HashSet<String> = leaves
@@ -251,7 +257,7 @@ fn first_issue_creates_the_default_ca() {
     );
     succeed(&mut openssl_verify(
         &first.root,
-        &first.chain,
+        &first.fullchain,
         &first.cert,
         "sslserver",
         &["-verify_hostname", "localhost"],
@@ -264,7 +270,7 @@ fn first_issue_creates_the_default_ca() {
     );
     succeed(&mut openssl_verify(
         &first.root,
-        &second.chain,
+        &second.fullchain,
         &second.cert,
         "sslserver",
         &["-verify_hostname", "second.localhost"],
@@ -285,7 +291,7 @@ fn mixed_key_types_in_one_chain() {
     );
     succeed(&mut openssl_verify(
         &root.cert,
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.cert,
         "sslserver",
         &["-verify_hostname", "localhost"],
@@ -297,7 +303,7 @@ fn mixed_key_types_in_one_chain() {
             .arg("--load-ca-certificate")
             .arg(&root.cert)
             .arg("--infile")
-            .arg(&leaf.chain)
+            .arg(&leaf.fullchain)
             .arg("--verify-hostname=localhost"),
     );
     let report = String::from_utf8_lossy(&out.stdout);

@@ -40,6 +40,10 @@ pub const NGINX: Tool = Tool {
     program: "nginx",
     package: "the Debian package `nginx`",
 };
+pub const GIT: Tool = Tool {
+    program: "git",
+    package: "the Debian package `git`",
+};
 pub const PKILINT: Tool = Tool {
     program: "lint_pkix_cert",
     package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",

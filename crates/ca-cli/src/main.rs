@@ -30,6 +30,8 @@ enum Command {
     Csr(cmd::csr::Args),
     Sign(cmd::sign::Args),
     List(cmd::list::Args),
+    #[command(visible_alias = "root")]
+    Info(cmd::info::Args),
     /// Show what a certificate, bundle, CSR, CRL or key file holds.
     Inspect(cmd::inspect::Args),
     /// Convert a certificate, CSR, CRL or key between PEM and DER.
@@ -64,6 +66,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Csr(args) => cmd::csr::run(args),
         Command::Sign(args) => cmd::sign::run(args),
         Command::List(args) => cmd::list::run(args),
+        Command::Info(args) => cmd::info::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
         Command::Export(args) => cmd::export::run(args),

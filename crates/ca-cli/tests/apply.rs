@@ -91,9 +91,17 @@ fn example_builds_the_tree_in_an_empty_directory_and_a_second_run_changes_nothin
         verify_leaf(dir.path(), &format!("certs/{leaf}.pem"), "sslserver");
     }
     verify_leaf(dir.path(), "certs/alice.pem", "sslclient");
-    // The chain file is what a server sends: leaf then intermediate.
-    let chain = std::fs::read_to_string(dir.path().join("certs/www-chain.pem")).unwrap();
-    assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
+    // Certbot's files: NAME-fullchain.pem is what a server sends (leaf
+    // then intermediate), NAME-chain.pem the intermediate alone.
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(
+        read("certs/www-chain.pem"),
+        read("ca/intermediates/web/cert.pem")
+    );
+    assert_eq!(
+        read("certs/www-fullchain.pem"),
+        read("certs/www.pem") + &read("certs/www-chain.pem")
+    );
     let index = std::fs::read_to_string(dir.path().join("ca/index.jsonl")).unwrap();
     assert_eq!(index.lines().count(), 5, "root, web and three leaves");
 
@@ -214,7 +222,7 @@ fn a_leaf_inside_its_renewal_window_is_reissued_and_the_others_are_not() {
         diff,
         [
             "ca/index.jsonl",
-            "certs/www-chain.pem",
+            "certs/www-fullchain.pem",
             "certs/www-key.pem",
             "certs/www.pem"
         ]
@@ -251,7 +259,7 @@ fn changing_a_leafs_names_or_key_type_reissues_only_it() {
         diff,
         [
             "ca/index.jsonl",
-            "certs/api-chain.pem",
+            "certs/api-fullchain.pem",
             "certs/api-key.pem",
             "certs/api.pem"
         ]
@@ -299,7 +307,7 @@ fn a_missing_or_tampered_file_is_repaired_and_a_foreign_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pki.toml", TWO_LEAVES);
     apply_json(dir.path(), "pki.toml");
-    std::fs::remove_file(dir.path().join("certs/api-chain.pem")).unwrap();
+    std::fs::remove_file(dir.path().join("certs/api-fullchain.pem")).unwrap();
     let report = apply_json(dir.path(), "pki.toml");
     assert_eq!(leaf_step(&report, "api")["action"], "reissue");
     assert_eq!(leaf_step(&report, "www")["action"], "keep");

@@ -18,15 +18,23 @@ fn first_issue_creates_the_ca_and_writes_three_files() {
         stderr(&out)
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    for file in ["localhost.pem", "localhost-key.pem", "localhost-chain.pem"] {
+    for file in [
+        "localhost.pem",
+        "localhost-key.pem",
+        "localhost-fullchain.pem",
+    ] {
         assert!(stdout.contains(file), "{stdout}");
         assert!(env.path(file).is_file(), "{file}");
     }
+    // The root signed it: no intermediates, so no NAME-chain.pem, and the
+    // output says why.
+    assert!(!env.path("localhost-chain.pem").exists());
+    assert!(stdout.contains("chain:       none"), "{stdout}");
     assert_eq!(mode(&env.path("localhost-key.pem")), 0o600);
     let root = env.ca_dir.join("root/cert.pem");
     assert!(openssl_verify(
         &root,
-        &env.path("localhost-chain.pem"),
+        &env.path("localhost-fullchain.pem"),
         &env.path("localhost.pem"),
         Some("localhost")
     ));
@@ -39,9 +47,13 @@ fn first_issue_creates_the_ca_and_writes_three_files() {
 fn json_output_has_the_promised_keys() {
     let env = Env::new();
     let json = env.json(&["issue", "localhost", "::1", "--out", "."]);
-    for key in ["cert", "key", "chain", "root"] {
+    for key in ["cert", "key", "fullchain", "root"] {
         assert!(field(&json, key).is_file(), "{key}: {json}");
     }
+    assert!(
+        json["chain"].is_null(),
+        "no intermediates, no chain: {json}"
+    );
     let serial = json["serial"].as_str().unwrap();
     assert!(serial.len() >= 16 && serial.chars().all(|c| c.is_ascii_hexdigit()));
     let not_after = json["not_after"].as_str().unwrap();
@@ -184,8 +196,16 @@ fn intermediates_sign_when_named() {
     assert!(field(&inter, "key").is_file());
     env.run(&["intermediate", "web"], 1);
     let leaf = env.json(&["issue", "www.example.test", "--issuer", "web"]);
-    let chain = std::fs::read_to_string(field(&leaf, "chain")).unwrap();
-    assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
+    // Certbot's files: NAME-chain.pem the intermediate alone,
+    // NAME-fullchain.pem the leaf then the intermediate.
+    let read = |key| std::fs::read_to_string(field(&leaf, key)).unwrap();
+    assert_eq!(
+        read("chain"),
+        std::fs::read_to_string(field(&inter, "cert")).unwrap()
+    );
+    assert_eq!(read("fullchain"), read("cert") + &read("chain"));
+    assert!(field(&leaf, "fullchain").ends_with("www.example.test-fullchain.pem"));
+    assert!(field(&leaf, "chain").ends_with("www.example.test-chain.pem"));
     assert!(openssl_verify(
         &field(&leaf, "root"),
         &field(&leaf, "chain"),
@@ -327,7 +347,7 @@ fn import_refuses_bad_files_with_clear_errors() {
     let issued = env.json(&["issue", "b.test"]);
     assert!(openssl_verify(
         &cert,
-        &field(&issued, "chain"),
+        &field(&issued, "fullchain"),
         &field(&issued, "cert"),
         Some("b.test")
     ));
@@ -468,4 +488,134 @@ fn a_named_ca_dir_without_a_ca_is_refused_not_created() {
     // Once `ca init` made it, issuing there works.
     env.run(&["init", "--ca-dir", typo.to_str().unwrap()], 0);
     expect_code(env.ca(&["issue", "a.test"]).arg("--ca-dir").arg(&typo), 0);
+}
+
+#[test]
+fn info_shows_where_the_ca_lives_and_the_roots_fingerprint() {
+    let env = Env::new();
+    // No CA yet: where one would be made, and nothing created.
+    let out = env.run(&["info"], 0);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&env.ca_dir.display().to_string()) && text.contains("no CA yet"),
+        "{text}"
+    );
+    assert!(!env.ca_dir.exists());
+    let none = env.json(&["info"]);
+    assert_eq!(none["initialized"], false);
+    assert!(none["root"].is_null());
+
+    env.run(&["init"], 0);
+    env.run(&["intermediate", "web"], 0);
+    let info = env.json(&["root"]);
+    let root = env.ca_dir.join("root/cert.pem");
+    assert_eq!(field(&info, "ca_dir"), env.ca_dir);
+    assert_eq!(field(&info["root"], "cert"), root);
+    assert_eq!(field(&info["root"], "key"), env.ca_dir.join("root/key.pem"));
+    assert_eq!(info["intermediates"][0]["name"], "web");
+    // The fingerprint is the one openssl computes.
+    let openssl_fp = openssl(&[
+        "x509",
+        "-noout",
+        "-fingerprint",
+        "-sha256",
+        "-in",
+        root.to_str().unwrap(),
+    ]);
+    let openssl_hex: String = openssl_fp
+        .trim()
+        .rsplit('=')
+        .next()
+        .unwrap()
+        .replace(':', "")
+        .to_lowercase();
+    assert_eq!(info["root"]["sha256"], openssl_hex.as_str());
+    // The text says the same, with the fingerprint as openssl shows it.
+    let text = env.run(&["info"], 0);
+    let text = String::from_utf8_lossy(&text.stdout);
+    let colon = openssl_fp.trim().rsplit('=').next().unwrap().to_string();
+    assert!(
+        text.contains(&root.display().to_string()) && text.contains(&colon),
+        "{text}"
+    );
+    // --dir prints the directory alone, like `mkcert -CAROOT`.
+    let dir = env.run(&["info", "--dir"], 0);
+    assert_eq!(
+        String::from_utf8_lossy(&dir.stdout).trim_end(),
+        env.ca_dir.display().to_string()
+    );
+}
+
+/// `git` in `dir`, with no user or system configuration.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = tool::GIT
+        .command()
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("run git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_key_git_would_commit_is_warned_about() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    let warning = "is a private key inside a git work tree that does not ignore it";
+    // Outside a git work tree: no warning.
+    let out = env.run(&["issue", "outside.test"], 0);
+    assert!(!stderr(&out).contains(warning), "{}", stderr(&out));
+
+    let repo = env.path("repo");
+    std::fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "-q"]);
+    let issue = |name: &str| {
+        let out = env.run(&["issue", name, "--out", "repo"], 0);
+        stderr(&out)
+    };
+    // Inside one that does not ignore it: warned, naming the key and the fix.
+    let err = issue("a.test");
+    assert!(
+        err.contains(warning) && err.contains("repo/a.test-key.pem") && err.contains(".gitignore"),
+        "{err}"
+    );
+    // `ca csr` writes a key too.
+    let out = env.run(&["csr", "c.test", "--out", "repo"], 0);
+    assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    // Ignored (as this repository's own .gitignore does): quiet.
+    std::fs::write(repo.join(".gitignore"), "*-key.pem\n").unwrap();
+    let err = issue("b.test");
+    assert!(!err.contains(warning), "{err}");
+    // No git on PATH: no warning, and the command still works.
+    std::fs::remove_file(repo.join(".gitignore")).unwrap();
+    let out = expect_code(
+        env.ca(&["issue", "d.test", "--out", "repo"])
+            .env("PATH", ""),
+        0,
+    );
+    assert!(!stderr(&out).contains(warning), "{}", stderr(&out));
+}
+
+/// The repository ignores what the README's first command writes into it.
+#[test]
+fn the_readme_commands_files_are_ignored_here() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let ignore = std::fs::read_to_string(root.join(".gitignore")).unwrap();
+    for pattern in [
+        "*-key.pem",
+        "/*-fullchain.pem",
+        "/*-chain.pem",
+        "/localhost.pem",
+    ] {
+        assert!(
+            ignore.lines().any(|l| l == pattern),
+            ".gitignore lacks {pattern}"
+        );
+    }
 }

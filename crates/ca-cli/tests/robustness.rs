@@ -476,13 +476,13 @@ fn the_longest_dns_name_gets_files_it_can_write() {
         "d".repeat(61),
     ]
     .join(".");
-    // 253 characters is a valid DNS name, but NAME-chain.pem (and its
+    // 253 characters is a valid DNS name, but NAME-fullchain.pem (and its
     // temporary file) is longer than a file name may be: the certificate
     // was issued and recorded, then "File name too long".
     let out = env.run(&["issue", &longest, "--json"], 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issue --json");
     assert_eq!(json["names"], serde_json::json!([longest]));
-    for key in ["cert", "key", "chain"] {
+    for key in ["cert", "key", "fullchain"] {
         let path = PathBuf::from(json[key].as_str().expect("path"));
         assert!(path.is_file(), "{key}: {}", path.display());
         assert!(path.file_name().unwrap().len() <= 255);

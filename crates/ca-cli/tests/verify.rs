@@ -284,7 +284,7 @@ fn ca_issue_chains_verify() {
         ],
     ));
     // Trust from the CA directory by default.
-    let chain = format!("{HOST}-chain.pem");
+    let chain = format!("{HOST}-fullchain.pem");
     let run = ca(d, &["verify", &chain, "--host", HOST, "--ca-dir", ca_dir]);
     ok(run);
     // The leaf alone: the CA directory's intermediates are offered as untrusted.
@@ -822,7 +822,7 @@ fn ca_revoke_and_ca_crl_refuse_the_leaf() {
     ok(&["crl", "--issuer", "web", "--out", "web.crl"]);
     ok(&["crl", "--out", "root.crl", "--der"]);
     let crls = ["--crl", "web.crl", "--crl", "root.crl", "--ca-dir", ca_dir];
-    let chain = format!("{HOST}-chain.pem");
+    let chain = format!("{HOST}-fullchain.pem");
     let run = ca(
         d,
         &[&["verify", &chain, "--host", HOST], &crls[..]].concat(),
@@ -839,7 +839,7 @@ fn ca_revoke_and_ca_crl_refuse_the_leaf() {
     // The sibling passes, each CRL checked on the way.
     let args = [
         "verify",
-        "ok.example.test-chain.pem",
+        "ok.example.test-fullchain.pem",
         "--host",
         "ok.example.test",
         "--explain",

@@ -14,7 +14,7 @@ fn issue_p256_leaf(c: &mut Criterion) {
     c.bench_function("issue P-256 leaf (P-256 CA)", |b| {
         b.iter(|| {
             let issued = ca.issue(&options, &at).expect("issued");
-            let pem = (issued.cert.pem(), issued.key_pem(), issued.chain_pem());
+            let pem = (issued.cert.pem(), issued.key_pem(), issued.fullchain_pem());
             std::hint::black_box(pem)
         })
     });

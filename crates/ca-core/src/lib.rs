@@ -13,10 +13,10 @@
 //!
 //! let cert_pem = server.cert.pem(); // the leaf
 //! let key_pem = server.key_pem().unwrap(); // its PKCS#8 key
-//! let chain_pem = server.chain_pem(); // leaf + intermediates: what a server sends
+//! let fullchain_pem = server.fullchain_pem(); // leaf + intermediates: what a server sends
 //! let root_pem = ca.root().pem(); // what the client trusts
 //! # assert!(cert_pem.contains("BEGIN CERTIFICATE") && key_pem.contains("PRIVATE KEY"));
-//! # assert!(chain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
+//! # assert!(fullchain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
 //!
 //! // Intermediates, client certificates, other key types and lifetimes:
 //! // The time (and the serial source) is an argument: read the clock once.

@@ -82,6 +82,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ca_passphrase: args.passphrases.ca()?,
     };
     let outcome = apply::apply(&desired, &ca_dir, &options, &at).map_err(core_error)?;
+    if !args.dry_run {
+        let made = outcome
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.action != Action::Keep);
+        for files in made.filter_map(|s| s.files.as_ref()) {
+            super::key_safety::warn_if_git_would_commit(&files.key);
+        }
+    }
     if args.json {
         return print_json(&json!({
             "file": abs(&args.file),

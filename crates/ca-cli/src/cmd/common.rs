@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use ca_core::atomic::{self, FileMode, FileToWrite};
-use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin};
+use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin, OutputKind};
 use ca_core::validity::parse_rfc3339;
 use ca_core::{
     CaDir, Certificate, IssueContext, IssueOutcome, NameConstraintsSpec, Passphrase,
@@ -234,6 +234,40 @@ pub fn warn_issued(outcome: &IssueOutcome, issuer_name: &str) {
         );
     }
     warn_all(&outcome.issued.warnings);
+}
+
+/// The chain files of an issuance, in `--json` (`chain`: the
+/// intermediates alone, null when the root signed the certificate and no
+/// chain file was written; `fullchain`: the certificate then the
+/// intermediates) and as text lines.
+pub fn chain_files_json(outcome: &IssueOutcome, out: &mut Map<String, Value>) {
+    let written = |kind| {
+        outcome
+            .outputs
+            .iter()
+            .find(|o| o.kind == kind)
+            .map(|o| abs(&o.path))
+    };
+    out.insert("chain".into(), json!(written(OutputKind::Chain)));
+    out.insert("fullchain".into(), json!(written(OutputKind::FullChain)));
+}
+
+/// The text lines for [`chain_files_json`]'s files.
+pub fn print_chain_files(outcome: &IssueOutcome) {
+    let written = |kind| outcome.outputs.iter().find(|o| o.kind == kind);
+    match written(OutputKind::Chain) {
+        Some(chain) => println!(
+            "  chain:       {} (the intermediates alone)",
+            chain.path.display()
+        ),
+        None => println!("  chain:       none (the root signed it: no intermediates to send)"),
+    }
+    if let Some(full) = written(OutputKind::FullChain) {
+        println!(
+            "  fullchain:   {} (certificate and intermediates: what a server serves)",
+            full.path.display()
+        );
+    }
 }
 
 /// Prints warnings on stderr.

@@ -58,6 +58,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&csr_path, csr.pem(), FileMode::Public),
     ];
     args.output.write(&files)?;
+    super::key_safety::warn_if_git_would_commit(&key_path);
     if args.json {
         let names: Vec<String> = names.iter().map(ToString::to_string).collect();
         return print_json(&json!({

@@ -96,7 +96,7 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         (f.intermediate.cert().pem(), FileMode::Public),
         (f.leaf.cert.pem(), FileMode::Public),
         (key_pem, FileMode::Private),
-        (f.leaf.chain_pem(), FileMode::Public),
+        (f.leaf.fullchain_pem(), FileMode::Public),
         (crl_pem(&f.crl_der), FileMode::Public),
         (crl_pem(&f.root_crl_der), FileMode::Public),
     ];

@@ -104,6 +104,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     warn_all(&created.warnings);
+    super::key_safety::warn_if_git_would_commit(&created.key_path);
     let cert = created.issuer.cert();
     if args.json {
         let mut out = cert_json(cert);

@@ -77,6 +77,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )
         .map_err(core_error)?;
     warn_all(&created.warnings);
+    super::key_safety::warn_if_git_would_commit(&created.key_path);
     if args.json {
         let mut out = cert_json(created.issuer.cert());
         out.insert("name".into(), json!(args.name));

@@ -6,8 +6,8 @@ use ca_core::{CaOptions, KeyType, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, clock, core_error, print_json, warn_issued, CaDirArgs, OutputArgs,
-    PassphraseArgs, ValidityArgs,
+    abs, cert_json, chain_files_json, clock, core_error, print_chain_files, print_json,
+    warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -15,10 +15,13 @@ use crate::exit::CliError;
 ///
 /// Each NAME is a DNS name (`localhost`, `*.example.test`, `bücher.test`),
 /// an IP address (`127.0.0.1`, `::1`), an e-mail address or a URI; the
-/// first one is also the subject's common name. Writes NAME.pem (the
-/// certificate), NAME-key.pem (its key, mode 0600) and NAME-chain.pem
-/// (the certificate followed by its intermediates, what a server serves)
-/// into --out, named after the first name.
+/// first one is also the subject's common name. Writes, into --out and
+/// named after the first name, the files certbot users know:
+/// NAME.pem (the certificate), NAME-key.pem (its key, mode 0600),
+/// NAME-fullchain.pem (the certificate followed by its intermediates: what
+/// a server serves, e.g. nginx's ssl_certificate) and NAME-chain.pem (the
+/// intermediates alone, e.g. Apache's SSLCertificateChainFile; not written
+/// when the root signs directly: there are no intermediates).
 ///
 /// With no CA yet in the default CA directory, creates one first (and says
 /// where), so `ca issue localhost 127.0.0.1` is all it takes. A --ca-dir or
@@ -54,8 +57,9 @@ pub struct Args {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Print one JSON object (cert, key, chain, root, serial, not_after,
-    /// sha256, ...) instead of text.
+    /// Print one JSON object (cert, key, chain, fullchain, root, serial,
+    /// not_after, sha256, ...) instead of text; chain is null when the root
+    /// signed directly.
     #[arg(long)]
     pub json: bool,
 
@@ -75,9 +79,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let validity = args.validity.request()?;
     let key_passphrase = args.passphrases.key()?;
     let ca_passphrase = args.passphrases.ca()?;
-    let [cert_path, key_path, chain_path] = args
-        .output
-        .paths(&names[0].file_stem(), [".pem", "-key.pem", "-chain.pem"])?;
+    let [cert_path, key_path, chain_path, fullchain_path] = args.output.paths(
+        &names[0].file_stem(),
+        [".pem", "-key.pem", "-chain.pem", "-fullchain.pem"],
+    )?;
 
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
     let ca_dir = if issuer_name == ROOT {
@@ -98,6 +103,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             OutputFile::new(OutputKind::Key, &key_path),
             OutputFile::new(OutputKind::Cert, &cert_path),
             OutputFile::new(OutputKind::Chain, &chain_path),
+            OutputFile::new(OutputKind::FullChain, &fullchain_path),
         ],
         overwrite: args.output.force.into(),
         key_passphrase: key_passphrase.as_ref(),
@@ -109,6 +115,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         announce_new_ca(&created.cert_path, &ca_dir);
     }
     warn_issued(&outcome, issuer_name);
+    if let Some(created) = &outcome.created_root {
+        super::key_safety::warn_if_git_would_commit(&created.key_path);
+    }
+    super::key_safety::warn_if_git_would_commit(&key_path);
     let issued = &outcome.issued;
     let key_type = outcome.entry.key_type.clone();
 
@@ -117,7 +127,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let mut out = cert_json(&issued.cert);
         out.insert("cert".into(), json!(abs(&cert_path)));
         out.insert("key".into(), json!(abs(&key_path)));
-        out.insert("chain".into(), json!(abs(&chain_path)));
+        chain_files_json(&outcome, &mut out);
         out.insert("root".into(), json!(abs(&root_path)));
         out.insert("issuer".into(), json!(issuer_name));
         out.insert("profile".into(), json!(issued.profile.as_str()));
@@ -134,7 +144,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     println!("  certificate: {}", cert_path.display());
     println!("  key:         {}", key_path.display());
-    println!("  chain:       {}", chain_path.display());
+    print_chain_files(&outcome);
     println!("  root CA:     {}", root_path.display());
     Ok(())
 }

@@ -12,7 +12,7 @@ use tempfile::TempDir;
 // The peer lookup the end-to-end tests use: a missing openssl fails
 // naming the package to install.
 #[path = "../../../../tests/support/tool.rs"]
-mod tool;
+pub mod tool;
 
 /// A work folder with a CA directory inside (`WORK/ca`), not yet created.
 pub struct Env {

@@ -81,6 +81,7 @@ pub fn execute(
                         OutputFile::new(OutputKind::Key, &leaf.key),
                         OutputFile::new(OutputKind::Cert, &leaf.cert),
                         OutputFile::new(OutputKind::Chain, &leaf.chain),
+                        OutputFile::new(OutputKind::FullChain, &leaf.fullchain),
                     ],
                     // Create: none of the files exists (refuse if one
                     // appeared since); Reissue: the plan checked they are ours.

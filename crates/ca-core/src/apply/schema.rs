@@ -69,10 +69,11 @@ pub fn schema() -> Value {
                 "description": "End of validity, RFC 3339. Not with days."},
             "renew_before": {"type": "string", "pattern": "^[0-9]+[smhdw%]$", "default": "33%",
                 "description": "Reissue when this close to notAfter: a time (30d, 12h, 2w, 90m, 45s) or a share of the lifetime (20%)."},
-            "out": path("Directory for NAME.pem, NAME-key.pem and NAME-chain.pem, relative to the current directory [default: .]."),
+            "out": path("Directory for NAME.pem, NAME-key.pem, NAME-chain.pem and NAME-fullchain.pem, relative to the current directory [default: .]."),
             "cert": path("The certificate file [default: OUT/NAME.pem]."),
             "key": path("The private key file, mode 0600 [default: OUT/NAME-key.pem]."),
-            "chain": path("The certificate followed by its intermediates [default: OUT/NAME-chain.pem].")
+            "chain": path("The intermediates alone, as certbot's chain.pem; not written when the root signs the leaf [default: OUT/NAME-chain.pem]."),
+            "fullchain": path("The certificate followed by its intermediates, as certbot's fullchain.pem: what a server serves [default: OUT/NAME-fullchain.pem].")
         }
     });
     json!({

@@ -74,11 +74,15 @@ pub struct LeafSpec {
     pub days: Option<Spanned<u32>>,
     pub not_after: Option<Spanned<String>>,
     pub renew_before: Option<Spanned<String>>,
-    /// Directory for NAME.pem, NAME-key.pem and NAME-chain.pem.
+    /// Directory for NAME.pem, NAME-key.pem, NAME-chain.pem and
+    /// NAME-fullchain.pem.
     pub out: Option<Spanned<String>>,
     pub cert: Option<Spanned<String>>,
     pub key: Option<Spanned<String>>,
+    /// The intermediates alone.
     pub chain: Option<Spanned<String>>,
+    /// The certificate followed by its intermediates.
+    pub fullchain: Option<Spanned<String>>,
 }
 
 /// What a leaf is for.

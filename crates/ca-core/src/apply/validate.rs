@@ -51,7 +51,10 @@ pub struct DesiredLeaf {
     pub renew_before: RenewBefore,
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// The intermediates alone (not written for a leaf the root signs).
     pub chain: PathBuf,
+    /// The certificate followed by its intermediates.
+    pub fullchain: PathBuf,
 }
 
 /// Checks the file; `Err` lists every mistake found.
@@ -97,14 +100,14 @@ pub fn validate(
     for (name, spec) in &file.leaves {
         let leaf = leaf(&mut at, name, spec, &root, &intermediates, now);
         if let Some(leaf) = leaf {
-            for p in [&leaf.cert, &leaf.key, &leaf.chain] {
+            for p in [&leaf.cert, &leaf.key, &leaf.chain, &leaf.fullchain] {
                 let clean = std::path::absolute(p).unwrap_or_else(|_| p.clone());
                 if let Some(other) = paths.insert(clean, leaf.name.clone()) {
                     at.push(
                         name.span(),
                         format!(
                             "leaf '{}' writes {} which leaf '{other}' writes too; give one of them \
-                             another `out`, `cert`, `key` or `chain`",
+                             another `out`, `cert`, `key`, `chain` or `fullchain`",
                             leaf.name,
                             p.display()
                         ),
@@ -321,6 +324,7 @@ fn leaf(
         cert: path(&spec.cert, format!("{stem}.pem")),
         key: path(&spec.key, format!("{stem}-key.pem")),
         chain: path(&spec.chain, format!("{stem}-chain.pem")),
+        fullchain: path(&spec.fullchain, format!("{stem}-fullchain.pem")),
     };
     (at.found.len() == errors_before).then_some(leaf)
 }
