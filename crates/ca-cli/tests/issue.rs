@@ -240,17 +240,34 @@ fn encrypted_ca_keys_need_their_passphrase() {
     assert!(key.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
     assert!(!key.contains("s3cret"));
 
+    // The advice is the flag that unlocks the CA key, not --passphrase-*
+    // (which would encrypt the new leaf key as well).
     let out = env.run(&["issue", "a.test"], 2);
     assert!(
-        stderr(&out).contains("--passphrase-file"),
+        stderr(&out).contains(
+            "root/key.pem: the CA key is encrypted; unlock it with --ca-passphrase-file FILE"
+        ),
         "{}",
         stderr(&out)
     );
-    let out = env.run(&["issue", "a.test", "--passphrase-file", "wrong"], 2);
     assert!(
-        stderr(&out).contains("wrong passphrase"),
+        !stderr(&out).contains(" --passphrase-file"),
         "{}",
         stderr(&out)
+    );
+    let out = env.run(&["issue", "a.test", "--ca-passphrase-file", "wrong"], 2);
+    assert!(
+        stderr(&out)
+            .contains("wrong passphrase for the CA key; unlock it with --ca-passphrase-file"),
+        "{}",
+        stderr(&out)
+    );
+    // `ca sign` makes no key: its help offers only the CA key's passphrase.
+    let help = env.run(&["sign", "--help"], 0);
+    let help = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.contains("--ca-passphrase-file") && !help.contains("encrypt the new private key"),
+        "{help}"
     );
     let out = env.run(&["issue", "a.test", "--passphrase-file", "empty"], 2);
     assert!(stderr(&out).contains("empty"), "{}", stderr(&out));

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::common::{
     abs, cert_json, chain_files_json, clock, core_error, print_chain_files, print_json,
-    warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
+    warn_issued, CaDirArgs, CaPassphraseArgs, OutputArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -55,7 +55,7 @@ pub struct Args {
     pub validity: ValidityArgs,
 
     #[command(flatten)]
-    pub passphrases: PassphraseArgs,
+    pub passphrases: CaPassphraseArgs,
 
     #[command(flatten)]
     pub ca: CaDirArgs,
