@@ -435,6 +435,65 @@ renew_before = "400d"
 }
 
 #[test]
+fn subject_keys_set_the_subjects_and_bad_ones_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pki.toml",
+        r#"ca_dir = "ca"
+[root]
+common_name = "Acme Root"
+subject = "O=Acme, C=DE"
+
+[leaves.www]
+names = ["www.example.test"]
+subject = "O=Acme, OU=Web"
+"#,
+    );
+    apply_json(dir.path(), "pki.toml");
+    let subject = |file: &str| {
+        openssl(
+            dir.path(),
+            &[
+                "x509",
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "sep_comma_plus_space",
+                "-in",
+                file,
+            ],
+        )
+        .stdout
+    };
+    assert_eq!(
+        subject("ca/root/cert.pem").trim(),
+        "subject=O=Acme, C=DE, CN=Acme Root"
+    );
+    assert_eq!(
+        subject("www.pem").trim(),
+        "subject=O=Acme, OU=Web, CN=www.example.test"
+    );
+    openssl(
+        dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "ca/root/cert.pem",
+            "-purpose",
+            "sslserver",
+            "www.pem",
+        ],
+    );
+
+    let bad = refused_file("[leaves.www]\nnames = [\"a.test\"]\nsubject = \"Q=1\"\n");
+    assert!(
+        bad.contains("bad.toml:3:11: `subject`: unknown attribute type 'Q'"),
+        "{bad}"
+    );
+}
+
+#[test]
 fn eight_concurrent_apply_and_issue_processes_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let example = example();

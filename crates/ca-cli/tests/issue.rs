@@ -636,3 +636,79 @@ fn the_readme_commands_files_are_ignored_here() {
         );
     }
 }
+
+/// The subject as openssl prints it (`-nameopt RFC2253`-like, one line).
+fn openssl_subject(cert: &std::path::Path) -> String {
+    openssl(&[
+        "x509",
+        "-noout",
+        "-subject",
+        "-nameopt",
+        "sep_comma_plus_space",
+        "-in",
+        cert.to_str().unwrap(),
+    ])
+    .trim()
+    .to_string()
+}
+
+#[test]
+fn subject_attributes_for_roots_intermediates_and_leaves() {
+    let env = Env::new();
+    // Without --subject: the default organisation, as before.
+    let plain = Env::new();
+    let root = plain.json(&["init", "--cn", "Plain Root"]);
+    assert_eq!(
+        openssl_subject(&field(&root, "cert")),
+        "subject=O=ca development CA, CN=Plain Root"
+    );
+
+    let root = env.json(&[
+        "init",
+        "--cn",
+        "Acme Root",
+        "--subject",
+        "O=Acme\\, Inc., OU=Platform, C=DE",
+    ]);
+    assert_eq!(
+        openssl_subject(&field(&root, "cert")),
+        "subject=O=Acme, Inc., OU=Platform, C=DE, CN=Acme Root"
+    );
+    let inter = env.json(&["intermediate", "web", "--subject", "OU=Web, C=DE"]);
+    assert_eq!(
+        openssl_subject(&field(&inter, "cert")),
+        "subject=O=ca development CA, OU=Web, C=DE, CN=ca intermediate web"
+    );
+    let leaf = env.json(&[
+        "issue",
+        "a.test",
+        "--issuer",
+        "web",
+        "--subject",
+        "O=Acme, L=Berlin",
+    ]);
+    assert_eq!(
+        openssl_subject(&field(&leaf, "cert")),
+        "subject=O=Acme, L=Berlin, CN=a.test"
+    );
+    assert!(openssl_verify(
+        &field(&leaf, "root"),
+        &field(&leaf, "chain"),
+        &field(&leaf, "cert"),
+        Some("a.test")
+    ));
+    // Bad attributes: exit 2, saying what is wrong and what is allowed.
+    for (subject, words) in [
+        (
+            "X=1",
+            "unknown attribute type 'X': use one of C, ST, L, O, OU",
+        ),
+        ("CN=b.test", "leave it out of --subject"),
+        ("C=Germany", "two capital letters"),
+        ("O", "is not TYPE=value"),
+    ] {
+        let out = env.run(&["issue", "b.test", "--subject", subject], 2);
+        assert!(stderr(&out).contains(words), "{subject}: {}", stderr(&out));
+    }
+    assert!(!env.path("b.test.pem").exists());
+}

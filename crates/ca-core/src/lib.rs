@@ -65,6 +65,7 @@ pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
+pub mod subject;
 
 // The peer lookup the end-to-end tests use, for the unit tests that run
 // openssl: a missing openssl fails naming the package to install.
@@ -84,4 +85,5 @@ pub use passphrase::Passphrase;
 pub use profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
 pub use serial::Serial;
 pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
+pub use subject::Subject;
 pub use validity::ValidityRequest;

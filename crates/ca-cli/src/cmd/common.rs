@@ -8,7 +8,7 @@ use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin, OutputKind};
 use ca_core::validity::parse_rfc3339;
 use ca_core::{
     CaDir, Certificate, IssueContext, IssueOutcome, KeyError, NameConstraintsSpec, Passphrase,
-    ValidityRequest,
+    Subject, ValidityRequest,
 };
 use serde_json::{json, Map, Value};
 
@@ -264,6 +264,11 @@ pub fn core_error(e: ca_core::Error) -> CliError {
     } else {
         CliError::bad_input(e.to_string())
     }
+}
+
+/// `--subject ATTRS`, for clap.
+pub fn parse_subject(text: &str) -> Result<Subject, String> {
+    Subject::parse(text).map_err(|e| e.to_string().replacen("--subject: ", "", 1))
 }
 
 /// A CA's key in the CA directory: `root/key.pem` or

@@ -2,12 +2,12 @@
 
 use ca_core::name::parse_names;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
-use ca_core::{CaOptions, KeyType, LeafOptions};
+use ca_core::{CaOptions, KeyType, LeafOptions, Subject};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, chain_files_json, clock, core_error, print_chain_files, print_json,
-    warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
+    abs, cert_json, chain_files_json, clock, core_error, parse_subject, print_chain_files,
+    print_json, warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -49,6 +49,11 @@ pub struct Args {
     /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096.
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
     pub key_type: KeyType,
+
+    /// Subject attributes before the CN: "O=Acme, OU=Platform, C=DE" (C,
+    /// ST, L, O, OU; write \, for a comma in a value) [default: the CN alone].
+    #[arg(long, value_name = "ATTRS", value_parser = parse_subject)]
+    pub subject: Option<Subject>,
 
     /// Sign with this intermediate (see `ca intermediate`) [default: the root].
     #[arg(long, value_name = "NAME")]
@@ -97,6 +102,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             client: args.client,
             key_type: args.key_type,
             validity,
+            subject: args.subject.clone().unwrap_or_default(),
         },
         csr: None,
         outputs: vec![

@@ -87,6 +87,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             client: args.client,
             key_type: csr.key_type(),
             validity,
+            ..Default::default()
         },
         csr: Some(&csr),
         outputs: vec![

@@ -28,6 +28,8 @@ fn ca(what: &str, default_days: u32) -> Value {
         "properties": {
             "common_name": {"type": "string", "minLength": 1, "maxLength": 64,
                 "description": "Subject CN of the CA certificate [default: a generated name]."},
+            "subject": {"type": "string",
+                "description": "More subject attributes, e.g. \"O=Acme, OU=Platform, C=DE\" (C, ST, L, O, OU); an O replaces the default organisation."},
             "key_type": key_type(),
             "days": {"type": "integer", "minimum": 1, "default": default_days,
                 "description": "Lifetime in days."},
@@ -62,6 +64,8 @@ pub fn schema() -> Value {
                 "description": "server: extendedKeyUsage serverAuth; client: clientAuth."},
             "names": {"type": "array", "minItems": 1, "items": {"type": "string"},
                 "description": "DNS names, IP addresses, e-mail addresses or URIs; the first is also the CN."},
+            "subject": {"type": "string",
+                "description": "Subject attributes before the CN, e.g. \"O=Acme, OU=Platform, C=DE\" (C, ST, L, O, OU)."},
             "key_type": key_type(),
             "days": {"type": "integer", "minimum": 1, "default": 397,
                 "description": "Lifetime in days (clamped to the issuer's). Not with not_after."},

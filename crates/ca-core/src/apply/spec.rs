@@ -45,6 +45,8 @@ pub struct SpecFile {
 #[serde(deny_unknown_fields)]
 pub struct CaSpec {
     pub common_name: Option<Spanned<String>>,
+    /// More subject attributes, as `ca init --subject` takes them.
+    pub subject: Option<Spanned<String>>,
     pub key_type: Option<Spanned<String>>,
     pub days: Option<Spanned<u32>>,
     pub path_len: Option<Spanned<u8>>,
@@ -70,6 +72,8 @@ pub struct LeafSpec {
     pub issuer: Option<Spanned<String>>,
     pub kind: Option<Spanned<LeafKind>>,
     pub names: Spanned<Vec<Spanned<String>>>,
+    /// Subject attributes before the CN, as `ca issue --subject` takes them.
+    pub subject: Option<Spanned<String>>,
     pub key_type: Option<Spanned<String>>,
     pub days: Option<Spanned<u32>>,
     pub not_after: Option<Spanned<String>>,

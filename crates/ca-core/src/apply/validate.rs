@@ -17,6 +17,7 @@ use crate::name::SubjectName;
 use crate::profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
 use crate::renewal::RenewBefore;
 use crate::store::{validate_intermediate_name, ROOT};
+use crate::subject::Subject;
 use crate::validity::{parse_rfc3339, ValidityRequest};
 
 /// When no `renew_before` is given: the last third of the lifetime, as
@@ -188,8 +189,10 @@ fn ca_options(at: &mut Locator, spec: CaSpec, now: OffsetDateTime) -> CaOptions 
             at.push(cn.span(), "`common_name` must be 1 to 64 characters long");
         }
     }
+    let subject = subject(at, &spec.subject);
     CaOptions {
         common_name: spec.common_name.map(Spanned::into_inner),
+        subject,
         key_type: key_type(at, &spec.key_type),
         validity: ValidityRequest {
             days: days(at, &spec.days, now),
@@ -306,6 +309,7 @@ fn leaf(
         None if out == Path::new(".") => PathBuf::from(file),
         None => out.join(file),
     };
+    let subject = subject(at, &spec.subject);
     let leaf = DesiredLeaf {
         name: name.get_ref().clone(),
         issuer,
@@ -319,6 +323,7 @@ fn leaf(
                 not_after,
                 days,
             },
+            subject,
         },
         renew_before,
         cert: path(&spec.cert, format!("{stem}.pem")),
@@ -327,6 +332,17 @@ fn leaf(
         fullchain: path(&spec.fullchain, format!("{stem}-fullchain.pem")),
     };
     (at.found.len() == errors_before).then_some(leaf)
+}
+
+/// A `subject` key, parsed as `--subject` is.
+fn subject(at: &mut Locator, spec: &Option<Spanned<String>>) -> Subject {
+    let Some(text) = spec else {
+        return Subject::default();
+    };
+    Subject::parse(text.get_ref()).unwrap_or_else(|e| {
+        at.push(text.span(), e.to_string().replace("--subject", "`subject`"));
+        Subject::default()
+    })
 }
 
 fn leaf_names(
