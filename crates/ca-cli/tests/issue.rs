@@ -712,3 +712,102 @@ fn subject_attributes_for_roots_intermediates_and_leaves() {
     }
     assert!(!env.path("b.test.pem").exists());
 }
+
+#[test]
+fn list_shows_status_filters_by_it_and_draws_the_tree() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    env.run(&["intermediate", "web"], 0);
+    env.run(&["issue", "a.test"], 0);
+    env.run(&["issue", "b.test", "--issuer", "web"], 0);
+    env.run(&["issue", "soon.test", "--issuer", "web", "--days", "3"], 0);
+    let old = ["--not-before", "2020-01-01T00:00:00Z", "--days", "30"];
+    env.run(&[&["issue", "old.test"][..], &old].concat(), 0);
+    env.run(&["revoke", "b.test.pem"], 0);
+
+    let within = ["--within", "7d"];
+    let list = env.json(&[&["list"][..], &within].concat());
+    let status: std::collections::BTreeMap<String, String> = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["profile"] == "server")
+        .map(|c| {
+            (
+                c["names"][0].as_str().unwrap().to_string(),
+                c["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let expect = [
+        ("a.test", "valid"),
+        ("b.test", "revoked"),
+        ("old.test", "expired"),
+        ("soon.test", "expiring"),
+    ];
+    assert_eq!(
+        status,
+        expect.map(|(a, b)| (a.to_string(), b.to_string())).into()
+    );
+    // Filters, in JSON and text.
+    let due = env.json(
+        &[
+            &["list", "--status", "expiring", "--status", "expired"][..],
+            &within,
+        ]
+        .concat(),
+    );
+    let names: Vec<&str> = due["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["names"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["soon.test", "old.test"]);
+    let text = env.run(&["list", "--status", "revoked"], 0);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("revoked") && text.contains("b.test"),
+        "{text}"
+    );
+    assert!(!text.contains("a.test"), "{text}");
+    env.run(&["list", "--status", "lost"], 2);
+    env.run(&["list", "--within", "soon"], 2);
+
+    // The tree: leaves under the CA that signed them.
+    let out = env.run(&[&["list", "--tree"][..], &within].concat(), 0);
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = tree.lines().collect();
+    assert!(lines[0].contains("(root,"), "{tree}");
+    let shape: Vec<String> = lines[1..]
+        .iter()
+        .map(|l| l.split(" (").next().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            "├── [web] O=ca development CA, CN=ca intermediate web",
+            "│   ├── b.test",
+            "│   └── soon.test",
+            "├── a.test",
+            "└── old.test",
+        ],
+        "{tree}"
+    );
+    assert!(lines[3].ends_with("expiring)"), "{tree}");
+    // Filtered, the CAs above a match stay.
+    let out = env.run(
+        &[&["list", "--tree", "--status", "expiring"][..], &within].concat(),
+        0,
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(tree.lines().count(), 3, "{tree}");
+    assert!(tree.contains("└── soon.test"), "{tree}");
+    let json = env.json(&["list", "--tree"]);
+    assert_eq!(json["tree"]["profile"], "root");
+    assert_eq!(json["tree"]["children"][0]["name"], "web");
+    assert_eq!(
+        json["tree"]["children"][0]["children"][0]["names"][0],
+        "b.test"
+    );
+}
