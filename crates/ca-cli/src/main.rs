@@ -29,6 +29,7 @@ enum Command {
     Issue(cmd::issue::Args),
     Csr(cmd::csr::Args),
     Sign(cmd::sign::Args),
+    Renew(cmd::renew::Args),
     List(cmd::list::Args),
     #[command(visible_alias = "root")]
     Info(cmd::info::Args),
@@ -65,6 +66,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Issue(args) => cmd::issue::run(args),
         Command::Csr(args) => cmd::csr::run(args),
         Command::Sign(args) => cmd::sign::run(args),
+        Command::Renew(args) => cmd::renew::run(args),
         Command::List(args) => cmd::list::run(args),
         Command::Info(args) => cmd::info::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),

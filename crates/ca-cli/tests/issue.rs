@@ -811,3 +811,92 @@ fn list_shows_status_filters_by_it_and_draws_the_tree() {
         "b.test"
     );
 }
+
+#[test]
+fn renew_reissues_in_place_with_the_same_names_profile_and_issuer() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    env.run(&["intermediate", "web"], 0);
+    let first = env.json(&[
+        "issue",
+        "www.example.test",
+        "10.0.0.5",
+        "--issuer",
+        "web",
+        "--key-type",
+        "ed25519",
+    ]);
+    let client = env.json(&["issue", "alice@example.test", "--client"]);
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let old_key = read(&field(&first, "key"));
+    let old_cert = read(&field(&first, "cert"));
+
+    let out = env.json(&["renew", "www.example.test.pem", "alice@example.test.pem"]);
+    let renewed = out["renewed"].as_array().unwrap();
+    assert_eq!(renewed.len(), 2);
+    let www = &renewed[0];
+    // Same names, issuer, profile and key type; new serial and key; the
+    // files replaced in place.
+    assert_eq!(www["names"], first["names"]);
+    assert_eq!(www["issuer"], "web");
+    assert_eq!(www["profile"], "server");
+    assert_eq!(www["key_type"], "ed25519");
+    assert_eq!(www["replaced"], first["serial"]);
+    assert_ne!(www["serial"], first["serial"]);
+    assert_eq!(field(www, "cert"), field(&first, "cert"));
+    assert_ne!(read(&field(&first, "cert")), old_cert);
+    assert_ne!(read(&field(&first, "key")), old_key);
+    assert_eq!(mode(&field(&first, "key")), 0o600);
+    assert_eq!(
+        std::fs::read_to_string(field(&first, "fullchain")).unwrap(),
+        std::fs::read_to_string(field(&first, "cert")).unwrap()
+            + &std::fs::read_to_string(field(&first, "chain")).unwrap()
+    );
+    assert!(openssl_verify(
+        &field(&first, "root"),
+        &field(&first, "chain"),
+        &field(&first, "cert"),
+        Some("www.example.test")
+    ));
+    assert_eq!(renewed[1]["profile"], "client");
+    assert_eq!(renewed[1]["names"], client["names"]);
+    // Both certificates are in the index: the old one stays on record.
+    let serials = env.listed_serials();
+    assert!(serials.contains(&first["serial"].as_str().unwrap().to_string()));
+    assert!(serials.contains(&www["serial"].as_str().unwrap().to_string()));
+
+    // --reuse-key keeps the key and certifies it again.
+    let key_before = read(&field(&first, "key"));
+    let again = env.json(&["renew", "www.example.test.pem", "--reuse-key"]);
+    assert_eq!(again["renewed"][0]["new_key"], false);
+    assert_eq!(read(&field(&first, "key")), key_before);
+    let pubkey = |args: &[&str]| openssl(args);
+    assert_eq!(
+        pubkey(&[
+            "x509",
+            "-noout",
+            "-pubkey",
+            "-in",
+            field(&first, "cert").to_str().unwrap()
+        ]),
+        pubkey(&[
+            "pkey",
+            "-pubout",
+            "-in",
+            field(&first, "key").to_str().unwrap()
+        ])
+    );
+
+    // A certificate another CA issued is refused, and nothing is replaced.
+    let other = Env::new();
+    let foreign = other.json(&["issue", "foreign.test"]);
+    let before = read(&field(&foreign, "cert"));
+    let out = env.run(&["renew", field(&foreign, "cert").to_str().unwrap()], 1);
+    assert!(
+        stderr(&out).contains("did not issue it"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&field(&foreign, "cert")), before);
+    env.run(&["renew", "nothing.pem"], 2);
+}
