@@ -44,6 +44,10 @@ pub const GIT: Tool = Tool {
     program: "git",
     package: "the Debian package `git`",
 };
+pub const MAN: Tool = Tool {
+    program: "man",
+    package: "the Debian package `man-db`",
+};
 pub const PKILINT: Tool = Tool {
     program: "lint_pkix_cert",
     package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",

@@ -37,6 +37,16 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "update-ca-certificates",
         package: "ca-certificates",
     },
+    // `ca issue` warns about keys a git work tree would commit.
+    DebianPeer {
+        program: "git",
+        package: "git",
+    },
+    // `ca man | man -l -` shows the whole manual.
+    DebianPeer {
+        program: "man",
+        package: "man-db",
+    },
 ];
 
 /// Python tools, installed with pip into a virtual environment under `target/` (Debian's own

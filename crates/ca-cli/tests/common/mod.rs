@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 // The peer lookup the end-to-end tests use: a missing openssl fails
 // naming the package to install.
 #[path = "../../../../tests/support/tool.rs"]
-mod tool;
+pub mod tool;
 
 pub struct Run {
     pub code: i32,
