@@ -48,6 +48,10 @@ pub const MAN: Tool = Tool {
     program: "man",
     package: "the Debian package `man-db`",
 };
+pub const SCRIPT: Tool = Tool {
+    program: "script",
+    package: "the Debian package `bsdutils`",
+};
 pub const PKILINT: Tool = Tool {
     program: "lint_pkix_cert",
     package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",

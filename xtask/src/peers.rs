@@ -42,6 +42,11 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "git",
         package: "git",
     },
+    // Progress is drawn only on a terminal: tests run `ca` in one.
+    DebianPeer {
+        program: "script",
+        package: "bsdutils",
+    },
     // `ca man | man -l -` shows the whole manual.
     DebianPeer {
         program: "man",

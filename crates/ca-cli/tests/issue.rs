@@ -900,3 +900,51 @@ fn renew_reissues_in_place_with_the_same_names_profile_and_issuer() {
     assert_eq!(read(&field(&foreign, "cert")), before);
     env.run(&["renew", "nothing.pem"], 2);
 }
+
+/// Runs `ca ARGS` in a terminal (`script` gives it one), in the Env's work
+/// folder with its default CA directory; returns what the terminal showed.
+fn on_a_terminal(env: &Env, args: &[&str]) -> String {
+    let line = std::iter::once(env!("CARGO_BIN_EXE_ca"))
+        .chain(args.iter().copied())
+        .map(|a| format!("'{a}'"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = tool::SCRIPT
+        .command()
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(env.work.path())
+        .env_remove("CA_DIR")
+        .env("XDG_DATA_HOME", env.work.path())
+        .env("HOME", env.work.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run script");
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{args:?}: {shown}");
+    shown
+}
+
+#[test]
+fn slow_work_shows_progress_on_a_terminal_only() {
+    let env = Env::new();
+    // RSA key generation on a terminal: a spinner, cleared afterwards.
+    let shown = on_a_terminal(&env, &["init", "--key-type", "rsa-3072"]);
+    assert!(shown.contains("Generating an rsa-3072 key"), "{shown}");
+    assert!(shown.contains("Created the root CA"), "{shown}");
+    // With --json, or when the output is not a terminal: nothing.
+    let shown = on_a_terminal(
+        &env,
+        &["issue", "a.test", "--key-type", "rsa-3072", "--json"],
+    );
+    assert!(!shown.contains("Generating"), "{shown}");
+    let out = env.run(&["issue", "b.test", "--key-type", "rsa-3072"], 0);
+    assert!(!stderr(&out).contains("Generating"), "{}", stderr(&out));
+    // ca apply with several leaves: a bar over the steps.
+    let leaves: String = (0..4)
+        .map(|i| format!("[leaves.l{i}]\nnames = [\"l{i}.test\"]\nkey_type = \"rsa-2048\"\n"))
+        .collect();
+    std::fs::write(env.path("pki.toml"), format!("ca_dir = \"ca\"\n{leaves}")).unwrap();
+    let shown = on_a_terminal(&env, &["apply", "pki.toml"]);
+    assert!(shown.contains("/4 create leaf l"), "{shown}");
+    assert!(shown.contains("4 created"), "{shown}");
+}

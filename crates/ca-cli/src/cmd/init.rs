@@ -105,6 +105,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 path_len: args.path_len,
                 name_constraints: args.constraints.spec(),
             };
+            let _progress = super::progress::Progress::key_generation(args.key_type, args.json);
             ca_dir
                 .init(&options, passphrase.as_ref(), &at)
                 .map_err(core_error)?

@@ -74,6 +74,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         path_len: Some(args.path_len),
         name_constraints: args.constraints.spec(),
     };
+    let progress = super::progress::Progress::key_generation(args.key_type, args.json);
     let created = ca_dir
         .create_intermediate(
             &args.name,
@@ -83,6 +84,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             &at,
         )
         .map_err(core_error)?;
+    drop(progress);
     warn_all(&created.warnings);
     super::key_safety::warn_if_git_would_commit(&created.key_path);
     if args.json {

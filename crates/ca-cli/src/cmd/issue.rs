@@ -116,7 +116,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ca_passphrase: ca_passphrase.as_ref(),
         create_root: Some(&CaOptions::default()),
     };
+    let progress = super::progress::Progress::key_generation(args.key_type, args.json);
     let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
+    drop(progress);
     if let Some(created) = &outcome.created_root {
         announce_new_ca(&created.cert_path, &ca_dir);
     }

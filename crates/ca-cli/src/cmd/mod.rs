@@ -15,6 +15,7 @@ pub mod issue;
 pub mod key_safety;
 pub mod list;
 pub mod needs_renewal;
+pub mod progress;
 pub mod renew;
 pub mod revoke;
 pub mod schema;

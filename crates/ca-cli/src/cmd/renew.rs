@@ -165,7 +165,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             ca_passphrase: ca_passphrase.as_ref(),
             create_root: None,
         };
+        let progress = match csr {
+            Some(_) => super::progress::Progress::spinner("Renewing", args.json),
+            None => super::progress::Progress::key_generation(key_type, args.json),
+        };
         let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
+        drop(progress);
         warn_issued(&outcome, &entry.issuer);
         if csr.is_none() {
             super::key_safety::warn_if_git_would_commit(&files.key);
