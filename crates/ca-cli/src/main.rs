@@ -38,6 +38,7 @@ enum Command {
     /// Convert a certificate, CSR, CRL or key between PEM and DER.
     Convert(cmd::convert::Args),
     /// Export a key, its certificate and chain as PKCS#12 (--p12).
+    #[cfg(feature = "p12")]
     Export(cmd::export::Args),
     /// Check whether certificates expire soon (exit 1 if any does).
     NeedsRenewal(cmd::needs_renewal::Args),
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Info(args) => cmd::info::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
+        #[cfg(feature = "p12")]
         Command::Export(args) => cmd::export::run(args),
         Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
         Command::Verify(args) => cmd::verify::run(args),

@@ -160,6 +160,16 @@ fn an_intermediate_imported_with_its_chain_issues_chains_to_the_real_root() {
         ],
     );
     assert_eq!(verify.code, 0, "{}{}", verify.stdout, verify.stderr);
+    // With the CA directory as the trust source, the anchor is the corporate
+    // root the CA was imported with, not the imported CA itself; the path
+    // to it is built from the directory's CA certificates.
+    let cert = out["cert"].as_str().unwrap();
+    let by_dir = ca(
+        d,
+        &["verify", cert, "--ca-dir", "cadir", "--host", "localhost"],
+    );
+    assert_eq!(by_dir.code, 0, "{}{}", by_dir.stdout, by_dir.stderr);
+    assert!(by_dir.stdout.contains("anchor.pem"), "{}", by_dir.stdout);
 
     // An intermediate made under the imported CA chains up through it.
     let made = ca(d, &["intermediate", "team", "--ca-dir", "cadir", "--json"]);

@@ -197,6 +197,18 @@ fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
                 "k{i}.test.pem ({serial}) is not in the index"
             );
         }
+        // Never half a file: each output is absent or whole (they are moved
+        // into place by rename/link, flushed or not).
+        for (suffix, end) in [
+            ("-key.pem", "-----END PRIVATE KEY-----\n"),
+            (".pem", "-----END CERTIFICATE-----\n"),
+            ("-chain.pem", "-----END CERTIFICATE-----\n"),
+        ] {
+            let path = env.path(&format!("k{i}.test{suffix}"));
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                assert!(text.ends_with(end), "{} is torn: {text:?}", path.display());
+            }
+        }
     }
     env.run(&["issue", "after.test"], 0);
     assert!(index_serials(&env.ca_dir()).contains(&serial_of(&env.path("after.test.pem"))));

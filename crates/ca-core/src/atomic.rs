@@ -2,11 +2,16 @@
 //! half-written key or certificate behind, and nothing is overwritten by
 //! accident.
 //!
-//! Each file is written to a temporary file in the same directory, flushed
-//! to disk (`fdatasync`), then moved into place: with `rename` when
-//! overwriting is allowed, with `link` (which fails if the target exists,
-//! atomically) when it is not. The directory itself is not flushed: after a
-//! power cut a new file may be missing, but never half there.
+//! Each file is written to a temporary file in the same directory, then
+//! moved into place: with `rename` when overwriting is allowed, with `link`
+//! (which fails if the target exists, atomically) when it is not. A killed
+//! process therefore never leaves half a file. How much more a write waits
+//! for the disk is its [`Durability`]: [`Durability::Flushed`] files are
+//! flushed (`fdatasync`) before they are moved into place, so that after a
+//! power cut they are either whole or absent; [`Durability::Atomic`] ones
+//! are not (after a power cut they may be missing or empty). Directories
+//! are flushed with [`flush_all`] by the callers that need a new name to
+//! survive a power cut (docs/benchmarks.md says what is durable when).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
@@ -55,6 +60,19 @@ impl From<bool> for Overwrite {
     }
 }
 
+/// How long a write waits for the disk (see the module documentation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Flushed to disk before it is moved into place: never half there,
+    /// even after a power cut. Keys, CA certificates, the CA's own records.
+    #[default]
+    Flushed,
+    /// Moved into place from the page cache: never half there after a
+    /// crash of the process; after a power cut it may be missing or empty.
+    /// Files that can be made again (a leaf's output files).
+    Atomic,
+}
+
 /// One file of a group written by [`write_files`].
 #[derive(Debug, Clone)]
 pub struct FileToWrite {
@@ -86,6 +104,16 @@ pub fn write_file(
 /// concurrently: they are most of the cost), then moves each into place in
 /// order; if one cannot be placed, removes the ones this call created.
 pub fn write_files(files: &[FileToWrite], overwrite: Overwrite) -> Result<()> {
+    write_files_with(files, overwrite, Durability::Flushed)
+}
+
+/// [`write_files`], flushing the files first only when `durability` is
+/// [`Durability::Flushed`].
+pub fn write_files_with(
+    files: &[FileToWrite],
+    overwrite: Overwrite,
+    durability: Durability,
+) -> Result<()> {
     if overwrite == Overwrite::Refuse {
         if let Some(existing) = files.iter().find(|f| f.path.symlink_metadata().is_ok()) {
             return Err(Error::Exists {
@@ -93,7 +121,7 @@ pub fn write_files(files: &[FileToWrite], overwrite: Overwrite) -> Result<()> {
             });
         }
     }
-    let temps = write_temps(files)?;
+    let temps = write_temps(files, durability)?;
     let mut created: Vec<&Path> = Vec::new();
     let mut failure = None;
     for (file, temp) in files.iter().zip(&temps) {
@@ -130,8 +158,9 @@ pub fn write_files(files: &[FileToWrite], overwrite: Overwrite) -> Result<()> {
     }
 }
 
-/// Writes every file's temporary twin and flushes them all to disk.
-fn write_temps(files: &[FileToWrite]) -> Result<Vec<PathBuf>> {
+/// Writes every file's temporary twin and, when asked, flushes them all
+/// to disk.
+fn write_temps(files: &[FileToWrite], durability: Durability) -> Result<Vec<PathBuf>> {
     let mut temps = Vec::with_capacity(files.len());
     let mut opened = Vec::with_capacity(files.len());
     for file in files {
@@ -146,27 +175,55 @@ fn write_temps(files: &[FileToWrite]) -> Result<Vec<PathBuf>> {
             }
         }
     }
-    let flushed: Vec<Result<()>> = std::thread::scope(|scope| {
-        let flushes: Vec<_> = opened
-            .iter()
-            .map(|(handle, path)| {
-                scope.spawn(move || {
-                    handle
-                        .sync_data()
-                        .map_err(|e| Error::io(path, "write the file to disk", e))
-                })
-            })
-            .collect();
-        flushes
-            .into_iter()
-            .map(|f| f.join().expect("fsync does not panic"))
-            .collect()
-    });
-    if let Some(Err(e)) = flushed.into_iter().find(Result::is_err) {
+    if durability == Durability::Atomic {
+        return Ok(temps);
+    }
+    let handles: Vec<(&File, &Path)> = opened.iter().map(|(h, p)| (h, p.as_path())).collect();
+    if let Err(e) = sync_together(&handles, false) {
         temps.iter().for_each(|t| drop(fs::remove_file(t)));
         return Err(e);
     }
     Ok(temps)
+}
+
+/// Flushes open files to disk (`fsync` when `full`, else `fdatasync`),
+/// concurrently: each flush mostly waits for the disk, and waits that
+/// overlap end in the same journal commit.
+fn sync_together(files: &[(&File, &Path)], full: bool) -> Result<()> {
+    let sync = |(handle, path): &(&File, &Path)| {
+        let synced = if full {
+            handle.sync_all()
+        } else {
+            handle.sync_data()
+        };
+        synced.map_err(|e| Error::io(path, "write the file to disk", e))
+    };
+    let Some((first, rest)) = files.split_first() else {
+        return Ok(());
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = rest.iter().map(|f| scope.spawn(move || sync(f))).collect();
+        let mut result = sync(first);
+        for other in others {
+            let done = other.join().expect("fsync does not panic");
+            result = result.and(done);
+        }
+        result
+    })
+}
+
+/// Flushes files and directories (by path) to disk together: the data of
+/// files, and for directories the names created in them. For the records
+/// that must survive a power cut once a command returns.
+pub fn flush_all(paths: &[PathBuf]) -> Result<()> {
+    let mut opened = Vec::with_capacity(paths.len());
+    for path in paths {
+        let file = File::open(path).map_err(|e| Error::io(path, "open for flushing", e))?;
+        opened.push((file, path.as_path()));
+    }
+    let handles: Vec<(&File, &Path)> = opened.iter().map(|(f, p)| (f, *p)).collect();
+    // fsync, not fdatasync: for a directory, its entries are what counts.
+    sync_together(&handles, true)
 }
 
 /// Creates a directory (and its parents) with mode 0700 for new ones.

@@ -11,6 +11,7 @@ use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
 
 use crate::error::{Error, Result};
+use crate::pem_text;
 use crate::serial::Serial;
 
 /// One X.509 certificate, checked to parse when it was made.
@@ -56,10 +57,10 @@ impl Certificate {
                 "the file is empty; give a PEM or DER certificate",
             ));
         }
-        if !data.windows(11).any(|w| w == b"-----BEGIN ") {
+        if !pem_text::is_pem(data) {
             return Ok(vec![Self::from_der(data.to_vec())?]);
         }
-        let blocks = pem::parse_many(data).map_err(|e| {
+        let blocks = pem_text::decode_all(data).map_err(|e| {
             Error::cert_at(None, format!("the PEM text is truncated or corrupt ({e})"))
         })?;
         let certs: Vec<Self> = blocks
@@ -102,10 +103,7 @@ impl Certificate {
 
     /// PEM (`-----BEGIN CERTIFICATE-----`), LF line endings.
     pub fn pem(&self) -> String {
-        pem::encode_config(
-            &pem::Pem::new("CERTIFICATE", self.der.clone()),
-            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-        )
+        pem_text::encode("CERTIFICATE", &self.der)
     }
 
     /// Parses the certificate again (cheap) for callers that need more.

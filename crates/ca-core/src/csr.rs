@@ -19,6 +19,7 @@ use x509_parser::public_key::PublicKey;
 use crate::error::{Error, Result};
 use crate::key::{KeyType, PrivateKey};
 use crate::name::SubjectName;
+use crate::pem_text;
 
 /// A parsed CSR whose signature has been verified.
 #[derive(Debug, Clone)]
@@ -74,10 +75,10 @@ impl Csr {
                 "the file is empty; give a PEM or DER CSR",
             ));
         }
-        if !data.windows(11).any(|w| w == b"-----BEGIN ") {
+        if !pem_text::is_pem(data) {
             return Self::from_der(data);
         }
-        let blocks = pem::parse_many(data).map_err(|e| {
+        let blocks = pem_text::decode_all(data).map_err(|e| {
             Error::csr_at(None, format!("the PEM text is truncated or corrupt ({e})"))
         })?;
         match blocks
@@ -87,7 +88,7 @@ impl Csr {
             Some(block) => Self::from_der(block.contents()),
             None => Err(Error::csr_at(
                 None,
-                match blocks.first().map(pem::Pem::tag) {
+                match blocks.first().map(pem_text::Pem::tag) {
                     Some("CERTIFICATE") => "this is a certificate, not a CSR",
                     Some(t) if t.contains("PRIVATE KEY") => "this is a private key, not a CSR",
                     _ => "no CERTIFICATE REQUEST block found (a truncated file?)",
@@ -202,10 +203,7 @@ impl Csr {
 
     /// PEM (`-----BEGIN CERTIFICATE REQUEST-----`).
     pub fn pem(&self) -> String {
-        pem::encode_config(
-            &pem::Pem::new("CERTIFICATE REQUEST", self.der.clone()),
-            pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-        )
+        pem_text::encode("CERTIFICATE REQUEST", &self.der)
     }
 }
 

@@ -24,6 +24,14 @@ pub enum Error {
     #[error("{path}: already exists; not overwriting it")]
     Exists { path: PathBuf },
 
+    /// There is no CA in the directory yet.
+    #[error("{}: no CA here yet", path.display())]
+    NoCa { path: PathBuf },
+
+    /// A CA already exists in the directory. A refusal.
+    #[error("{}: a CA already exists here", path.display())]
+    CaExists { path: PathBuf },
+
     /// A private key could not be read, generated or written.
     #[error("{}{source}", path_prefix(path))]
     Key {
@@ -104,7 +112,10 @@ impl Error {
     /// True when the input was fine but the operation was refused
     /// (exit code 1 in the CLI); false for bad input or I/O trouble (exit code 2).
     pub fn is_refusal(&self) -> bool {
-        matches!(self, Error::Exists { .. } | Error::Refused(_))
+        matches!(
+            self,
+            Error::Exists { .. } | Error::CaExists { .. } | Error::Refused(_)
+        )
     }
 
     pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {

@@ -23,7 +23,7 @@ use crate::context::IssueContext;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::key::{KeyType, PrivateKey};
-use crate::profile::{self, CaOptions, LeafOptions, Profile};
+use crate::profile::{self, CaOptions, CertProfile, LeafOptions};
 
 /// A CA certificate with its private key, ready to sign.
 pub struct Issuer {
@@ -56,7 +56,7 @@ pub struct Issued {
     /// root itself), nearest first.
     pub intermediates: Vec<Certificate>,
     pub root: Certificate,
-    pub profile: Profile,
+    pub profile: CertProfile,
     /// Odd but allowed things the user should hear about (an expired
     /// window, a clamped notAfter, ...).
     pub warnings: Vec<String>,
@@ -101,13 +101,13 @@ impl Issuer {
         let validity =
             options
                 .validity
-                .resolve(at.now, Profile::Root.default_days(), &mut warnings)?;
+                .resolve(at.now, CertProfile::Root.default_days(), &mut warnings)?;
         let serial = at.serial();
         let hex = serial.to_hex();
         // A short, distinct name; serials from a custom source may be shorter.
         let default_cn = format!("ca root {}", &hex[..hex.len().min(8)]);
         let params = profile::ca_params(
-            Profile::Root,
+            CertProfile::Root,
             options,
             &default_cn,
             validity,
@@ -216,7 +216,7 @@ impl Issuer {
         if let (Some(mine), Some(wanted)) = (self.path_len, options.path_len) {
             if u32::from(wanted) >= mine {
                 return Err(Error::Refused(format!(
-                    "the issuing CA allows at most {} more CA level(s); give --path-len {} or less",
+                    "the issuing CA allows at most {} more CA level(s) below it; ask for a path length of {} or less",
                     mine,
                     mine - 1
                 )));
@@ -225,12 +225,16 @@ impl Issuer {
         let mut warnings = Vec::new();
         let validity = options
             .validity
-            .resolve(at.now, Profile::Intermediate.default_days(), &mut warnings)?
+            .resolve(
+                at.now,
+                CertProfile::Intermediate.default_days(),
+                &mut warnings,
+            )?
             .clamp_to_issuer(self.not_after, &mut warnings)?;
         let serial = at.serial();
         let default_cn = format!("ca intermediate {name}");
         let params = profile::ca_params(
-            Profile::Intermediate,
+            CertProfile::Intermediate,
             options,
             &default_cn,
             validity,

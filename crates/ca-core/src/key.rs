@@ -18,7 +18,7 @@ use std::str::FromStr;
 use pkcs8::der::asn1::AnyRef;
 use pkcs8::der::{Decode, Encode};
 use pkcs8::spki::AlgorithmIdentifierRef;
-use pkcs8::{EncryptedPrivateKeyInfo, LineEnding, ObjectIdentifier, PrivateKeyInfo};
+use pkcs8::{EncryptedPrivateKeyInfo, ObjectIdentifier, PrivateKeyInfo};
 use rand::rngs::OsRng;
 use rand::RngCore;
 use rcgen::{KeyPair, PublicKeyData};
@@ -318,7 +318,7 @@ impl PrivateKey {
 
     /// The key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`).
     pub fn to_pem(&self) -> String {
-        pem::encode(&pem::Pem::new("PRIVATE KEY", self.pkcs8_der()))
+        crate::pem_text::encode("PRIVATE KEY", self.pkcs8_der())
     }
 
     /// The key as encrypted PKCS#8 PEM (`-----BEGIN ENCRYPTED PRIVATE KEY-----`):
@@ -339,10 +339,10 @@ impl PrivateKey {
         let encrypted = info
             .encrypt_with_params(params, passphrase.as_bytes())
             .map_err(|e| encryption_error(&e))?;
-        let pem = encrypted
-            .to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF)
-            .map_err(|e| encryption_error(&e))?;
-        Ok(pem.to_string())
+        Ok(crate::pem_text::encode(
+            "ENCRYPTED PRIVATE KEY",
+            encrypted.as_bytes(),
+        ))
     }
 
     /// The PEM to store: encrypted when a passphrase is given.
@@ -388,10 +388,10 @@ impl rcgen::SigningKey for PrivateKey {
 /// Finds the private key block in PEM input. `Ok(None)` means the input is
 /// not PEM at all (so it may be DER).
 fn pem_key_block(data: &[u8]) -> Result<Option<Vec<u8>>, KeyError> {
-    if !data.windows(11).any(|w| w == b"-----BEGIN ") {
+    if !crate::pem_text::is_pem(data) {
         return Ok(None);
     }
-    let blocks = pem::parse_many(data)
+    let blocks = crate::pem_text::decode_all(data)
         .map_err(|e| KeyError::Malformed(format!("the PEM text is truncated or corrupt: {e}")))?;
     if blocks.is_empty() {
         return Err(KeyError::Malformed(

@@ -58,21 +58,24 @@ pub mod inspect;
 pub mod issuer;
 pub mod key;
 pub mod name;
+#[cfg(feature = "p12")]
 pub mod p12;
 pub mod passphrase;
+pub mod pem_text;
 pub mod profile;
 pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
 pub mod subject;
+pub mod trust_store;
+pub mod validity;
 
 // The peer lookup the end-to-end tests use, for the unit tests that run
 // openssl: a missing openssl fails naming the package to install.
 #[cfg(test)]
 #[path = "../../../tests/support/tool.rs"]
 mod test_tool;
-pub mod validity;
 
 pub use cert::{CertInfo, Certificate};
 pub use context::{IssueContext, RandomSerials, SerialSource};
@@ -82,7 +85,7 @@ pub use issuer::{Issued, Issuer};
 pub use key::{KeyError, KeyFormat, KeyType, PrivateKey};
 pub use name::SubjectName;
 pub use passphrase::Passphrase;
-pub use profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
+pub use profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 pub use serial::Serial;
 pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
 pub use subject::Subject;

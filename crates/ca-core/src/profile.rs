@@ -37,36 +37,38 @@ const CN_MAX_LEN: usize = 64;
 /// The organisation written into the CA certificates we create.
 pub const CA_ORGANIZATION: &str = "ca development CA";
 
-/// The kinds of certificate ca-core issues.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Profile {
+/// The kinds of certificate ca-core issues; in the index and `--json`
+/// output as `root`, `intermediate`, `server`, `client`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertProfile {
     Root,
     Intermediate,
     Server,
     Client,
 }
 
-impl Profile {
+impl CertProfile {
     /// How the index and `--json` output name the profile.
     pub fn as_str(self) -> &'static str {
         match self {
-            Profile::Root => "root",
-            Profile::Intermediate => "intermediate",
-            Profile::Server => "server",
-            Profile::Client => "client",
+            CertProfile::Root => "root",
+            CertProfile::Intermediate => "intermediate",
+            CertProfile::Server => "server",
+            CertProfile::Client => "client",
         }
     }
 
     pub fn default_days(self) -> u32 {
         match self {
-            Profile::Root => ROOT_DAYS,
-            Profile::Intermediate => INTERMEDIATE_DAYS,
-            Profile::Server | Profile::Client => LEAF_DAYS,
+            CertProfile::Root => ROOT_DAYS,
+            CertProfile::Intermediate => INTERMEDIATE_DAYS,
+            CertProfile::Server | CertProfile::Client => LEAF_DAYS,
         }
     }
 
     pub fn is_ca(self) -> bool {
-        matches!(self, Profile::Root | Profile::Intermediate)
+        matches!(self, CertProfile::Root | CertProfile::Intermediate)
     }
 }
 
@@ -245,13 +247,39 @@ pub struct CaOptions {
     pub name_constraints: NameConstraintsSpec,
 }
 
+/// What a leaf is for: the one server/client type of ca-core (the CLI's
+/// `--client`, the apply file's `kind`, the profile in the index).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum LeafKind {
+    /// extendedKeyUsage serverAuth.
+    #[default]
+    Server,
+    /// extendedKeyUsage clientAuth.
+    Client,
+}
+
+impl LeafKind {
+    pub fn as_str(self) -> &'static str {
+        self.profile().as_str()
+    }
+
+    pub fn profile(self) -> CertProfile {
+        match self {
+            LeafKind::Server => CertProfile::Server,
+            LeafKind::Client => CertProfile::Client,
+        }
+    }
+}
+
 /// A leaf certificate to create.
 #[derive(Debug, Clone, Default)]
 pub struct LeafOptions {
     /// subjectAltName entries; the first one is also the subject CN.
     pub names: Vec<SubjectName>,
-    /// A client certificate (clientAuth) instead of a server one.
-    pub client: bool,
+    pub kind: LeafKind,
     pub key_type: KeyType,
     pub validity: ValidityRequest,
     /// Subject attributes before the CN (O, OU, C, ...); none by default.
@@ -270,23 +298,19 @@ impl LeafOptions {
     /// A client leaf for these names with the default key type and life.
     pub fn client<S: AsRef<str>>(names: &[S]) -> Result<Self> {
         Ok(LeafOptions {
-            client: true,
+            kind: LeafKind::Client,
             ..Self::server(names)?
         })
     }
 
-    pub fn profile(&self) -> Profile {
-        if self.client {
-            Profile::Client
-        } else {
-            Profile::Server
-        }
+    pub fn profile(&self) -> CertProfile {
+        self.kind.profile()
     }
 }
 
 /// The rcgen parameters of a CA certificate.
 pub(crate) fn ca_params(
-    profile: Profile,
+    profile: CertProfile,
     options: &CaOptions,
     default_cn: &str,
     validity: Validity,
@@ -309,13 +333,13 @@ pub(crate) fn ca_params(
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(match (profile, options.path_len) {
         (_, Some(n)) => BasicConstraints::Constrained(n),
-        (Profile::Intermediate, None) => BasicConstraints::Constrained(0),
+        (CertProfile::Intermediate, None) => BasicConstraints::Constrained(0),
         _ => BasicConstraints::Unconstrained,
     });
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     params.name_constraints = options.name_constraints.to_rcgen()?;
     // A self-signed root needs no AKI (RFC 5280 4.2.1.1).
-    params.use_authority_key_identifier_extension = profile != Profile::Root;
+    params.use_authority_key_identifier_extension = profile != CertProfile::Root;
     set_common(&mut params, validity, serial, subject_key);
     Ok(params)
 }
@@ -350,11 +374,11 @@ pub(crate) fn leaf_params(
         .collect::<Result<_>>()?;
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    if key_type.is_rsa() && !options.client {
+    if key_type.is_rsa() && options.kind == LeafKind::Server {
         // TLS 1.2's RSA key exchange encrypts to the server key.
         params.key_usages.push(KeyUsagePurpose::KeyEncipherment);
     }
-    params.extended_key_usages = vec![if options.client {
+    params.extended_key_usages = vec![if options.kind == LeafKind::Client {
         ExtendedKeyUsagePurpose::ClientAuth
     } else {
         ExtendedKeyUsagePurpose::ServerAuth

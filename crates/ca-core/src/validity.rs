@@ -42,15 +42,17 @@ impl ValidityRequest {
     ) -> Result<Validity> {
         if self.days.is_some() && self.not_after.is_some() {
             return Err(Error::Profile(
-                "give either --days or --not-after, not both".into(),
+                "give either a number of days or an end (notAfter), not both".into(),
             ));
         }
         if self.days == Some(0) {
-            return Err(Error::Profile("--days must be at least 1".into()));
+            return Err(Error::Profile(
+                "the number of days must be at least 1".into(),
+            ));
         }
         let not_before = whole_seconds(self.not_before.unwrap_or(now));
         let too_late =
-            || Error::Profile("notAfter must be before the year 10000; give fewer --days".into());
+            || Error::Profile("notAfter must be before the year 10000; give fewer days".into());
         let not_after = match self.not_after {
             Some(t) => whole_seconds(t),
             // Checked: --days 4294967295 must be refused, not overflow.

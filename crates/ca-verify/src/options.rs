@@ -33,6 +33,35 @@ impl Purpose {
     }
 }
 
+/// `server`/`serverAuth`, `client`/`clientAuth`, or an extended key usage
+/// by dotted OID (RFC 5280 4.2.1.12: a KeyPurposeId is an OBJECT IDENTIFIER,
+/// whose first arc is 0, 1 or 2, X.660).
+impl std::str::FromStr for Purpose {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        match text {
+            "server" | "serverAuth" | OID_SERVER_AUTH => return Ok(Purpose::ServerAuth),
+            "client" | "clientAuth" | OID_CLIENT_AUTH => return Ok(Purpose::ClientAuth),
+            _ => {}
+        }
+        let arcs: Vec<&str> = text.split('.').collect();
+        let is_oid = arcs.len() >= 2
+            && arcs
+                .iter()
+                .all(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+            && matches!(arcs[0], "0" | "1" | "2");
+        if is_oid {
+            Ok(Purpose::Other(text.to_string()))
+        } else {
+            Err(format!(
+                "'{text}' is not a purpose: give server, client, or an extended key usage OID \
+                 such as 1.3.6.1.5.5.7.3.3"
+            ))
+        }
+    }
+}
+
 /// The identity the leaf must be valid for, matched against its subjectAltName only.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExpectedName {

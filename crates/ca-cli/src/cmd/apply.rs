@@ -92,7 +92,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         bar.set_message(format!(
             "{} {} {}",
             step.action.as_str(),
-            step.kind,
+            step.kind.as_str(),
             step.name
         ));
     });
@@ -144,7 +144,7 @@ fn print_text(file: &Path, ca_dir: &CaDir, outcome: &Outcome, dry_run: bool) {
         let mut line = format!(
             "  {:<8}{:<13}{}",
             step.action.as_str(),
-            step.kind,
+            step.kind.as_str(),
             step.name
         );
         if let Some(files) = &step.files {

@@ -236,8 +236,19 @@ impl ConstraintArgs {
 /// Exit 1 for refusals (a file or CA exists), 2 for everything else.
 /// The library says what is wrong; the advice about flags is added here.
 pub fn core_error(e: ca_core::Error) -> CliError {
-    if let ca_core::Error::Exists { .. } = e {
-        return CliError::refused(format!("{e} (use --force to replace it)"));
+    match &e {
+        ca_core::Error::Exists { .. } => {
+            return CliError::refused(format!("{e} (use --force to replace it)"));
+        }
+        ca_core::Error::CaExists { .. } => {
+            return CliError::refused(format!("{e}; use it, or give another --ca-dir"));
+        }
+        ca_core::Error::NoCa { .. } => {
+            return CliError::bad_input(format!(
+                "{e}; create one with `ca init` (or give the right --ca-dir)"
+            ));
+        }
+        _ => {}
     }
     if let ca_core::Error::Key {
         path: Some(path),

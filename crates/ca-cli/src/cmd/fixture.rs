@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ca_core::atomic::FileMode;
-use ca_core::revocation::{crl_pem, revoked_fixture, Reason};
+use ca_core::revocation::{crl_pem, revoked_fixture, RevocationReason};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -47,7 +47,7 @@ pub struct RevokedArgs {
 
     /// The revocation reason in the CRL.
     #[arg(long, value_name = "REASON", default_value = "key-compromise")]
-    pub reason: Reason,
+    pub reason: RevocationReason,
 
     /// Days until the CRLs' nextUpdate.
     #[arg(

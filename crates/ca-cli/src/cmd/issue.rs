@@ -1,6 +1,7 @@
 //! `ca issue NAME...`: a server (or client) certificate, its key and chain.
 
 use ca_core::name::parse_names;
+use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
 use ca_core::{CaOptions, KeyType, LeafOptions, Subject};
 use serde_json::json;
@@ -99,7 +100,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         issuer: issuer_name,
         leaf: LeafOptions {
             names,
-            client: args.client,
+            kind: if args.client {
+                LeafKind::Client
+            } else {
+                LeafKind::Server
+            },
             key_type: args.key_type,
             validity,
             subject: args.subject.clone().unwrap_or_default(),
@@ -128,7 +133,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     super::key_safety::warn_if_git_would_commit(&key_path);
     let issued = &outcome.issued;
-    let key_type = outcome.entry.key_type.clone();
+    let key_type = outcome.entry.key_type.to_string();
 
     let root_path = ca_dir.anchor_path();
     if args.json {

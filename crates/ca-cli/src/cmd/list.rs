@@ -7,7 +7,7 @@ use ca_core::renewal::RenewBefore;
 use ca_core::revocation;
 use ca_core::store::{IndexEntry, ROOT};
 use ca_core::validity::parse_rfc3339;
-use ca_core::{CaDir, Certificate, Serial};
+use ca_core::{CaDir, CertProfile, Certificate, Serial};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -200,7 +200,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             e.serial.to_hex(),
             e.not_after,
             l.status.word(),
-            e.profile,
+            e.profile.as_str(),
             e.issuer,
             what(e)
         );
@@ -229,7 +229,7 @@ fn line(l: &Listed) -> String {
     format!(
         "{} ({}, serial {}, until {}, {})",
         what(e),
-        e.profile,
+        e.profile.as_str(),
         e.serial.to_hex(),
         e.not_after,
         l.status.word()
@@ -249,7 +249,9 @@ struct Tree<'a> {
 
 impl<'a> Tree<'a> {
     fn new(ca_dir: &CaDir, listed: &'a [Listed<'a>]) -> Result<Self, CliError> {
-        let root = listed.iter().rposition(|l| l.entry.profile == "root");
+        let root = listed
+            .iter()
+            .rposition(|l| l.entry.profile == CertProfile::Root);
         // The index names a leaf's issuer by its name in the directory; an
         // intermediate's own entry is found by the serial of its certificate.
         let mut ca_by_name: HashMap<String, usize> = HashMap::new();

@@ -5,6 +5,7 @@ pub mod completions;
 pub mod convert;
 pub mod crl;
 pub mod csr;
+#[cfg(feature = "p12")]
 pub mod export;
 pub mod fixture;
 pub mod info;

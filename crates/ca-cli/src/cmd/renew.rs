@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use ca_core::atomic::Overwrite;
 use ca_core::name::parse_names;
+use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind};
-use ca_core::{Certificate, Csr, KeyType, LeafOptions, PrivateKey};
+use ca_core::{CertProfile, Certificate, Csr, LeafOptions, PrivateKey};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -106,26 +107,21 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 ca_dir.path().display()
             )));
         };
-        let client = match entry.profile.as_str() {
-            "server" => false,
-            "client" => true,
+        let kind = match entry.profile {
+            CertProfile::Server => LeafKind::Server,
+            CertProfile::Client => LeafKind::Client,
             other => {
                 return Err(CliError::bad_input(format!(
-                    "{}: a {other} certificate; `ca renew` renews server and client \
+                    "{}: a {} certificate; `ca renew` renews server and client \
                      certificates",
-                    path.display()
+                    path.display(),
+                    other.as_str()
                 )))
             }
         };
         let files = Files::of(path);
         let names = parse_names(&info.names).map_err(core_error)?;
-        let key_type: KeyType = entry.key_type.parse().map_err(|_| {
-            CliError::bad_input(format!(
-                "{}: the index gives the unknown key type '{}'",
-                path.display(),
-                entry.key_type
-            ))
-        })?;
+        let key_type = entry.key_type;
         // --reuse-key: certify the same public key, through a CSR signed with it.
         let csr = match args.reuse_key {
             true => {
@@ -152,7 +148,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             issuer: &entry.issuer,
             leaf: LeafOptions {
                 names,
-                client,
+                kind,
                 key_type,
                 validity,
                 ..Default::default()
@@ -181,8 +177,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
             out.insert("key".into(), json!(abs(&files.key)));
             chain_files_json(&outcome, &mut out);
             out.insert("issuer".into(), json!(entry.issuer));
-            out.insert("profile".into(), json!(entry.profile));
-            out.insert("key_type".into(), json!(entry.key_type));
+            out.insert("profile".into(), json!(entry.profile.as_str()));
+            out.insert("key_type".into(), json!(entry.key_type.to_string()));
             out.insert("new_key".into(), json!(csr.is_none()));
             out.insert("replaced".into(), json!(info.serial.to_hex()));
             renewed.push(Value::from(out));

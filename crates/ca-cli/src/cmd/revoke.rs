@@ -1,10 +1,7 @@
 //! `ca revoke SERIAL|FILE`: record a revocation in the CA directory.
 
-use std::path::{Path, PathBuf};
-
-use ca_core::revocation::{self, Reason};
-use ca_core::store::ROOT;
-use ca_core::{CaDir, Certificate, Serial};
+use ca_core::revocation::{self, RevocationReason, Target, TargetProblem};
+use ca_core::CaDir;
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -36,7 +33,7 @@ pub struct Args {
 
     /// Why it is revoked.
     #[arg(long, value_name = "REASON", default_value = "unspecified")]
-    pub reason: Reason,
+    pub reason: RevocationReason,
 
     /// The CA that issued it (`root` or an intermediate's name) [default:
     /// found in the index].
@@ -59,29 +56,19 @@ pub fn run(args: Args) -> Result<(), CliError> {
             ca_dir.path().display()
         )));
     }
-    let (serial, found_issuer) = target(&ca_dir, &args.target)?;
-    let issuer = match (&args.issuer, found_issuer) {
-        (Some(given), Some(found)) if *given != found => {
+    let target = match Target::parse(&args.target).map_err(core_error)? {
+        Some(target) => target,
+        None => {
             return Err(CliError::bad_input(format!(
-                "serial {serial} was issued by '{found}', not '{given}'; drop --issuer or fix it"
-            )))
-        }
-        (Some(given), _) => given.clone(),
-        (None, Some(found)) => found,
-        (None, None) => {
-            return Err(CliError::bad_input(format!(
-                "serial {serial} is not in the index of {}; check it with `ca list`, or give \
-                 --issuer NAME to revoke it anyway",
-                ca_dir.path().display()
+                "'{}' is neither a file nor a serial number in hex (like 3f:2a:... or 3f2a...)",
+                args.target
             )))
         }
     };
-    if issuer != ROOT && !ca_dir.cert_path(&issuer).is_file() {
-        return Err(CliError::bad_input(format!(
-            "there is no CA named '{issuer}' in {}; see `ca list`",
-            ca_dir.path().display()
-        )));
-    }
+    let resolved = revocation::resolve(&ca_dir, &target, args.issuer.as_deref());
+    let (serial, issuer) = resolved
+        .map_err(core_error)?
+        .map_err(|problem| advice(problem, &args, &ca_dir))?;
     let record = revocation::revoke(
         &ca_dir,
         &serial,
@@ -116,43 +103,28 @@ pub fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The serial to revoke and, when the index or the CA certificates tell,
-/// the CA that issued it.
-fn target(ca_dir: &CaDir, text: &str) -> Result<(Serial, Option<String>), CliError> {
-    let path = PathBuf::from(text);
-    if path.exists() {
-        return from_file(ca_dir, &path);
-    }
-    let serial = Serial::from_hex(text).ok_or_else(|| {
-        CliError::bad_input(format!(
-            "'{text}' is neither a file nor a serial number in hex (like 3f:2a:... or 3f2a...)"
-        ))
-    })?;
-    let index = ca_dir.index().map_err(core_error)?;
-    let entry = index.find(&serial);
-    if entry.is_some_and(|e| e.profile == "root") {
-        return Err(CliError::bad_input(
-            "this is the root CA itself; a root cannot be revoked by a CRL it signs",
-        ));
-    }
-    Ok((serial, entry.map(|e| e.issuer.clone())))
-}
-
-fn from_file(ca_dir: &CaDir, path: &Path) -> Result<(Serial, Option<String>), CliError> {
-    let cert = Certificate::read_file(path).map_err(core_error)?;
-    if cert == Certificate::read_file(&ca_dir.cert_path(ROOT)).map_err(core_error)? {
-        return Err(CliError::bad_input(format!(
+/// What went wrong, with the flags that fix it.
+fn advice(problem: TargetProblem, args: &Args, ca_dir: &CaDir) -> CliError {
+    let dir = ca_dir.path().display();
+    CliError::bad_input(match problem {
+        TargetProblem::Root => format!(
             "{}: this is the root CA itself; a root cannot be revoked by a CRL it signs",
-            path.display()
-        )));
-    }
-    let issuer = revocation::issuer_of(ca_dir, &cert).map_err(core_error)?;
-    if issuer.is_none() {
-        return Err(CliError::bad_input(format!(
-            "{}: no CA in {} issued this certificate; give the right --ca-dir",
-            path.display(),
-            ca_dir.path().display()
-        )));
-    }
-    Ok((cert.info().serial, issuer))
+            args.target
+        ),
+        TargetProblem::UnknownSerial(serial) => format!(
+            "serial {serial} is not in the index of {dir}; check it with `ca list`, or give \
+             --issuer NAME to revoke it anyway"
+        ),
+        TargetProblem::NotIssuedHere => format!(
+            "{}: no CA in {dir} issued this certificate; give the right --ca-dir",
+            args.target
+        ),
+        TargetProblem::OtherIssuer { serial, found } => format!(
+            "serial {serial} was issued by '{found}', not '{}'; drop --issuer or fix it",
+            args.issuer.as_deref().unwrap_or_default()
+        ),
+        TargetProblem::NoSuchCa(name) => {
+            format!("there is no CA named '{name}' in {dir}; see `ca list`")
+        }
+    })
 }

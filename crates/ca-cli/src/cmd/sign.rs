@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
 use ca_core::{Csr, LeafOptions};
 use serde_json::json;
@@ -84,7 +85,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         issuer: issuer_name,
         leaf: LeafOptions {
             names: csr.names().to_vec(),
-            client: args.client,
+            kind: if args.client {
+                LeafKind::Client
+            } else {
+                LeafKind::Server
+            },
             key_type: csr.key_type(),
             validity,
             ..Default::default()

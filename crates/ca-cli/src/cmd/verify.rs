@@ -207,25 +207,6 @@ fn options(args: &Args) -> Result<VerifyOptions, CliError> {
 }
 
 fn purpose(text: &str) -> Result<Purpose, CliError> {
-    match text {
-        "server" | "serverAuth" => return Ok(Purpose::ServerAuth),
-        "client" | "clientAuth" => return Ok(Purpose::ClientAuth),
-        _ => {}
-    }
-    let arcs: Vec<&str> = text.split('.').collect();
-    let is_oid = arcs.len() >= 2
-        && arcs
-            .iter()
-            .all(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
-        && matches!(arcs[0], "0" | "1" | "2");
-    if !is_oid {
-        return Err(CliError::bad_input(format!(
-            "--purpose '{text}': give server, client, or an extended key usage OID such as 1.3.6.1.5.5.7.3.3"
-        )));
-    }
-    Ok(match text {
-        ca_verify::OID_SERVER_AUTH => Purpose::ServerAuth,
-        ca_verify::OID_CLIENT_AUTH => Purpose::ClientAuth,
-        _ => Purpose::Other(text.to_string()),
-    })
+    text.parse()
+        .map_err(|e| CliError::bad_input(format!("--purpose {e}")))
 }

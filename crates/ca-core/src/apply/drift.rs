@@ -9,13 +9,13 @@ use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 
 use super::plan::{cert_key_type, common_name};
-use crate::profile::{CaOptions, Profile};
+use crate::profile::{CaOptions, CertProfile};
 
 /// Each difference, in words.
 pub fn differences(
     cert: &X509Certificate<'_>,
     wanted: &CaOptions,
-    profile: Profile,
+    profile: CertProfile,
 ) -> Vec<String> {
     let mut out = Vec::new();
     let key_type = cert_key_type(cert);
@@ -41,7 +41,7 @@ pub fn differences(
         .and_then(|bc| bc.value.path_len_constraint);
     let wanted_len = match (profile, wanted.path_len) {
         (_, Some(n)) => Some(u32::from(n)),
-        (Profile::Intermediate, None) => Some(0),
+        (CertProfile::Intermediate, None) => Some(0),
         _ => None,
     };
     if path_len != wanted_len {

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use super::plan::{Action, Plan};
+use super::plan::{Action, Plan, StepKind};
 use super::validate::Desired;
 use super::StepProgress;
 use crate::atomic::Overwrite;
@@ -50,14 +50,14 @@ pub fn execute(
         progress.report(done, total, step);
         done += 1;
         let made = match step.kind {
-            "root" => {
+            StepKind::Root => {
                 let created = ca_dir.ensure_initialized(&desired.root, passphrases.key, at)?;
                 created.map(|c| {
                     warnings.extend(c.warnings);
                     c.issuer
                 })
             }
-            "intermediate" => {
+            StepKind::Intermediate => {
                 let ca = desired
                     .intermediates
                     .iter()
@@ -73,7 +73,7 @@ pub fn execute(
                 warnings.extend(created.warnings);
                 Some(created.issuer)
             }
-            _ => {
+            StepKind::Leaf => {
                 let leaf = desired
                     .leaves
                     .iter()
@@ -121,7 +121,7 @@ pub fn execute(
             step.serial = Some(info.serial.to_hex());
             step.not_after = Some(rfc3339(info.not_after));
             // Just made: no need to read it back (and its key) for leaves.
-            let name = if step.kind == "root" {
+            let name = if step.kind == StepKind::Root {
                 ROOT
             } else {
                 &step.name

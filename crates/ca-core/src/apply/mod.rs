@@ -35,7 +35,7 @@ use std::path::Path;
 
 pub use diagnostic::{Diagnostic, SpecErrors};
 pub use execute::Passphrases;
-pub use plan::{Action, Plan, Step};
+pub use plan::{Action, Plan, Step, StepKind};
 pub use validate::{Desired, DesiredLeaf};
 
 use time::OffsetDateTime;

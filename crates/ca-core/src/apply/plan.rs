@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::inspect::PublicKeyInfo;
 use crate::key::PrivateKey;
 use crate::passphrase::Passphrase;
-use crate::profile::{CaOptions, Profile};
+use crate::profile::{CaOptions, CertProfile, LeafKind};
 use crate::renewal::Renewal;
 use crate::store::{CaDir, ROOT};
 use crate::validity::rfc3339;
@@ -45,6 +45,25 @@ impl Action {
     }
 }
 
+/// What a step is about; `root`, `intermediate` or `leaf` in `--json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    Root,
+    Intermediate,
+    Leaf,
+}
+
+impl StepKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::Root => "root",
+            StepKind::Intermediate => "intermediate",
+            StepKind::Leaf => "leaf",
+        }
+    }
+}
+
 /// The output files of a leaf.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LeafFiles {
@@ -59,8 +78,7 @@ pub struct LeafFiles {
 /// One CA or leaf and what happens to it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// `root`, `intermediate` or `leaf`.
-    pub kind: &'static str,
+    pub kind: StepKind,
     pub name: String,
     pub action: Action,
     /// Why it is created or reissued (empty when kept).
@@ -160,7 +178,11 @@ fn ca_step(
     exists: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Step> {
-    let kind = if name == ROOT { "root" } else { "intermediate" };
+    let kind = if name == ROOT {
+        StepKind::Root
+    } else {
+        StepKind::Intermediate
+    };
     let mut step = Step {
         kind,
         name: name.to_string(),
@@ -182,17 +204,18 @@ fn ca_step(
     step.serial = Some(info.serial.to_hex());
     step.not_after = Some(rfc3339(info.not_after));
     let profile = if name == ROOT {
-        Profile::Root
+        CertProfile::Root
     } else {
-        Profile::Intermediate
+        CertProfile::Intermediate
     };
     let differs = drift::differences(&cert.parsed(), wanted, profile);
     if !differs.is_empty() {
         // Replacing a CA would invalidate everything it signed: say so,
         // never do it behind the user's back.
         warnings.push(format!(
-            "{kind} '{name}' ({}) differs from the file: {}; `ca apply` never replaces a CA \
+            "{} '{name}' ({}) differs from the file: {}; `ca apply` never replaces a CA \
              (move it away to have a new one made)",
+            kind.as_str(),
             path.display(),
             differs.join("; ")
         ));
@@ -219,7 +242,7 @@ impl LeafCheck<'_> {
             fullchain: leaf.fullchain.clone(),
         };
         let mut step = Step {
-            kind: "leaf",
+            kind: StepKind::Leaf,
             name: leaf.name.clone(),
             action: Action::Keep,
             reasons: Vec::new(),
@@ -267,8 +290,10 @@ impl LeafCheck<'_> {
         step.not_after = Some(rfc3339(info.not_after));
         step.reasons = self.reasons(&cert, issuer_is_new)?;
         if !managed {
-            step.reasons
-                .insert(0, "this CA directory did not issue it (--force)".into());
+            step.reasons.insert(
+                0,
+                "this CA directory did not issue it (replaced as forced)".into(),
+            );
         }
         if step.reasons.is_empty() {
             step.action = Action::Keep;
@@ -298,11 +323,12 @@ impl LeafCheck<'_> {
             ));
         }
         let kind = leaf_kind(&parsed);
-        if kind != Some(leaf.kind.as_str()) {
+        let wanted_kind = leaf.options.kind;
+        if kind != Some(wanted_kind) {
             reasons.push(format!(
                 "it is a {} certificate, the file asks for a {} one",
-                kind.unwrap_or("neither server nor client"),
-                leaf.kind.as_str()
+                kind.map_or("neither server nor client", LeafKind::as_str),
+                wanted_kind.as_str()
             ));
         }
         let key_type = cert_key_type(&parsed);
@@ -382,11 +408,11 @@ pub(super) fn common_name(cert: &X509Certificate<'_>) -> Option<String> {
         .map(str::to_string)
 }
 
-fn leaf_kind(cert: &X509Certificate<'_>) -> Option<&'static str> {
+fn leaf_kind(cert: &X509Certificate<'_>) -> Option<LeafKind> {
     let eku = cert.extended_key_usage().ok().flatten()?.value;
     match (eku.server_auth, eku.client_auth) {
-        (true, false) => Some("server"),
-        (false, true) => Some("client"),
+        (true, false) => Some(LeafKind::Server),
+        (false, true) => Some(LeafKind::Client),
         _ => None,
     }
 }

@@ -89,20 +89,5 @@ pub struct LeafSpec {
     pub fullchain: Option<Spanned<String>>,
 }
 
-/// What a leaf is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LeafKind {
-    #[default]
-    Server,
-    Client,
-}
-
-impl LeafKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LeafKind::Server => "server",
-            LeafKind::Client => "client",
-        }
-    }
-}
+/// Server or client, as `kind = "..."` gives it.
+pub use crate::profile::LeafKind;

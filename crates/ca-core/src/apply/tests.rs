@@ -3,6 +3,7 @@ use std::path::Path;
 use time::{Duration, OffsetDateTime};
 
 use super::*;
+use crate::profile::LeafKind;
 use crate::renewal::RenewBefore;
 
 fn example() -> Desired {
@@ -26,7 +27,7 @@ fn the_example_parses_to_what_it_says() {
     assert_eq!(www.key, Path::new("certs/www-key.pem"));
     assert_eq!(www.issuer, "web");
     assert_eq!(d.leaves[1].renew_before, RenewBefore::Percent(20));
-    assert!(d.leaves[0].options.client);
+    assert_eq!(d.leaves[0].options.kind, LeafKind::Client);
 }
 
 /// The example with its files in `dir` instead of the current directory.

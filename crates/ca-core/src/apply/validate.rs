@@ -11,10 +11,10 @@ use toml::Spanned;
 
 use super::constraints;
 use super::diagnostic::{suggest, Locator, SpecErrors};
-use super::spec::{CaSpec, LeafKind, LeafSpec, SpecFile};
+use super::spec::{CaSpec, LeafSpec, SpecFile};
 use crate::key::KeyType;
 use crate::name::SubjectName;
-use crate::profile::{CaOptions, LeafOptions, NameConstraintsSpec, Profile};
+use crate::profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 use crate::renewal::RenewBefore;
 use crate::store::{validate_intermediate_name, ROOT};
 use crate::subject::Subject;
@@ -47,7 +47,6 @@ pub struct DesiredLeaf {
     pub name: String,
     /// `root` or an intermediate's name.
     pub issuer: String,
-    pub kind: LeafKind,
     pub options: LeafOptions,
     pub renew_before: RenewBefore,
     pub cert: PathBuf,
@@ -267,7 +266,7 @@ fn leaf(
     let lifetime = match (not_after, days) {
         (Some(t), _) => t - now,
         (None, Some(d)) => Duration::days(i64::from(d)),
-        (None, None) => Duration::days(i64::from(Profile::Server.default_days())),
+        (None, None) => Duration::days(i64::from(CertProfile::Server.default_days())),
     };
     if let (Some(t), true) = (&spec.not_after, lifetime <= Duration::ZERO) {
         at.push(
@@ -313,10 +312,9 @@ fn leaf(
     let leaf = DesiredLeaf {
         name: name.get_ref().clone(),
         issuer,
-        kind,
         options: LeafOptions {
             names,
-            client: kind == LeafKind::Client,
+            kind,
             key_type,
             validity: ValidityRequest {
                 not_before: None,

@@ -394,10 +394,7 @@ pub fn signature_algorithm(alg: &x509_parser::x509::AlgorithmIdentifier<'_>) -> 
 }
 
 pub fn to_pem(label: &str, der: &[u8]) -> String {
-    pem::encode_config(
-        &pem::Pem::new(label, der),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
+    crate::pem_text::encode(label, der)
 }
 
 #[cfg(test)]

@@ -60,10 +60,7 @@ pub fn build_crl(
 
 /// PEM (`-----BEGIN X509 CRL-----`), LF line endings.
 pub fn crl_pem(der: &[u8]) -> String {
-    pem::encode_config(
-        &pem::Pem::new("X509 CRL", der.to_vec()),
-        pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
-    )
+    crate::pem_text::encode("X509 CRL", der)
 }
 
 /// The CA certificate's own subject key identifier, so the CRL's AKI
@@ -91,13 +88,13 @@ pub fn write_crl(
     now: OffsetDateTime,
 ) -> Result<CrlMade> {
     if days == 0 {
-        return Err(Error::Profile("--days must be at least 1".into()));
+        return Err(Error::Profile("a CRL must last at least 1 day".into()));
     }
     let this_update = now.replace_nanosecond(0).unwrap_or(now);
     let next_update = this_update
         .checked_add(Duration::days(i64::from(days)))
         .ok_or_else(|| {
-            Error::Profile("nextUpdate must be before the year 10000; give fewer --days".into())
+            Error::Profile("nextUpdate must be before the year 10000; give fewer days".into())
         })?;
     let _lock = ca_dir.lock()?;
     let revoked: Vec<Revocation> = read_list(&list_path(ca_dir))?

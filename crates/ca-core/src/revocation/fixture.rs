@@ -4,7 +4,7 @@
 
 use time::{Duration, OffsetDateTime};
 
-use super::{build_crl, Reason, Revocation};
+use super::{build_crl, Revocation, RevocationReason};
 use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::{Issued, Issuer};
@@ -29,7 +29,7 @@ pub struct RevokedFixture {
 /// with CRLs valid from `now` for `days`.
 pub fn revoked_fixture<S: AsRef<str>>(
     names: &[S],
-    reason: Reason,
+    reason: RevocationReason,
     days: u32,
     now: OffsetDateTime,
 ) -> Result<RevokedFixture> {
@@ -52,7 +52,7 @@ pub fn revoked_fixture<S: AsRef<str>>(
     let next_update = this_update
         .checked_add(Duration::days(i64::from(days.max(1))))
         .ok_or_else(|| {
-            Error::Profile("nextUpdate must be before the year 10000; give fewer --days".into())
+            Error::Profile("nextUpdate must be before the year 10000; give fewer days".into())
         })?;
     let revocation = Revocation {
         serial: leaf.cert.info().serial,
@@ -87,7 +87,8 @@ mod tests {
     #[test]
     fn the_crl_lists_the_leaf_with_its_reason() {
         let now = OffsetDateTime::now_utc();
-        let f = revoked_fixture(&["revoked.test"], Reason::KeyCompromise, 7, now).unwrap();
+        let f =
+            revoked_fixture(&["revoked.test"], RevocationReason::KeyCompromise, 7, now).unwrap();
         let (_, crl) = CertificateRevocationList::from_der(&f.crl_der).unwrap();
         let entries: Vec<_> = crl.iter_revoked_certificates().collect();
         assert_eq!(entries.len(), 1);

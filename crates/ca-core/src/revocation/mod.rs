@@ -13,6 +13,7 @@
 mod crl;
 mod fixture;
 mod reason;
+mod target;
 
 use std::path::{Path, PathBuf};
 
@@ -21,7 +22,8 @@ use time::OffsetDateTime;
 
 pub use crl::{build_crl, crl_pem, write_crl, CrlMade};
 pub use fixture::{revoked_fixture, RevokedFixture};
-pub use reason::Reason;
+pub use reason::RevocationReason;
+pub use target::{resolve, Target, TargetProblem};
 
 use crate::atomic::{self, FileMode, Overwrite};
 use crate::cert::Certificate;
@@ -36,7 +38,7 @@ pub struct Revocation {
     pub serial: Serial,
     /// The name of the CA that issued it (`root` or an intermediate's).
     pub issuer: String,
-    pub reason: Reason,
+    pub reason: RevocationReason,
     /// RFC 3339.
     pub revoked_at: String,
 }
@@ -90,14 +92,13 @@ pub fn revoke(
     ca_dir: &CaDir,
     serial: &Serial,
     issuer: &str,
-    reason: Reason,
+    reason: RevocationReason,
     now: OffsetDateTime,
 ) -> Result<Revocation> {
     if !ca_dir.is_initialized() {
-        return Err(Error::ca_dir(
-            Some(ca_dir.path()),
-            "no CA here yet; give the right --ca-dir",
-        ));
+        return Err(Error::NoCa {
+            path: ca_dir.path().to_path_buf(),
+        });
     }
     let _lock = ca_dir.lock()?;
     let path = list_path(ca_dir);

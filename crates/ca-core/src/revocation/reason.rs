@@ -6,7 +6,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Reason {
+pub enum RevocationReason {
     /// No reason given; CRL entries then carry no reason code (RFC 5280
     /// asks to omit `unspecified`).
     #[default]
@@ -21,31 +21,31 @@ pub enum Reason {
     AaCompromise,
 }
 
-impl Reason {
-    pub const ALL: [Reason; 9] = [
-        Reason::Unspecified,
-        Reason::KeyCompromise,
-        Reason::CaCompromise,
-        Reason::AffiliationChanged,
-        Reason::Superseded,
-        Reason::CessationOfOperation,
-        Reason::CertificateHold,
-        Reason::PrivilegeWithdrawn,
-        Reason::AaCompromise,
+impl RevocationReason {
+    pub const ALL: [RevocationReason; 9] = [
+        RevocationReason::Unspecified,
+        RevocationReason::KeyCompromise,
+        RevocationReason::CaCompromise,
+        RevocationReason::AffiliationChanged,
+        RevocationReason::Superseded,
+        RevocationReason::CessationOfOperation,
+        RevocationReason::CertificateHold,
+        RevocationReason::PrivilegeWithdrawn,
+        RevocationReason::AaCompromise,
     ];
 
     /// How the CLI, the revocation list and `--json` spell it.
     pub fn as_str(self) -> &'static str {
         match self {
-            Reason::Unspecified => "unspecified",
-            Reason::KeyCompromise => "key-compromise",
-            Reason::CaCompromise => "ca-compromise",
-            Reason::AffiliationChanged => "affiliation-changed",
-            Reason::Superseded => "superseded",
-            Reason::CessationOfOperation => "cessation-of-operation",
-            Reason::CertificateHold => "certificate-hold",
-            Reason::PrivilegeWithdrawn => "privilege-withdrawn",
-            Reason::AaCompromise => "aa-compromise",
+            RevocationReason::Unspecified => "unspecified",
+            RevocationReason::KeyCompromise => "key-compromise",
+            RevocationReason::CaCompromise => "ca-compromise",
+            RevocationReason::AffiliationChanged => "affiliation-changed",
+            RevocationReason::Superseded => "superseded",
+            RevocationReason::CessationOfOperation => "cessation-of-operation",
+            RevocationReason::CertificateHold => "certificate-hold",
+            RevocationReason::PrivilegeWithdrawn => "privilege-withdrawn",
+            RevocationReason::AaCompromise => "aa-compromise",
         }
     }
 
@@ -53,36 +53,36 @@ impl Reason {
     pub fn to_rcgen(self) -> Option<rcgen::RevocationReason> {
         use rcgen::RevocationReason as R;
         Some(match self {
-            Reason::Unspecified => return None,
-            Reason::KeyCompromise => R::KeyCompromise,
-            Reason::CaCompromise => R::CaCompromise,
-            Reason::AffiliationChanged => R::AffiliationChanged,
-            Reason::Superseded => R::Superseded,
-            Reason::CessationOfOperation => R::CessationOfOperation,
-            Reason::CertificateHold => R::CertificateHold,
-            Reason::PrivilegeWithdrawn => R::PrivilegeWithdrawn,
-            Reason::AaCompromise => R::AaCompromise,
+            RevocationReason::Unspecified => return None,
+            RevocationReason::KeyCompromise => R::KeyCompromise,
+            RevocationReason::CaCompromise => R::CaCompromise,
+            RevocationReason::AffiliationChanged => R::AffiliationChanged,
+            RevocationReason::Superseded => R::Superseded,
+            RevocationReason::CessationOfOperation => R::CessationOfOperation,
+            RevocationReason::CertificateHold => R::CertificateHold,
+            RevocationReason::PrivilegeWithdrawn => R::PrivilegeWithdrawn,
+            RevocationReason::AaCompromise => R::AaCompromise,
         })
     }
 }
 
-impl fmt::Display for Reason {
+impl fmt::Display for RevocationReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
 
-impl FromStr for Reason {
+impl FromStr for RevocationReason {
     type Err = String;
 
     /// Accepts `key-compromise`, `key_compromise` and `keyCompromise`.
     fn from_str(s: &str) -> Result<Self, String> {
         let plain = |t: &str| t.replace(['-', '_'], "").to_ascii_lowercase();
-        Reason::ALL
+        RevocationReason::ALL
             .into_iter()
             .find(|r| plain(r.as_str()) == plain(s))
             .ok_or_else(|| {
-                let names: Vec<&str> = Reason::ALL.iter().map(|r| r.as_str()).collect();
+                let names: Vec<&str> = RevocationReason::ALL.iter().map(|r| r.as_str()).collect();
                 format!(
                     "unknown revocation reason '{s}'; choose one of: {}",
                     names.join(", ")
@@ -91,13 +91,13 @@ impl FromStr for Reason {
     }
 }
 
-impl Serialize for Reason {
+impl Serialize for RevocationReason {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
-impl<'de> Deserialize<'de> for Reason {
+impl<'de> Deserialize<'de> for RevocationReason {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         String::deserialize(d)?
             .parse()
@@ -111,12 +111,15 @@ mod tests {
 
     #[test]
     fn spellings() {
-        for r in Reason::ALL {
-            assert_eq!(r.as_str().parse::<Reason>(), Ok(r));
+        for r in RevocationReason::ALL {
+            assert_eq!(r.as_str().parse::<RevocationReason>(), Ok(r));
         }
-        assert_eq!("keyCompromise".parse(), Ok(Reason::KeyCompromise));
-        assert_eq!("KEY_COMPROMISE".parse(), Ok(Reason::KeyCompromise));
-        assert!("stolen".parse::<Reason>().is_err());
-        assert_eq!(Reason::Unspecified.to_rcgen(), None);
+        assert_eq!("keyCompromise".parse(), Ok(RevocationReason::KeyCompromise));
+        assert_eq!(
+            "KEY_COMPROMISE".parse(),
+            Ok(RevocationReason::KeyCompromise)
+        );
+        assert!("stolen".parse::<RevocationReason>().is_err());
+        assert_eq!(RevocationReason::Unspecified.to_rcgen(), None);
     }
 }

@@ -2,9 +2,10 @@
 //! per line in `index.jsonl`.
 //!
 //! Each record is appended with a single `write` under the directory's
-//! exclusive lock and flushed before the lock is released, so concurrent
-//! writers never interleave. A crash can at worst leave a torn last line,
-//! which readers skip (and count), so the index always stays readable.
+//! exclusive lock, so concurrent writers never interleave; the command
+//! flushes the index before it returns (one flush for all its lines). A
+//! crash can at worst leave a torn last line, which readers skip (and
+//! count), so the index always stays readable.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -15,6 +16,8 @@ use time::OffsetDateTime;
 
 use crate::atomic::{self, FileMode, Overwrite};
 use crate::error::{Error, Result};
+use crate::key::KeyType;
+use crate::profile::CertProfile;
 use crate::serial::Serial;
 use crate::validity::parse_rfc3339;
 
@@ -32,12 +35,13 @@ pub struct IndexEntry {
     /// RFC 3339.
     pub not_after: String,
     /// `root`, `intermediate`, `server` or `client`.
-    pub profile: String,
+    pub profile: CertProfile,
     /// The name of the issuing CA in this directory (`root` or an
     /// intermediate's name); `root` for the root itself.
     pub issuer: String,
-    /// e.g. `ecdsa-p256`.
-    pub key_type: String,
+    /// e.g. `ecdsa-p256`, `rsa-4096`.
+    #[serde(with = "key_type_text")]
+    pub key_type: KeyType,
     /// SHA-256 fingerprint of the certificate, lower-case hex.
     pub sha256: String,
     /// The copy of the certificate kept in the CA directory (absolute path).
@@ -91,7 +95,8 @@ pub(crate) fn read(path: &Path) -> Result<Index> {
     Ok(index)
 }
 
-/// Appends one entry. The caller holds the directory's exclusive lock.
+/// Appends one entry. The caller holds the directory's exclusive lock,
+/// and flushes the file before the command returns.
 pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
     let mut line = serde_json::to_vec(entry).expect("index entries serialise");
     line.push(b'\n');
@@ -107,7 +112,6 @@ pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
         line.insert(0, b'\n');
     }
     file.write_all(&line)
-        .and_then(|()| file.sync_data())
         .map_err(|e| Error::io(path, "append to the index", e))
 }
 
@@ -123,7 +127,8 @@ pub(crate) fn drop_roots(path: &Path) -> Result<()> {
         Err(e) => return Err(Error::io(path, "read the index", e)),
     };
     let is_root = |line: &&[u8]| {
-        serde_json::from_slice::<IndexEntry>(line).is_ok_and(|entry| entry.profile == "root")
+        serde_json::from_slice::<IndexEntry>(line)
+            .is_ok_and(|entry| entry.profile == CertProfile::Root)
     };
     if !data.split(|&b| b == b'\n').any(|line| is_root(&line)) {
         return Ok(());
@@ -134,6 +139,30 @@ pub(crate) fn drop_roots(path: &Path) -> Result<()> {
         .collect();
     let text = kept.join(&b'\n');
     atomic::write_file(path, &text, FileMode::Public, Overwrite::Replace)
+}
+
+/// A key type as the index writes it (`KeyType`'s text). Read back, any
+/// RSA size is accepted: imported CA keys may be of sizes `ca` does not
+/// generate.
+mod key_type_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::key::KeyType;
+
+    pub fn serialize<S: Serializer>(key_type: &KeyType, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(key_type)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<KeyType, D::Error> {
+        let text = String::deserialize(d)?;
+        if let Ok(key_type) = text.parse() {
+            return Ok(key_type);
+        }
+        text.strip_prefix("rsa-")
+            .and_then(|bits| bits.parse().ok())
+            .map(KeyType::Rsa)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown key type '{text}'")))
+    }
 }
 
 fn ends_with_newline(path: &Path) -> bool {
@@ -156,9 +185,9 @@ mod tests {
             names: vec!["a.test".into()],
             not_before: "2026-01-01T00:00:00Z".into(),
             not_after: "2027-01-01T00:00:00Z".into(),
-            profile: "server".into(),
+            profile: CertProfile::Server,
             issuer: "root".into(),
-            key_type: "ecdsa-p256".into(),
+            key_type: KeyType::EcdsaP256,
             sha256: "00".into(),
             file: "/x/issued/01.pem".into(),
             out: None,
@@ -180,5 +209,35 @@ mod tests {
         assert_eq!(index.skipped_lines, 1);
         assert!(index.find(&Serial::from_hex("03").unwrap()).is_some());
         assert!(index.entries[1].not_after_time().is_some());
+    }
+
+    /// An index written by `ca` before the index was typed (commit 5b4a873:
+    /// root, an RSA intermediate, server, client, a signed CSR) still loads,
+    /// and writes back the same text.
+    #[test]
+    fn an_index_written_by_an_earlier_version_loads_unchanged() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/index/written-by-5b4a873.jsonl");
+        let index = read(&path).unwrap();
+        assert_eq!(index.skipped_lines, 0);
+        let kinds: Vec<(CertProfile, KeyType)> = index
+            .entries
+            .iter()
+            .map(|e| (e.profile, e.key_type))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                (CertProfile::Root, KeyType::EcdsaP256),
+                (CertProfile::Intermediate, KeyType::Rsa(2048)),
+                (CertProfile::Server, KeyType::EcdsaP256),
+                (CertProfile::Client, KeyType::Ed25519),
+                (CertProfile::Server, KeyType::EcdsaP256),
+            ]
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (line, entry) in text.lines().zip(&index.entries) {
+            assert_eq!(serde_json::to_string(entry).unwrap(), line);
+        }
     }
 }

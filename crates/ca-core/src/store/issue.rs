@@ -8,11 +8,17 @@
 //! constraints above it, sign, encode, record in the index (with a copy in
 //! `issued/`), write the output files. The record comes before the files:
 //! a crash never leaves a certificate on disk that the CA does not know.
+//!
+//! What waits for the disk (docs/benchmarks.md has the measurements): a new
+//! root's key and certificate are flushed before they are moved into place;
+//! then one flush, shared, makes the index and the new directory entries
+//! durable before the output files are written; the output files and the
+//! copy in `issued/` are moved into place atomically but not flushed.
 
 use std::path::PathBuf;
 
-use super::{CaDir, CreatedCa, IndexEntry, ROOT};
-use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
+use super::{CaDir, CreatedCa, IndexEntry, Pending, ROOT};
+use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
 use crate::context::IssueContext;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
@@ -97,20 +103,21 @@ impl CaDir {
     /// Issues a leaf: loads the issuer named in `request` (creating the
     /// root first when asked), then [`CaDir::issue_by`].
     pub fn issue(&self, request: &IssueRequest<'_>, at: &IssueContext) -> Result<IssueOutcome> {
+        let mut pending = Pending::default();
         let created_root = match request.create_root {
             // A new CA has no intermediates: another issuer then fails
             // below without making a CA as a side effect.
             Some(options) if request.issuer == ROOT => {
-                self.ensure_initialized(options, request.ca_passphrase, at)?
+                self.ensure_initialized_deferred(options, request.ca_passphrase, at, &mut pending)?
             }
             _ => None,
         };
         let mut outcome = match &created_root {
             // Just made: no need to read it (and its key) back.
-            Some(created) => self.issue_by(&created.issuer, request, at)?,
+            Some(created) => self.issue_pending(&created.issuer, request, at, pending)?,
             None => {
                 let issuer = self.load_issuer(Some(request.issuer), request.ca_passphrase)?;
-                self.issue_by(&issuer, request, at)?
+                self.issue_pending(&issuer, request, at, pending)?
             }
         };
         outcome.created_root = created_root;
@@ -124,6 +131,18 @@ impl CaDir {
         issuer: &Issuer,
         request: &IssueRequest<'_>,
         at: &IssueContext,
+    ) -> Result<IssueOutcome> {
+        self.issue_pending(issuer, request, at, Pending::default())
+    }
+
+    /// [`CaDir::issue_by`], with flushes still owed by earlier steps
+    /// (a root just created) joining its own.
+    fn issue_pending(
+        &self,
+        issuer: &Issuer,
+        request: &IssueRequest<'_>,
+        at: &IssueContext,
+        mut pending: Pending,
     ) -> Result<IssueOutcome> {
         refuse_existing(&request.outputs, request.overwrite)?;
         issuer.check_names(&request.leaf.names)?;
@@ -148,16 +167,19 @@ impl CaDir {
             .iter()
             .find(|o| o.kind == OutputKind::Cert)
             .map(|o| o.path.as_path());
-        let entry = self.record(
+        let entry = self.record_deferred(
             &issued.cert,
             request.issuer,
-            issued.profile,
-            key_type,
+            (issued.profile, key_type),
             cert_out,
             at,
+            &mut pending,
         )?;
+        // Durable before the files exist: even after a power cut, no
+        // certificate is on disk that the index does not know.
+        pending.flush()?;
         create_parents(&files)?;
-        atomic::write_files(&files, request.overwrite)?;
+        atomic::write_files_with(&files, request.overwrite, Durability::Atomic)?;
         let issuer_revoked = self.revocation_of(request.issuer, issuer);
         Ok(IssueOutcome {
             issued,

@@ -28,14 +28,14 @@ use std::path::{Path, PathBuf};
 pub use index::{Index, IndexEntry};
 pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
 
-use crate::atomic::{self, FileMode, FileToWrite, Overwrite};
+use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
 use crate::cert::{pem_bundle, Certificate};
 use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
 use crate::key::{KeyType, PrivateKey};
 use crate::passphrase::Passphrase;
-use crate::profile::{CaOptions, Profile};
+use crate::profile::{CaOptions, CertProfile};
 use crate::validity::rfc3339;
 
 /// The name by which commands refer to the root (`--issuer root`).
@@ -81,7 +81,7 @@ pub fn locate_ca_dir(explicit: Option<&Path>) -> Result<(PathBuf, CaDirOrigin)> 
     }
     Err(Error::ca_dir(
         None,
-        "cannot tell where the CA directory is: give --ca-dir DIR or set CA_DIR",
+        "cannot tell where the CA directory is: neither CA_DIR, XDG_DATA_HOME nor HOME is set",
     ))
 }
 
@@ -98,6 +98,15 @@ pub struct CreatedCa {
     pub cert_path: PathBuf,
     pub key_path: PathBuf,
     pub warnings: Vec<String>,
+}
+
+/// The anchor and untrusted CA certificates of a directory (see
+/// [`CaDir::trust_material`]).
+#[derive(Debug, Clone)]
+pub struct TrustMaterial {
+    pub anchor: Certificate,
+    pub anchor_path: PathBuf,
+    pub untrusted: Vec<Certificate>,
 }
 
 /// Holds the directory lock until dropped.
@@ -208,7 +217,10 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let (issuer, warnings) = Issuer::new_root(options, at)?;
-        self.store_root(issuer, warnings, passphrase, None, at)
+        let mut pending = Pending::default();
+        let created = self.store_root(issuer, warnings, passphrase, None, at, &mut pending)?;
+        pending.flush()?;
+        Ok(created)
     }
 
     /// Creates the root CA unless one exists; returns it when this call
@@ -219,6 +231,21 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
     ) -> Result<Option<CreatedCa>> {
+        let mut pending = Pending::default();
+        let created = self.ensure_initialized_deferred(options, passphrase, at, &mut pending)?;
+        pending.flush()?;
+        Ok(created)
+    }
+
+    /// [`CaDir::ensure_initialized`], leaving the last flush (the index and
+    /// the new directory entries) to the caller, who may share it.
+    pub(crate) fn ensure_initialized_deferred(
+        &self,
+        options: &CaOptions,
+        passphrase: Option<&Passphrase>,
+        at: &IssueContext,
+        pending: &mut Pending,
+    ) -> Result<Option<CreatedCa>> {
         if self.is_initialized() {
             return Ok(None);
         }
@@ -227,7 +254,7 @@ impl CaDir {
             return Ok(None);
         }
         let (issuer, warnings) = Issuer::new_root(options, at)?;
-        self.store_root(issuer, warnings, passphrase, None, at)
+        self.store_root(issuer, warnings, passphrase, None, at, pending)
             .map(Some)
     }
 
@@ -271,21 +298,31 @@ impl CaDir {
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let warnings = imported.warnings.clone();
-        self.store_root(issuer, warnings, passphrase, Some(&imported), at)
+        let mut pending = Pending::default();
+        let created = self.store_root(
+            issuer,
+            warnings,
+            passphrase,
+            Some(&imported),
+            at,
+            &mut pending,
+        )?;
+        pending.flush()?;
+        Ok(created)
     }
 
     fn refuse_existing(&self) -> Result<()> {
         if self.is_initialized() {
-            return Err(Error::Refused(format!(
-                "{}: a CA already exists here; use it, or give another --ca-dir",
-                self.path.display()
-            )));
+            return Err(Error::CaExists {
+                path: self.path.clone(),
+            });
         }
         Ok(())
     }
 
     /// Writes the root's key then its certificate (the certificate marks
-    /// the CA as complete), and records it. Caller holds the lock.
+    /// the CA as complete), and records it. Caller holds the lock, and
+    /// flushes `pending` (the index, the new names) before it returns.
     fn store_root(
         &self,
         issuer: Issuer,
@@ -293,28 +330,26 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
         imported: Option<&import::ImportedChain>,
         at: &IssueContext,
+        pending: &mut Pending,
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
-        // The files and the index line each wait for the disk: together.
-        let (stored, recorded) = std::thread::scope(|scope| {
-            let store = scope.spawn(|| self.store_issuer(ROOT, &issuer, passphrase));
-            let recorded = self.append_entry(index_entry(
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
+        self.append_entry(
+            index_entry(
                 issuer.cert(),
                 ROOT,
-                Profile::Root,
+                CertProfile::Root,
                 issuer.key().key_type(),
                 &self.cert_path(ROOT),
                 None,
                 at,
-            ));
-            (
-                store.join().expect("writing files does not panic"),
-                recorded,
-            )
-        });
-        let (cert_path, key_path) = stored?;
-        recorded?;
+            ),
+            pending,
+        )?;
+        // The names root/, root/key.pem and root/cert.pem.
+        pending.add(self.issuer_dir(ROOT));
+        pending.add(self.path.clone());
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -419,10 +454,9 @@ impl CaDir {
         // must not leave one behind. The root certificate is written last,
         // so it alone says the CA is complete.
         if !self.is_initialized() {
-            return Err(Error::ca_dir(
-                Some(&self.path),
-                "no CA here yet; create one with `ca init` (or give the right --ca-dir)",
-            ));
+            return Err(Error::NoCa {
+                path: self.path.clone(),
+            });
         }
         let _lock = self.lock_shared()?;
         let root = Certificate::read_file(&self.cert_path(ROOT))?;
@@ -450,6 +484,28 @@ impl CaDir {
         Issuer::from_parts(cert, key, above, anchor).map_err(|e| e.in_file(&self.cert_path(name)))
     }
 
+    /// What a verifier needs to check the certificates of this directory:
+    /// the trust anchor ([`CaDir::anchor_path`]: the root, or for an
+    /// imported CA that is not self-signed the root given with it, never
+    /// the imported CA itself) and the CA certificates below it, untrusted:
+    /// the imported CA and its issuers, then the intermediates.
+    pub fn trust_material(&self) -> Result<TrustMaterial> {
+        if !self.is_initialized() {
+            return Err(Error::ca_dir(Some(&self.path), "no CA here yet"));
+        }
+        let _lock = self.lock_shared()?;
+        let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        let (mut untrusted, anchor) = self.read_imported_issuers(root)?;
+        for name in self.intermediates()? {
+            untrusted.push(Certificate::read_file(&self.cert_path(&name))?);
+        }
+        Ok(TrustMaterial {
+            anchor,
+            anchor_path: self.anchor_path(),
+            untrusted,
+        })
+    }
+
     /// Creates an intermediate CA named `name`, signed by the root.
     pub fn create_intermediate(
         &self,
@@ -471,15 +527,23 @@ impl CaDir {
         }
         let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
         let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
-        self.append_entry(index_entry(
-            issuer.cert(),
-            ROOT,
-            Profile::Intermediate,
-            issuer.key().key_type(),
-            &cert_path,
-            None,
-            at,
-        ))?;
+        let mut pending = Pending::default();
+        self.append_entry(
+            index_entry(
+                issuer.cert(),
+                ROOT,
+                CertProfile::Intermediate,
+                issuer.key().key_type(),
+                &cert_path,
+                None,
+                at,
+            ),
+            &mut pending,
+        )?;
+        let dir = self.issuer_dir(name);
+        pending.add(dir.parent().expect("intermediates/NAME").to_path_buf());
+        pending.add(dir);
+        pending.flush()?;
         Ok(CreatedCa {
             issuer,
             cert_path,
@@ -511,33 +575,54 @@ impl CaDir {
         &self,
         cert: &Certificate,
         issuer: &str,
-        profile: Profile,
+        profile: CertProfile,
         key_type: KeyType,
         out: Option<&Path>,
         at: &IssueContext,
+    ) -> Result<IndexEntry> {
+        let mut pending = Pending::default();
+        let entry =
+            self.record_deferred(cert, issuer, (profile, key_type), out, at, &mut pending)?;
+        pending.flush()?;
+        Ok(entry)
+    }
+
+    /// [`CaDir::record`], leaving the flush of the index to the caller.
+    /// The copy in `issued/` is not flushed: the index line is the record.
+    pub(crate) fn record_deferred(
+        &self,
+        cert: &Certificate,
+        issuer: &str,
+        (profile, key_type): (CertProfile, KeyType),
+        out: Option<&Path>,
+        at: &IssueContext,
+        pending: &mut Pending,
     ) -> Result<IndexEntry> {
         let _lock = self.lock()?;
         let info = cert.info();
         let issued_dir = self.path.join("issued");
         atomic::create_private_dir(&issued_dir)?;
         let file = issued_dir.join(format!("{}.pem", info.serial));
-        // Both writes wait for the disk: let them wait together.
-        let (copied, entry) = std::thread::scope(|scope| {
-            let copy = scope.spawn(|| {
-                let pem = cert.pem();
-                atomic::write_file(&file, pem.as_bytes(), FileMode::Public, Overwrite::Refuse)
-            });
-            let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
-            let entry = self.append_entry(entry);
-            (copy.join().expect("writing a file does not panic"), entry)
-        });
-        copied?;
-        entry
+        let copy = [FileToWrite {
+            path: file.clone(),
+            contents: cert.pem().into_bytes(),
+            mode: FileMode::Public,
+        }];
+        atomic::write_files_with(&copy, Overwrite::Refuse, Durability::Atomic)?;
+        let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
+        self.append_entry(entry, pending)
     }
 
-    /// Caller holds the exclusive lock.
-    fn append_entry(&self, entry: IndexEntry) -> Result<IndexEntry> {
-        index::append(&self.index_path(), &entry)?;
+    /// Appends to the index and has the caller flush it. Caller holds the
+    /// exclusive lock.
+    fn append_entry(&self, entry: IndexEntry, pending: &mut Pending) -> Result<IndexEntry> {
+        let path = self.index_path();
+        if !path.exists() {
+            // A new name in the CA directory.
+            pending.add(self.path.clone());
+        }
+        index::append(&path, &entry)?;
+        pending.add(path);
         Ok(entry)
     }
 
@@ -551,12 +636,30 @@ impl CaDir {
     }
 }
 
+/// What a command must flush before it returns: the index (once, however
+/// many lines it appended) and the directories it created names in. One
+/// flush for all of them, at the end (see docs/benchmarks.md).
+#[derive(Debug, Default)]
+pub(crate) struct Pending(Vec<PathBuf>);
+
+impl Pending {
+    pub(crate) fn add(&mut self, path: PathBuf) {
+        if !self.0.contains(&path) {
+            self.0.push(path);
+        }
+    }
+
+    pub(crate) fn flush(self) -> Result<()> {
+        atomic::flush_all(&self.0)
+    }
+}
+
 /// The index line of `cert`, issued by `issuer` at `at.now`, kept at `file`
 /// (and written for the user to `out`).
 fn index_entry(
     cert: &Certificate,
     issuer: &str,
-    profile: Profile,
+    profile: CertProfile,
     key_type: KeyType,
     file: &Path,
     out: Option<&Path>,
@@ -569,9 +672,9 @@ fn index_entry(
         names: info.names,
         not_before: rfc3339(info.not_before),
         not_after: rfc3339(info.not_after),
-        profile: profile.as_str().to_string(),
+        profile,
         issuer: issuer.to_string(),
-        key_type: key_type.to_string(),
+        key_type,
         sha256: info.sha256,
         file: absolute(file),
         out: out.map(absolute),

@@ -35,7 +35,7 @@ fn init_issue_record_and_list() {
         .record(
             &leaf.cert,
             "web",
-            Profile::Server,
+            CertProfile::Server,
             KeyType::EcdsaP256,
             None,
             &at(),

@@ -5,19 +5,12 @@
 use std::path::{Path, PathBuf};
 
 use ca_core::inspect::{decode, Block, Kind};
-use ca_core::store::ROOT;
 use ca_verify::TrustAnchor;
 
 use super::Args;
+use crate::cmd::common::core_error;
 use crate::cmd::inspect::Input;
 use crate::exit::CliError;
-
-/// Where Debian-like, Fedora-like and BSD-like systems keep their trust store.
-const SYSTEM_STORES: [&str; 3] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/cert.pem",
-];
 
 /// Everything read, with where it came from (for the reports).
 pub struct Inputs {
@@ -153,47 +146,32 @@ impl Inputs {
                  (the system trust store), or --ca-dir DIR of a CA made with `ca init`{where_}"
             )));
         };
-        let root = dir.cert_path(ROOT);
-        let (name, certs) = read_certs(&root, "the CA directory's root certificate")?;
+        // The directory's anchor, never an imported sub-CA itself: a
+        // verifier must reach the root the CA was imported with.
+        let trust = dir.trust_material().map_err(core_error)?;
+        let name = trust.anchor_path.display().to_string();
         let source = format!("the CA directory {name}");
-        for der in &certs {
-            let anchor = TrustAnchor::from_der(der).map_err(|e| {
-                CliError::bad_input(format!(
-                    "{name}: cannot be used as a trust anchor: {}",
-                    e.reason
-                ))
-            })?;
-            self.add_anchor(anchor, source.clone());
-        }
-        self.anchor_sources.push(format!(
-            "{} from {source}",
-            count(certs.len(), "certificate")
-        ));
-        let names = dir.intermediates().unwrap_or_default();
-        for n in names {
-            if let Ok((name, certs)) = read_certs(&dir.cert_path(&n), "") {
-                self.add_pool(certs, &format!("from the CA directory {name}"));
-            }
-        }
+        let anchor = TrustAnchor::from_der(trust.anchor.der()).map_err(|e| {
+            CliError::bad_input(format!(
+                "{name}: cannot be used as a trust anchor: {}",
+                e.reason
+            ))
+        })?;
+        self.add_anchor(anchor, source.clone());
+        self.anchor_sources
+            .push(format!("1 certificate from {source}"));
+        let untrusted: Vec<Vec<u8>> = trust.untrusted.iter().map(|c| c.der().to_vec()).collect();
+        self.add_pool(
+            untrusted,
+            &format!("from the CA directory {}", dir.path().display()),
+        );
         Ok(())
     }
 }
 
 fn system_store() -> Result<PathBuf, CliError> {
-    if let Some(p) = std::env::var_os("SSL_CERT_FILE").filter(|v| !v.is_empty()) {
-        return Ok(PathBuf::from(p));
-    }
-    SYSTEM_STORES
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            CliError::bad_input(format!(
-                "--system-roots: no system trust store found (looked for {}); install the \
-                 ca-certificates package, set SSL_CERT_FILE, or give --roots FILE",
-                SYSTEM_STORES.join(", ")
-            ))
-        })
+    ca_core::trust_store::system_bundle()
+        .map_err(|e| CliError::bad_input(format!("--system-roots: {e}; or give --roots FILE")))
 }
 
 /// Every PEM block (or the one DER object) of a file or standard input.
