@@ -826,7 +826,13 @@ fn renew_reissues_in_place_with_the_same_names_profile_and_issuer() {
         "--key-type",
         "ed25519",
     ]);
-    let client = env.json(&["issue", "alice@example.test", "--client"]);
+    let client = env.json(&[
+        "issue",
+        "alice@example.test",
+        "--client",
+        "--subject",
+        "O=Acme\\, Inc., OU=People",
+    ]);
     let read = |p: &std::path::Path| std::fs::read(p).unwrap();
     let old_key = read(&field(&first, "key"));
     let old_cert = read(&field(&first, "cert"));
@@ -859,6 +865,7 @@ fn renew_reissues_in_place_with_the_same_names_profile_and_issuer() {
         Some("www.example.test")
     ));
     assert_eq!(renewed[1]["profile"], "client");
+    assert_eq!(renewed[1]["subject"], client["subject"]);
     assert_eq!(renewed[1]["names"], client["names"]);
     // Both certificates are in the index: the old one stays on record.
     let serials = env.listed_serials();

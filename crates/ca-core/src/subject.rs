@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use rcgen::{DistinguishedName, DnType};
 
+use crate::cert::Certificate;
 use crate::error::{Error, Result};
 
 /// One attribute type the subject may carry, with its RFC 5280 bound.
@@ -65,6 +66,17 @@ impl SubjectAttribute {
         }
     }
 
+    /// The attribute type's OID (RFC 5280 appendix A.1, id-at-*).
+    fn oid(self) -> &'static str {
+        match self {
+            SubjectAttribute::Country => "2.5.4.6",
+            SubjectAttribute::State => "2.5.4.8",
+            SubjectAttribute::Locality => "2.5.4.7",
+            SubjectAttribute::Organization => "2.5.4.10",
+            SubjectAttribute::OrganizationalUnit => "2.5.4.11",
+        }
+    }
+
     fn parse(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -114,6 +126,23 @@ impl Subject {
             )));
         }
         Ok(Subject { attributes })
+    }
+
+    /// The attributes of `cert`'s subject that `--subject` takes (all but
+    /// the CN), in their order: what a renewal carries over.
+    pub fn of(cert: &Certificate) -> Subject {
+        let parsed = cert.parsed();
+        let mut attributes = Vec::new();
+        for rdn in parsed.subject().iter() {
+            for attr in rdn.iter() {
+                let oid = attr.attr_type().to_id_string();
+                let known = SubjectAttribute::ALL.into_iter().find(|a| a.oid() == oid);
+                if let (Some(attribute), Ok(value)) = (known, attr.as_str()) {
+                    attributes.push((attribute, value.to_string()));
+                }
+            }
+        }
+        Subject { attributes }
     }
 
     fn names() -> String {

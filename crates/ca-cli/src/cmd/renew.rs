@@ -6,7 +6,7 @@ use ca_core::atomic::Overwrite;
 use ca_core::name::parse_names;
 use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind};
-use ca_core::{CertProfile, Certificate, Csr, LeafOptions, PrivateKey};
+use ca_core::{CertProfile, Certificate, Csr, LeafOptions, PrivateKey, Subject};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -15,8 +15,9 @@ use super::common::{
 };
 use crate::exit::CliError;
 
-/// Renew certificates: reissue each with the same names, profile (server
-/// or client), key type and issuer, and replace its files in place.
+/// Renew certificates: reissue each with the same names, subject
+/// attributes, profile (server or client), key type and issuer, and replace
+/// its files in place.
 ///
 /// As `certbot renew` does, renewing replaces the files: FILE (NAME.pem)
 /// and, next to it, NAME-key.pem (a new key, unless --reuse-key),
@@ -151,7 +152,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 kind,
                 key_type,
                 validity,
-                ..Default::default()
+                subject: Subject::of(&old),
             },
             csr: csr.as_ref(),
             outputs,
