@@ -605,6 +605,13 @@ fn a_key_git_would_commit_is_warned_about() {
     // `ca csr` writes a key too.
     let out = env.run(&["csr", "c.test", "--out", "repo"], 0);
     assert!(stderr(&out).contains(warning), "{}", stderr(&out));
+    // And `ca fixture revoked` (its leaf-key.pem).
+    let out = env.run(&["fixture", "revoked", "--out", "repo"], 0);
+    assert!(
+        stderr(&out).contains(warning) && stderr(&out).contains("leaf-key.pem"),
+        "{}",
+        stderr(&out)
+    );
     // Ignored (as this repository's own .gitignore does): quiet.
     std::fs::write(repo.join(".gitignore"), "*-key.pem\n").unwrap();
     let err = issue("b.test");

@@ -106,6 +106,8 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         .map(|(p, (text, mode))| file(p, text, mode))
         .collect();
     args.output.write(&files)?;
+    // paths[3] is leaf-key.pem (see `names`).
+    super::key_safety::warn_if_git_would_commit(&paths[3]);
     if args.json {
         let mut out = cert_json(&f.leaf.cert);
         for (name, path) in names.iter().zip(&paths) {
