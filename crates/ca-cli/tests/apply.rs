@@ -494,6 +494,37 @@ subject = "O=Acme, OU=Web"
 }
 
 #[test]
+fn keys_apply_writes_into_a_git_work_tree_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = common::tool::GIT
+        .command()
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("run git");
+    assert!(git.success());
+    write(
+        dir.path(),
+        "pki.toml",
+        "ca_dir = \"ca\"\n[leaves.www]\nnames = [\"www.example.test\"]\n",
+    );
+    let run = ca(dir.path(), &["apply", "pki.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The root's key (in the CA directory the file puts in the repository)
+    // and the leaf's.
+    for key in ["ca/root/key.pem", "www-key.pem"] {
+        assert!(
+            run.stderr
+                .contains(&format!("{key} is a private key inside a git work tree")),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn eight_concurrent_apply_and_issue_processes_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let example = example();

@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ca_core::apply::{self, Action, ApplyOptions, LoadError, Outcome, StepProgress};
-use ca_core::store::resolve_ca_dir;
+use ca_core::apply::{self, Action, ApplyOptions, LoadError, Outcome, StepKind, StepProgress};
+use ca_core::store::{resolve_ca_dir, ROOT};
 use ca_core::CaDir;
 use serde_json::json;
 
@@ -104,8 +104,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .steps
             .iter()
             .filter(|s| s.action != Action::Keep);
-        for files in made.filter_map(|s| s.files.as_ref()) {
-            super::key_safety::warn_if_git_would_commit(&files.key);
+        for step in made {
+            // A CA's key lands in the CA directory, which a file's relative
+            // `ca_dir` may put inside the repository.
+            let key = match (step.kind, &step.files) {
+                (_, Some(files)) => files.key.clone(),
+                (StepKind::Root, None) => ca_dir.key_path(ROOT),
+                (_, None) => ca_dir.key_path(&step.name),
+            };
+            super::key_safety::warn_if_git_would_commit(&key);
         }
     }
     if args.json {
