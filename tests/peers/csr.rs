@@ -76,7 +76,7 @@ fn ca_signs_openssl_csr(key_type: &str) {
     );
     let signed = ca_sign(pki, &csr);
     let cert = json_path(&signed, "cert");
-    let chain = json_path(&signed, "chain");
+    let chain = json_path(&signed, "fullchain");
     for host in [["-verify_hostname", CSR_NAME], ["-verify_ip", "127.0.0.1"]] {
         succeed(&mut openssl_verify(
             &pki.root.cert,
@@ -141,7 +141,7 @@ fn openssl_reads_ca_csr(key_type: &str) {
     let signed = ca_sign(pki, &csr);
     succeed(&mut openssl_verify(
         &pki.root.cert,
-        &json_path(&signed, "chain"),
+        &json_path(&signed, "fullchain"),
         &json_path(&signed, "cert"),
         "sslserver",
         &["-verify_hostname", CSR_NAME],

@@ -31,7 +31,7 @@ fn verify_chains(key_type: &str) {
     for (how, leaf) in pki.servers() {
         let out = succeed(&mut certtool_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             "localhost",
             SERVER_AUTH,
         ));
@@ -42,13 +42,13 @@ fn verify_chains(key_type: &str) {
         );
         refuse(&mut certtool_verify(
             &other_root().cert,
-            &leaf.chain,
+            &leaf.fullchain,
             "localhost",
             SERVER_AUTH,
         ));
         refuse(&mut certtool_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             "example.com",
             SERVER_AUTH,
         ));
@@ -56,13 +56,13 @@ fn verify_chains(key_type: &str) {
     let client = &pki.client;
     succeed(&mut certtool_verify(
         root,
-        &client.chain,
+        &client.fullchain,
         Pki::CLIENT_NAME,
         CLIENT_AUTH,
     ));
     refuse(&mut certtool_verify(
         root,
-        &client.chain,
+        &client.fullchain,
         Pki::CLIENT_NAME,
         SERVER_AUTH,
     ));

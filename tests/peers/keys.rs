@@ -202,7 +202,7 @@ fn ca_imports_openssl_key(genpkey: &[&str], format: Format) {
     let leaf = ca.issue(&["localhost"], &unlock_ca);
     let accepted = succeed(&mut openssl_verify(
         &root,
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.cert,
         "sslserver",
         &["-verify_hostname", "localhost"],
@@ -294,7 +294,7 @@ fn openssl_reads_our_encrypted_keys(key_type: &str) {
     // in its `ssl_password_file`.
     let server = Server::nginx(
         ca.work(),
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.key,
         Some(&passphrase_file),
         None,

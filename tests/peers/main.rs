@@ -18,3 +18,22 @@ mod pkilint;
 mod probe;
 mod tls;
 mod trust;
+
+/// A peer that is not installed fails its test with the package to install
+/// (the same lookup the crates' own openssl tests use).
+#[test]
+fn a_missing_peer_fails_naming_its_package() {
+    let missing = support::Tool {
+        program: "ca-test-peer-that-is-not-installed",
+        package: "the Debian package `ca-test-peer`",
+    };
+    let panic = std::panic::catch_unwind(|| missing.path()).expect_err("found a missing program");
+    let message = panic
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(
+        message.contains("`ca-test-peer-that-is-not-installed` is not installed")
+            && message.contains("Install the Debian package `ca-test-peer`"),
+        "{message}"
+    );
+}

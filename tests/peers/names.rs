@@ -15,7 +15,7 @@ use crate::support::{
 fn openssl_accepts(root: &Path, leaf: &Issued, purpose: &str, checks: &[&str]) {
     succeed(&mut openssl_verify(
         root,
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.cert,
         purpose,
         checks,
@@ -25,7 +25,7 @@ fn openssl_accepts(root: &Path, leaf: &Issued, purpose: &str, checks: &[&str]) {
 fn openssl_refuses(root: &Path, leaf: &Issued, purpose: &str, checks: &[&str]) {
     refuse(&mut openssl_verify(
         root,
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.cert,
         purpose,
         checks,
@@ -138,7 +138,7 @@ fn certtool_verify_chain(root: &Path, leaf: &Issued, host: &str) -> std::process
         .arg("--load-ca-certificate")
         .arg(root)
         .arg("--infile")
-        .arg(&leaf.chain)
+        .arg(&leaf.fullchain)
         .arg(format!("--verify-hostname={host}")))
 }
 

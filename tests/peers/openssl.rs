@@ -17,7 +17,7 @@ fn verify_server(key_type: &str) {
     for (how, leaf) in pki.servers() {
         let accepted = succeed(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "localhost"],
@@ -28,7 +28,7 @@ fn verify_server(key_type: &str) {
         );
         succeed(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_ip", "127.0.0.1"],
@@ -37,21 +37,21 @@ fn verify_server(key_type: &str) {
         // Another name, another address, another root, another purpose.
         refuse(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "example.com"],
         ));
         refuse(&mut openssl_verify(
             root,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_ip", "127.0.0.2"],
         ));
         refuse(&mut openssl_verify(
             &other_root().cert,
-            &leaf.chain,
+            &leaf.fullchain,
             &leaf.cert,
             "sslserver",
             &["-verify_hostname", "localhost"],
@@ -77,14 +77,14 @@ fn verify_client(key_type: &str) {
     let client = &pki.client;
     succeed(&mut openssl_verify(
         &pki.root.cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslclient",
         &["-verify_hostname", Pki::CLIENT_NAME],
     ));
     refuse(&mut openssl_verify(
         &other_root().cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslclient",
         &[],
@@ -92,7 +92,7 @@ fn verify_client(key_type: &str) {
     // A client certificate is not a server certificate.
     refuse(&mut openssl_verify(
         &pki.root.cert,
-        &client.chain,
+        &client.fullchain,
         &client.cert,
         "sslserver",
         &["-verify_hostname", Pki::CLIENT_NAME],
@@ -185,13 +185,19 @@ fn json_report_matches_certificate(key_type: &str) {
             lifetime <= time::Duration::days(397),
             "a leaf valid for {lifetime} is over the 397-day maximum"
         );
-        // The chain file starts with the leaf itself.
-        let chain = support::pem_certificates(&leaf.chain);
+        // NAME-fullchain.pem is the leaf, then NAME-chain.pem's
+        // intermediates (none, and no file, under the root).
+        let fullchain = support::pem_certificates(&leaf.fullchain);
         let cert = support::pem_certificates(&leaf.cert);
+        let intermediates = leaf
+            .chain
+            .as_deref()
+            .map(support::pem_certificates)
+            .unwrap_or_default();
         assert_eq!(
-            chain.first(),
-            cert.first(),
-            "the chain must start with the leaf"
+            fullchain,
+            [cert, intermediates].concat(),
+            "the full chain must be the leaf, then the intermediates"
         );
     }
     let serials: std::collections::HashSet<String> = leaves
@@ -213,21 +219,22 @@ mod json_report_matches_openssl {
     crate::support::test_each_key_type!(super::json_report_matches_certificate);
 }
 
-/// What a newcomer types: `ca issue localhost 127.0.0.1`, with the CA
-/// directory from `CA_DIR` and no CA yet. It makes the CA, writes the
-/// files into the current directory, and the result verifies; a second
-/// run reuses the same root.
+/// What a newcomer types: `ca issue localhost 127.0.0.1`, with no CA yet
+/// in the default CA directory (`$HOME/.local/share/ca`). It makes the CA,
+/// writes the files into the current directory, and the result verifies;
+/// a second run reuses the same root.
 #[test]
-fn first_issue_creates_the_ca_from_ca_dir_env() {
+fn first_issue_creates_the_default_ca() {
     let work = Ca::new();
-    let ca_dir = work.work().join("from-env");
+    let ca_dir = work.work().join(".local/share/ca");
     let issue = |names: &[&str]| {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_ca"));
         cmd.arg("issue")
             .args(names)
             .arg("--json")
             .current_dir(work.work())
-            .env("CA_DIR", &ca_dir)
+            .env_remove("CA_DIR")
+            .env_remove("XDG_DATA_HOME")
             .env("HOME", work.work());
         let json = support::run_json(&mut cmd);
         support::issued(&json, work.work())
@@ -235,7 +242,7 @@ fn first_issue_creates_the_ca_from_ca_dir_env() {
     let first = issue(&["localhost", "127.0.0.1"]);
     assert!(
         ca_dir.is_dir(),
-        "CA_DIR={} was not created",
+        "the default CA directory {} was not created",
         ca_dir.display()
     );
     assert_eq!(
@@ -250,7 +257,7 @@ fn first_issue_creates_the_ca_from_ca_dir_env() {
     );
     succeed(&mut openssl_verify(
         &first.root,
-        &first.chain,
+        &first.fullchain,
         &first.cert,
         "sslserver",
         &["-verify_hostname", "localhost"],
@@ -263,7 +270,7 @@ fn first_issue_creates_the_ca_from_ca_dir_env() {
     );
     succeed(&mut openssl_verify(
         &first.root,
-        &second.chain,
+        &second.fullchain,
         &second.cert,
         "sslserver",
         &["-verify_hostname", "second.localhost"],
@@ -284,7 +291,7 @@ fn mixed_key_types_in_one_chain() {
     );
     succeed(&mut openssl_verify(
         &root.cert,
-        &leaf.chain,
+        &leaf.fullchain,
         &leaf.cert,
         "sslserver",
         &["-verify_hostname", "localhost"],
@@ -296,7 +303,7 @@ fn mixed_key_types_in_one_chain() {
             .arg("--load-ca-certificate")
             .arg(&root.cert)
             .arg("--infile")
-            .arg(&leaf.chain)
+            .arg(&leaf.fullchain)
             .arg("--verify-hostname=localhost"),
     );
     let report = String::from_utf8_lossy(&out.stdout);

@@ -147,7 +147,7 @@ fn negotiated(json: &Value) -> Negotiated {
 fn intermediate_of(pki: &Pki) -> PathBuf {
     let leaf = &pki.server_via_intermediate;
     let dir = leaf.cert.parent().unwrap();
-    pem_file(dir, "probe-intermediate.pem", &certs(&leaf.chain)[1..])
+    pem_file(dir, "probe-intermediate.pem", &certs(&leaf.fullchain)[1..])
 }
 
 /// One server configuration per line: key type, s_server options, s_client options that
@@ -231,7 +231,7 @@ fn nginx_serving_a_chain_made_by_ca() {
     for key_type in ["ecdsa-p256", "rsa-2048"] {
         let pki = pki(key_type);
         let leaf = &pki.server_via_intermediate;
-        let server = Server::nginx(pki.ca.work(), &leaf.chain, &leaf.key, None, None);
+        let server = Server::nginx(pki.ca.work(), &leaf.fullchain, &leaf.key, None, None);
         let json = probe_json(server.port, &pki.root.cert, &["--http"], 0);
         assert_eq!(
             negotiated(&json),
@@ -320,7 +320,7 @@ fn a_chain_in_the_wrong_order_is_still_valid_and_said() {
     let dir = leaf.cert.parent().unwrap();
     // The root before the intermediate: the leaf's issuer is not next to it.
     let mut rest = certs(&pki.root.cert);
-    rest.extend(certs(&leaf.chain)[1..].to_vec());
+    rest.extend(certs(&leaf.fullchain)[1..].to_vec());
     let chain = pem_file(dir, "probe-wrong-order.pem", &rest);
     let server = Server::openssl(&leaf.cert, &leaf.key, Some(&chain), &[]);
     let json = probe_json(server.port, &pki.root.cert, &[], 0);
@@ -336,7 +336,7 @@ fn a_server_that_sends_its_leaf_twice() {
     let pki = pki("ecdsa-p256");
     let leaf = &pki.server_via_intermediate;
     let dir = leaf.cert.parent().unwrap();
-    let all = certs(&leaf.chain);
+    let all = certs(&leaf.fullchain);
     let chain = pem_file(
         dir,
         "probe-leaf-twice.pem",
@@ -446,7 +446,7 @@ fn a_server_that_demands_a_client_certificate() {
                 "--tls",
                 tls,
                 "--client-cert",
-                client.chain.to_str().unwrap(),
+                client.fullchain.to_str().unwrap(),
                 "--client-key",
                 client.key.to_str().unwrap(),
             ],

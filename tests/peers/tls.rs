@@ -4,13 +4,11 @@
 //! another name, makes them refuse. Client certificates are accepted by a
 //! server that requires them (mutual TLS).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support;
-use crate::support::{
-    curl, other_root, pki, refuse, succeed, write_file, Issued, Server, GNUTLS_CLI,
-};
+use crate::support::{curl, other_root, pki, refuse, succeed, Server, GNUTLS_CLI};
 
 /// `gnutls-cli` connecting to 127.0.0.1:PORT, checking the name `host`
 /// against the certificate and trusting only `root`; `priority` picks
@@ -30,30 +28,13 @@ fn gnutls_cli(port: u16, host: &str, root: &Path, priority: &str) -> Command {
     cmd
 }
 
-/// The intermediates of a chain file (everything after the leaf), in a
-/// file of their own for `s_server -cert_chain`; `None` if there are none.
-fn intermediates_file(leaf: &Issued, work: &Path) -> Option<PathBuf> {
-    let certs = support::pem_certificates(&leaf.chain);
-    if certs.len() < 2 {
-        return None;
-    }
-    let name = leaf
-        .chain
-        .file_name()
-        .expect("a chain file has a name")
-        .to_string_lossy()
-        .into_owned();
-    let path = work.join(format!("{name}.intermediates.pem"));
-    write_file(&path, certs[1..].concat());
-    Some(path)
-}
-
 fn openssl_server_handshakes(key_type: &str) {
     let pki = pki(key_type);
     let root = &pki.root.cert;
     for (how, leaf) in pki.servers() {
-        let intermediates = intermediates_file(leaf, leaf.cert.parent().unwrap());
-        let server = Server::openssl(&leaf.cert, &leaf.key, intermediates.as_deref(), &[]);
+        // Certbot's layout: the certificate, and the intermediates alone
+        // in NAME-chain.pem (none under the root).
+        let server = Server::openssl(&leaf.cert, &leaf.key, leaf.chain.as_deref(), &[]);
         let port = server.port;
         let out = support::run(&mut curl(port, "localhost", root));
         assert!(
@@ -100,7 +81,7 @@ mod openssl_server {
 fn nginx_handshakes(key_type: &str) {
     let pki = pki(key_type);
     for (how, leaf) in pki.servers() {
-        let server = Server::nginx(pki.ca.work(), &leaf.chain, &leaf.key, None, None);
+        let server = Server::nginx(pki.ca.work(), &leaf.fullchain, &leaf.key, None, None);
         let out = support::run(&mut curl(server.port, "localhost", &pki.root.cert));
         assert!(
             out.status.success(),
@@ -133,7 +114,7 @@ fn mutual_tls(key_type: &str) {
     let mut with_cert = curl(server.port, "localhost", &pki.root.cert);
     with_cert
         .arg("--cert")
-        .arg(&client.chain)
+        .arg(&client.fullchain)
         .arg("--key")
         .arg(&client.key);
     succeed(&mut with_cert);
@@ -143,7 +124,7 @@ fn mutual_tls(key_type: &str) {
     let mut wrong_purpose = curl(server.port, "localhost", &pki.root.cert);
     wrong_purpose
         .arg("--cert")
-        .arg(&pki.server_via_intermediate.chain)
+        .arg(&pki.server_via_intermediate.fullchain)
         .arg("--key")
         .arg(&pki.server_via_intermediate.key);
     refuse(&mut wrong_purpose);

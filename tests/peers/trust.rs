@@ -187,7 +187,7 @@ fn system_store_in_a_private_namespace_curl_openssl_python() {
     let page = token("system");
     let server = Server::nginx_page(
         work.path(),
-        &pki.server.chain,
+        &pki.server.fullchain,
         &pki.server.key,
         None,
         None,
@@ -317,7 +317,7 @@ fn chromium_trusts_the_root_after_nss_install_only() {
     let page = token("chromium");
     let server = Server::nginx_page(
         work.path(),
-        &pki.server.chain,
+        &pki.server.fullchain,
         &pki.server.key,
         None,
         None,

@@ -34,8 +34,11 @@ pub struct CaCert {
 pub struct Issued {
     pub cert: PathBuf,
     pub key: PathBuf,
-    /// The leaf followed by its intermediates.
-    pub chain: PathBuf,
+    /// The intermediates alone (`NAME-chain.pem`); `None` when the root
+    /// signed the leaf and no chain file was written.
+    pub chain: Option<PathBuf>,
+    /// The leaf followed by its intermediates (`NAME-fullchain.pem`).
+    pub fullchain: PathBuf,
     pub root: PathBuf,
     pub serial: String,
     pub not_after: String,
@@ -166,7 +169,12 @@ pub fn issued(json: &Value, base: &Path) -> Issued {
     Issued {
         cert: path_field(json, "cert", base),
         key: path_field(json, "key", base),
-        chain: path_field(json, "chain", base),
+        chain: json
+            .get("chain")
+            .unwrap_or_else(|| panic!("no `chain` in {json}"))
+            .as_str()
+            .map(|p| base.join(p)),
+        fullchain: path_field(json, "fullchain", base),
         root: path_field(json, "root", base),
         serial: string_field(json, "serial"),
         not_after: string_field(json, "not_after"),

@@ -12,6 +12,7 @@
 mod ca;
 pub mod serve;
 mod server;
+mod tool;
 
 use std::ffi::OsStr;
 use std::fmt::Write as _;
@@ -21,6 +22,7 @@ use std::process::{Command, Output};
 pub use ca::{issued, other_root, pki, run_json, Ca, CaCert, Issued, Pki};
 pub use serve::CaServe;
 pub use server::{free_port, Server};
+pub use tool::*;
 
 /// Every key type `ca` can generate, as `--key-type` spells it.
 pub const KEY_TYPES: [&str; 6] = [
@@ -65,75 +67,6 @@ macro_rules! test_each_key_type {
     };
 }
 pub(crate) use test_each_key_type;
-
-/// A program a test talks to, and where to get it.
-#[derive(Clone, Copy, Debug)]
-pub struct Tool {
-    pub program: &'static str,
-    pub package: &'static str,
-}
-
-pub const OPENSSL: Tool = Tool {
-    program: "openssl",
-    package: "the Debian package `openssl`",
-};
-pub const CURL: Tool = Tool {
-    program: "curl",
-    package: "the Debian package `curl`",
-};
-pub const CERTTOOL: Tool = Tool {
-    program: "certtool",
-    package: "the Debian package `gnutls-bin`",
-};
-pub const GNUTLS_CLI: Tool = Tool {
-    program: "gnutls-cli",
-    package: "the Debian package `gnutls-bin`",
-};
-pub const NGINX: Tool = Tool {
-    program: "nginx",
-    package: "the Debian package `nginx`",
-};
-pub const PKILINT: Tool = Tool {
-    program: "lint_pkix_cert",
-    package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",
-};
-pub const PKILINT_CHAIN: Tool = Tool {
-    program: "lint_pkix_signer_signee_cert_chain",
-    package: "pkilint from PyPI (`cargo xtask setup` installs it into target/peers-venv)",
-};
-
-impl Tool {
-    /// Where the program is installed; panics with the package to install
-    /// when it is not.
-    pub fn path(&self) -> PathBuf {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        // Debian keeps daemons such as nginx in sbin, which a non-login
-        // shell may leave out of PATH.
-        let extra = [PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")];
-        std::env::split_paths(&path)
-            .chain(extra)
-            .map(|dir| dir.join(self.program))
-            .find(|candidate| is_executable(candidate))
-            .unwrap_or_else(|| {
-                panic!(
-                    "`{}` is not installed: this test needs it. Install {} \
-                     (`cargo xtask test` installs every peer the tests need).",
-                    self.program, self.package
-                )
-            })
-    }
-
-    pub fn command(&self) -> Command {
-        Command::new(self.path())
-    }
-}
-
-fn is_executable(path: &Path) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    path.metadata()
-        .map(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-        .unwrap_or(false)
-}
 
 /// Runs a command to completion; panics only if it cannot be started.
 pub fn run(cmd: &mut Command) -> Output {

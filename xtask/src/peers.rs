@@ -68,6 +68,21 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "unshare",
         package: "util-linux",
     },
+    // `ca issue` warns about keys a git work tree would commit.
+    DebianPeer {
+        program: "git",
+        package: "git",
+    },
+    // Progress is drawn only on a terminal: tests run `ca` in one.
+    DebianPeer {
+        program: "script",
+        package: "bsdutils",
+    },
+    // `ca man | man -l -` shows the whole manual.
+    DebianPeer {
+        program: "man",
+        package: "man-db",
+    },
 ];
 
 /// Python tools, installed with pip into a virtual environment under `target/` (Debian's own

@@ -29,7 +29,10 @@ enum Command {
     Issue(cmd::issue::Args),
     Csr(cmd::csr::Args),
     Sign(cmd::sign::Args),
+    Renew(cmd::renew::Args),
     List(cmd::list::Args),
+    #[command(visible_alias = "root")]
+    Info(cmd::info::Args),
     /// Show what a certificate, bundle, CSR, CRL or key file holds.
     Inspect(cmd::inspect::Args),
     /// Convert a certificate, CSR, CRL or key between PEM and DER.
@@ -68,7 +71,9 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Issue(args) => cmd::issue::run(args),
         Command::Csr(args) => cmd::csr::run(args),
         Command::Sign(args) => cmd::sign::run(args),
+        Command::Renew(args) => cmd::renew::run(args),
         Command::List(args) => cmd::list::run(args),
+        Command::Info(args) => cmd::info::run(args),
         Command::Inspect(args) => cmd::inspect::run(args),
         Command::Convert(args) => cmd::convert::run(args),
         #[cfg(feature = "p12")]

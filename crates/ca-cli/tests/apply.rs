@@ -91,9 +91,17 @@ fn example_builds_the_tree_in_an_empty_directory_and_a_second_run_changes_nothin
         verify_leaf(dir.path(), &format!("certs/{leaf}.pem"), "sslserver");
     }
     verify_leaf(dir.path(), "certs/alice.pem", "sslclient");
-    // The chain file is what a server sends: leaf then intermediate.
-    let chain = std::fs::read_to_string(dir.path().join("certs/www-chain.pem")).unwrap();
-    assert_eq!(chain.matches("BEGIN CERTIFICATE").count(), 2);
+    // Certbot's files: NAME-fullchain.pem is what a server sends (leaf
+    // then intermediate), NAME-chain.pem the intermediate alone.
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    assert_eq!(
+        read("certs/www-chain.pem"),
+        read("ca/intermediates/web/cert.pem")
+    );
+    assert_eq!(
+        read("certs/www-fullchain.pem"),
+        read("certs/www.pem") + &read("certs/www-chain.pem")
+    );
     let index = std::fs::read_to_string(dir.path().join("ca/index.jsonl")).unwrap();
     assert_eq!(index.lines().count(), 5, "root, web and three leaves");
 
@@ -214,7 +222,7 @@ fn a_leaf_inside_its_renewal_window_is_reissued_and_the_others_are_not() {
         diff,
         [
             "ca/index.jsonl",
-            "certs/www-chain.pem",
+            "certs/www-fullchain.pem",
             "certs/www-key.pem",
             "certs/www.pem"
         ]
@@ -251,7 +259,7 @@ fn changing_a_leafs_names_or_key_type_reissues_only_it() {
         diff,
         [
             "ca/index.jsonl",
-            "certs/api-chain.pem",
+            "certs/api-fullchain.pem",
             "certs/api-key.pem",
             "certs/api.pem"
         ]
@@ -299,13 +307,15 @@ fn a_missing_or_tampered_file_is_repaired_and_a_foreign_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "pki.toml", TWO_LEAVES);
     apply_json(dir.path(), "pki.toml");
-    std::fs::remove_file(dir.path().join("certs/api-chain.pem")).unwrap();
+    std::fs::remove_file(dir.path().join("certs/api-fullchain.pem")).unwrap();
     let report = apply_json(dir.path(), "pki.toml");
     assert_eq!(leaf_step(&report, "api")["action"], "reissue");
     assert_eq!(leaf_step(&report, "www")["action"], "keep");
 
     // A certificate this CA did not issue is not replaced without --force.
     let foreign = tempfile::tempdir().unwrap();
+    let init = ca(foreign.path(), &["init", "--ca-dir", "other-ca"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
     let other = ca(
         foreign.path(),
         &[
@@ -425,6 +435,96 @@ renew_before = "400d"
 }
 
 #[test]
+fn subject_keys_set_the_subjects_and_bad_ones_are_located() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "pki.toml",
+        r#"ca_dir = "ca"
+[root]
+common_name = "Acme Root"
+subject = "O=Acme, C=DE"
+
+[leaves.www]
+names = ["www.example.test"]
+subject = "O=Acme, OU=Web"
+"#,
+    );
+    apply_json(dir.path(), "pki.toml");
+    let subject = |file: &str| {
+        openssl(
+            dir.path(),
+            &[
+                "x509",
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "sep_comma_plus_space",
+                "-in",
+                file,
+            ],
+        )
+        .stdout
+    };
+    assert_eq!(
+        subject("ca/root/cert.pem").trim(),
+        "subject=O=Acme, C=DE, CN=Acme Root"
+    );
+    assert_eq!(
+        subject("www.pem").trim(),
+        "subject=O=Acme, OU=Web, CN=www.example.test"
+    );
+    openssl(
+        dir.path(),
+        &[
+            "verify",
+            "-CAfile",
+            "ca/root/cert.pem",
+            "-purpose",
+            "sslserver",
+            "www.pem",
+        ],
+    );
+
+    let bad = refused_file("[leaves.www]\nnames = [\"a.test\"]\nsubject = \"Q=1\"\n");
+    assert!(
+        bad.contains("bad.toml:3:11: `subject`: unknown attribute type 'Q'"),
+        "{bad}"
+    );
+}
+
+#[test]
+fn keys_apply_writes_into_a_git_work_tree_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = common::tool::GIT
+        .command()
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .status()
+        .expect("run git");
+    assert!(git.success());
+    write(
+        dir.path(),
+        "pki.toml",
+        "ca_dir = \"ca\"\n[leaves.www]\nnames = [\"www.example.test\"]\n",
+    );
+    let run = ca(dir.path(), &["apply", "pki.toml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The root's key (in the CA directory the file puts in the repository)
+    // and the leaf's.
+    for key in ["ca/root/key.pem", "www-key.pem"] {
+        assert!(
+            run.stderr
+                .contains(&format!("{key} is a private key inside a git work tree")),
+            "{key}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
 fn eight_concurrent_apply_and_issue_processes_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let example = example();
@@ -441,7 +541,11 @@ fn eight_concurrent_apply_and_issue_processes_lose_nothing() {
             let out = format!("out{i}");
             std::fs::create_dir(dir.path().join(&out)).unwrap();
             let name = format!("host{i}.test");
-            cmd.args(["issue", &name, "--ca-dir", "ca", "--out", &out, "--json"]);
+            // The default CA directory (DIR/ca, the file's `ca_dir`), which
+            // `issue` creates if it comes first.
+            cmd.env_remove("CA_DIR")
+                .env("XDG_DATA_HOME", dir.path())
+                .args(["issue", &name, "--out", &out, "--json"]);
         }
         children.push(cmd.spawn().unwrap());
     }

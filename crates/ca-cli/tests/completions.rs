@@ -47,6 +47,37 @@ fn man_pages_render() {
         run.stdout.contains("needs\\-renewal"),
         "main page lists the commands"
     );
+    // The whole manual, every command included: what `man -l -` shows
+    // holds each command's flags and help, not an index of other pages.
+    let page = write(d, "ca.1", &run.stdout);
+    let shown = tool::MAN
+        .command()
+        .arg("-l")
+        .arg(&page)
+        .env("MANWIDTH", "200")
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .output()
+        .expect("run man");
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    for words in [
+        "CA ISSUE",
+        "--ca-passphrase-file",
+        "CA VERIFY",
+        "--purpose",
+        "CA FIXTURE REVOKED",
+        "CA NEEDS-RENEWAL",
+        "--within",
+        "CA LIST",
+        "--tree",
+    ] {
+        assert!(shown.contains(words), "the manual lacks {words}");
+    }
 
     let run = ca(d, &["man", "--out", "man"]);
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -25,7 +25,7 @@ fn csr_then_sign() {
     let cert = field(&signed, "cert");
     assert!(openssl_verify(
         &field(&signed, "root"),
-        &field(&signed, "chain"),
+        &field(&signed, "fullchain"),
         &cert,
         Some("api.example.test")
     ));

@@ -141,7 +141,7 @@ fn an_intermediate_imported_with_its_chain_issues_chains_to_the_real_root() {
 
     let out = issue(d, "localhost", &[]);
     assert_same_cert(&out["root"], &root);
-    let chain = out["chain"].as_str().unwrap();
+    let chain = out["fullchain"].as_str().unwrap();
     // leaf, corp-issuing, corp-policy; never the root.
     assert_eq!(pem_count(chain), 3);
     let mut args = vec!["verify", "-CAfile", "corp-root.pem", "-untrusted", chain];
@@ -177,8 +177,8 @@ fn an_intermediate_imported_with_its_chain_issues_chains_to_the_real_root() {
     assert_same_cert(&json(&made)["root"], &root);
     std::fs::create_dir(d.join("team")).unwrap();
     let out = issue(d, "team.test", &["--issuer", "team", "--out", "team"]);
-    assert_eq!(pem_count(out["chain"].as_str().unwrap()), 4);
-    openssl_accepts(d, "corp-root.pem", &out["chain"]);
+    assert_eq!(pem_count(out["fullchain"].as_str().unwrap()), 4);
+    openssl_accepts(d, "corp-root.pem", &out["fullchain"]);
 
     // A CSR signed by the imported CA gets the same chain.
     let csr = [
@@ -199,7 +199,7 @@ fn an_intermediate_imported_with_its_chain_issues_chains_to_the_real_root() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let out = json(&run);
     assert_same_cert(&out["root"], &root);
-    openssl_accepts(d, "corp-root.pem", &out["chain"]);
+    openssl_accepts(d, "corp-root.pem", &out["fullchain"]);
 }
 
 /// Imports `parts` with the key of the first, which is not self-signed
@@ -217,8 +217,10 @@ fn import_without_root(parts: &[&str], chain_len: usize) {
     let out = issue(d, "localhost", &[]);
     let top = parts.last().unwrap();
     assert_same_cert(&out["root"], &d.join(format!("{top}.pem")));
-    assert_eq!(pem_count(out["chain"].as_str().unwrap()), chain_len);
-    openssl_accepts(d, "corp-root.pem", &out["chain"]);
+    assert_eq!(pem_count(out["fullchain"].as_str().unwrap()), chain_len);
+    // The intermediates alone: everything but the leaf.
+    assert_eq!(pem_count(out["chain"].as_str().unwrap()), chain_len - 1);
+    openssl_accepts(d, "corp-root.pem", &out["fullchain"]);
 }
 
 #[test]

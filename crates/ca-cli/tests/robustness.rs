@@ -5,6 +5,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../tests/support/tool.rs"]
+mod tool;
+
 struct Env {
     dir: tempfile::TempDir,
 }
@@ -24,14 +29,15 @@ impl Env {
         self.path("ca")
     }
 
-    /// Runs `ca ARGS --ca-dir CA` in the temp dir, checking the exit code.
+    /// Runs `ca ARGS` in the temp dir with CA as the default CA directory
+    /// (`XDG_DATA_HOME` is the temp dir: created on first use, as a user's
+    /// own default CA is), checking the exit code.
     fn run(&self, args: &[&str], code: i32) -> Output {
         let out = Command::new(env!("CARGO_BIN_EXE_ca"))
             .args(args)
-            .arg("--ca-dir")
-            .arg(self.ca_dir())
             .current_dir(self.dir.path())
             .env_remove("CA_DIR")
+            .env("XDG_DATA_HOME", self.dir.path())
             .output()
             .expect("run ca");
         assert_eq!(
@@ -366,7 +372,8 @@ fn a_csr_with_an_unsupported_key_is_not_called_altered() {
     // A valid CSR with a P-521 key (openssl's own): `ca sign` said "the
     // CSR's signature does not verify: it was altered or signed with
     // another key", sending the user after a forgery that is not there.
-    let made = Command::new("openssl")
+    let made = tool::OPENSSL
+        .command()
         .args([
             "req",
             "-new",
@@ -406,8 +413,9 @@ fn a_mistyped_ca_dir_is_not_created() {
         &["intermediate", "web"][..],
         &["crl", "--out", "crl.pem"][..],
         &["issue", "a.test", "--issuer", "web"][..],
+        &["issue", "a.test"][..],
     ] {
-        let out = env.run(args, 2);
+        let out = env.run_plain(&[args, &["--ca-dir", "ca"]].concat(), 2);
         assert!(
             stderr(&out).contains("no CA here yet"),
             "{args:?}: {}",
@@ -483,13 +491,13 @@ fn the_longest_dns_name_gets_files_it_can_write() {
         "d".repeat(61),
     ]
     .join(".");
-    // 253 characters is a valid DNS name, but NAME-chain.pem (and its
+    // 253 characters is a valid DNS name, but NAME-fullchain.pem (and its
     // temporary file) is longer than a file name may be: the certificate
     // was issued and recorded, then "File name too long".
     let out = env.run(&["issue", &longest, "--json"], 0);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("issue --json");
     assert_eq!(json["names"], serde_json::json!([longest]));
-    for key in ["cert", "key", "chain"] {
+    for key in ["cert", "key", "fullchain"] {
         let path = PathBuf::from(json[key].as_str().expect("path"));
         assert!(path.is_file(), "{key}: {}", path.display());
         assert!(path.file_name().unwrap().len() <= 255);

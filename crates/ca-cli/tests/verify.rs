@@ -284,7 +284,7 @@ fn ca_issue_chains_verify() {
         ],
     ));
     // Trust from the CA directory by default.
-    let chain = format!("{HOST}-chain.pem");
+    let chain = format!("{HOST}-fullchain.pem");
     let run = ca(d, &["verify", &chain, "--host", HOST, "--ca-dir", ca_dir]);
     ok(run);
     // The leaf alone: the CA directory's intermediates are offered as untrusted.
@@ -349,6 +349,15 @@ fn wrong_host_is_refused() {
     );
     assert_eq!(v["error"]["subject"], "CN=www.example.test");
     assert_eq!(v["error"]["role"], "leaf");
+    // An IP address given to --host: the advice is --ip, not to reissue.
+    let v = refused(
+        d,
+        &[&CHAIN_ARGS[..], &["--host", "10.0.0.5"]].concat(),
+        "name_mismatch",
+        0,
+        "check it with --ip 10.0.0.5",
+    );
+    assert!(!v["error"]["hint"].as_str().unwrap().contains("reissue"));
     // An IP address never matches a DNS name, and the reverse.
     refused(
         d,
@@ -379,12 +388,20 @@ fn expired_chain_is_refused() {
 #[test]
 fn client_certificate_for_a_server_is_refused() {
     let d = client().path();
-    refused(
+    // The purposes in words, and the flag that checks a client
+    // certificate (not advice to reissue it).
+    let v = refused(
         d,
         &CHAIN_ARGS,
         "extended_key_usage",
         0,
-        "extendedKeyUsage does not allow 1.3.6.1.5.5.7.3.1",
+        "extendedKeyUsage does not allow TLS server authentication (1.3.6.1.5.5.7.3.1) \
+         (has: TLS client authentication (1.3.6.1.5.5.7.3.2))",
+    );
+    let hint = v["error"]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("check it with --purpose client") && !hint.contains("reissue"),
+        "{hint}"
     );
     let run = verify(
         d,
@@ -402,7 +419,7 @@ fn client_certificate_for_a_server_is_refused() {
         &args,
         "extended_key_usage",
         0,
-        "1.3.6.1.5.5.7.3.2",
+        "check it with --purpose server",
     );
     explained_failure(
         p256().path(),
@@ -478,12 +495,20 @@ fn untrusted_root_is_refused() {
     // Only the leaf and a root: the intermediate is missing, and --explain lists the few
     // anchors it had, so a wrong root shows by name.
     let args = ["leaf.pem", "--roots", "root.pem"];
-    refused(
+    let v = refused(
         d,
         &args,
         "unknown_issuer",
         0,
         "add the missing intermediate",
+    );
+    // The advice names the issuer the leaf asks for and the anchors tried,
+    // each with its file.
+    let hint = v["error"]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("names its issuer CN=OpenSSL Test Intermediate")
+            && hint.contains("tried 1 trust anchor:\n  CN=OpenSSL Test Root (from root.pem)"),
+        "{hint}"
     );
     let out = explained_failure(d, &args, 0, "path", &["encoding", "validity"]);
     assert!(
@@ -822,7 +847,7 @@ fn ca_revoke_and_ca_crl_refuse_the_leaf() {
     ok(&["crl", "--issuer", "web", "--out", "web.crl"]);
     ok(&["crl", "--out", "root.crl", "--der"]);
     let crls = ["--crl", "web.crl", "--crl", "root.crl", "--ca-dir", ca_dir];
-    let chain = format!("{HOST}-chain.pem");
+    let chain = format!("{HOST}-fullchain.pem");
     let run = ca(
         d,
         &[&["verify", &chain, "--host", HOST], &crls[..]].concat(),
@@ -839,7 +864,7 @@ fn ca_revoke_and_ca_crl_refuse_the_leaf() {
     // The sibling passes, each CRL checked on the way.
     let args = [
         "verify",
-        "ok.example.test-chain.pem",
+        "ok.example.test-fullchain.pem",
         "--host",
         "ok.example.test",
         "--explain",

@@ -48,7 +48,7 @@ fn issue_p256_leaf(c: &mut Criterion) {
     group.bench_function("Issuer::issue", |b| {
         b.iter(|| {
             let issued = ca.issue(&options, &at).expect("issued");
-            let pem = (issued.cert.pem(), issued.key_pem(), issued.chain_pem());
+            let pem = (issued.cert.pem(), issued.key_pem(), issued.fullchain_pem());
             std::hint::black_box(pem)
         })
     });

@@ -68,9 +68,18 @@ impl Issued {
         self.key.as_ref().map(PrivateKey::to_pem)
     }
 
-    /// The full chain to serve: this certificate then the intermediates.
-    pub fn chain_pem(&self) -> String {
+    /// The full chain to serve: this certificate then the intermediates
+    /// (certbot's `fullchain.pem`; what nginx's `ssl_certificate` takes).
+    pub fn fullchain_pem(&self) -> String {
         pem_bundle(std::iter::once(&self.cert).chain(&self.intermediates))
+    }
+
+    /// The intermediates alone, nearest first (certbot's `chain.pem`; what
+    /// Apache's `SSLCertificateChainFile` and `openssl s_server
+    /// -cert_chain` take next to the certificate). Empty when the root
+    /// signed the certificate directly.
+    pub fn intermediates_pem(&self) -> String {
+        pem_bundle(&self.intermediates)
     }
 }
 

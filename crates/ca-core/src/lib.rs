@@ -13,10 +13,10 @@
 //!
 //! let cert_pem = server.cert.pem(); // the leaf
 //! let key_pem = server.key_pem().unwrap(); // its PKCS#8 key
-//! let chain_pem = server.chain_pem(); // leaf + intermediates: what a server sends
+//! let fullchain_pem = server.fullchain_pem(); // leaf + intermediates: what a server sends
 //! let root_pem = ca.root().pem(); // what the client trusts
 //! # assert!(cert_pem.contains("BEGIN CERTIFICATE") && key_pem.contains("PRIVATE KEY"));
-//! # assert!(chain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
+//! # assert!(fullchain_pem.starts_with(&cert_pem) && root_pem != cert_pem);
 //!
 //! // Intermediates, client certificates, other key types and lifetimes:
 //! // The time (and the serial source) is an argument: read the clock once.
@@ -67,11 +67,17 @@ pub mod renewal;
 pub mod revocation;
 pub mod serial;
 pub mod store;
+pub mod subject;
 pub mod trust_store;
 pub mod validity;
 
 /// Escaping untrusted text for terminal output (one function for every crate).
 pub use ca_verify::text;
+// The peer lookup the end-to-end tests use, for the unit tests that run
+// openssl: a missing openssl fails naming the package to install.
+#[cfg(test)]
+#[path = "../../../tests/support/tool.rs"]
+mod test_tool;
 
 pub use cert::{CertInfo, Certificate};
 pub use context::{IssueContext, RandomSerials, SerialSource};
@@ -84,4 +90,5 @@ pub use passphrase::Passphrase;
 pub use profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 pub use serial::Serial;
 pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
+pub use subject::Subject;
 pub use validity::ValidityRequest;

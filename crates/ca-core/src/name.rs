@@ -162,8 +162,8 @@ impl FromStr for SubjectName {
 }
 
 /// File names are at most 255 bytes; a stem leaves room for the longest
-/// suffix (`-chain.pem`) and the temporary name of an atomic write
-/// (`.STEM-chain.pem.0123456789abcdef.tmp`). A DNS name may be 253.
+/// suffix (`-fullchain.pem`) and the temporary name of an atomic write
+/// (`.STEM-fullchain.pem.0123456789abcdef.tmp`). A DNS name may be 253.
 pub const MAX_FILE_STEM: usize = 200;
 
 /// Parses every name, stopping at the first bad one.

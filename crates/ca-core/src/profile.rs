@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::key::KeyType;
 use crate::name::{self, SubjectName};
 use crate::serial::Serial;
+use crate::subject::{Subject, SubjectAttribute};
 use crate::validity::{Validity, ValidityRequest};
 
 /// Default lifetime of a root CA: 10 years.
@@ -235,6 +236,9 @@ fn email_constraint(input: &str) -> Result<String> {
 pub struct CaOptions {
     /// Subject CN; a default naming the CA is used when `None`.
     pub common_name: Option<String>,
+    /// More subject attributes (O, OU, C, ...); an O given here replaces
+    /// the default organisation.
+    pub subject: Subject,
     pub key_type: KeyType,
     pub validity: ValidityRequest,
     /// pathLenConstraint. Intermediates default to 0 (they may only
@@ -278,6 +282,8 @@ pub struct LeafOptions {
     pub kind: LeafKind,
     pub key_type: KeyType,
     pub validity: ValidityRequest,
+    /// Subject attributes before the CN (O, OU, C, ...); none by default.
+    pub subject: Subject,
 }
 
 impl LeafOptions {
@@ -319,7 +325,10 @@ pub(crate) fn ca_params(
         )));
     }
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, CA_ORGANIZATION);
+    if !options.subject.has(SubjectAttribute::Organization) {
+        dn.push(DnType::OrganizationName, CA_ORGANIZATION);
+    }
+    options.subject.push_to(&mut dn);
     dn.push(DnType::CommonName, cn);
     params.distinguished_name = dn;
     params.is_ca = IsCa::Ca(match (profile, options.path_len) {
@@ -351,6 +360,7 @@ pub(crate) fn leaf_params(
     })?;
     let mut params = CertificateParams::default();
     let mut dn = DistinguishedName::new();
+    options.subject.push_to(&mut dn);
     let cn = first.to_string();
     // A longer CN is not allowed; the SAN (then critical) still names it.
     if cn.len() <= CN_MAX_LEN {

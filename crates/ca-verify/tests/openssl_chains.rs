@@ -2,12 +2,17 @@
 //! RSA-1024 are refused with the reason. Needs the `openssl` binary.
 
 use std::path::Path;
-use std::process::Command;
 
 use ca_verify::{verify, ExpectedName, Reason, TrustAnchor, VerifyOptions};
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../tests/support/tool.rs"]
+mod tool;
+
 fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args(args)
         .current_dir(dir)
         .output()

@@ -35,7 +35,7 @@ fn ca_serve(pki: &Pki, extra: &[&str]) -> CaServe {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
     cmd.arg("serve")
         .arg("--cert")
-        .arg(&leaf.chain)
+        .arg(&leaf.fullchain)
         .arg("--key")
         .arg(&leaf.key)
         .args(extra)
@@ -101,7 +101,7 @@ fn ca_serve_with_client_ca_refuses_a_client_without_certificate() {
     let mut with_cert = curl_page(serve.port, &pki.root.cert);
     with_cert
         .arg("--cert")
-        .arg(&client.chain)
+        .arg(&client.fullchain)
         .arg("--key")
         .arg(&client.key);
     let out = succeed(&mut with_cert);
@@ -117,7 +117,7 @@ fn ca_serve_with_client_ca_refuses_a_client_without_certificate() {
     let mut wrong_purpose = curl(serve.port, "localhost", &pki.root.cert);
     wrong_purpose
         .arg("--cert")
-        .arg(&wrong.chain)
+        .arg(&wrong.fullchain)
         .arg("--key")
         .arg(&wrong.key);
     assert!(!run(&mut wrong_purpose).status.success());
@@ -137,7 +137,7 @@ fn ca_serve_with_client_ca_refuses_a_client_without_certificate() {
                 "--tls",
                 tls,
                 "--client-cert",
-                client.chain.to_str().unwrap(),
+                client.fullchain.to_str().unwrap(),
                 "--client-key",
                 client.key.to_str().unwrap(),
                 "--http",

@@ -50,7 +50,7 @@ fn java_trusts_the_root_in_a_copy_of_cacerts() {
     let page = token("java");
     let server = Server::nginx_page(
         work.path(),
-        &pki.server.chain,
+        &pki.server.fullchain,
         &pki.server.key,
         None,
         None,
@@ -103,7 +103,7 @@ fn runtimes_with_their_own_roots_trust_it_through_ca_trust_env() {
     let page = token("env");
     let server = Server::nginx_page(
         work.path(),
-        &pki.server.chain,
+        &pki.server.fullchain,
         &pki.server.key,
         None,
         None,

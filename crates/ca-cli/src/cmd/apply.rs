@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-use ca_core::apply::{self, Action, ApplyOptions, LoadError, Outcome};
-use ca_core::store::resolve_ca_dir;
+use ca_core::apply::{self, Action, ApplyOptions, LoadError, Outcome, StepKind, StepProgress};
+use ca_core::store::{resolve_ca_dir, ROOT};
 use ca_core::text::escape_untrusted as esc;
 use ca_core::CaDir;
 use serde_json::json;
@@ -76,13 +76,46 @@ pub fn run(args: Args) -> Result<(), CliError> {
     })?;
     let explicit = args.ca.ca_dir.clone().or_else(|| desired.ca_dir.clone());
     let ca_dir = CaDir::at(resolve_ca_dir(explicit.as_deref()).map_err(core_error)?);
-    let options = ApplyOptions {
+    let mut options = ApplyOptions {
         dry_run: args.dry_run,
         force: args.force,
         key_passphrase: args.passphrases.key()?,
         ca_passphrase: args.passphrases.ca()?,
+        progress: StepProgress::default(),
     };
+    // A bar over the CAs and leaves to make: a run with many leaves (or
+    // RSA keys) takes a while.
+    let progress = super::progress::Progress::bar(0, args.json);
+    let bar = progress.handle();
+    options.progress = StepProgress::new(move |done, total, step| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+        bar.set_message(format!(
+            "{} {} {}",
+            step.action.as_str(),
+            step.kind.as_str(),
+            step.name
+        ));
+    });
     let outcome = apply::apply(&desired, &ca_dir, &options, &at).map_err(core_error)?;
+    drop(progress);
+    if !args.dry_run {
+        let made = outcome
+            .plan
+            .steps
+            .iter()
+            .filter(|s| s.action != Action::Keep);
+        for step in made {
+            // A CA's key lands in the CA directory, which a file's relative
+            // `ca_dir` may put inside the repository.
+            let key = match (step.kind, &step.files) {
+                (_, Some(files)) => files.key.clone(),
+                (StepKind::Root, None) => ca_dir.key_path(ROOT),
+                (_, None) => ca_dir.key_path(&step.name),
+            };
+            super::key_safety::warn_if_git_would_commit(&key);
+        }
+    }
     if args.json {
         return print_json(&json!({
             "file": abs(&args.file),

@@ -4,11 +4,11 @@
 use std::path::{Path, PathBuf};
 
 use ca_core::atomic::{self, FileMode, FileToWrite};
-use ca_core::store::resolve_ca_dir;
+use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin, OutputKind};
 use ca_core::validity::parse_rfc3339;
 use ca_core::{
-    CaDir, Certificate, IssueContext, IssueOutcome, NameConstraintsSpec, Passphrase,
-    ValidityRequest,
+    CaDir, Certificate, IssueContext, IssueOutcome, KeyError, NameConstraintsSpec, Passphrase,
+    Subject, ValidityRequest,
 };
 use serde_json::{json, Map, Value};
 
@@ -28,6 +28,52 @@ impl CaDirArgs {
         resolve_ca_dir(self.ca_dir.as_deref())
             .map(CaDir::at)
             .map_err(core_error)
+    }
+
+    /// The CA directory for a command that creates the root on first use
+    /// (`ca issue`). Only the default location is created that way: a
+    /// directory named with --ca-dir or CA_DIR must already hold a CA, so
+    /// a mistyped path is refused (exit 2) instead of becoming a second CA.
+    pub fn ca_dir_created_on_first_use(&self) -> Result<CaDir, CliError> {
+        let (path, origin) = locate_ca_dir(self.ca_dir.as_deref()).map_err(core_error)?;
+        let ca_dir = CaDir::at(path);
+        // A file in the way is explained when the CA is opened.
+        let missing_or_empty = !ca_dir.path().exists() || ca_dir.path().is_dir();
+        if origin == CaDirOrigin::Default || ca_dir.is_initialized() || !missing_or_empty {
+            return Ok(ca_dir);
+        }
+        Err(no_ca_in_named_dir(ca_dir.path(), origin))
+    }
+}
+
+/// The refusal for a --ca-dir or CA_DIR that holds no CA.
+fn no_ca_in_named_dir(path: &Path, origin: CaDirOrigin) -> CliError {
+    let given = match origin {
+        CaDirOrigin::Env => "CA_DIR",
+        _ => "--ca-dir",
+    };
+    let state = if path.exists() {
+        "holds no CA"
+    } else {
+        "does not exist"
+    };
+    CliError::bad_input(format!(
+        "no CA here yet: {} (given with {given}) {state}. If that is the right \
+         place, create the CA first with `ca init --ca-dir {}`; otherwise fix the \
+         path. Only the default CA directory is created on first use, so a \
+         mistyped path never makes a second CA.",
+        path.display(),
+        shell_quote(&path.display().to_string()),
+    ))
+}
+
+/// `text` as one shell word, for commands the user may copy.
+fn shell_quote(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:=@%,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 
@@ -74,6 +120,36 @@ impl PassphraseArgs {
             Some(p) => Ok(Some(p)),
             None => self.key(),
         }
+    }
+}
+
+/// The CA key's passphrase alone, for commands that write no private key
+/// (`ca sign`). `--passphrase-file`/`--passphrase-env`, which it took
+/// before, still work as hidden aliases.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CaPassphraseArgs {
+    /// Unlock an encrypted CA key with the passphrase in FILE (one
+    /// trailing newline is ignored).
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "ca_passphrase_env",
+        alias = "passphrase-file"
+    )]
+    pub ca_passphrase_file: Option<PathBuf>,
+
+    /// Unlock an encrypted CA key with the passphrase in the environment
+    /// variable VAR.
+    #[arg(long, value_name = "VAR", alias = "passphrase-env")]
+    pub ca_passphrase_env: Option<String>,
+}
+
+impl CaPassphraseArgs {
+    pub fn ca(&self) -> Result<Option<Passphrase>, CliError> {
+        read_passphrase(
+            self.ca_passphrase_file.as_deref(),
+            self.ca_passphrase_env.as_deref(),
+        )
     }
 }
 
@@ -174,11 +250,46 @@ pub fn core_error(e: ca_core::Error) -> CliError {
         }
         _ => {}
     }
+    if let ca_core::Error::Key {
+        path: Some(path),
+        source,
+    } = &e
+    {
+        if is_ca_key(path) {
+            let problem = match source {
+                KeyError::PassphraseRequired => "the CA key is encrypted",
+                KeyError::WrongPassphrase => "wrong passphrase for the CA key",
+                _ => return CliError::bad_input(e.to_string()),
+            };
+            // --passphrase-* encrypts the key a command writes; sending the
+            // user there would encrypt the new key as well.
+            return CliError::bad_input(format!(
+                "{}: {problem}; unlock it with --ca-passphrase-file FILE or \
+                 --ca-passphrase-env VAR",
+                path.display()
+            ));
+        }
+    }
     if e.is_refusal() {
         CliError::refused(e.to_string())
     } else {
         CliError::bad_input(e.to_string())
     }
+}
+
+/// `--subject ATTRS`, for clap.
+pub fn parse_subject(text: &str) -> Result<Subject, String> {
+    Subject::parse(text).map_err(|e| e.to_string().replacen("--subject: ", "", 1))
+}
+
+/// A CA's key in the CA directory: `root/key.pem` or
+/// `intermediates/NAME/key.pem` (see `ca_core::store`).
+fn is_ca_key(path: &Path) -> bool {
+    let parent = path.parent();
+    let name = |p: Option<&Path>| p.and_then(Path::file_name).map(|n| n.to_os_string());
+    path.file_name() == Some("key.pem".as_ref())
+        && (name(parent) == Some("root".into())
+            || name(parent.and_then(Path::parent)) == Some("intermediates".into()))
 }
 
 /// The one reading of the clock a command makes: everything it judges
@@ -199,6 +310,40 @@ pub fn warn_issued(outcome: &IssueOutcome, issuer_name: &str) {
         );
     }
     warn_all(&outcome.issued.warnings);
+}
+
+/// The chain files of an issuance, in `--json` (`chain`: the
+/// intermediates alone, null when the root signed the certificate and no
+/// chain file was written; `fullchain`: the certificate then the
+/// intermediates) and as text lines.
+pub fn chain_files_json(outcome: &IssueOutcome, out: &mut Map<String, Value>) {
+    let written = |kind| {
+        outcome
+            .outputs
+            .iter()
+            .find(|o| o.kind == kind)
+            .map(|o| abs(&o.path))
+    };
+    out.insert("chain".into(), json!(written(OutputKind::Chain)));
+    out.insert("fullchain".into(), json!(written(OutputKind::FullChain)));
+}
+
+/// The text lines for [`chain_files_json`]'s files.
+pub fn print_chain_files(outcome: &IssueOutcome) {
+    let written = |kind| outcome.outputs.iter().find(|o| o.kind == kind);
+    match written(OutputKind::Chain) {
+        Some(chain) => println!(
+            "  chain:       {} (the intermediates alone)",
+            chain.path.display()
+        ),
+        None => println!("  chain:       none (the root signed it: no intermediates to send)"),
+    }
+    if let Some(full) = written(OutputKind::FullChain) {
+        println!(
+            "  fullchain:   {} (certificate and intermediates: what a server serves)",
+            full.path.display()
+        );
+    }
 }
 
 /// Prints warnings on stderr.

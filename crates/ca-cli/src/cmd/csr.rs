@@ -48,7 +48,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .output
         .paths(&names[0].file_stem(), [".csr", "-key.pem"])?;
 
+    let progress = super::progress::Progress::key_generation(args.key_type, args.json);
     let key = PrivateKey::generate(args.key_type).map_err(|e| core_error(e.into()))?;
+    drop(progress);
     let csr = Csr::create(&key, &names).map_err(core_error)?;
     let key_pem = key
         .to_pem_with(passphrase.as_ref())
@@ -58,6 +60,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         file(&csr_path, csr.pem(), FileMode::Public),
     ];
     args.output.write(&files)?;
+    super::key_safety::warn_if_git_would_commit(&key_path);
     if args.json {
         let names: Vec<String> = names.iter().map(ToString::to_string).collect();
         return print_json(&json!({

@@ -96,7 +96,7 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         (f.intermediate.cert().pem(), FileMode::Public),
         (f.leaf.cert.pem(), FileMode::Public),
         (key_pem, FileMode::Private),
-        (f.leaf.chain_pem(), FileMode::Public),
+        (f.leaf.fullchain_pem(), FileMode::Public),
         (crl_pem(&f.crl_der), FileMode::Public),
         (crl_pem(&f.root_crl_der), FileMode::Public),
     ];
@@ -106,6 +106,8 @@ fn revoked(args: RevokedArgs) -> Result<(), CliError> {
         .map(|(p, (text, mode))| file(p, text, mode))
         .collect();
     args.output.write(&files)?;
+    // paths[3] is leaf-key.pem (see `names`).
+    super::key_safety::warn_if_git_would_commit(&paths[3]);
     if args.json {
         let mut out = cert_json(&f.leaf.cert);
         for (name, path) in names.iter().zip(&paths) {

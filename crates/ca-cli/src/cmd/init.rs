@@ -2,12 +2,12 @@
 
 use std::path::PathBuf;
 
-use ca_core::{CaOptions, Certificate, KeyType, PrivateKey};
+use ca_core::{CaOptions, Certificate, KeyType, PrivateKey, Subject};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, clock, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs,
-    PassphraseArgs, ValidityArgs,
+    abs, cert_json, clock, core_error, parse_subject, print_json, warn_all, CaDirArgs,
+    ConstraintArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -44,6 +44,12 @@ pub struct Args {
     /// The subject common name [default: "ca root" and a short id].
     #[arg(long, value_name = "NAME")]
     pub cn: Option<String>,
+
+    /// More subject attributes: "O=Acme, OU=Platform, C=DE" (C, ST, L, O,
+    /// OU; write \, for a comma in a value). An O replaces the default
+    /// organisation "ca development CA".
+    #[arg(long, value_name = "ATTRS", value_parser = parse_subject, conflicts_with = "import_cert")]
+    pub subject: Option<Subject>,
 
     /// The root's pathLenConstraint [default: none].
     #[arg(long, value_name = "N")]
@@ -93,17 +99,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
         _ => {
             let options = CaOptions {
                 common_name: args.cn.clone(),
+                subject: args.subject.clone().unwrap_or_default(),
                 key_type: args.key_type,
                 validity: args.validity.request()?,
                 path_len: args.path_len,
                 name_constraints: args.constraints.spec(),
             };
+            let _progress = super::progress::Progress::key_generation(args.key_type, args.json);
             ca_dir
                 .init(&options, passphrase.as_ref(), &at)
                 .map_err(core_error)?
         }
     };
     warn_all(&created.warnings);
+    super::key_safety::warn_if_git_would_commit(&created.key_path);
     let cert = created.issuer.cert();
     if args.json {
         let mut out = cert_json(cert);

@@ -1,11 +1,11 @@
 //! `ca intermediate NAME`: an intermediate CA signed by the root.
 
-use ca_core::{CaOptions, KeyType};
+use ca_core::{CaOptions, KeyType, Subject};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, clock, core_error, print_json, warn_all, CaDirArgs, ConstraintArgs,
-    PassphraseArgs, ValidityArgs,
+    abs, cert_json, clock, core_error, parse_subject, print_json, warn_all, CaDirArgs,
+    ConstraintArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -36,6 +36,12 @@ pub struct Args {
     #[arg(long, value_name = "CN")]
     pub cn: Option<String>,
 
+    /// More subject attributes: "O=Acme, OU=Platform, C=DE" (C, ST, L, O,
+    /// OU; write \, for a comma in a value). An O replaces the default
+    /// organisation "ca development CA".
+    #[arg(long, value_name = "ATTRS", value_parser = parse_subject)]
+    pub subject: Option<Subject>,
+
     /// pathLenConstraint: how many CA levels may follow below it.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub path_len: u8,
@@ -62,11 +68,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let ca_dir = args.ca.ca_dir()?;
     let options = CaOptions {
         common_name: args.cn.clone(),
+        subject: args.subject.clone().unwrap_or_default(),
         key_type: args.key_type,
         validity: args.validity.request()?,
         path_len: Some(args.path_len),
         name_constraints: args.constraints.spec(),
     };
+    let progress = super::progress::Progress::key_generation(args.key_type, args.json);
     let created = ca_dir
         .create_intermediate(
             &args.name,
@@ -76,7 +84,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
             &at,
         )
         .map_err(core_error)?;
+    drop(progress);
     warn_all(&created.warnings);
+    super::key_safety::warn_if_git_would_commit(&created.key_path);
     if args.json {
         let mut out = cert_json(created.issuer.cert());
         out.insert("name".into(), json!(args.name));

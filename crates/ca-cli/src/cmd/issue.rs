@@ -3,12 +3,12 @@
 use ca_core::name::parse_names;
 use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind, ROOT};
-use ca_core::{CaOptions, KeyType, LeafOptions};
+use ca_core::{CaOptions, KeyType, LeafOptions, Subject};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, clock, core_error, print_json, warn_issued, CaDirArgs, OutputArgs,
-    PassphraseArgs, ValidityArgs,
+    abs, cert_json, chain_files_json, clock, core_error, parse_subject, print_chain_files,
+    print_json, warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -16,13 +16,17 @@ use crate::exit::CliError;
 ///
 /// Each NAME is a DNS name (`localhost`, `*.example.test`, `bücher.test`),
 /// an IP address (`127.0.0.1`, `::1`), an e-mail address or a URI; the
-/// first one is also the subject's common name. Writes NAME.pem (the
-/// certificate), NAME-key.pem (its key, mode 0600) and NAME-chain.pem
-/// (the certificate followed by its intermediates, what a server serves)
-/// into --out, named after the first name.
+/// first one is also the subject's common name. Writes, into --out and
+/// named after the first name, the files certbot users know:
+/// NAME.pem (the certificate), NAME-key.pem (its key, mode 0600),
+/// NAME-fullchain.pem (the certificate followed by its intermediates: what
+/// a server serves, e.g. nginx's ssl_certificate) and NAME-chain.pem (the
+/// intermediates alone, e.g. Apache's SSLCertificateChainFile; not written
+/// when the root signs directly: there are no intermediates).
 ///
-/// With no CA yet, creates one first (and says where), so
-/// `ca issue localhost 127.0.0.1` is all it takes.
+/// With no CA yet in the default CA directory, creates one first (and says
+/// where), so `ca issue localhost 127.0.0.1` is all it takes. A --ca-dir or
+/// CA_DIR that holds no CA is refused: create it with `ca init --ca-dir DIR`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -47,6 +51,11 @@ pub struct Args {
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
     pub key_type: KeyType,
 
+    /// Subject attributes before the CN: "O=Acme, OU=Platform, C=DE" (C,
+    /// ST, L, O, OU; write \, for a comma in a value) [default: the CN alone].
+    #[arg(long, value_name = "ATTRS", value_parser = parse_subject)]
+    pub subject: Option<Subject>,
+
     /// Sign with this intermediate (see `ca intermediate`) [default: the root].
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
@@ -54,8 +63,9 @@ pub struct Args {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Print one JSON object (cert, key, chain, root, serial, not_after,
-    /// sha256, ...) instead of text.
+    /// Print one JSON object (cert, key, chain, fullchain, root, serial,
+    /// not_after, sha256, ...) instead of text; chain is null when the root
+    /// signed directly.
     #[arg(long)]
     pub json: bool,
 
@@ -75,12 +85,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let validity = args.validity.request()?;
     let key_passphrase = args.passphrases.key()?;
     let ca_passphrase = args.passphrases.ca()?;
-    let [cert_path, key_path, chain_path] = args
-        .output
-        .paths(&names[0].file_stem(), [".pem", "-key.pem", "-chain.pem"])?;
+    let [cert_path, key_path, chain_path, fullchain_path] = args.output.paths(
+        &names[0].file_stem(),
+        [".pem", "-key.pem", "-chain.pem", "-fullchain.pem"],
+    )?;
 
-    let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
+    let ca_dir = if issuer_name == ROOT {
+        args.ca.ca_dir_created_on_first_use()?
+    } else {
+        args.ca.ca_dir()?
+    };
     let request = IssueRequest {
         issuer: issuer_name,
         leaf: LeafOptions {
@@ -92,23 +107,31 @@ pub fn run(args: Args) -> Result<(), CliError> {
             },
             key_type: args.key_type,
             validity,
+            subject: args.subject.clone().unwrap_or_default(),
         },
         csr: None,
         outputs: vec![
             OutputFile::new(OutputKind::Key, &key_path),
             OutputFile::new(OutputKind::Cert, &cert_path),
             OutputFile::new(OutputKind::Chain, &chain_path),
+            OutputFile::new(OutputKind::FullChain, &fullchain_path),
         ],
         overwrite: args.output.force.into(),
         key_passphrase: key_passphrase.as_ref(),
         ca_passphrase: ca_passphrase.as_ref(),
         create_root: Some(&CaOptions::default()),
     };
+    let progress = super::progress::Progress::key_generation(args.key_type, args.json);
     let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
+    drop(progress);
     if let Some(created) = &outcome.created_root {
         announce_new_ca(&created.cert_path, &ca_dir);
     }
     warn_issued(&outcome, issuer_name);
+    if let Some(created) = &outcome.created_root {
+        super::key_safety::warn_if_git_would_commit(&created.key_path);
+    }
+    super::key_safety::warn_if_git_would_commit(&key_path);
     let issued = &outcome.issued;
     let key_type = outcome.entry.key_type.to_string();
 
@@ -117,7 +140,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         let mut out = cert_json(&issued.cert);
         out.insert("cert".into(), json!(abs(&cert_path)));
         out.insert("key".into(), json!(abs(&key_path)));
-        out.insert("chain".into(), json!(abs(&chain_path)));
+        chain_files_json(&outcome, &mut out);
         out.insert("root".into(), json!(abs(&root_path)));
         out.insert("issuer".into(), json!(issuer_name));
         out.insert("profile".into(), json!(issued.profile.as_str()));
@@ -134,7 +157,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     println!("  certificate: {}", cert_path.display());
     println!("  key:         {}", key_path.display());
-    println!("  chain:       {}", chain_path.display());
+    print_chain_files(&outcome);
     println!("  root CA:     {}", root_path.display());
     Ok(())
 }

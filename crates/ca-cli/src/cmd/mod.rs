@@ -8,13 +8,17 @@ pub mod csr;
 #[cfg(feature = "p12")]
 pub mod export;
 pub mod fixture;
+pub mod info;
 pub mod init;
 pub mod inspect;
 pub mod intermediate;
 pub mod issue;
+pub mod key_safety;
 pub mod list;
 pub mod needs_renewal;
 pub mod probe;
+pub mod progress;
+pub mod renew;
 pub mod revoke;
 pub mod schema;
 pub mod serve;

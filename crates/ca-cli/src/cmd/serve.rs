@@ -233,7 +233,7 @@ fn issue(args: &Args) -> Result<Loaded, CliError> {
         .map_err(core_error)?;
     let issued = outcome.issued;
     let key = issued.key.as_ref().expect("the pipeline makes a key");
-    let chain = Certificate::parse_all(issued.chain_pem().as_bytes())
+    let chain = Certificate::parse_all(issued.fullchain_pem().as_bytes())
         .map_err(core_error)?
         .iter()
         .map(|c| c.der().to_vec())

@@ -8,8 +8,8 @@ use ca_core::{Csr, LeafOptions};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, clock, core_error, print_json, warn_issued, CaDirArgs, OutputArgs,
-    PassphraseArgs, ValidityArgs,
+    abs, cert_json, chain_files_json, clock, core_error, print_chain_files, print_json,
+    warn_issued, CaDirArgs, CaPassphraseArgs, OutputArgs, ValidityArgs,
 };
 use crate::exit::CliError;
 
@@ -19,7 +19,10 @@ use crate::exit::CliError;
 /// (subjectAltName, or the CN when there is none) are used: the
 /// certificate gets our server (or --client) profile, and nothing else the
 /// CSR asks for (basicConstraints, key usages, other extensions) is copied.
-/// Writes NAME.pem and NAME-chain.pem into --out, named after the first name.
+/// Writes NAME.pem (the certificate), NAME-fullchain.pem (it and its
+/// intermediates: what a server serves) and NAME-chain.pem (the
+/// intermediates alone; not written when the root signs) into --out, named
+/// after the first name.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -44,7 +47,8 @@ pub struct Args {
     #[command(flatten)]
     pub output: OutputArgs,
 
-    /// Print one JSON object (cert, chain, root, serial, not_after, sha256, ...).
+    /// Print one JSON object (cert, chain, fullchain, root, serial, not_after,
+    /// sha256, ...); chain is null when the root signed directly.
     #[arg(long)]
     pub json: bool,
 
@@ -52,7 +56,7 @@ pub struct Args {
     pub validity: ValidityArgs,
 
     #[command(flatten)]
-    pub passphrases: PassphraseArgs,
+    pub passphrases: CaPassphraseArgs,
 
     #[command(flatten)]
     pub ca: CaDirArgs,
@@ -69,9 +73,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let validity = args.validity.request()?;
-    let [cert_path, chain_path] = args
-        .output
-        .paths(&csr.names()[0].file_stem(), [".pem", "-chain.pem"])?;
+    let [cert_path, chain_path, fullchain_path] = args.output.paths(
+        &csr.names()[0].file_stem(),
+        [".pem", "-chain.pem", "-fullchain.pem"],
+    )?;
 
     let ca_dir = args.ca.ca_dir()?;
     let issuer_name = args.issuer.as_deref().unwrap_or(ROOT);
@@ -87,11 +92,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
             },
             key_type: csr.key_type(),
             validity,
+            ..Default::default()
         },
         csr: Some(&csr),
         outputs: vec![
             OutputFile::new(OutputKind::Cert, &cert_path),
             OutputFile::new(OutputKind::Chain, &chain_path),
+            OutputFile::new(OutputKind::FullChain, &fullchain_path),
         ],
         overwrite: args.output.force.into(),
         key_passphrase: None,
@@ -112,7 +119,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if args.json {
         let mut out = cert_json(&issued.cert);
         out.insert("cert".into(), json!(abs(&cert_path)));
-        out.insert("chain".into(), json!(abs(&chain_path)));
+        chain_files_json(&outcome, &mut out);
         out.insert("root".into(), json!(abs(&root_path)));
         out.insert("issuer".into(), json!(issuer_name));
         out.insert("profile".into(), json!(issued.profile.as_str()));
@@ -128,7 +135,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ca_core::validity::rfc3339(info.not_after)
     );
     println!("  certificate: {}", cert_path.display());
-    println!("  chain:       {}", chain_path.display());
+    print_chain_files(&outcome);
     println!("  root CA:     {}", root_path.display());
     Ok(())
 }

@@ -32,7 +32,7 @@ use input::Inputs;
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
-  ca verify localhost-chain.pem --host localhost
+  ca verify localhost-fullchain.pem --host localhost
   ca verify server.pem --untrusted intermediate.pem --roots root.pem --host www.example.test
   ca verify site.pem --system-roots --host example.com --explain
   ca verify client.pem --purpose client --roots root.pem --json

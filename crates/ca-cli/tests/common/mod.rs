@@ -12,6 +12,11 @@ use rcgen::{
 };
 use time::{Duration, OffsetDateTime};
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../../tests/support/tool.rs"]
+pub mod tool;
+
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -62,12 +67,13 @@ pub fn openssl(dir: &Path, args: &[&str]) -> Run {
 }
 
 pub fn openssl_may_fail(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args(args)
         .current_dir(dir)
         .stdin(Stdio::null())
         .output()
-        .expect("openssl is installed");
+        .expect("run openssl");
     finish(out)
 }
 

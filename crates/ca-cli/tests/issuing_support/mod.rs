@@ -9,6 +9,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 use tempfile::TempDir;
 
+// The peer lookup the end-to-end tests use: a missing openssl fails
+// naming the package to install.
+#[path = "../../../../tests/support/tool.rs"]
+pub mod tool;
+
 /// A work folder with a CA directory inside (`WORK/ca`), not yet created.
 pub struct Env {
     pub work: TempDir,
@@ -26,17 +31,16 @@ impl Env {
         self.work.path().join(name)
     }
 
-    /// `ca ARGS... --ca-dir WORK/ca` (no --ca-dir for `csr`), run in WORK, with HOME and CA_DIR
-    /// pointing nowhere else.
+    /// `ca ARGS...` run in WORK, with WORK/ca as the default CA directory
+    /// (`XDG_DATA_HOME=WORK`, no CA_DIR, HOME in WORK): like a user's own
+    /// default CA, it is created on first use (a --ca-dir or CA_DIR must
+    /// already hold a CA).
     pub fn ca(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
-        cmd.args(args);
-        // `ca csr` needs no CA.
-        if args.first() != Some(&"csr") {
-            cmd.arg("--ca-dir").arg(&self.ca_dir);
-        }
-        cmd.current_dir(self.work.path())
+        cmd.args(args)
+            .current_dir(self.work.path())
             .env_remove("CA_DIR")
+            .env("XDG_DATA_HOME", self.work.path())
             .env("HOME", self.work.path());
         cmd
     }
@@ -97,7 +101,7 @@ pub fn field(json: &Value, key: &str) -> PathBuf {
 
 /// `openssl verify` of a leaf against a root, with the chain as untrusted.
 pub fn openssl_verify(root: &Path, chain: &Path, leaf: &Path, host: Option<&str>) -> bool {
-    let mut cmd = Command::new("openssl");
+    let mut cmd = tool::OPENSSL.command();
     cmd.args(["verify", "-x509_strict", "-CAfile"])
         .arg(root)
         .arg("-untrusted")
@@ -107,17 +111,18 @@ pub fn openssl_verify(root: &Path, chain: &Path, leaf: &Path, host: Option<&str>
     }
     cmd.arg(leaf)
         .output()
-        .expect("openssl must be installed")
+        .expect("run openssl")
         .status
         .success()
 }
 
 /// Runs openssl with ARGS, which must succeed; returns stdout.
 pub fn openssl(args: &[&str]) -> String {
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args(args)
         .output()
-        .expect("openssl must be installed");
+        .expect("run openssl");
     assert!(
         out.status.success(),
         "openssl {args:?}: {}",

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use super::plan::{Action, Plan, StepKind};
 use super::validate::Desired;
+use super::StepProgress;
 use crate::atomic::Overwrite;
 use crate::context::IssueContext;
 use crate::error::Result;
@@ -31,14 +32,23 @@ pub fn execute(
     plan: &mut Plan,
     ca_dir: &CaDir,
     passphrases: Passphrases<'_>,
+    progress: &StepProgress,
     at: &IssueContext,
 ) -> Result<Vec<String>> {
     let mut warnings = Vec::new();
     let mut issuers: HashMap<String, Issuer> = HashMap::new();
+    let total = plan
+        .steps
+        .iter()
+        .filter(|s| s.action != Action::Keep)
+        .count();
+    let mut done = 0;
     for step in plan.steps.iter_mut() {
         if step.action == Action::Keep {
             continue;
         }
+        progress.report(done, total, step);
+        done += 1;
         let made = match step.kind {
             StepKind::Root => {
                 let created = ca_dir.ensure_initialized(&desired.root, passphrases.key, at)?;
@@ -81,6 +91,7 @@ pub fn execute(
                         OutputFile::new(OutputKind::Key, &leaf.key),
                         OutputFile::new(OutputKind::Cert, &leaf.cert),
                         OutputFile::new(OutputKind::Chain, &leaf.chain),
+                        OutputFile::new(OutputKind::FullChain, &leaf.fullchain),
                     ],
                     // Create: none of the files exists (refuse if one
                     // appeared since); Reissue: the plan checked they are ours.

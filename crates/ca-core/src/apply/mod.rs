@@ -89,6 +89,37 @@ pub struct ApplyOptions {
     pub key_passphrase: Option<Passphrase>,
     /// Unlocks the CA keys; the key passphrase when `None`.
     pub ca_passphrase: Option<Passphrase>,
+    /// Told before each CA or leaf is made (a progress bar for long runs).
+    pub progress: StepProgress,
+}
+
+/// A callback told `(made so far, to make in all, the step about to be
+/// made)` before each step that creates or reissues something.
+#[derive(Clone, Default)]
+pub struct StepProgress(Option<std::sync::Arc<ProgressFn>>);
+
+type ProgressFn = dyn Fn(usize, usize, &Step) + Send + Sync;
+
+impl StepProgress {
+    pub fn new(report: impl Fn(usize, usize, &Step) + Send + Sync + 'static) -> Self {
+        StepProgress(Some(std::sync::Arc::new(report)))
+    }
+
+    pub(crate) fn report(&self, done: usize, total: usize, step: &Step) {
+        if let Some(report) = &self.0 {
+            report(done, total, step);
+        }
+    }
+}
+
+impl std::fmt::Debug for StepProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "StepProgress(set)"
+        } else {
+            "StepProgress(none)"
+        })
+    }
 }
 
 /// What an apply did (or, with `dry_run`, would do).
@@ -128,6 +159,7 @@ pub fn apply(
         &mut plan,
         ca_dir,
         passphrases,
+        &options.progress,
         at,
     )?);
     Ok(Outcome { plan, warnings })

@@ -69,7 +69,10 @@ impl StepKind {
 pub struct LeafFiles {
     pub cert: PathBuf,
     pub key: PathBuf,
-    pub chain: PathBuf,
+    /// The intermediates alone; none for a leaf the root signs.
+    pub chain: Option<PathBuf>,
+    /// The certificate followed by its intermediates.
+    pub fullchain: PathBuf,
 }
 
 /// One CA or leaf and what happens to it.
@@ -235,7 +238,8 @@ impl LeafCheck<'_> {
         let files = LeafFiles {
             cert: leaf.cert.clone(),
             key: leaf.key.clone(),
-            chain: leaf.chain.clone(),
+            chain: (leaf.issuer != ROOT).then(|| leaf.chain.clone()),
+            fullchain: leaf.fullchain.clone(),
         };
         let mut step = Step {
             kind: StepKind::Leaf,
@@ -247,8 +251,9 @@ impl LeafCheck<'_> {
             serial: None,
             not_after: None,
         };
-        let present: Vec<&Path> = [&leaf.cert, &leaf.key, &leaf.chain]
+        let present: Vec<&Path> = [&leaf.cert, &leaf.key, &leaf.fullchain]
             .into_iter()
+            .chain((leaf.issuer != ROOT).then_some(&leaf.chain))
             .map(PathBuf::as_path)
             .filter(|p| p.symlink_metadata().is_ok())
             .collect();
@@ -347,14 +352,26 @@ impl LeafCheck<'_> {
         if let Some(why) = self.key_problem(cert)? {
             reasons.push(why);
         }
-        let mut chain = cert.pem();
-        if leaf.issuer != ROOT {
-            chain.push_str(&issuer.pem());
-        }
-        if std::fs::read(&leaf.chain).ok().as_deref() != Some(chain.as_bytes()) {
+        // chain: the intermediate (none under the root); fullchain: the
+        // certificate, then the intermediate.
+        let chain = match leaf.issuer != ROOT {
+            true => issuer.pem(),
+            false => String::new(),
+        };
+        let fullchain = cert.pem() + &chain;
+        let differs = |path: &Path, expected: &str| {
+            std::fs::read(path).ok().as_deref() != Some(expected.as_bytes())
+        };
+        if leaf.issuer != ROOT && differs(&leaf.chain, &chain) {
             reasons.push(format!(
-                "{} is missing or is not its chain",
+                "{} is missing or is not its issuer's certificate",
                 leaf.chain.display()
+            ));
+        }
+        if differs(&leaf.fullchain, &fullchain) {
+            reasons.push(format!(
+                "{} is missing or is not its full chain",
+                leaf.fullchain.display()
             ));
         }
         Ok(reasons)

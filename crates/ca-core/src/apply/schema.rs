@@ -28,6 +28,8 @@ fn ca(what: &str, default_days: u32) -> Value {
         "properties": {
             "common_name": {"type": "string", "minLength": 1, "maxLength": 64,
                 "description": "Subject CN of the CA certificate [default: a generated name]."},
+            "subject": {"type": "string",
+                "description": "More subject attributes, e.g. \"O=Acme, OU=Platform, C=DE\" (C, ST, L, O, OU); an O replaces the default organisation."},
             "key_type": key_type(),
             "days": {"type": "integer", "minimum": 1, "default": default_days,
                 "description": "Lifetime in days."},
@@ -62,6 +64,8 @@ pub fn schema() -> Value {
                 "description": "server: extendedKeyUsage serverAuth; client: clientAuth."},
             "names": {"type": "array", "minItems": 1, "items": {"type": "string"},
                 "description": "DNS names, IP addresses, e-mail addresses or URIs; the first is also the CN."},
+            "subject": {"type": "string",
+                "description": "Subject attributes before the CN, e.g. \"O=Acme, OU=Platform, C=DE\" (C, ST, L, O, OU)."},
             "key_type": key_type(),
             "days": {"type": "integer", "minimum": 1, "default": 397,
                 "description": "Lifetime in days (clamped to the issuer's). Not with not_after."},
@@ -69,10 +73,11 @@ pub fn schema() -> Value {
                 "description": "End of validity, RFC 3339. Not with days."},
             "renew_before": {"type": "string", "pattern": "^[0-9]+[smhdw%]$", "default": "33%",
                 "description": "Reissue when this close to notAfter: a time (30d, 12h, 2w, 90m, 45s) or a share of the lifetime (20%)."},
-            "out": path("Directory for NAME.pem, NAME-key.pem and NAME-chain.pem, relative to the current directory [default: .]."),
+            "out": path("Directory for NAME.pem, NAME-key.pem, NAME-chain.pem and NAME-fullchain.pem, relative to the current directory [default: .]."),
             "cert": path("The certificate file [default: OUT/NAME.pem]."),
             "key": path("The private key file, mode 0600 [default: OUT/NAME-key.pem]."),
-            "chain": path("The certificate followed by its intermediates [default: OUT/NAME-chain.pem].")
+            "chain": path("The intermediates alone, as certbot's chain.pem; not written when the root signs the leaf [default: OUT/NAME-chain.pem]."),
+            "fullchain": path("The certificate followed by its intermediates, as certbot's fullchain.pem: what a server serves [default: OUT/NAME-fullchain.pem].")
         }
     });
     json!({

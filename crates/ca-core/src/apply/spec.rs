@@ -45,6 +45,8 @@ pub struct SpecFile {
 #[serde(deny_unknown_fields)]
 pub struct CaSpec {
     pub common_name: Option<Spanned<String>>,
+    /// More subject attributes, as `ca init --subject` takes them.
+    pub subject: Option<Spanned<String>>,
     pub key_type: Option<Spanned<String>>,
     pub days: Option<Spanned<u32>>,
     pub path_len: Option<Spanned<u8>>,
@@ -70,15 +72,21 @@ pub struct LeafSpec {
     pub issuer: Option<Spanned<String>>,
     pub kind: Option<Spanned<LeafKind>>,
     pub names: Spanned<Vec<Spanned<String>>>,
+    /// Subject attributes before the CN, as `ca issue --subject` takes them.
+    pub subject: Option<Spanned<String>>,
     pub key_type: Option<Spanned<String>>,
     pub days: Option<Spanned<u32>>,
     pub not_after: Option<Spanned<String>>,
     pub renew_before: Option<Spanned<String>>,
-    /// Directory for NAME.pem, NAME-key.pem and NAME-chain.pem.
+    /// Directory for NAME.pem, NAME-key.pem, NAME-chain.pem and
+    /// NAME-fullchain.pem.
     pub out: Option<Spanned<String>>,
     pub cert: Option<Spanned<String>>,
     pub key: Option<Spanned<String>>,
+    /// The intermediates alone.
     pub chain: Option<Spanned<String>>,
+    /// The certificate followed by its intermediates.
+    pub fullchain: Option<Spanned<String>>,
 }
 
 /// Server or client, as `kind = "..."` gives it.

@@ -34,7 +34,12 @@ fn the_example_parses_to_what_it_says() {
 fn example_in(dir: &Path) -> (Desired, CaDir) {
     let mut d = example();
     for leaf in &mut d.leaves {
-        for p in [&mut leaf.cert, &mut leaf.key, &mut leaf.chain] {
+        for p in [
+            &mut leaf.cert,
+            &mut leaf.key,
+            &mut leaf.chain,
+            &mut leaf.fullchain,
+        ] {
             *p = dir.join(&*p);
         }
     }

@@ -17,6 +17,7 @@ use crate::name::SubjectName;
 use crate::profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 use crate::renewal::RenewBefore;
 use crate::store::{validate_intermediate_name, ROOT};
+use crate::subject::Subject;
 use crate::validity::{parse_rfc3339, ValidityRequest};
 
 /// When no `renew_before` is given: the last third of the lifetime, as
@@ -50,7 +51,10 @@ pub struct DesiredLeaf {
     pub renew_before: RenewBefore,
     pub cert: PathBuf,
     pub key: PathBuf,
+    /// The intermediates alone (not written for a leaf the root signs).
     pub chain: PathBuf,
+    /// The certificate followed by its intermediates.
+    pub fullchain: PathBuf,
 }
 
 /// Checks the file; `Err` lists every mistake found.
@@ -96,14 +100,14 @@ pub fn validate(
     for (name, spec) in &file.leaves {
         let leaf = leaf(&mut at, name, spec, &root, &intermediates, now);
         if let Some(leaf) = leaf {
-            for p in [&leaf.cert, &leaf.key, &leaf.chain] {
+            for p in [&leaf.cert, &leaf.key, &leaf.chain, &leaf.fullchain] {
                 let clean = std::path::absolute(p).unwrap_or_else(|_| p.clone());
                 if let Some(other) = paths.insert(clean, leaf.name.clone()) {
                     at.push(
                         name.span(),
                         format!(
                             "leaf '{}' writes {} which leaf '{other}' writes too; give one of them \
-                             another `out`, `cert`, `key` or `chain`",
+                             another `out`, `cert`, `key`, `chain` or `fullchain`",
                             leaf.name,
                             p.display()
                         ),
@@ -184,8 +188,10 @@ fn ca_options(at: &mut Locator, spec: CaSpec, now: OffsetDateTime) -> CaOptions 
             at.push(cn.span(), "`common_name` must be 1 to 64 characters long");
         }
     }
+    let subject = subject(at, &spec.subject);
     CaOptions {
         common_name: spec.common_name.map(Spanned::into_inner),
+        subject,
         key_type: key_type(at, &spec.key_type),
         validity: ValidityRequest {
             days: days(at, &spec.days, now),
@@ -302,6 +308,7 @@ fn leaf(
         None if out == Path::new(".") => PathBuf::from(file),
         None => out.join(file),
     };
+    let subject = subject(at, &spec.subject);
     let leaf = DesiredLeaf {
         name: name.get_ref().clone(),
         issuer,
@@ -314,13 +321,26 @@ fn leaf(
                 not_after,
                 days,
             },
+            subject,
         },
         renew_before,
         cert: path(&spec.cert, format!("{stem}.pem")),
         key: path(&spec.key, format!("{stem}-key.pem")),
         chain: path(&spec.chain, format!("{stem}-chain.pem")),
+        fullchain: path(&spec.fullchain, format!("{stem}-fullchain.pem")),
     };
     (at.found.len() == errors_before).then_some(leaf)
+}
+
+/// A `subject` key, parsed as `--subject` is.
+fn subject(at: &mut Locator, spec: &Option<Spanned<String>>) -> Subject {
+    let Some(text) = spec else {
+        return Subject::default();
+    };
+    Subject::parse(text.get_ref()).unwrap_or_else(|e| {
+        at.push(text.span(), e.to_string().replace("--subject", "`subject`"));
+        Subject::default()
+    })
 }
 
 fn leaf_names(

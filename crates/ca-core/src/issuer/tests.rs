@@ -1,4 +1,3 @@
-use std::process::Command;
 use std::sync::OnceLock;
 
 use time::Duration;
@@ -6,6 +5,7 @@ use x509_parser::extensions::ParsedExtension;
 
 use super::*;
 use crate::name::SubjectName;
+use crate::test_tool as tool;
 
 fn at() -> IssueContext<'static> {
     IssueContext::at(OffsetDateTime::now_utc())
@@ -37,7 +37,7 @@ fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) ->
     let chain_path = dir.path().join("chain.pem");
     std::fs::write(&root_path, root.pem()).unwrap();
     std::fs::write(&chain_path, chain).unwrap();
-    let mut cmd = Command::new("openssl");
+    let mut cmd = tool::OPENSSL.command();
     cmd.args(["verify", "-x509_strict", "-purpose", purpose, "-CAfile"])
         .arg(&root_path)
         .arg("-untrusted")
@@ -46,7 +46,7 @@ fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) ->
         cmd.args(["-verify_hostname", host]);
     }
     cmd.arg(&chain_path);
-    let out = cmd.output().expect("openssl must be installed");
+    let out = cmd.output().expect("run openssl");
     out.status.success()
 }
 
@@ -75,7 +75,7 @@ fn every_key_type_makes_a_chain_openssl_accepts() {
             .unwrap();
         assert!(leaf.warnings.is_empty(), "{:?}", leaf.warnings);
         assert_eq!(leaf.intermediates.len(), 1);
-        let chain = leaf.chain_pem();
+        let chain = leaf.fullchain_pem();
         assert!(
             openssl_verify(root.root(), &chain, "localhost", "sslserver"),
             "{key_type}"
@@ -187,7 +187,7 @@ fn name_constraints_are_written_and_enforced_by_openssl() {
     let ok = constrained.issue_server(&["www.example.test"]).unwrap();
     assert!(openssl_verify(
         root.root(),
-        &ok.chain_pem(),
+        &ok.fullchain_pem(),
         "www.example.test",
         "sslserver"
     ));
@@ -204,7 +204,7 @@ fn name_constraints_are_written_and_enforced_by_openssl() {
     let outside = constrained.issue_server(&["www.other.test"]).unwrap();
     assert!(!openssl_verify(
         root.root(),
-        &outside.chain_pem(),
+        &outside.fullchain_pem(),
         "",
         "sslserver"
     ));
@@ -250,7 +250,7 @@ fn leaves_are_clamped_to_the_issuer_and_past_windows_warn() {
     assert!(expired.warnings.iter().any(|w| w.contains("expired")));
     assert!(!openssl_verify(
         root.root(),
-        &expired.chain_pem(),
+        &expired.fullchain_pem(),
         "a.test",
         "sslserver"
     ));
@@ -277,7 +277,7 @@ fn csr_round_trip_applies_our_profile() {
     );
     assert!(openssl_verify(
         root.root(),
-        &issued.chain_pem(),
+        &issued.fullchain_pem(),
         "svc.example.test",
         "sslserver"
     ));
@@ -289,7 +289,8 @@ fn csr_asking_for_a_ca_gets_a_leaf() {
     let key_path = dir.path().join("key.pem");
     let key = key(KeyType::EcdsaP256);
     std::fs::write(&key_path, key.to_pem()).unwrap();
-    let out = Command::new("openssl")
+    let out = tool::OPENSSL
+        .command()
         .args([
             "req",
             "-new",
@@ -376,7 +377,7 @@ fn from_parts_checks_key_and_ca() {
     let leaf = reloaded.issue_server(&["a.test"]).unwrap();
     assert!(openssl_verify(
         root.root(),
-        &leaf.chain_pem(),
+        &leaf.fullchain_pem(),
         "a.test",
         "sslserver"
     ));

@@ -1,7 +1,7 @@
-use std::process::Command;
 use std::sync::OnceLock;
 
 use super::*;
+use crate::test_tool as tool;
 
 /// RSA generation is slow: one key per size per test run.
 fn generated(key_type: KeyType) -> &'static PrivateKey {
@@ -24,13 +24,14 @@ fn passphrase() -> Passphrase {
 
 fn openssl(args: &[&str], stdin: Option<&[u8]>) -> Vec<u8> {
     use std::io::Write;
-    let mut child = Command::new("openssl")
+    let mut child = tool::OPENSSL
+        .command()
         .args(args)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("openssl must be installed");
+        .expect("run openssl");
     let mut input = child.stdin.take().unwrap();
     if let Some(data) = stdin {
         input.write_all(data).unwrap();

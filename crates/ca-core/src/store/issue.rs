@@ -34,8 +34,13 @@ pub enum OutputKind {
     Cert,
     /// Its private key (mode 0600); only when the pipeline made the key.
     Key,
-    /// The certificate followed by its intermediates (no root).
+    /// The intermediates alone, no root (certbot's `chain.pem`). Not
+    /// written when the root signed the certificate directly: there is
+    /// nothing to put in it.
     Chain,
+    /// The certificate followed by its intermediates, no root (certbot's
+    /// `fullchain.pem`: what a server serves).
+    FullChain,
 }
 
 /// One file to write, and what goes into it.
@@ -83,7 +88,8 @@ pub struct IssueOutcome {
     pub issued: Issued,
     /// Its line in the index.
     pub entry: IndexEntry,
-    /// The files written, as requested.
+    /// The files written: those requested, less a [`OutputKind::Chain`]
+    /// with no intermediates to hold.
     pub outputs: Vec<OutputFile>,
     /// The root CA, when this call had to create it.
     pub created_root: Option<CreatedCa>,
@@ -149,7 +155,13 @@ impl CaDir {
             (None, Some(csr)) => csr.key_type(),
             (None, None) => request.leaf.key_type,
         };
-        let files = encode(&issued, request)?;
+        let outputs: Vec<OutputFile> = request
+            .outputs
+            .iter()
+            .filter(|o| o.kind != OutputKind::Chain || !issued.intermediates.is_empty())
+            .cloned()
+            .collect();
+        let files = encode(&issued, &outputs, request.key_passphrase)?;
         let cert_out = request
             .outputs
             .iter()
@@ -172,7 +184,7 @@ impl CaDir {
         Ok(IssueOutcome {
             issued,
             entry,
-            outputs: request.outputs.clone(),
+            outputs,
             created_root: None,
             issuer_revoked,
         })
@@ -207,13 +219,18 @@ fn refuse_existing(outputs: &[OutputFile], overwrite: Overwrite) -> Result<()> {
 }
 
 /// The bytes of every output file.
-fn encode(issued: &Issued, request: &IssueRequest<'_>) -> Result<Vec<FileToWrite>> {
+fn encode(
+    issued: &Issued,
+    outputs: &[OutputFile],
+    key_passphrase: Option<&Passphrase>,
+) -> Result<Vec<FileToWrite>> {
     let mut key_pem = None;
-    let mut files = Vec::with_capacity(request.outputs.len());
-    for output in &request.outputs {
+    let mut files = Vec::with_capacity(outputs.len());
+    for output in outputs {
         let (contents, mode) = match output.kind {
             OutputKind::Cert => (issued.cert.pem(), FileMode::Public),
-            OutputKind::Chain => (issued.chain_pem(), FileMode::Public),
+            OutputKind::Chain => (issued.intermediates_pem(), FileMode::Public),
+            OutputKind::FullChain => (issued.fullchain_pem(), FileMode::Public),
             OutputKind::Key => {
                 let Some(key) = &issued.key else {
                     return Err(Error::Refused(format!(
@@ -224,7 +241,7 @@ fn encode(issued: &Issued, request: &IssueRequest<'_>) -> Result<Vec<FileToWrite
                 };
                 if key_pem.is_none() {
                     key_pem = Some(
-                        key.to_pem_with(request.key_passphrase)
+                        key.to_pem_with(key_passphrase)
                             .map_err(|e| Error::key_at(&output.path, e))?,
                     );
                 }

@@ -44,8 +44,26 @@ pub const ROOT: &str = "root";
 /// Where the CA directory is: `explicit` (`--ca-dir`), else `$CA_DIR`,
 /// else `$XDG_DATA_HOME/ca`, else `$HOME/.local/share/ca`.
 pub fn resolve_ca_dir(explicit: Option<&Path>) -> Result<PathBuf> {
+    locate_ca_dir(explicit).map(|(path, _)| path)
+}
+
+/// Who chose the CA directory. Only the default location is created on
+/// first use: a directory the user named (and may have mistyped) must
+/// already hold a CA, so a typo never makes a second CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaDirOrigin {
+    /// `--ca-dir DIR` (or a `ca_dir` in an apply file).
+    Flag,
+    /// `$CA_DIR`.
+    Env,
+    /// `$XDG_DATA_HOME/ca` or `$HOME/.local/share/ca`.
+    Default,
+}
+
+/// [`resolve_ca_dir`], also saying who chose the directory.
+pub fn locate_ca_dir(explicit: Option<&Path>) -> Result<(PathBuf, CaDirOrigin)> {
     if let Some(dir) = explicit {
-        return Ok(dir.to_path_buf());
+        return Ok((dir.to_path_buf(), CaDirOrigin::Flag));
     }
     let from_env = |var: &str| {
         std::env::var_os(var)
@@ -53,13 +71,13 @@ pub fn resolve_ca_dir(explicit: Option<&Path>) -> Result<PathBuf> {
             .map(PathBuf::from)
     };
     if let Some(dir) = from_env("CA_DIR") {
-        return Ok(dir);
+        return Ok((dir, CaDirOrigin::Env));
     }
     if let Some(data) = from_env("XDG_DATA_HOME").filter(|p| p.is_absolute()) {
-        return Ok(data.join("ca"));
+        return Ok((data.join("ca"), CaDirOrigin::Default));
     }
     if let Some(home) = from_env("HOME") {
-        return Ok(home.join(".local/share/ca"));
+        return Ok((home.join(".local/share/ca"), CaDirOrigin::Default));
     }
     Err(Error::ca_dir(
         None,

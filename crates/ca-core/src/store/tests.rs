@@ -168,6 +168,7 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
             OutputFile::new(OutputKind::Key, out.join("a-key.pem")),
             OutputFile::new(OutputKind::Cert, out.join("a.pem")),
             OutputFile::new(OutputKind::Chain, out.join("a-chain.pem")),
+            OutputFile::new(OutputKind::FullChain, out.join("a-fullchain.pem")),
         ],
         overwrite: Overwrite::Refuse,
         key_passphrase: None,
@@ -185,7 +186,10 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
     assert_eq!(outcome.issued.cert.info().not_before, now);
     let written = Certificate::read_file(&out.join("a.pem")).unwrap();
     assert_eq!(written, outcome.issued.cert);
-    assert!(out.join("a-key.pem").is_file() && out.join("a-chain.pem").is_file());
+    assert!(out.join("a-key.pem").is_file() && out.join("a-fullchain.pem").is_file());
+    // Signed by the root: no intermediates, so no chain file.
+    assert!(!out.join("a-chain.pem").exists());
+    assert_eq!(outcome.outputs.len(), 3);
     let index = ca.index().unwrap();
     assert_eq!(index.entries.len(), 2);
     assert_eq!(

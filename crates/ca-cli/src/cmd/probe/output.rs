@@ -139,7 +139,7 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
             Some(false),
             Vec::new(),
             json!(reason_code(&e.reason)),
-            error_json(e),
+            error_json(req, e),
         ),
         None => (None, Vec::new(), Value::Null, Value::Null),
     };

@@ -27,7 +27,7 @@ pub fn error_text(req: &Request, e: &VerifyError) -> String {
     let mut text = format!(
         "chain not valid: {}\nwhat to do: {}",
         failure_text(e),
-        e.hint()
+        what_to_do(req, e)
     );
     if let Some(note) = same_name_note(req, e) {
         text.push_str("\nnote: ");
@@ -68,16 +68,104 @@ fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
 }
 
 fn failure_text(e: &VerifyError) -> String {
+    let reason = match &e.reason {
+        // Purposes in words, not bare OIDs.
+        Reason::ExtendedKeyUsage { .. } => usages_in_words(&e.reason.to_string()),
+        other => other.to_string(),
+    };
     match &e.cert {
         Some(c) => format!(
             "{} #{} ({}): {}",
             c.role,
             c.position,
             esc(&c.subject),
-            esc(&e.reason.to_string())
+            esc(&reason)
         ),
-        None => esc(&e.reason.to_string()).into_owned(),
+        None => esc(&reason).into_owned(),
     }
+}
+
+/// The advice for a refusal: the verifier's, unless what was asked of
+/// `ca verify` itself is the likelier mistake (an IP address given to
+/// --host, a client certificate checked for the default server purpose, a
+/// root not among the anchors given).
+fn what_to_do(req: &Request, e: &VerifyError) -> String {
+    match &e.reason {
+        Reason::NameMismatch { presented, .. } => {
+            if let Some(ExpectedName::Dns(host)) = &req.opts.name {
+                if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+                    return format!(
+                        "{host} is an IP address, and --host matches DNS names only: check it \
+                         with --ip {ip} (the certificate has: {presented})"
+                    );
+                }
+            }
+        }
+        Reason::ExtendedKeyUsage { present, .. }
+            if req.opts.purpose == Purpose::ServerAuth
+                && present.contains(ca_verify::OID_CLIENT_AUTH) =>
+        {
+            return "this is a TLS client authentication certificate, and the check was for \
+                    TLS server authentication (the default purpose): check it with \
+                    --purpose client"
+                .into();
+        }
+        Reason::ExtendedKeyUsage { present, .. }
+            if req.opts.purpose == Purpose::ClientAuth
+                && present.contains(ca_verify::OID_SERVER_AUTH) =>
+        {
+            return "this is a TLS server authentication certificate, and the check was for \
+                    TLS client authentication: check it with --purpose server"
+                .into();
+        }
+        Reason::UnknownIssuer(issuer) => return unknown_issuer_advice(req, issuer, e.hint()),
+        _ => {}
+    }
+    e.hint().to_string()
+}
+
+/// "No issuer found": which issuer the certificate names, and the trust
+/// anchors that were tried (subject and file), so the wrong root or a
+/// missing intermediate shows.
+fn unknown_issuer_advice(req: &Request, issuer: &str, hint: &str) -> String {
+    let anchors = &req.inputs.anchors;
+    let mut text = format!("{hint}. The certificate names its issuer {issuer}; ");
+    if anchors.is_empty() {
+        text.push_str("no trust anchor was given");
+        return text;
+    }
+    let _ = write!(text, "tried {}:", count(anchors.len(), "trust anchor"));
+    const SHOWN: usize = 5;
+    for (i, anchor) in anchors.iter().enumerate().take(SHOWN) {
+        let from = req
+            .inputs
+            .anchor_origins
+            .get(i)
+            .map(String::as_str)
+            .unwrap_or("?");
+        let _ = write!(text, "\n  {} (from {from})", anchor.certificate().subject());
+    }
+    if anchors.len() > SHOWN {
+        let _ = write!(text, "\n  ... and {} more", anchors.len() - SHOWN);
+    }
+    text
+}
+
+/// Known extended key usage OIDs in `text`, followed by their names.
+fn usages_in_words(text: &str) -> String {
+    const NAMES: [(&str, &str); 6] = [
+        ("1.3.6.1.5.5.7.3.1", "TLS server authentication"),
+        ("1.3.6.1.5.5.7.3.2", "TLS client authentication"),
+        ("1.3.6.1.5.5.7.3.3", "code signing"),
+        ("1.3.6.1.5.5.7.3.4", "e-mail protection"),
+        ("1.3.6.1.5.5.7.3.8", "time stamping"),
+        ("1.3.6.1.5.5.7.3.9", "OCSP signing"),
+    ];
+    let mut out = text.to_string();
+    for (oid, name) in NAMES {
+        out = out.replace(oid, &format!("{name} ({oid})"));
+    }
+    out
 }
 
 /// The valid-chain summary: the path, one certificate a line, and what it was checked for.
@@ -159,7 +247,7 @@ pub fn explain_text(req: &Request, verdict: &Verdict) -> String {
                 trusted(&mut out, req);
             }
             let _ = writeln!(out, "NOT VALID: {}", failure_text(e));
-            let _ = writeln!(out, "What to do: {}", e.hint());
+            let _ = writeln!(out, "What to do: {}", what_to_do(req, e));
             if let Some(note) = same_name_note(req, e) {
                 let _ = writeln!(out, "Note: {note}");
             }
@@ -283,7 +371,7 @@ pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
             p.checks(),
             Value::Null,
         ),
-        Err(e) => (Vec::new(), e.checks(), error_json(e)),
+        Err(e) => (Vec::new(), e.checks(), error_json(req, e)),
     };
     let checks: Vec<Value> = checks.iter().map(check_json).collect();
     let name = req.opts.name.as_ref().map(|n| match n {
@@ -330,11 +418,11 @@ fn check_json(r: &CheckRecord) -> Value {
     })
 }
 
-pub(crate) fn error_json(e: &VerifyError) -> Value {
+pub(crate) fn error_json(req: &Request, e: &VerifyError) -> Value {
     json!({
         "reason": reason_code(&e.reason),
         "message": e.reason.to_string(),
-        "hint": e.hint(),
+        "hint": what_to_do(req, e),
         "position": e.cert.as_ref().map(|c| c.position),
         "role": e.cert.as_ref().map(|c| role_name(c.role)),
         "subject": e.cert.as_ref().map(|c| c.subject.clone()),
