@@ -34,21 +34,25 @@ mod der;
 mod error;
 mod explain;
 mod extensions;
+mod issuance;
 mod key;
 mod name;
 mod options;
 mod path;
+pub mod rules;
 mod signature;
 
 pub use anchor::TrustAnchor;
 pub use cert::Certificate;
 pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
+pub use issuance::{check_before_issuance, Violation};
 pub use options::{
     ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
     OID_SERVER_AUTH,
 };
 pub use path::DEFAULT_MAX_INTERMEDIATES;
+pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
 };

@@ -108,10 +108,7 @@ fn purpose_text(p: &Purpose) -> String {
 }
 
 fn profile_name(p: Profile) -> &'static str {
-    match p {
-        Profile::WebPki => "webpki",
-        Profile::Rfc5280 => "rfc5280",
-    }
+    p.name()
 }
 
 /// `--explain`: the chain as a TLS client walks it, every check marked.
@@ -315,7 +312,9 @@ fn check_json(r: &CheckRecord) -> Value {
 
 fn error_json(e: &VerifyError) -> Value {
     json!({
-        "reason": reason_code(&e.reason),
+        "reason": e.reason.code(),
+        "rule": e.reason.rule().map(|r| r.id()),
+        "clause": e.reason.rule().map(|r| r.rule().clause),
         "message": e.reason.to_string(),
         "hint": e.hint(),
         "position": e.cert.as_ref().map(|c| c.position),
@@ -329,40 +328,5 @@ fn role_name(r: Role) -> &'static str {
         Role::Leaf => "leaf",
         Role::Intermediate => "intermediate",
         Role::TrustAnchor => "trust_anchor",
-    }
-}
-
-/// The stable, script-friendly name of a reason (documented in docs/verify-cli.md).
-pub fn reason_code(r: &Reason) -> &'static str {
-    match r {
-        Reason::Malformed(_) => "malformed",
-        Reason::Profile(_) => "profile",
-        Reason::DuplicateExtension(_) => "duplicate_extension",
-        Reason::UnknownCriticalExtension(_) => "unknown_critical_extension",
-        Reason::NotYetValid { .. } => "not_yet_valid",
-        Reason::Expired { .. } => "expired",
-        Reason::UnsupportedSignatureAlgorithm(_) => "unsupported_signature_algorithm",
-        Reason::WeakSignatureAlgorithm(_) => "weak_signature_algorithm",
-        Reason::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
-        Reason::UnsupportedKey(_) => "unsupported_key",
-        Reason::AlgorithmKeyMismatch { .. } => "algorithm_key_mismatch",
-        Reason::BadSignature(_) => "bad_signature",
-        Reason::NotCa(_) => "not_ca",
-        Reason::CaUsedAsLeaf => "ca_used_as_leaf",
-        Reason::PathLenExceeded { .. } => "path_len_exceeded",
-        Reason::MaxDepthExceeded(_) => "max_depth_exceeded",
-        Reason::KeyUsage(_) => "key_usage",
-        Reason::ExtendedKeyUsage { .. } => "extended_key_usage",
-        Reason::NameConstraintViolation { .. } => "name_constraint_violation",
-        Reason::InvalidNameConstraints(_) => "invalid_name_constraints",
-        Reason::NameMismatch { .. } => "name_mismatch",
-        Reason::InvalidSubjectAltName(_) => "invalid_subject_alt_name",
-        Reason::InvalidExpectedName(_) => "invalid_expected_name",
-        Reason::Revoked { .. } => "revoked",
-        Reason::InvalidCrl(_) => "invalid_crl",
-        Reason::UnknownIssuer(_) => "unknown_issuer",
-        Reason::TooMuchWork(_) => "too_much_work",
-        // A reason added to ca-verify after this list.
-        _ => "other",
     }
 }
