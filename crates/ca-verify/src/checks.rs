@@ -577,7 +577,8 @@ pub(crate) fn webpki_for_issuance(
             add(leaf_constraints(cert, p));
             add(leaf_eku(cert, opts));
             add(name::check_leaf_san(cert, p));
-            if is_tls(&opts.purpose) {
+            // BR 7.1.4.3 governs TLS server certificates.
+            if opts.purpose == Purpose::ServerAuth {
                 add(name::check_cn_copies_san(cert));
             }
         }

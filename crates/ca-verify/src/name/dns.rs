@@ -62,7 +62,7 @@ pub fn presented_syntax(name: &str) -> Result<(), String> {
         }
         if label.starts_with('-') || label.ends_with('-') {
             return Err(format!(
-                "has the label {label:?} starting or ending with '-'"
+                "has the label {label:?} that starts or ends with '-'"
             ));
         }
     }
@@ -71,7 +71,7 @@ pub fn presented_syntax(name: &str) -> Result<(), String> {
         .next()
         .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
     {
-        return Err("ends in an all-numeric label (RFC 1123 2.1)".into());
+        return Err("ends in an all-numeric label, as an IP address does (RFC 1123 2.1)".into());
     }
     Ok(())
 }

@@ -1,0 +1,121 @@
+//! Issuance runs the verifier's rulebook (ca-verify, `docs/rules.md`) on the DER of every
+//! certificate before it is written, so that `ca` never issues what `ca verify` refuses.
+//!
+//! - Rules of the RFC 5280 kinds always refuse.
+//! - Web PKI (CA/B Forum) rules that every browser enforces on TLS server certificates (a
+//!   wildcard over a public suffix, no subjectAltName, a CA as the server certificate) refuse
+//!   for server leaves.
+//! - Other Web PKI rules (e.g. no Ed25519 keys, BR 6.1.5) matter on the public web only: they
+//!   warn, naming the rule; `strict_webpki` (`--strict-webpki`) turns them into refusals.
+//! - A leaf or intermediate is also verified up to its root with the RFC 5280 path-validation
+//!   rules (profile pkix), so that the names it carries are inside every name constraint above.
+
+use ca_verify::{Profile, Purpose, Role, RuleId, TrustAnchor, VerifyOptions, Violation};
+
+use crate::error::{Error, Result};
+
+/// Web PKI rules every browser enforces on TLS server certificates: a refusal for server
+/// leaves even without `strict_webpki`.
+const BROWSER_ENFORCED: &[RuleId] = &[
+    RuleId::SanWildcardPublicSuffix,
+    RuleId::SanRequired,
+    RuleId::LeafNotCa,
+];
+
+/// What is being issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issuing {
+    Root,
+    Intermediate,
+    ServerLeaf,
+    ClientLeaf,
+}
+
+impl Issuing {
+    fn role(self) -> Role {
+        match self {
+            Issuing::Root => Role::TrustAnchor,
+            Issuing::Intermediate => Role::Intermediate,
+            Issuing::ServerLeaf | Issuing::ClientLeaf => Role::Leaf,
+        }
+    }
+
+    fn purpose(self) -> Purpose {
+        match self {
+            Issuing::ClientLeaf => Purpose::ClientAuth,
+            _ => Purpose::ServerAuth,
+        }
+    }
+}
+
+/// Checks `der`, about to be issued as `what`, against the rulebook; `chain` is its issuer's
+/// chain (issuer first, root last; empty for a root). Returns the Web PKI warnings, or
+/// [`Error::Refused`] naming the rule's id and clause.
+pub fn check(
+    der: &[u8],
+    what: Issuing,
+    chain: &[&[u8]],
+    strict_webpki: bool,
+) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    for v in ca_verify::check_before_issuance(der, what.role(), &what.purpose()) {
+        let rule = v.rule();
+        let browsers_refuse = what == Issuing::ServerLeaf && BROWSER_ENFORCED.contains(&rule.rule);
+        if !v.is_webpki() || browsers_refuse || strict_webpki {
+            return Err(refusal(&v));
+        }
+        warnings.push(format!(
+            "{} (Web PKI rule {}): fine for private use, browsers would refuse it; \
+             --strict-webpki refuses to issue it",
+            v.reason, rule.id
+        ));
+    }
+    if let Some((root, intermediates)) = chain.split_last() {
+        check_path(der, what, intermediates, root)?;
+    }
+    Ok(warnings)
+}
+
+fn refusal(v: &Violation) -> Error {
+    let rule = v.rule();
+    Error::Refused(format!(
+        "not issued, rule {} ({}): {}; clients would reject the certificate (docs/rules.md)",
+        rule.id, rule.clause, v.reason
+    ))
+}
+
+/// Verifies the new certificate up to `root` with the path-validation rules: name constraints,
+/// path length and EKU of every CA above. Validity is left out: the window is the caller's
+/// choice (it may lie in the past on purpose) and is warned about elsewhere.
+fn check_path(der: &[u8], what: Issuing, intermediates: &[&[u8]], root: &[u8]) -> Result<()> {
+    let anchor = TrustAnchor::from_der(root)
+        .map_err(|e| Error::Refused(format!("the root cannot be read: {e}")))?;
+    let certs = std::iter::once(der)
+        .chain(intermediates.iter().copied())
+        .chain([root]);
+    let latest_start = certs
+        .filter_map(|d| ca_verify::Certificate::from_der(d).ok())
+        .map(|c| c.not_before_unix())
+        .max()
+        .unwrap_or(0);
+    let time = time::OffsetDateTime::from_unix_timestamp(latest_start)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut opts = VerifyOptions::server(time, None);
+    opts.purpose = what.purpose();
+    opts.profile = Profile::Pkix;
+    // A new intermediate is checked as the leaf of its own path: leaf rules that concern
+    // subscriber certificates are not in the pkix profile.
+    match ca_verify::verify(der, intermediates, std::slice::from_ref(&anchor), &opts) {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.reason.rule(), Some(RuleId::ValidityWindow)) => Ok(()),
+        Err(e) => {
+            let (id, clause) = e
+                .reason
+                .rule()
+                .map_or(("path", "RFC 5280 6.1"), |r| (r.id(), r.rule().clause));
+            Err(Error::Refused(format!(
+                "not issued, rule {id} ({clause}): {e}; clients would reject the certificate"
+            )))
+        }
+    }
+}
