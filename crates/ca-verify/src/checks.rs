@@ -354,9 +354,10 @@ fn require_aki(cert: &Certificate, p: Profile) -> Result<(), Reason> {
 fn key(key: &PublicKey, p: Profile) -> Result<(), Reason> {
     match key {
         PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
-        PublicKey::Rsa { bits, .. } if *bits < 2048 => Err(Reason::UnsupportedKey(format!(
-            "RSA-{bits} (at least 2048 bits required)"
-        ))),
+        PublicKey::Rsa { bits, .. } if *bits < 2048 => Err(Reason::KeyNotAllowed {
+            rule: RuleId::RsaMinimum,
+            key: key.to_string(),
+        }),
         PublicKey::Rsa { bits, .. } => {
             rule(p, RuleId::WebPkiKeyAlgorithms, bits % 8 != 0, |rule| {
                 Reason::KeyNotAllowed {
@@ -380,7 +381,10 @@ fn leaf_key_usage(cert: &Certificate, required: &[KeyUsageBit]) -> Result<(), Re
         return Ok(());
     };
     match required.iter().find(|b| ku.value & b.flag() == 0) {
-        Some(b) => Err(Reason::KeyUsage(b.name())),
+        Some(b) => Err(Reason::KeyUsage {
+            rule: RuleId::LeafRequiredKeyUsage,
+            missing: b.name(),
+        }),
         None => Ok(()),
     }
 }
@@ -460,7 +464,10 @@ fn ca_constraints(cert: &Certificate, p: Profile) -> Result<(), Reason> {
 
 fn ca_key_usage(cert: &Certificate) -> Result<(), Reason> {
     match &cert.ext.key_usage {
-        Some(k) if k.value & KU_KEY_CERT_SIGN == 0 => Err(Reason::KeyUsage("keyCertSign")),
+        Some(k) if k.value & KU_KEY_CERT_SIGN == 0 => Err(Reason::KeyUsage {
+            rule: RuleId::IssuerKeyCertSign,
+            missing: "keyCertSign",
+        }),
         _ => Ok(()),
     }
 }

@@ -189,9 +189,10 @@ pub enum Reason {
     /// keyUsage asserts nothing.
     #[error("{}", rule_text(*rule))]
     CaExtensions { rule: RuleId },
-    /// keyUsage does not allow what the certificate is used for.
-    #[error("keyUsage lacks {0}")]
-    KeyUsage(&'static str),
+    /// keyUsage does not allow what the certificate is used for (`ku.issuer-keycertsign`,
+    /// `ku.leaf-required-bits`).
+    #[error("keyUsage lacks {missing} ({})", rule.rule().clause)]
+    KeyUsage { rule: RuleId, missing: &'static str },
 
     // --- Extended key usage ----------------------------------------------------------------
     /// extendedKeyUsage does not allow the purpose.
@@ -286,7 +287,7 @@ impl Reason {
             Reason::PathLenExceeded { .. } => "path_len_exceeded",
             Reason::MaxDepthExceeded(_) => "max_depth_exceeded",
             Reason::CaExtensions { .. } => "ca_extensions",
-            Reason::KeyUsage(_) => "key_usage",
+            Reason::KeyUsage { .. } => "key_usage",
             Reason::ExtendedKeyUsage { .. } => "extended_key_usage",
             Reason::EkuProfile { .. } => "eku_profile",
             Reason::KeyIdentifier { .. } => "key_identifier",
@@ -316,7 +317,8 @@ impl Reason {
             | Reason::EkuProfile { rule }
             | Reason::KeyIdentifier { rule }
             | Reason::Subject { rule, .. }
-            | Reason::SubjectAltName { rule, .. } => *rule,
+            | Reason::SubjectAltName { rule, .. }
+            | Reason::KeyUsage { rule, .. } => *rule,
             Reason::Malformed(_) => R::DerSyntax,
             Reason::DuplicateExtension(_) => R::NoDuplicateExtensions,
             Reason::UnknownCriticalExtension(_) => R::UnknownCriticalExtension,
@@ -330,7 +332,6 @@ impl Reason {
             Reason::NotCa(_) => R::IssuerIsCa,
             Reason::CaUsedAsLeaf => R::LeafNotCa,
             Reason::PathLenExceeded { .. } => R::PathLength,
-            Reason::KeyUsage(_) => R::IssuerKeyCertSign,
             Reason::ExtendedKeyUsage { .. } => R::EkuPurpose,
             Reason::NameConstraintViolation { .. } => R::NameConstraintsSubtrees,
             Reason::InvalidNameConstraints(_) => R::NameConstraintsSyntax,
@@ -376,7 +377,7 @@ impl Reason {
             | Reason::KeyIdentifier { .. }
             | Reason::Subject { .. }
             | Reason::UnknownCriticalExtension(_)
-            | Reason::KeyUsage(_) => {
+            | Reason::KeyUsage { .. } => {
                 "reissue the certificate following the rule named (docs/rules.md), or verify with a profile that does not include it"
             }
             Reason::NotYetValid { .. } => "check the clock or wait until the certificate is valid",

@@ -49,7 +49,7 @@ pub use explain::{CheckRecord, PathCert, VerifiedPath};
 pub use issuance::{check_before_issuance, Violation};
 pub use options::{
     ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
-    OID_SERVER_AUTH,
+    OID_CODE_SIGNING, OID_SERVER_AUTH, OID_TIME_STAMPING,
 };
 pub use path::DEFAULT_MAX_INTERMEDIATES;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
