@@ -903,6 +903,25 @@ fn ed25519_chains_are_outside_the_web_pki_and_fine_under_rfc5280() {
     assert_eq!(v["error"]["reason"], "key_not_allowed", "{v}");
     assert_eq!(v["error"]["rule"], "key.webpki-algorithms", "{v}");
     assert_eq!(v["error"]["clause"], "CA/B BR 6.1.5, 7.1.3.1", "{v}");
+    // The error carries the failing path: --json lists it, --explain names the rule.
+    let roles: Vec<&str> = v["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["leaf"], "{v}");
+    let run = verify(
+        d,
+        &[&CHAIN_ARGS[..], &["--host", HOST, "--explain"]].concat(),
+    );
+    assert!(
+        run.stdout.contains(
+            "Refused by rule key.webpki-algorithms (CA/B BR 6.1.5, 7.1.3.1; kind webpki) of the webpki profile"
+        ),
+        "{}",
+        run.stdout
+    );
     let run = verify(
         d,
         &[&CHAIN_ARGS[..], &["--host", HOST, "--profile", "rfc5280"]].concat(),

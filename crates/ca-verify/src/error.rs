@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::explain::CheckRecord;
+use crate::explain::{CheckRecord, PathCert};
 use crate::rules::RuleId;
 
 /// Which certificate an error concerns.
@@ -53,6 +53,8 @@ pub struct VerifyError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 struct Explained {
     checks: Vec<CheckRecord>,
+    /// The certificates of the candidate path that gave the error, leaf first.
+    path: Vec<PathCert>,
     /// A hint more precise than the reason's own, from what the search saw.
     hint: Option<&'static str>,
 }
@@ -69,6 +71,32 @@ impl VerifyError {
     pub(crate) fn with_hint(mut self, hint: &'static str) -> Self {
         self.explained.get_or_insert_with(Box::default).hint = Some(hint);
         self
+    }
+
+    pub(crate) fn with_path(mut self, path: Vec<PathCert>) -> Self {
+        self.explained.get_or_insert_with(Box::default).path = path;
+        self
+    }
+
+    /// The certificates of the candidate path that gave this error, leaf first, as
+    /// [`crate::VerifiedPath::certificates`] gives them on success: positions in
+    /// [`CertRef`] and [`CheckRecord`] index it. The last one may be the candidate issuer
+    /// that failed. Empty when the leaf could not be parsed.
+    pub fn path(&self) -> &[PathCert] {
+        self.explained.as_ref().map_or(&[], |x| &x.path)
+    }
+
+    /// The profile rule that refused, by id and clause ("san.dns-syntax (RFC 5280 4.2.1.6)"),
+    /// when the reason stands for a rule of the rulebook.
+    pub fn rule_text(&self) -> Option<String> {
+        self.reason.rule().map(|r| {
+            format!(
+                "{} ({}; kind {})",
+                r.id(),
+                r.rule().clause,
+                r.rule().kind.name()
+            )
+        })
     }
 
     pub(crate) fn with_checks(mut self, checks: Vec<CheckRecord>) -> Self {

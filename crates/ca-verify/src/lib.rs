@@ -136,7 +136,12 @@ pub fn verify_with<I: AsRef<[u8]>>(
         if e.reason == Reason::CaUsedAsLeaf && anchor::is_anchor(anchors, &leaf) {
             e = e.with_hint(error::HINT_ANCHOR_AS_LEAF);
         }
-        return Err(e.with_checks(records));
+        let path = vec![PathCert {
+            cert: leaf,
+            role: Role::Leaf,
+            source: None,
+        }];
+        return Err(e.with_checks(records).with_path(path));
     }
     let mut pool = Vec::with_capacity(intermediates.len());
     let mut unparsable = Vec::new();

@@ -79,6 +79,20 @@ impl<'a> Search<'a> {
         }
     }
 
+    /// A copy of the certificate at `n`, for the failing path of an error.
+    fn path_cert(&self, n: Node) -> PathCert {
+        let (role, source) = match n {
+            Node::Leaf => (Role::Leaf, None),
+            Node::Pool(_) => (Role::Intermediate, None),
+            Node::Anchor(a) => (Role::TrustAnchor, self.anchors[a].source.clone()),
+        };
+        PathCert {
+            cert: self.cert(n).clone(),
+            role,
+            source,
+        }
+    }
+
     fn cert_ref(&self, n: Node, position: usize) -> CertRef {
         let role = match n {
             Node::Leaf => Role::Leaf,
@@ -134,7 +148,8 @@ impl<'a> Search<'a> {
                     Some(hint) => e.with_hint(hint),
                     None => e,
                 };
-                Err(e.with_checks(checks))
+                let certs = path.iter().map(|&n| self.path_cert(n)).collect();
+                Err(e.with_checks(checks).with_path(certs))
             }
             Err(fatal) => Err(fatal),
         }

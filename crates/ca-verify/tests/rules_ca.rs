@@ -375,3 +375,26 @@ fn validity_window_and_issuer_chaining() {
     let leaf = leaf_signed_by(leaf_params(&["example.com"]), Alg::P256, &stranger);
     refused_by(pki.verify(&leaf, Pkix), RuleId::IssuerNameChaining);
 }
+
+#[test]
+fn the_error_carries_the_failing_path() {
+    // The certificates of the candidate path that failed, as VerifiedPath gives them.
+    let pki = Pki::new();
+    let ica = pki.edit_ica(|t| t.set_critical(OID_BC, false));
+    let anchors = [ca_verify::TrustAnchor::from_der(&der(&pki.root))
+        .unwrap()
+        .with_source("root.pem")];
+    let mut o = VerifyOptions::server(now(), None);
+    o.profile = Rfc5280;
+    let e = ca_verify::verify(&pki.good_leaf(), &[ica.clone()], &anchors, &o).unwrap_err();
+    let roles: Vec<_> = e.path().iter().map(|p| p.role).collect();
+    use ca_verify::Role;
+    assert_eq!(roles, [Role::Leaf, Role::Intermediate], "{e}");
+    assert_eq!(e.path()[1].cert.der(), &ica[..]);
+    assert_eq!(e.cert.as_ref().unwrap().position, 1);
+    let rule = e.rule_text().unwrap();
+    assert!(
+        rule.starts_with("bc.ca-critical (RFC 5280 4.2.1.9"),
+        "{rule}"
+    );
+}

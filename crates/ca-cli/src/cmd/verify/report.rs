@@ -48,7 +48,7 @@ fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
         }
         Reason::BadSignature(_) | Reason::AlgorithmKeyMismatch { .. } => {
             let position = e.cert.as_ref()?.position;
-            let step = failing_path(req, e).into_iter().nth(position + 1)?;
+            let step = failing_path(e).into_iter().nth(position + 1)?;
             let anchor = step.cert.filter(|_| step.role == Role::TrustAnchor)?;
             let why = "the signature does not verify with its key";
             (step.subject, anchor.sha256_hex(), why)
@@ -134,7 +134,14 @@ pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
                     "No valid path. Of the candidate paths, the one with the most specific \
                      failure, with the checks made on it up to the failed one:\n"
                 );
-                walk(&mut out, &failing_path(req, e), e.checks());
+                walk(&mut out, &failing_path(e), e.checks());
+            }
+            if let Some(rule) = e.rule_text() {
+                let _ = writeln!(
+                    out,
+                    "Refused by rule {rule} of the {} profile (docs/rules.md).",
+                    profile_name(req.opts.profile)
+                );
             }
             if let Reason::UnknownIssuer(_) = e.reason {
                 trusted(&mut out, req);
@@ -256,14 +263,18 @@ fn trusted(out: &mut String, req: &Request) {
 
 /// `--json`: verdict, path, checks and error in one object.
 pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
-    // A failure's checks are by position only: its path is left empty rather than guessed.
+    // A failure's path is the candidate path the verifier reports with its error.
     let (path, checks, error): (Vec<Value>, _, _) = match verdict {
         Ok(p) => (
             p.certificates().iter().enumerate().map(path_json).collect(),
             p.checks(),
             Value::Null,
         ),
-        Err(e) => (Vec::new(), e.checks(), error_json(e)),
+        Err(e) => (
+            e.path().iter().enumerate().map(path_json).collect(),
+            e.checks(),
+            error_json(e),
+        ),
     };
     let checks: Vec<Value> = checks.iter().map(check_json).collect();
     let name = req.opts.name.as_ref().map(|n| match n {
