@@ -104,7 +104,7 @@ pub(crate) fn issuer(
     log.step("public key", key(&cert.public_key, p), || {
         cert.public_key.to_string()
     })?;
-    log.step("key usage", ca_key_usage(cert), || {
+    log.step("key usage", ca_key_usage(cert, p), || {
         match cert.ext.key_usage {
             Some(_) => "keyCertSign".into(),
             None => "no keyUsage extension".into(),
@@ -462,8 +462,18 @@ fn ca_constraints(cert: &Certificate, p: Profile) -> Result<(), Reason> {
     )
 }
 
-fn ca_key_usage(cert: &Certificate) -> Result<(), Reason> {
-    match &cert.ext.key_usage {
+fn ca_key_usage(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    let ku = &cert.ext.key_usage;
+    rule(p, RuleId::CaKeyUsageRequired, ku.is_none(), |rule| {
+        Reason::CaExtensions { rule }
+    })?;
+    rule(
+        p,
+        RuleId::CaKeyUsageCritical,
+        ku.as_ref().is_some_and(|k| !k.critical),
+        criticality("keyUsage", false),
+    )?;
+    match ku {
         Some(k) if k.value & KU_KEY_CERT_SIGN == 0 => Err(Reason::KeyUsage {
             rule: RuleId::IssuerKeyCertSign,
             missing: "keyCertSign",
@@ -562,7 +572,7 @@ pub(crate) fn path_len_text<'a>(
 
 /// The Web PKI rules for `role`, each family run on its own so that one violation does not
 /// hide another (for issuance, which reports them all). Run after the rfc5280 profile passed,
-/// so whatever fails here is a webpki rule. Includes the issuance-only rules.
+/// so whatever fails here is a webpki rule or an issuance-only rule (of any kind).
 pub(crate) fn webpki_for_issuance(
     cert: &Certificate,
     role: Role,
@@ -590,6 +600,15 @@ pub(crate) fn webpki_for_issuance(
             }
         }
         Role::Intermediate | Role::TrustAnchor => {
+            match &cert.ext.key_usage {
+                None => add(Err(Reason::CaExtensions {
+                    rule: RuleId::CaKeyUsageRequired,
+                })),
+                Some(k) if !k.critical => add(Err(criticality("keyUsage", false)(
+                    RuleId::CaKeyUsageCritical,
+                ))),
+                Some(_) => {}
+            }
             add(ca_key_ids(cert, role, p));
             add(ca_eku(cert, role, opts));
         }

@@ -201,6 +201,12 @@ rulebook! {
     // --- Key usage ----------------------------------------------------------------------------
     IssuerKeyCertSign: "ku.issuer-keycertsign", Pkix, CA, "RFC 5280 6.1.4 (n)", "key_usage",
         "an issuer's keyUsage, when present, asserts keyCertSign";
+    CaKeyUsageRequired: "ku.ca-required", Rfc5280, CA, "RFC 5280 4.2.1.3", "ca_extensions",
+        "a CA certificate (whose key verifies certificates) has a keyUsage extension (issuance only: RFC 5280 6.1.4 (n) checks keyUsage only if present, and verifiers accept CAs without it)",
+        issuance_only = true;
+    CaKeyUsageCritical: "ku.ca-critical", WebPki, CA, "CA/B BR 7.1.2.1.1, 7.1.2.10.7", "criticality",
+        "a CA certificate's keyUsage is critical (issuance only: browsers accept a non-critical one)",
+        issuance_only = true;
     KeyCertSignNeedsCa: "ku.keycertsign-needs-ca", Rfc5280, ALL, "RFC 5280 4.2.1.3, 4.2.1.9",
         "ca_extensions", "keyCertSign only in a certificate with cA TRUE";
     KeyUsageNotEmpty: "ku.not-empty", Rfc5280, ALL, "RFC 5280 4.2.1.3", "ca_extensions",
@@ -329,7 +335,9 @@ pub static NOT_ENFORCED: &[(&str, &str, &str)] = &[
         "an encoding choice with no security effect; the time read is the same either way"),
     ("RFC 5280 4.1.2.4, 4.1.2.6", "issuer and subject names use PrintableString or UTF8String",
         "legacy encodings (TeletexString, BMPString) still appear in trusted roots; names are compared as RFC 5280 7.1 says"),
-    ("RFC 5280 4.2.1.3", "keyUsage SHOULD be critical", "a SHOULD; most CAs mark it non-critical"),
+    ("RFC 5280 4.2.1.3", "keyUsage SHOULD be critical", "a SHOULD (the CA/B Forum makes it a MUST for CA certificates: ku.ca-critical)"),
+    ("CA/B BR 7.1.2.7.12", "a subscriber certificate's subjectAltName holds dNSName and iPAddress entries only, no reserved IP addresses or internal names",
+        "validation of the names belongs to the issuing CA; browsers match the names asked for and ignore the rest"),
     ("RFC 5280 4.2.1.4, 4.2.1.5, 4.2.1.11, 6.1.3 (d)-(f)", "certificate policy processing",
         "no policy processing yet: the verifier behaves as with user-initial-policy-set = anyPolicy (tracked by the PKITS work)"),
     ("RFC 5280 4.2.1.7", "issuerAltName SHOULD NOT be critical", "a SHOULD"),

@@ -398,3 +398,29 @@ fn the_error_carries_the_failing_path() {
         "{rule}"
     );
 }
+
+#[test]
+fn ca_key_usage_present_and_critical_at_issuance() {
+    // RFC 5280 4.2.1.3: CAs MUST include keyUsage in CA certificates; CA/B BR 7.1.2.1.1 and
+    // 7.1.2.10.7: critical. Path validation (6.1.4 (n)) checks keyUsage only if present, and
+    // browsers accept a non-critical one: both are checked when `ca` issues, not when verifying.
+    use ca_verify::{check_before_issuance, Purpose, Role};
+    let pki = Pki::new();
+    let cases = [
+        (
+            pki.edit_ica(|t| t.remove_ext(OID_KU)),
+            RuleId::CaKeyUsageRequired,
+        ),
+        (
+            pki.edit_ica(|t| t.set_critical(OID_KU, false)),
+            RuleId::CaKeyUsageCritical,
+        ),
+    ];
+    for (ica, rule) in cases {
+        accepted(pki.verify_chain(&pki.good_leaf(), &ica, &der(&pki.root), WebPki));
+        let v = check_before_issuance(&ica, Role::Intermediate, &Purpose::ServerAuth);
+        assert!(v.iter().any(|v| v.rule().rule == rule), "{v:?}");
+    }
+    let good = check_before_issuance(&der(&pki.ica), Role::Intermediate, &Purpose::ServerAuth);
+    assert!(good.is_empty(), "{good:?}");
+}
