@@ -386,7 +386,8 @@ fn the_error_carries_the_failing_path() {
         .with_source("root.pem")];
     let mut o = VerifyOptions::server(now(), None);
     o.profile = Rfc5280;
-    let e = ca_verify::verify(&pki.good_leaf(), &[ica.clone()], &anchors, &o).unwrap_err();
+    let e =
+        ca_verify::verify(&pki.good_leaf(), std::slice::from_ref(&ica), &anchors, &o).unwrap_err();
     let roles: Vec<_> = e.path().iter().map(|p| p.role).collect();
     use ca_verify::Role;
     assert_eq!(roles, [Role::Leaf, Role::Intermediate], "{e}");

@@ -135,7 +135,7 @@ fn cn_that_names_a_san_entry_is_an_exact_copy() {
     // CA/B BR 7.1.4.3: a CN is a character-for-character copy of a SAN entry: the same DNS name
     // in other letter case, or an address in non-canonical notation, is refused.
     let pki = Pki::new();
-    for cn in ["Example.COM"] {
+    for cn in ["Example.COM", "EXAMPLE.com"] {
         let leaf = leaf_with(&pki, &["example.com"], Some(cn));
         refused_by(pki.verify(&leaf, WebPki), RuleId::CnExactCopy);
         accepted(pki.verify(&leaf, Rfc5280));
