@@ -2,16 +2,26 @@
 //! rustls-webpki, for instruction counts that do not depend on machine load:
 //!
 //! ```text
-//! perf stat -e instructions cargo run --release -p ca-verify --example verify_cost -- ca p256 2000
+//! cargo build --release -p ca-verify --example verify_cost
+//! valgrind --tool=callgrind --toggle-collect=verify_cost::timed \
+//!     target/release/examples/verify_cost ca p256 300
 //! ```
 //!
-//! (Subtract a run with N = 0 to remove the set-up.) Criterion's wall-clock group in
-//! `benches/verify.rs` is the reference; this is for a busy machine.
+//! Only `timed` (the N verifications) is counted, not the set-up (key generation). Criterion's
+//! wall-clock group in `benches/verify.rs` is the reference; this is for a busy machine.
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 #[path = "../tests/support/pki.rs"]
 mod pki;
+
+/// The measured part: `n` verifications.
+#[inline(never)]
+fn timed(n: usize, verify_once: &mut dyn FnMut()) {
+    for _ in 0..n {
+        verify_once();
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,7 +60,7 @@ fn main() {
     ));
     let name = ServerName::try_from("example.com").unwrap();
     let start = std::time::Instant::now();
-    for _ in 0..n {
+    timed(n, &mut || {
         if which == "ca" {
             ca_verify::verify(&leaf, &intermediates, &anchors, &opts).unwrap();
         } else {
@@ -67,7 +77,7 @@ fn main() {
             .unwrap();
             ee.verify_is_valid_for_subject_name(&name).unwrap();
         }
-    }
+    });
     eprintln!(
         "{which} {n}: {:?} per verification",
         start.elapsed() / n.max(1) as u32
