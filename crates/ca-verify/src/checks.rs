@@ -223,9 +223,12 @@ fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
         e.aia_critical,
         criticality("authorityInfoAccess", true),
     )?;
-    let empty = |what: &str| {
-        let detail = format!("{what} lists no entry");
-        move |rule| Reason::Syntax { rule, detail }
+    // The message is only formatted when the rule is broken.
+    let empty = |what: &'static str| {
+        move |rule| Reason::Syntax {
+            rule,
+            detail: format!("{what} lists no entry"),
+        }
     };
     rule(
         p,
