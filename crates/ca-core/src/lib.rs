@@ -50,6 +50,7 @@
 pub mod apply;
 pub mod atomic;
 pub mod cert;
+pub mod compliance;
 pub mod context;
 pub mod csr;
 pub mod error;

@@ -245,6 +245,8 @@ pub struct CaOptions {
     /// issue leaves); roots default to none.
     pub path_len: Option<u8>,
     pub name_constraints: NameConstraintsSpec,
+    /// Refuse, rather than warn about, Web PKI rules the certificate breaks.
+    pub strict_webpki: bool,
 }
 
 /// What a leaf is for: the one server/client type of ca-core (the CLI's
@@ -284,6 +286,8 @@ pub struct LeafOptions {
     pub validity: ValidityRequest,
     /// Subject attributes before the CN (O, OU, C, ...); none by default.
     pub subject: Subject,
+    /// Refuse, rather than warn about, Web PKI rules the certificate breaks.
+    pub strict_webpki: bool,
 }
 
 impl LeafOptions {

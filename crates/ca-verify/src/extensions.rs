@@ -52,6 +52,9 @@ pub(crate) struct Extensions {
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
     pub(crate) policy_constraints_critical: Option<bool>,
     pub(crate) aia_empty: bool,
+    pub(crate) aia_critical: bool,
+    /// None: no inhibitAnyPolicy; Some(critical).
+    pub(crate) inhibit_any_policy_critical: Option<bool>,
     pub(crate) unknown_critical: Vec<String>,
     pub(crate) duplicate: Option<String>,
     pub(crate) count: usize,
@@ -202,8 +205,12 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             }
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 e.aia_empty = aia.accessdescs.is_empty();
+                e.aia_critical = critical;
             }
             _ => {
+                if oid_bytes == [0x55, 0x1d, 0x36] {
+                    e.inhibit_any_policy_critical = Some(critical);
+                }
                 if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
                     e.unknown_critical.push(oid());
                 }

@@ -153,6 +153,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 key_type,
                 validity,
                 subject: Subject::of(&old),
+                ..Default::default()
             },
             csr: csr.as_ref(),
             outputs,

@@ -44,6 +44,11 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
 
+    /// Refuse to issue a certificate that breaks a Web PKI (CA/Browser Forum) rule, such as an
+    /// Ed25519 key, instead of warning (docs/rules.md).
+    #[arg(long)]
+    pub strict_webpki: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -92,6 +97,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             },
             key_type: csr.key_type(),
             validity,
+            strict_webpki: args.strict_webpki,
             ..Default::default()
         },
         csr: Some(&csr),

@@ -95,9 +95,10 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
 
-    /// The rules: webpki (CA/Browser Forum rules on top of RFC 5280) or
-    /// rfc5280 (plain RFC 5280) [default: webpki for --purpose server,
-    /// rfc5280 otherwise].
+    /// The rules (docs/rules.md): webpki (CA/Browser Forum rules on top of
+    /// RFC 5280), rfc5280 (RFC 5280 path validation and its certificate
+    /// profile) or pkix (RFC 5280 path validation only) [default: webpki for
+    /// --purpose server, rfc5280 otherwise].
     #[arg(long, value_name = "PROFILE", value_enum)]
     pub profile: Option<ProfileArg>,
 
@@ -117,6 +118,7 @@ pub struct Args {
 pub enum ProfileArg {
     Webpki,
     Rfc5280,
+    Pkix,
 }
 
 /// What was asked, for the reports.
@@ -211,6 +213,7 @@ pub(crate) fn profile_for(arg: Option<ProfileArg>, purpose: &Purpose) -> Profile
     match arg {
         Some(ProfileArg::Webpki) => Profile::WebPki,
         Some(ProfileArg::Rfc5280) => Profile::Rfc5280,
+        Some(ProfileArg::Pkix) => Profile::Pkix,
         None if *purpose == Purpose::ServerAuth => Profile::WebPki,
         None => Profile::Rfc5280,
     }

@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use crate::cmd::common::{core_error, print_json as print_json_value};
 use crate::cmd::inspect::emit;
 use crate::cmd::verify::report::{
-    error_json, explain_text, path_json, print_summary as print_verdict, reason_code,
+    error_json, explain_text, path_json, print_summary as print_verdict,
 };
 use crate::cmd::verify::Request;
 use crate::exit::CliError;
@@ -138,7 +138,7 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
         Some(Err(e)) => (
             Some(false),
             Vec::new(),
-            json!(reason_code(&e.reason)),
+            json!(e.reason.code()),
             error_json(req, e),
         ),
         None => (None, Vec::new(), Value::Null, Value::Null),
