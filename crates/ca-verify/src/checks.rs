@@ -31,9 +31,12 @@ pub(crate) fn leaf(
             _ => "not a CA".into(),
         },
     )?;
-    log.step("authority key identifier", require_aki(cert), || {
-        "present".into()
-    })?;
+    // pkits: the section-4 profile rule is not part of path validation under Profile::Pkix.
+    if opts.profile != Profile::Pkix {
+        log.step("authority key identifier", require_aki(cert), || {
+            "present".into()
+        })?;
+    }
     log.step("public key", leaf_key(&cert.public_key), || {
         cert.public_key.to_string()
     })?;
@@ -79,8 +82,10 @@ pub(crate) fn issuer(
     log.step("validity", validity(cert, opts.unix_time()), || {
         validity_text(cert, opts)
     })?;
-    log.step("basic constraints", ca_constraints(cert), || {
-        match cert
+    log.step(
+        "basic constraints",
+        ca_constraints(cert, opts.profile),
+        || match cert
             .ext
             .basic_constraints
             .as_ref()
@@ -88,8 +93,8 @@ pub(crate) fn issuer(
         {
             Some(n) => format!("CA, pathLenConstraint {n}"),
             None => "CA, no path length limit".into(),
-        }
-    })?;
+        },
+    )?;
     log.step("key usage", ca_key_usage(cert), || {
         match cert.ext.key_usage {
             Some(_) => "keyCertSign".into(),
@@ -110,7 +115,7 @@ pub(crate) fn issuer(
         },
     )?;
     if let Some(nc) = &cert.ext.name_constraints {
-        let critical_ok = if nc.critical || opts.profile == Profile::WebPki {
+        let critical_ok = if nc.critical || opts.profile != Profile::Rfc5280 {
             Ok(())
         } else {
             Err(Reason::Profile(
@@ -150,6 +155,10 @@ fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Rea
     }
     if let Some(oid) = e.unknown_critical.first() {
         return Err(Reason::UnknownCriticalExtension(oid.clone()));
+    }
+    if profile == Profile::Pkix {
+        // pkits: RFC 5280 section 6 only; what follows are section-4 profile rules.
+        return Ok(());
     }
     let profile_err = |m: &str| Err(Reason::Profile(m.to_string()));
     if e.aki.as_ref().is_some_and(|a| a.critical) {
@@ -310,10 +319,12 @@ fn leaf_eku(cert: &Certificate, opts: &VerifyOptions) -> Result<(), Reason> {
     Ok(())
 }
 
-fn ca_constraints(cert: &Certificate) -> Result<(), Reason> {
+fn ca_constraints(cert: &Certificate, profile: Profile) -> Result<(), Reason> {
     match &cert.ext.basic_constraints {
         None => Err(Reason::NotCa("no basicConstraints extension".into())),
         Some(b) if !b.value.ca => Err(Reason::NotCa("basicConstraints cA is FALSE".into())),
+        // pkits: criticality and subject are section-4 profile rules, not path validation.
+        Some(_) if profile == Profile::Pkix => Ok(()),
         Some(b) if !b.critical => Err(Reason::Profile(
             "basicConstraints of a CA must be critical (RFC 5280 4.2.1.9)".into(),
         )),
@@ -333,6 +344,10 @@ fn ca_key_usage(cert: &Certificate) -> Result<(), Reason> {
 
 fn ca_key_ids(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Reason> {
     let e = &cert.ext;
+    if profile == Profile::Pkix {
+        // pkits: key identifiers are section-4 profile rules, not path validation.
+        return Ok(());
+    }
     if e.ski.is_none() {
         return Err(Reason::Profile(
             "a CA certificate lacks subjectKeyIdentifier (RFC 5280 4.2.1.2)".into(),

@@ -51,14 +51,18 @@ pub(crate) struct Extensions {
     pub(crate) ski: Option<Crit<Vec<u8>>>,
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
     pub(crate) policy_constraints_critical: Option<bool>,
+    /// pkits: certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy.
+    pub(crate) policy: crate::policy::PolicyExtensions,
+    /// pkits: cRLDistributionPoints, or None when absent.
+    pub(crate) crl_distribution_points: Option<Vec<crate::revocation::DistributionPoint>>,
     pub(crate) aia_empty: bool,
     pub(crate) unknown_critical: Vec<String>,
     pub(crate) duplicate: Option<String>,
     pub(crate) count: usize,
 }
 
-/// Extensions we recognise without acting on them further (policy processing is not done:
-/// the verifier behaves as with user-initial-policy-set = anyPolicy).
+/// Extensions we recognise without acting on them further (the policy extensions and
+/// cRLDistributionPoints are taken by the `policy` and `revocation` modules first).
 const RECOGNISED_UNPROCESSED: &[&str] = &[
     "2.5.29.32",         // certificatePolicies
     "2.5.29.33",         // policyMappings
@@ -189,8 +193,18 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                 };
                 e.aki = Some(Crit { critical, value });
             }
-            ParsedExtension::PolicyConstraints(_) => {
+            ParsedExtension::PolicyConstraints(c) => {
                 e.policy_constraints_critical = Some(critical);
+                e.policy
+                    .take(&ParsedExtension::PolicyConstraints(c.clone()));
+            }
+            // pkits: the policy module and the revocation module take their extensions.
+            parsed if e.policy.take(parsed) => {}
+            ParsedExtension::CRLDistributionPoints(_) => {
+                e.crl_distribution_points = Some(
+                    crate::revocation::DistributionPoint::from_der(ext.value)
+                        .map_err(|m| Reason::Malformed(format!("cRLDistributionPoints: {m}")))?,
+                );
             }
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 e.aia_empty = aia.accessdescs.is_empty();

@@ -23,13 +23,13 @@
 //!
 //! Modules, one concern each: `cert`, `extensions` and `key` (parsing), `signature` (signed
 //! data and the [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name`
-//! (host/IP/e-mail matching and name constraints), `path` (path building), `crl` (revocation),
-//! `explain` (the record of checks), `error` (the one error type).
+//! (host/IP/e-mail matching and name constraints), `path` (path building), `policy`
+//! (certificate policies, RFC 5280 6.1), `revocation` (CRLs, RFC 5280 6.3), `explain` (the
+//! record of checks), `error` (the one error type).
 
 mod anchor;
 mod cert;
 mod checks;
-mod crl;
 mod der;
 mod error;
 mod explain;
@@ -38,6 +38,8 @@ mod key;
 mod name;
 mod options;
 mod path;
+mod policy;
+mod revocation;
 mod signature;
 
 pub use anchor::TrustAnchor;
@@ -45,10 +47,12 @@ pub use cert::Certificate;
 pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
 pub use options::{
-    ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
-    OID_SERVER_AUTH,
+    ExpectedName, KeyUsageBit, PolicyInputs, Profile, Purpose, RevocationOptions, RevocationScope,
+    UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_SERVER_AUTH,
 };
 pub use path::DEFAULT_MAX_INTERMEDIATES;
+pub use policy::{PolicyFailure, ANY_POLICY};
+pub use revocation::UnknownRevocation;
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
 };
@@ -104,10 +108,11 @@ pub fn verify_with<I: AsRef<[u8]>>(
     let crls = opts
         .crls
         .iter()
-        .map(|d| crl::Crl::from_der(d))
+        .map(|d| revocation::Crl::from_der(d))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|r| VerifyError::new(r, None))?;
-    let found = match path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run() {
+    let shared = revocation::Shared::new(crls);
+    let found = match path::Search::new(opts, backend, &leaf, &pool, anchors, &shared, 0).run() {
         Ok(found) => found,
         Err(mut e) => {
             // The missing issuer may be among the certificates that could not be read.

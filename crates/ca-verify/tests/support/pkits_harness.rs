@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use ca_verify::{verify, Profile, Purpose, Reason, TrustAnchor, VerifyOptions, OID_ANY_EKU};
+use ca_verify::{
+    verify, PolicyInputs, Profile, Purpose, Reason, TrustAnchor, VerifyOptions, OID_ANY_EKU,
+};
 use serde::Deserialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -88,8 +90,6 @@ fn read(base: &Path, rel: &str) -> Result<Vec<u8>, String> {
     std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", p.display()))
 }
 
-const ANY_POLICY: &str = "2.5.29.32.0";
-
 /// Err(Ok(why)): a skip by capability; Err(Err(why)): the harness's input is unreadable.
 fn prepare(loaded: &Loaded, e: &Entry) -> Result<Prepared, Result<String, String>> {
     let m = &loaded.manifest;
@@ -115,16 +115,15 @@ fn prepare(loaded: &Loaded, e: &Entry) -> Result<Prepared, Result<String, String
     let mut opts = VerifyOptions::server(time, None);
     // PKITS certificates carry no extendedKeyUsage: the purpose is "any".
     opts.purpose = Purpose::Other(OID_ANY_EKU.into());
-    opts.profile = Profile::Rfc5280;
+    // Path validation (RFC 5280 section 6) only, not the section-4 profile rules.
+    opts.profile = Profile::Pkix;
     opts.crls = crls;
-    let s = &e.settings;
-    if s.initial_policy_set != [ANY_POLICY]
-        || s.initial_explicit_policy
-        || s.initial_policy_mapping_inhibit
-        || s.initial_any_policy_inhibit
-    {
-        return Err(Ok("no initial policy settings in VerifyOptions".into()));
-    }
+    opts.policy = PolicyInputs {
+        initial_policy_set: e.settings.initial_policy_set.clone(),
+        require_explicit_policy: e.settings.initial_explicit_policy,
+        inhibit_policy_mapping: e.settings.initial_policy_mapping_inhibit,
+        inhibit_any_policy: e.settings.initial_any_policy_inhibit,
+    };
     Ok(Prepared {
         leaf,
         intermediates,
@@ -166,7 +165,10 @@ pub fn run_entry(loaded: &Loaded, e: &Entry) -> Outcome {
         Err(Err(why)) => return outcome("skipped", format!("harness input: {why}"), None),
     };
     match verify(&p.leaf, &p.intermediates, &[p.anchor], &p.opts) {
-        Ok(_) => outcome("valid", String::new(), None),
+        Ok(path) => {
+            let set = path.user_constrained_policy_set().to_vec();
+            outcome("valid", String::new(), Some(set))
+        }
         Err(err) => match capability_gap(&err.reason) {
             Some(why) => outcome("skipped", why, None),
             None => outcome("invalid", err.to_string(), None),
@@ -228,7 +230,7 @@ pub fn results_json(outcomes: &[Outcome]) -> serde_json::Value {
         })
         .collect();
     serde_json::json!({
-        "harness": concat!("ca-verify ", env!("CARGO_PKG_VERSION"), " (profile rfc5280)"),
+        "harness": concat!("ca-verify ", env!("CARGO_PKG_VERSION"), " (profile pkix)"),
         "results": results,
     })
 }

@@ -111,6 +111,8 @@ fn profile_name(p: Profile) -> &'static str {
     match p {
         Profile::WebPki => "webpki",
         Profile::Rfc5280 => "rfc5280",
+        Profile::Pkix => "pkix",
+        _ => "other",
     }
 }
 
@@ -362,6 +364,8 @@ pub fn reason_code(r: &Reason) -> &'static str {
         Reason::InvalidCrl(_) => "invalid_crl",
         Reason::UnknownIssuer(_) => "unknown_issuer",
         Reason::TooMuchWork(_) => "too_much_work",
+        Reason::RevocationUnknown(_) => "revocation_unknown",
+        Reason::Policy(_) => "certificate_policy",
         // A reason added to ca-verify after this list.
         _ => "other",
     }
