@@ -476,14 +476,20 @@ pub(crate) fn validate_crl_signer(
     signer: &Certificate,
 ) -> Result<(), VerifyError> {
     let opts = VerifyOptions {
+        time: env.opts.time,
+        purpose: env.opts.purpose.clone(),
         name: None,
+        max_depth: env.opts.max_depth,
+        // The CRLs are in `env.shared`.
+        crls: Vec::new(),
+        revocation: env.opts.revocation,
+        policy: Default::default(),
+        // The key usage the signer needs, cRLSign, is checked by the revocation module.
+        required_key_usage: Vec::new(),
         profile: match env.opts.profile {
             Profile::WebPki => Profile::Rfc5280,
             p => p,
         },
-        policy: Default::default(),
-        crls: Vec::new(),
-        ..env.opts.clone()
     };
     checks::leaf(signer, &opts, &mut Log::silent()).map_err(|r| VerifyError::new(r, None))?;
     Search::new(

@@ -67,12 +67,13 @@ impl Shared {
         }
     }
 
-    fn charge(&self) -> Result<(), UnknownRevocation> {
-        let left = self.work.get();
-        if left == 0 {
-            return Err(UnknownRevocation::TooMuchWork);
-        }
-        self.work.set(left - 1);
+    fn charge(&self, units: usize) -> Result<(), UnknownRevocation> {
+        let left = self
+            .work
+            .get()
+            .checked_sub(units)
+            .ok_or(UnknownRevocation::TooMuchWork)?;
+        self.work.set(left);
         Ok(())
     }
 }

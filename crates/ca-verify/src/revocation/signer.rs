@@ -17,6 +17,10 @@ const KU_CRL_SIGN: u16 = 1 << 6;
 /// Nested CRL-signer path validations allowed (a signer whose CRL has a signer ...).
 const MAX_NESTING: usize = 4;
 
+/// What validating one CRL signer's path costs of the revocation work budget (a CRL signature
+/// check costs 1): at most 16 signer paths per verification.
+const SIGNER_PATH_COST: usize = 25;
+
 /// A CRL signer found valid.
 #[derive(Clone, Debug)]
 pub(crate) struct Signer {
@@ -45,7 +49,7 @@ pub(crate) fn verifies(
     if let Some(&v) = env.shared.signatures.borrow().get(&cache_key) {
         return Ok(v);
     }
-    env.shared.charge()?;
+    env.shared.charge(1)?;
     let ok = verify_signed(env.backend, &crl.alg, &crl.tbs, &crl.signature, key).is_ok();
     env.shared.signatures.borrow_mut().insert(cache_key, ok);
     Ok(ok)
@@ -135,7 +139,8 @@ fn find_in_pool(
                 why: format!("CRL signers nested more than {MAX_NESTING} deep"),
             });
         }
-        env.shared.charge()?;
+        // A signer path is a whole path search: it costs as much as many signatures.
+        env.shared.charge(SIGNER_PATH_COST)?;
         let s = Signer {
             subject: c.subject.text().to_string(),
             key: c.public_key.clone(),
