@@ -73,6 +73,9 @@ const RECOGNISED_UNPROCESSED: &[&str] = &[
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
 
+/// 2.5.29.31 cRLDistributionPoints.
+const OID_CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
+
 pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
     let mut e = Extensions::default();
     let mut seen: Vec<&[u8]> = Vec::new();
@@ -105,6 +108,14 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             )));
         }
         match ext.parsed_extension() {
+            // pkits: read with our own DER reader, whatever x509-parser made of it (0.18 loses
+            // a nameRelativeToCRLIssuer).
+            _ if oid_bytes == OID_CRL_DISTRIBUTION_POINTS => {
+                e.crl_distribution_points = Some(
+                    crate::revocation::DistributionPoint::from_der(ext.value)
+                        .map_err(|m| Reason::Malformed(format!("cRLDistributionPoints: {m}")))?,
+                );
+            }
             ParsedExtension::ParseError { error } => {
                 return Err(Reason::Malformed(format!("extension {}: {error}", oid())));
             }
@@ -200,12 +211,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             }
             // pkits: the policy module and the revocation module take their extensions.
             parsed if e.policy.take(parsed) => {}
-            ParsedExtension::CRLDistributionPoints(_) => {
-                e.crl_distribution_points = Some(
-                    crate::revocation::DistributionPoint::from_der(ext.value)
-                        .map_err(|m| Reason::Malformed(format!("cRLDistributionPoints: {m}")))?,
-                );
-            }
+
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 e.aia_empty = aia.accessdescs.is_empty();
             }

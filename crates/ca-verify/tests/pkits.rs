@@ -38,6 +38,13 @@ fn run_manifest(file: &str) -> (usize, Vec<String>) {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let outcomes = harness::run_all(loaded, threads);
     assert_eq!(outcomes.len(), loaded.manifest.tests.len());
+    // The document the example prints for pkits-score: one result per entry.
+    let doc = harness::results_json(&outcomes);
+    let results = doc["results"].as_array().expect("results array");
+    assert_eq!(results.len(), outcomes.len());
+    assert!(results
+        .iter()
+        .all(|r| matches!(r["actual"].as_str(), Some("valid" | "invalid" | "skipped"))));
     let mut agreed = 0;
     let mut problems = Vec::new();
     for (entry, out) in loaded.manifest.tests.iter().zip(&outcomes) {

@@ -11,6 +11,7 @@ use crate::error::Reason;
 const OID_DELTA_CRL_INDICATOR: &str = "2.5.29.27";
 const OID_FRESHEST_CRL: &str = "2.5.29.46";
 const OID_CERTIFICATE_ISSUER: &str = "2.5.29.29";
+const OID_ISSUING_DISTRIBUTION_POINT: &str = "2.5.29.28";
 
 /// RFC 5280 5.3.1 reason code removeFromCRL.
 pub(crate) const REMOVE_FROM_CRL: u8 = 8;
@@ -122,6 +123,13 @@ impl Crl {
         for ext in crl.extensions() {
             let oid = ext.oid.to_id_string();
             match ext.parsed_extension() {
+                // Read with our own DER reader, whatever x509-parser made of it.
+                _ if oid == OID_ISSUING_DISTRIBUTION_POINT => {
+                    out.idp = Some(
+                        IssuingDistributionPoint::from_der(ext.value)
+                            .map_err(|m| bad(format!("issuingDistributionPoint: {m}")))?,
+                    );
+                }
                 ParsedExtension::ParseError { error } => {
                     return Err(bad(format!("extension {oid}: {error}")))
                 }
@@ -131,12 +139,6 @@ impl Crl {
                     out.number = Some(hex(&v));
                     out.number_value = Some(v);
                     out.number_critical = ext.critical;
-                }
-                ParsedExtension::IssuingDistributionPoint(_) => {
-                    out.idp = Some(
-                        IssuingDistributionPoint::from_der(ext.value)
-                            .map_err(|m| bad(format!("issuingDistributionPoint: {m}")))?,
-                    );
                 }
                 ParsedExtension::AuthorityKeyIdentifier(_) => {}
                 _ if oid == OID_DELTA_CRL_INDICATOR => {
