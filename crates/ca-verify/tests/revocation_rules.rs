@@ -351,3 +351,24 @@ fn soft_fail_lets_an_unknown_status_pass_and_says_so_but_never_a_revoked_one() {
     let e = run(&p, &[], vec![crl, Crl::by(&p.root).der()], true).unwrap_err();
     assert!(matches!(e.reason, Reason::Revoked { .. }), "{e}");
 }
+
+#[test]
+fn many_same_name_crl_signers_and_crls_stay_bounded() {
+    // Hostile input: 30 CRLs from keys nobody certified, and 30 certificates bearing the
+    // CRL issuer's name, each a candidate signer for each CRL. The work budget stops it.
+    let p = pki();
+    let pool: Vec<Vec<u8>> = (0..30).map(|_| der(&separate_crl_signer(&p))).collect();
+    let impostors: Vec<Ca> = (0..30)
+        .map(|_| root("Rev Intermediate", Alg::P256))
+        .collect();
+    let mut crls: Vec<Vec<u8>> = impostors.iter().map(|i| Crl::by(i).der()).collect();
+    crls.push(Crl::by(&p.root).der());
+    let start = std::time::Instant::now();
+    let e = run(&p, &pool, crls, false).unwrap_err();
+    assert!(matches!(e.reason, Reason::RevocationUnknown(_)), "{e}");
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
