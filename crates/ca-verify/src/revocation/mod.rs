@@ -52,8 +52,8 @@ pub(crate) struct Shared {
     pub(crate) crls: Vec<Crl>,
     /// (CRL index, anchor) -> the signer search.
     signers: RefCell<HashMap<(usize, usize), SignerState>>,
-    /// (CRL index, key) -> whether the key verifies the CRL.
-    signatures: RefCell<HashMap<(usize, String), bool>>,
+    /// (CRL index, key bytes) -> whether the key verifies the CRL.
+    signatures: RefCell<HashMap<(usize, Vec<u8>), bool>>,
     work: Cell<usize>,
 }
 

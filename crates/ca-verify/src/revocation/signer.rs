@@ -45,7 +45,7 @@ pub(crate) fn verifies(
     crl: &Crl,
     key: &PublicKey,
 ) -> Result<bool, UnknownRevocation> {
-    let cache_key = (crl_index, format!("{key:?}"));
+    let cache_key = (crl_index, key_bytes(key));
     if let Some(&v) = env.shared.signatures.borrow().get(&cache_key) {
         return Ok(v);
     }
@@ -53,6 +53,16 @@ pub(crate) fn verifies(
     let ok = verify_signed(env.backend, &crl.alg, &crl.tbs, &crl.signature, key).is_ok();
     env.shared.signatures.borrow_mut().insert(cache_key, ok);
     Ok(ok)
+}
+
+/// The bytes that identify a key, for the signature cache.
+fn key_bytes(key: &PublicKey) -> Vec<u8> {
+    match key {
+        PublicKey::Rsa { der, .. } => der.clone(),
+        PublicKey::Ec { point, .. } => point.clone(),
+        PublicKey::Ed25519(k) => k.clone(),
+        PublicKey::Unusable(why) => why.as_bytes().to_vec(),
+    }
 }
 
 fn crl_sign_allowed(c: &Certificate) -> bool {
