@@ -177,3 +177,50 @@ impl Graph {
         above.into_iter().flatten().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn oids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn childless_nodes_are_pruned_upward_and_the_authority_set_follows() {
+        let mut g = Graph::new(1000);
+        g.add_depth(&oids(&["1.1", "1.2"]), true).unwrap();
+        assert_eq!(g.deepest().len(), 2);
+        // 6.1.3 (d) (3): 1.2 has no child at the next depth and goes.
+        g.add_depth(&oids(&["1.1"]), true).unwrap();
+        assert_eq!(g.depths[1].len(), 1);
+        assert_eq!(g.depths[1][0].policy, "1.1");
+        assert_eq!(g.authority_policies(), BTreeSet::from(["1.1".to_string()]));
+        // A depth with nothing expected above empties the graph.
+        g.add_depth(&oids(&["1.9"]), true).unwrap();
+        assert!(g.is_null());
+    }
+
+    #[test]
+    fn any_policy_expands_to_the_expected_policies_above_or_stays_any() {
+        let mut g = Graph::new(1000);
+        g.add_depth(&oids(&[ANY_POLICY]), true).unwrap();
+        assert_eq!(
+            g.authority_policies(),
+            BTreeSet::from([ANY_POLICY.to_string()])
+        );
+        g.add_depth(&oids(&["1.1"]), true).unwrap();
+        // 1.1 hangs under anyPolicy: it is in the authorities' set as itself.
+        assert_eq!(g.authority_policies(), BTreeSet::from(["1.1".to_string()]));
+        // anyPolicy not allowed (inhibited): it matches nothing at this depth.
+        g.add_depth(&oids(&[ANY_POLICY]), false).unwrap();
+        assert!(g.is_null());
+    }
+
+    #[test]
+    fn the_budget_stops_growth() {
+        let many: Vec<String> = (0..100).map(|i| format!("1.{i}")).collect();
+        let mut g = Graph::new(50);
+        assert_eq!(g.add_depth(&many, true), Err(PolicyFailure::TooComplex));
+    }
+}

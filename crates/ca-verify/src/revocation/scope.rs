@@ -316,3 +316,92 @@ pub(crate) fn idp_covers(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        assert!(content.len() < 0x80);
+        [&[tag, content.len() as u8][..], content].concat()
+    }
+
+    /// An AttributeTypeAndValue commonName = `cn` (PrintableString).
+    fn cn(cn: &str) -> Vec<u8> {
+        tlv(
+            0x30,
+            &[tlv(0x06, &[0x55, 0x04, 0x03]), tlv(0x13, cn.as_bytes())].concat(),
+        )
+    }
+
+    /// A Name of one RDN holding `cn`.
+    fn name(cn_value: &str) -> Vec<u8> {
+        tlv(0x30, &tlv(0x31, &cn(cn_value)))
+    }
+
+    #[test]
+    fn a_relative_name_resolves_against_the_crl_issuer_and_reasons_are_read() {
+        // DistributionPoint { distributionPoint [0] { nameRelativeToCRLIssuer [1] { CN=part1 } },
+        //   reasons [1] keyCompromise|cACompromise, cRLIssuer [2] { directoryName [4] CN=CRL Issuer } }
+        let dp_name = tlv(0xa0, &tlv(0xa1, &cn("part1")));
+        let reasons = tlv(0x81, &[0x05, 0x60]);
+        let issuer = tlv(0xa2, &tlv(0xa4, &name("CRL Issuer")));
+        let value = tlv(0x30, &tlv(0x30, &[dp_name, reasons, issuer].concat()));
+        let points = DistributionPoint::from_der(&value).unwrap();
+        assert_eq!(points.len(), 1);
+        let p = &points[0];
+        assert_eq!(p.reasons, Some(0b110));
+        assert_eq!(p.crl_issuer_names().count(), 1);
+        let base = p.crl_issuer_names().next().unwrap().clone();
+        // The relative name is the cRLIssuer's name plus one RDN.
+        let Some(DpName::Relative(rdn)) = &p.name else {
+            panic!("relative name expected")
+        };
+        let full = DpName::Relative(rdn.clone()).full(&base);
+        let [GeneralName::Directory(n)] = full.as_slice() else {
+            panic!("one directory name expected")
+        };
+        assert_eq!(n.rdns.len(), 2);
+        assert_eq!(n.rdns[1][0].value, b"part1");
+        // The same construction matches; another RDN does not.
+        let same = DpName::Relative(rdn.clone()).full(&base);
+        assert!(any_match(&full, &same));
+        let other = DpName::Relative(vec![Attr {
+            value: b"part2".to_vec(),
+            ..rdn[0].clone()
+        }])
+        .full(&base);
+        assert!(!any_match(&full, &other));
+    }
+
+    #[test]
+    fn a_distribution_point_with_only_reasons_or_fields_out_of_order_is_malformed() {
+        // RFC 5280 4.2.1.13: distributionPoint or cRLIssuer MUST be present.
+        let only_reasons = tlv(0x30, &tlv(0x30, &tlv(0x81, &[0x07, 0x80])));
+        assert!(DistributionPoint::from_der(&only_reasons).is_err());
+        let issuer = tlv(0xa2, &tlv(0xa4, &name("X")));
+        let dp_name = tlv(0xa0, &tlv(0xa1, &cn("p")));
+        let reversed = tlv(0x30, &tlv(0x30, &[issuer, dp_name].concat()));
+        assert!(DistributionPoint::from_der(&reversed).is_err());
+    }
+
+    #[test]
+    fn idp_flags_are_read_and_an_encoded_false_is_refused() {
+        // onlyContainsCACerts [2] TRUE, onlySomeReasons [3] keyCompromise, indirectCRL [4] TRUE.
+        let value = tlv(
+            0x30,
+            &[
+                tlv(0x82, &[0xff]),
+                tlv(0x83, &[0x06, 0x40]),
+                tlv(0x84, &[0xff]),
+            ]
+            .concat(),
+        );
+        let idp = IssuingDistributionPoint::from_der(&value).unwrap();
+        assert!(idp.only_ca && idp.indirect && !idp.only_user && !idp.only_attribute);
+        assert_eq!(idp.only_some_reasons, Some(0b10));
+        // DER: a DEFAULT FALSE field is absent, never encoded.
+        let explicit_false = tlv(0x30, &tlv(0x81, &[0x00]));
+        assert!(IssuingDistributionPoint::from_der(&explicit_false).is_err());
+    }
+}
