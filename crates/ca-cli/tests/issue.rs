@@ -192,10 +192,11 @@ fn intermediates_sign_when_named() {
         &field(&leaf, "cert"),
         Some("www.example.test")
     ));
-    // Outside the intermediate's name constraints: refused, nothing written.
-    let out = env.run(&["issue", "www.other.test", "--issuer", "web"], 2);
+    // Outside the intermediate's name constraints: refused by the issuing call (the
+    // verifier's rule nc.subtrees), nothing written.
+    let out = env.run(&["issue", "www.other.test", "--issuer", "web"], 1);
     assert!(
-        stderr(&out).contains("permitted subtrees"),
+        stderr(&out).contains("nc.subtrees") && stderr(&out).contains("not within the permitted"),
         "{}",
         stderr(&out)
     );
@@ -420,4 +421,51 @@ fn ca_dir_comes_from_the_flag_then_ca_dir_then_xdg_then_home() {
         ),
         flag.join("root/cert.pem")
     );
+}
+
+#[test]
+fn names_clients_would_refuse_are_refused_with_the_rule() {
+    let env = Env::new();
+    // A wildcard over a public suffix: every browser refuses it (CA/B BR 3.2.2.6).
+    for name in ["*.co.uk", "*.test"] {
+        let out = env.run(&["issue", name], 1);
+        let err = stderr(&out);
+        assert!(err.contains("san.wildcard-public-suffix"), "{name}: {err}");
+        assert!(err.contains("BR 3.2.2.6"), "{name}: {err}");
+    }
+    // A host name with '_' is not in preferred name syntax (RFC 5280 4.2.1.6).
+    let out = env.run(&["issue", "under_score.example"], 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("san.dns-syntax") && err.contains("RFC 5280 4.2.1.6"),
+        "{err}"
+    );
+    assert!(!env.path("under_score.example.pem").exists());
+    // What clients accept is issued, and ca verify agrees.
+    env.run(&["issue", "*.example.co.uk"], 0);
+}
+
+#[test]
+fn web_pki_rules_warn_and_strict_webpki_refuses() {
+    let env = Env::new();
+    // Ed25519 is fine under RFC 5280 (RFC 8410) and outside the Web PKI (CA/B BR 6.1.5).
+    let out = env.run(&["issue", "ed.example.test", "--key-type", "ed25519"], 0);
+    let err = stderr(&out);
+    assert!(err.contains("key.webpki-algorithms"), "{err}");
+    let out = env.run(
+        &[
+            "issue",
+            "strict.example.test",
+            "--key-type",
+            "ed25519",
+            "--strict-webpki",
+        ],
+        1,
+    );
+    assert!(
+        stderr(&out).contains("key.webpki-algorithms"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("strict.example.test.pem").exists());
 }

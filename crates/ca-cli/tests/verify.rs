@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use common::{ca, ca_stdin, json, openssl, openssl_may_fail, write, Run};
-use verify_support::{client, p256, rsa, to_der, Key, OpensslChain};
+use verify_support::{client, ed25519, p256, rsa, to_der, Key, OpensslChain};
 
 const HOST: &str = "www.example.test";
 const FUTURE: &str = "2100-01-01T00:00:00Z";
@@ -700,7 +700,7 @@ fn explain_names_algorithms_and_anchor() {
     );
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     let out = &run.stdout;
-    // The leaf (Ed25519 key) is signed by the P-384 intermediate, which the RSA root signed.
+    // The leaf (P-256 key) is signed by the P-384 intermediate, which the RSA root signed.
     assert!(out.contains("#0 leaf: CN=www.example.test"), "{out}");
     assert!(
         out.contains("#1 intermediate: CN=OpenSSL Test Intermediate"),
@@ -965,4 +965,39 @@ fn crls_fail_closed_explain_names_the_crl_and_policy_flags_apply() {
     );
     let run = ca(d, &[&base[..], &["--policy", "not-an-oid"]].concat());
     assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+}
+
+#[test]
+fn ed25519_chains_are_outside_the_web_pki_and_fine_under_rfc5280() {
+    let d = ed25519().path();
+    let run = verify(d, &[&CHAIN_ARGS[..], &["--host", HOST, "--json"]].concat());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["error"]["reason"], "key_not_allowed", "{v}");
+    assert_eq!(v["error"]["rule"], "key.webpki-algorithms", "{v}");
+    assert_eq!(v["error"]["clause"], "CA/B BR 6.1.5, 7.1.3.1", "{v}");
+    // The error carries the failing path: --json lists it, --explain names the rule.
+    let roles: Vec<&str> = v["path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["leaf"], "{v}");
+    let run = verify(
+        d,
+        &[&CHAIN_ARGS[..], &["--host", HOST, "--explain"]].concat(),
+    );
+    assert!(
+        run.stdout.contains(
+            "Refused by rule key.webpki-algorithms (CA/B BR 6.1.5, 7.1.3.1; kind webpki) of the webpki profile"
+        ),
+        "{}",
+        run.stdout
+    );
+    let run = verify(
+        d,
+        &[&CHAIN_ARGS[..], &["--host", HOST, "--profile", "rfc5280"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
 }

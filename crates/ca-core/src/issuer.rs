@@ -19,6 +19,7 @@
 use time::OffsetDateTime;
 
 use crate::cert::{pem_bundle, Certificate};
+use crate::compliance::{self, Issuing};
 use crate::csr::Csr;
 use crate::error::{Error, Result};
 use crate::key::{KeyType, PrivateKey};
@@ -104,6 +105,12 @@ impl Issuer {
             rcgen::PublicKeyData::der_bytes(&key),
         )?;
         let der = params.self_signed(&key)?.der().to_vec();
+        warnings.extend(compliance::check(
+            &der,
+            Issuing::Root,
+            &[],
+            options.strict_webpki,
+        )?);
         let cert = Certificate::from_der(der)?;
         let signer = rcgen::Issuer::new(params, key);
         let issuer = Issuer {
@@ -223,6 +230,12 @@ impl Issuer {
             rcgen::PublicKeyData::der_bytes(&key),
         )?;
         let der = params.signed_by(&key, &self.signer)?.der().to_vec();
+        warnings.extend(compliance::check(
+            &der,
+            Issuing::Intermediate,
+            &self.chain_der(),
+            options.strict_webpki,
+        )?);
         let cert = Certificate::from_der(der)?;
         let mut intermediates = vec![cert.clone()];
         intermediates.extend(self.intermediates.iter().cloned());
@@ -296,6 +309,17 @@ impl Issuer {
         let params =
             profile::leaf_params(options, key_type, validity, &serial, public_key.der_bytes())?;
         let der = params.signed_by(public_key, &self.signer)?.der().to_vec();
+        let what = if options.client {
+            Issuing::ClientLeaf
+        } else {
+            Issuing::ServerLeaf
+        };
+        warnings.extend(compliance::check(
+            &der,
+            what,
+            &self.chain_der(),
+            options.strict_webpki,
+        )?);
         Ok(Issued {
             cert: Certificate::from_der(der)?,
             key: None,
@@ -306,28 +330,15 @@ impl Issuer {
         })
     }
 
-    /// Refuses names that this CA, or a CA above it, may not certify
-    /// under its name constraints: verifiers would reject the certificate.
-    /// [`Issuer::issue`] does not call this (tests may want such a
-    /// certificate); the CLI does.
-    pub fn check_names(&self, names: &[crate::name::SubjectName]) -> Result<()> {
-        let cas = self.intermediates.iter().chain(std::iter::once(&self.root));
-        for ca in cas {
-            let spec = profile::NameConstraintsSpec::from_certificate(ca);
-            if spec.is_empty() {
-                continue;
-            }
-            for name in names {
-                if let Some(why) = crate::apply::constraints::outside(name, &spec) {
-                    return Err(Error::Name(format!(
-                        "{why} of the CA \"{}\", so clients would reject the certificate; \
-                         give names inside them, or use another --issuer",
-                        ca.info().subject
-                    )));
-                }
+    /// The DER of this issuer's chain: itself first, the root last.
+    fn chain_der(&self) -> Vec<&[u8]> {
+        let mut chain: Vec<&[u8]> = vec![self.cert.der()];
+        for c in self.intermediates.iter().chain(std::iter::once(&self.root)) {
+            if chain.last() != Some(&c.der()) && !chain.contains(&c.der()) {
+                chain.push(c.der());
             }
         }
-        Ok(())
+        chain
     }
 
     /// This CA's certificate.

@@ -45,6 +45,7 @@
 pub mod apply;
 pub mod atomic;
 pub mod cert;
+pub mod compliance;
 pub mod csr;
 pub mod error;
 pub mod input;

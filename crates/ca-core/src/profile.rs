@@ -239,6 +239,8 @@ pub struct CaOptions {
     /// issue leaves); roots default to none.
     pub path_len: Option<u8>,
     pub name_constraints: NameConstraintsSpec,
+    /// Refuse, rather than warn about, Web PKI rules the certificate breaks.
+    pub strict_webpki: bool,
 }
 
 /// A leaf certificate to create.
@@ -250,6 +252,8 @@ pub struct LeafOptions {
     pub client: bool,
     pub key_type: KeyType,
     pub validity: ValidityRequest,
+    /// Refuse, rather than warn about, Web PKI rules the certificate breaks.
+    pub strict_webpki: bool,
 }
 
 impl LeafOptions {

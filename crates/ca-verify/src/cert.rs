@@ -16,9 +16,14 @@ use crate::error::Reason;
 pub(crate) use crate::extensions::*;
 pub(crate) use crate::key::*;
 
-/// A parsed X.509 certificate.
+/// A parsed X.509 certificate. Cheap to clone: the parsed data is shared (a trust anchor is
+/// put on every verified path without copying it).
 #[derive(Clone)]
-pub struct Certificate {
+pub struct Certificate(std::sync::Arc<CertData>);
+
+/// What a certificate holds, parsed once.
+#[doc(hidden)]
+pub struct CertData {
     der: Vec<u8>,
     pub(crate) tbs: std::ops::Range<usize>,
     pub(crate) signature_algorithm: AlgId,
@@ -241,7 +246,7 @@ impl Certificate {
         }
         let tbs = &x.tbs_certificate;
         let ext = parse_extensions(&x)?;
-        Ok(Certificate {
+        Ok(Certificate(std::sync::Arc::new(CertData {
             der: der.to_vec(),
             tbs: tbs_start..tbs_start + tbs_raw.len(),
             signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
@@ -258,7 +263,7 @@ impl Certificate {
             public_key: public_key(&tbs.subject_pki),
             has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
             ext,
-        })
+        })))
     }
 
     /// The DER encoding.
@@ -342,6 +347,22 @@ impl Certificate {
         self.issuer.raw == self.subject.raw
     }
 }
+
+impl std::ops::Deref for Certificate {
+    type Target = CertData;
+
+    fn deref(&self) -> &CertData {
+        &self.0
+    }
+}
+
+impl PartialEq for Certificate {
+    fn eq(&self, other: &Self) -> bool {
+        self.der == other.der
+    }
+}
+
+impl Eq for Certificate {}
 
 impl fmt::Debug for Certificate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

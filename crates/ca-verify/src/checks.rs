@@ -5,7 +5,11 @@ use crate::cert::{format_unix, Certificate, PublicKey};
 use crate::error::{Reason, Role};
 use crate::explain::Log;
 use crate::name;
-use crate::options::{KeyUsageBit, Profile, VerifyOptions, OID_ANY_EKU};
+use crate::options::{
+    KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CODE_SIGNING, OID_SERVER_AUTH,
+    OID_TIME_STAMPING,
+};
+use crate::rules::RuleId;
 
 const KU_KEY_CERT_SIGN: u16 = 1 << 5;
 
@@ -15,9 +19,9 @@ pub(crate) fn leaf(
     opts: &VerifyOptions,
     log: &mut Log<'_>,
 ) -> Result<(), Reason> {
-    let webpki = opts.profile == Profile::WebPki;
+    let p = opts.profile;
     let role = Role::Leaf;
-    log.step("encoding", structure(cert, role, opts.profile), || {
+    log.step("encoding", structure(cert, role, p), || {
         format!("X.509 v{}, serial {}", cert.version, cert.serial_hex())
     })?;
     log.step("validity", validity(cert, opts.unix_time()), || {
@@ -25,19 +29,24 @@ pub(crate) fn leaf(
     })?;
     log.step(
         "basic constraints",
-        leaf_constraints(cert, opts.profile),
+        leaf_constraints(cert, p),
         || match &cert.ext.basic_constraints {
-            Some(b) if b.value.ca => "CA certificate in leaf position (allowed by RFC 5280)".into(),
+            Some(b) if b.value.ca => format!(
+                "CA certificate in leaf position (allowed by the {} profile)",
+                p.name()
+            ),
             _ => "not a CA".into(),
         },
     )?;
-    // pkits: the section-4 profile rule is not part of path validation under Profile::Pkix.
-    if opts.profile != Profile::Pkix {
-        log.step("authority key identifier", require_aki(cert), || {
-            "present".into()
-        })?;
-    }
-    log.step("public key", leaf_key(&cert.public_key), || {
+    log.step(
+        "authority key identifier",
+        require_aki(cert, p),
+        || match &cert.ext.aki {
+            Some(_) => "present".into(),
+            None => "absent (self-issued, or not required by this profile)".into(),
+        },
+    )?;
+    log.step("public key", key(&cert.public_key, p), || {
         cert.public_key.to_string()
     })?;
     log.step(
@@ -53,12 +62,12 @@ pub(crate) fn leaf(
     })?;
     log.step(
         "subject alternative name",
-        name::check_san_syntax(cert),
+        name::check_leaf_san(cert, p),
         || cert.subject_alt_names().join(", "),
     )?;
-    if webpki {
-        log.step("common name", name::check_cn_copies_san(cert), || {
-            "subject CN (if any) copies a SAN entry".into()
+    if RuleId::CnExactCopy.applies(p) {
+        log.step("common name", name::check_cn_exact_copy(cert), || {
+            "subject CN (if any) names no SAN entry in another form".into()
         })?;
     }
     if let Some(expected) = &opts.name {
@@ -76,36 +85,34 @@ pub(crate) fn issuer(
     opts: &VerifyOptions,
     log: &mut Log<'_>,
 ) -> Result<(), Reason> {
-    log.step("encoding", structure(cert, role, opts.profile), || {
+    let p = opts.profile;
+    log.step("encoding", structure(cert, role, p), || {
         format!("X.509 v{}, serial {}", cert.version, cert.serial_hex())
     })?;
     log.step("validity", validity(cert, opts.unix_time()), || {
         validity_text(cert, opts)
     })?;
-    log.step(
-        "basic constraints",
-        ca_constraints(cert, opts.profile),
-        || match cert
-            .ext
-            .basic_constraints
-            .as_ref()
-            .and_then(|b| b.value.path_len)
-        {
-            Some(n) => format!("CA, pathLenConstraint {n}"),
-            None => "CA, no path length limit".into(),
-        },
-    )?;
-    log.step("key usage", ca_key_usage(cert), || {
+    log.step("basic constraints", ca_constraints(cert, p), || match cert
+        .ext
+        .basic_constraints
+        .as_ref()
+        .and_then(|b| b.value.path_len)
+    {
+        Some(n) => format!("CA, pathLenConstraint {n}"),
+        None => "CA, no path length limit".into(),
+    })?;
+    log.step("public key", key(&cert.public_key, p), || {
+        cert.public_key.to_string()
+    })?;
+    log.step("key usage", ca_key_usage(cert, p), || {
         match cert.ext.key_usage {
             Some(_) => "keyCertSign".into(),
             None => "no keyUsage extension".into(),
         }
     })?;
-    log.step(
-        "key identifiers",
-        ca_key_ids(cert, role, opts.profile),
-        || "subject/authority key identifiers consistent".into(),
-    )?;
+    log.step("key identifiers", ca_key_ids(cert, role, p), || {
+        "subject/authority key identifiers consistent".into()
+    })?;
     log.step(
         "extended key usage",
         ca_eku(cert, role, opts),
@@ -115,12 +122,14 @@ pub(crate) fn issuer(
         },
     )?;
     if let Some(nc) = &cert.ext.name_constraints {
-        let critical_ok = if nc.critical || opts.profile != Profile::Rfc5280 {
-            Ok(())
+        let critical_ok = if !nc.critical && RuleId::NameConstraintsCritical.applies(p) {
+            Err(Reason::Criticality {
+                rule: RuleId::NameConstraintsCritical,
+                extension: "nameConstraints",
+                critical: false,
+            })
         } else {
-            Err(Reason::Profile(
-                "nameConstraints must be critical (RFC 5280 4.2.1.10)".into(),
-            ))
+            Ok(())
         };
         log.step(
             "name constraints syntax",
@@ -131,22 +140,50 @@ pub(crate) fn issuer(
     Ok(())
 }
 
+/// Fails with `reason` when `rule` is in `profile` and `broken` holds.
+fn rule(
+    profile: Profile,
+    rule: RuleId,
+    broken: bool,
+    reason: impl FnOnce(RuleId) -> Reason,
+) -> Result<(), Reason> {
+    if broken && rule.applies(profile) {
+        Err(reason(rule))
+    } else {
+        Ok(())
+    }
+}
+
+fn criticality(extension: &'static str, critical: bool) -> impl FnOnce(RuleId) -> Reason {
+    move |rule| Reason::Criticality {
+        rule,
+        extension,
+        critical,
+    }
+}
+
 /// Structural rules every certificate on a path must follow, whatever its role.
-fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Reason> {
+fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
+    use RuleId as R;
     let e = &cert.ext;
-    if cert.version != 3 && (profile == Profile::WebPki || e.count > 0) {
-        return Err(Reason::Profile(format!(
-            "X.509 v{} (v3 required)",
-            cert.version
-        )));
-    }
-    if cert.has_unique_ids && cert.version < 2 {
-        return Err(Reason::Malformed(
-            "unique identifiers in a v1 certificate".into(),
-        ));
-    }
-    // Some long-lived roots have serial 0: anchors may, other certificates may not.
-    serial(&cert.serial, role == Role::TrustAnchor)?;
+    let version = |rule| Reason::Version {
+        rule,
+        version: cert.version,
+    };
+    rule(
+        p,
+        R::ExtensionsNeedV3,
+        cert.version < 3 && e.count > 0,
+        version,
+    )?;
+    rule(
+        p,
+        R::UniqueIdsNeedV2,
+        cert.has_unique_ids && cert.version < 2,
+        version,
+    )?;
+    rule(p, R::V3Required, cert.version != 3, version)?;
+    serial(&cert.serial, role == Role::TrustAnchor, p)?;
     if !cert.algorithms_match || cert.signature_algorithm != cert.tbs_signature_algorithm {
         return Err(Reason::SignatureAlgorithmMismatch);
     }
@@ -156,59 +193,117 @@ fn structure(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Rea
     if let Some(oid) = e.unknown_critical.first() {
         return Err(Reason::UnknownCriticalExtension(oid.clone()));
     }
-    if profile == Profile::Pkix {
-        // pkits: RFC 5280 section 6 only; what follows are section-4 profile rules.
-        return Ok(());
-    }
-    let profile_err = |m: &str| Err(Reason::Profile(m.to_string()));
-    if e.aki.as_ref().is_some_and(|a| a.critical) {
-        return profile_err("authorityKeyIdentifier must not be critical (RFC 5280 4.2.1.1)");
-    }
-    if e.ski.as_ref().is_some_and(|s| s.critical) {
-        return profile_err("subjectKeyIdentifier must not be critical (RFC 5280 4.2.1.2)");
-    }
-    if e.policy_constraints_critical == Some(false) {
-        return profile_err("policyConstraints must be critical (RFC 5280 4.2.1.11)");
-    }
-    if e.eku.as_ref().is_some_and(|k| k.value.is_empty()) {
-        return profile_err("extendedKeyUsage lists no purpose (RFC 5280 4.2.1.12)");
-    }
-    if e.aia_empty {
-        return profile_err("authorityInfoAccess lists no access description");
-    }
-    if cert.subject.is_empty() && !e.san.as_ref().is_some_and(|s| s.critical) {
-        return profile_err("empty subject requires a critical subjectAltName (RFC 5280 4.1.2.6)");
-    }
+    rule(
+        p,
+        R::AkiNotCritical,
+        e.aki.as_ref().is_some_and(|a| a.critical),
+        criticality("authorityKeyIdentifier", true),
+    )?;
+    rule(
+        p,
+        R::SkiNotCritical,
+        e.ski.as_ref().is_some_and(|a| a.critical),
+        criticality("subjectKeyIdentifier", true),
+    )?;
+    rule(
+        p,
+        R::PolicyConstraintsCritical,
+        e.policy_constraints_critical == Some(false),
+        criticality("policyConstraints", false),
+    )?;
+    rule(
+        p,
+        R::InhibitAnyPolicyCritical,
+        e.inhibit_any_policy_critical == Some(false),
+        criticality("inhibitAnyPolicy", false),
+    )?;
+    rule(
+        p,
+        R::AiaNotCritical,
+        e.aia_critical,
+        criticality("authorityInfoAccess", true),
+    )?;
+    // The message is only formatted when the rule is broken.
+    let empty = |what: &'static str| {
+        move |rule| Reason::Syntax {
+            rule,
+            detail: format!("{what} lists no entry"),
+        }
+    };
+    rule(
+        p,
+        R::SyntaxNotEmpty,
+        e.eku.as_ref().is_some_and(|k| k.value.is_empty()),
+        empty("extendedKeyUsage"),
+    )?;
+    rule(
+        p,
+        R::SyntaxNotEmpty,
+        e.aia_empty,
+        empty("authorityInfoAccess"),
+    )?;
+    rule(
+        p,
+        R::SyntaxNotEmpty,
+        e.san.as_ref().is_some_and(|s| s.value.is_empty()),
+        empty("subjectAltName"),
+    )?;
+    name::check_san_syntax(cert, p)?;
+    rule(
+        p,
+        R::EmptySubjectNeedsCriticalSan,
+        cert.subject.is_empty() && !e.san.as_ref().is_some_and(|s| s.critical),
+        |rule| Reason::Subject {
+            rule,
+            detail: match &e.san {
+                None => "empty subject and no subjectAltName".into(),
+                Some(_) => "empty subject and a non-critical subjectAltName".into(),
+            },
+        },
+    )?;
     let ca = cert.is_ca();
     let ku = e.key_usage.as_ref().map(|k| k.value);
-    if !ca && ku.is_some_and(|k| k & KU_KEY_CERT_SIGN != 0) {
-        return profile_err("keyUsage keyCertSign without basicConstraints cA (RFC 5280 4.2.1.9)");
-    }
-    if let Some(b) = &e.basic_constraints {
-        if b.value.path_len.is_some() && (!ca || ku.is_some_and(|k| k & KU_KEY_CERT_SIGN == 0)) {
-            return profile_err("pathLenConstraint without cA and keyCertSign (RFC 5280 4.2.1.9)");
-        }
-    }
-    if e.name_constraints.is_some() && !ca {
-        return profile_err(
-            "nameConstraints in a certificate that is not a CA (RFC 5280 4.2.1.10)",
-        );
-    }
+    let ca_ext = |rule| Reason::CaExtensions { rule };
+    rule(p, R::KeyUsageNotEmpty, ku == Some(0), ca_ext)?;
+    rule(
+        p,
+        R::KeyCertSignNeedsCa,
+        !ca && ku.is_some_and(|k| k & KU_KEY_CERT_SIGN != 0),
+        ca_ext,
+    )?;
+    let path_len = e
+        .basic_constraints
+        .as_ref()
+        .is_some_and(|b| b.value.path_len.is_some());
+    rule(
+        p,
+        R::PathLenNeedsCa,
+        path_len && (!ca || ku.is_some_and(|k| k & KU_KEY_CERT_SIGN == 0)),
+        ca_ext,
+    )?;
+    rule(
+        p,
+        R::NameConstraintsOnlyInCa,
+        e.name_constraints.is_some() && !ca,
+        ca_ext,
+    )?;
     Ok(())
 }
 
 /// RFC 5280 4.1.2.2: a positive integer of at most 20 octets.
-fn serial(s: &[u8], zero_allowed: bool) -> Result<(), Reason> {
-    let bad = |m: &str| {
-        Err(Reason::Profile(format!(
-            "serial number {m} (RFC 5280 4.1.2.2)"
-        )))
-    };
+fn serial(s: &[u8], anchor: bool, p: Profile) -> Result<(), Reason> {
+    let bad = |rule, detail| Reason::SerialNumber { rule, detail };
+    let positive = RuleId::SerialPositive;
     match s {
-        [] => bad("is empty"),
-        [b, ..] if b & 0x80 != 0 => bad("is negative"),
-        _ if !zero_allowed && s.iter().all(|&b| b == 0) => bad("is zero"),
-        _ if s.len() > 21 || (s.len() == 21 && s[0] != 0) => bad("is longer than 20 octets"),
+        [] => rule(p, positive, true, |r| bad(r, "is empty")),
+        [b, ..] if b & 0x80 != 0 => rule(p, positive, true, |r| bad(r, "is negative")),
+        // Some long-lived roots have serial 0: anchors may, other certificates may not.
+        _ if !anchor && s.iter().all(|&b| b == 0) => rule(p, positive, true, |r| bad(r, "is zero")),
+        _ if s.len() > 21 || (s.len() == 21 && s[0] != 0) => {
+            rule(p, RuleId::SerialLength, true, |r| {
+                bad(r, "is longer than 20 octets")
+            })
+        }
         _ => Ok(()),
     }
 }
@@ -238,35 +333,49 @@ fn validity_text(cert: &Certificate, opts: &VerifyOptions) -> String {
     )
 }
 
-fn leaf_constraints(cert: &Certificate, profile: Profile) -> Result<(), Reason> {
-    if profile == Profile::WebPki && cert.is_ca() {
-        return Err(Reason::CaUsedAsLeaf);
-    }
-    Ok(())
+fn leaf_constraints(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    rule(p, RuleId::LeafNotCa, cert.is_ca(), |_| Reason::CaUsedAsLeaf)
 }
 
 /// RFC 5280 4.2.1.1: every certificate but a self-signed one names its issuer's key.
-fn require_aki(cert: &Certificate) -> Result<(), Reason> {
-    match &cert.ext.aki {
-        Some(a) if a.value.key_id.is_some() => Ok(()),
-        _ if cert.is_self_issued() => Ok(()),
-        _ => Err(Reason::Profile(
-            "authorityKeyIdentifier with keyIdentifier is missing (RFC 5280 4.2.1.1)".into(),
-        )),
-    }
+fn require_aki(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    let has_key_id = cert
+        .ext
+        .aki
+        .as_ref()
+        .is_some_and(|a| a.value.key_id.is_some());
+    rule(
+        p,
+        RuleId::AkiRequired,
+        !has_key_id && !cert.is_self_issued(),
+        |rule| Reason::KeyIdentifier { rule },
+    )
 }
 
-/// Keys a leaf may carry: the CA/B Forum list (RSA >= 2048 and a multiple of 8, ECDSA on
-/// P-256/P-384/P-521, Ed25519).
-fn leaf_key(key: &PublicKey) -> Result<(), Reason> {
+/// Keys any certificate may carry: usable ones (`key.usable`), RSA of 2048 bits or more
+/// (`key.rsa-2048`), and in the Web PKI the CA/B Forum list (`key.webpki-algorithms`).
+fn key(key: &PublicKey, p: Profile) -> Result<(), Reason> {
     match key {
-        PublicKey::Rsa { bits, .. } if *bits < 2048 || bits % 8 != 0 => {
-            Err(Reason::UnsupportedKey(format!(
-                "RSA-{bits} (at least 2048 bits and a multiple of 8 required)"
-            )))
-        }
-        PublicKey::Rsa { .. } | PublicKey::Ec { .. } | PublicKey::Ed25519(_) => Ok(()),
         PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
+        PublicKey::Rsa { bits, .. } if *bits < 2048 => Err(Reason::KeyNotAllowed {
+            rule: RuleId::RsaMinimum,
+            key: key.to_string(),
+        }),
+        PublicKey::Rsa { bits, .. } => {
+            rule(p, RuleId::WebPkiKeyAlgorithms, bits % 8 != 0, |rule| {
+                Reason::KeyNotAllowed {
+                    rule,
+                    key: key.to_string(),
+                }
+            })
+        }
+        PublicKey::Ec { .. } => Ok(()),
+        PublicKey::Ed25519(_) => rule(p, RuleId::WebPkiKeyAlgorithms, true, |rule| {
+            Reason::KeyNotAllowed {
+                rule,
+                key: key.to_string(),
+            }
+        }),
     }
 }
 
@@ -275,7 +384,10 @@ fn leaf_key_usage(cert: &Certificate, required: &[KeyUsageBit]) -> Result<(), Re
         return Ok(());
     };
     match required.iter().find(|b| ku.value & b.flag() == 0) {
-        Some(b) => Err(Reason::KeyUsage(b.name())),
+        Some(b) => Err(Reason::KeyUsage {
+            rule: RuleId::LeafRequiredKeyUsage,
+            missing: b.name(),
+        }),
         None => Ok(()),
     }
 }
@@ -284,33 +396,45 @@ fn eku_text(oids: &[String]) -> String {
     oids.join(", ")
 }
 
+/// The CA/B TLS rules (BR 7.1.2.7.10, 7.1.2.1.2) concern TLS certificates only.
+fn is_tls(purpose: &Purpose) -> bool {
+    matches!(purpose, Purpose::ServerAuth | Purpose::ClientAuth)
+}
+
 fn leaf_eku(cert: &Certificate, opts: &VerifyOptions) -> Result<(), Reason> {
+    use RuleId as R;
+    let p = opts.profile;
     let purpose = opts.purpose.oid();
-    let webpki = opts.profile == Profile::WebPki;
-    let Some(eku) = &cert.ext.eku else {
-        if webpki {
-            return Err(Reason::ExtendedKeyUsage {
-                purpose: purpose.to_string(),
-                present: "no extendedKeyUsage extension (required by CA/B BR 7.1.2.7.6)".into(),
-            });
-        }
-        return Ok(());
+    let tls = is_tls(&opts.purpose);
+    let profile_err = |rule| Reason::EkuProfile { rule };
+    let (oids, critical): (&[String], bool) = match &cert.ext.eku {
+        Some(e) => (&e.value, e.critical),
+        None => (&[], false),
     };
-    if webpki && eku.critical {
-        return Err(Reason::Profile(
-            "extendedKeyUsage must not be critical (CA/B BR 7.1.2.7.6)".into(),
-        ));
+    let has = |o: &str| oids.iter().any(|x| x == o);
+    if purpose == OID_TIME_STAMPING {
+        // RFC 3161 2.3: exactly one purpose, id-kp-timeStamping, in a critical extension.
+        let ok = critical && oids.len() == 1 && has(OID_TIME_STAMPING);
+        rule(p, R::TimeStampingEku, !ok, profile_err)?;
     }
-    if webpki && eku.value.iter().any(|o| o == OID_ANY_EKU) {
-        return Err(Reason::Profile(
-            "anyExtendedKeyUsage in a subscriber certificate (CA/B BR 7.1.2.7.10)".into(),
-        ));
+    if purpose == OID_CODE_SIGNING {
+        let ok = has(OID_CODE_SIGNING) && !has(OID_ANY_EKU) && !has(OID_SERVER_AUTH);
+        rule(p, R::CodeSigningEku, !ok, profile_err)?;
     }
-    let ok = eku
-        .value
-        .iter()
-        .any(|o| o == purpose || (!webpki && o == OID_ANY_EKU));
-    if !ok {
+    let Some(eku) = &cert.ext.eku else {
+        return rule(p, R::LeafEkuRequired, tls, profile_err);
+    };
+    if tls {
+        rule(
+            p,
+            R::LeafEkuNotCritical,
+            eku.critical,
+            criticality("extendedKeyUsage", true),
+        )?;
+        rule(p, R::LeafNoAnyEku, has(OID_ANY_EKU), profile_err)?;
+    }
+    let any_counts = !(tls && R::LeafNoAnyEku.applies(p));
+    if !(has(purpose) || (any_counts && has(OID_ANY_EKU))) {
         return Err(Reason::ExtendedKeyUsage {
             purpose: purpose.to_string(),
             present: eku_text(&eku.value),
@@ -319,63 +443,70 @@ fn leaf_eku(cert: &Certificate, opts: &VerifyOptions) -> Result<(), Reason> {
     Ok(())
 }
 
-fn ca_constraints(cert: &Certificate, profile: Profile) -> Result<(), Reason> {
+fn ca_constraints(cert: &Certificate, p: Profile) -> Result<(), Reason> {
     match &cert.ext.basic_constraints {
-        None => Err(Reason::NotCa("no basicConstraints extension".into())),
-        Some(b) if !b.value.ca => Err(Reason::NotCa("basicConstraints cA is FALSE".into())),
-        // pkits: criticality and subject are section-4 profile rules, not path validation.
-        Some(_) if profile == Profile::Pkix => Ok(()),
-        Some(b) if !b.critical => Err(Reason::Profile(
-            "basicConstraints of a CA must be critical (RFC 5280 4.2.1.9)".into(),
-        )),
-        Some(_) if cert.subject.is_empty() => Err(Reason::Profile(
-            "a CA certificate has an empty subject (RFC 5280 4.1.2.6)".into(),
-        )),
-        Some(_) => Ok(()),
+        None => return Err(Reason::NotCa("no basicConstraints extension".into())),
+        Some(b) if !b.value.ca => return Err(Reason::NotCa("basicConstraints cA is FALSE".into())),
+        Some(b) => rule(
+            p,
+            RuleId::CaBasicConstraintsCritical,
+            !b.critical,
+            criticality("basicConstraints", false),
+        )?,
     }
+    rule(
+        p,
+        RuleId::CaSubjectNotEmpty,
+        cert.subject.is_empty(),
+        |rule| Reason::Subject {
+            rule,
+            detail: "a CA certificate with an empty subject".into(),
+        },
+    )
 }
 
-fn ca_key_usage(cert: &Certificate) -> Result<(), Reason> {
-    match &cert.ext.key_usage {
-        Some(k) if k.value & KU_KEY_CERT_SIGN == 0 => Err(Reason::KeyUsage("keyCertSign")),
+fn ca_key_usage(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    let ku = &cert.ext.key_usage;
+    rule(p, RuleId::CaKeyUsageRequired, ku.is_none(), |rule| {
+        Reason::CaExtensions { rule }
+    })?;
+    rule(
+        p,
+        RuleId::CaKeyUsageCritical,
+        ku.as_ref().is_some_and(|k| !k.critical),
+        criticality("keyUsage", false),
+    )?;
+    match ku {
+        Some(k) if k.value & KU_KEY_CERT_SIGN == 0 => Err(Reason::KeyUsage {
+            rule: RuleId::IssuerKeyCertSign,
+            missing: "keyCertSign",
+        }),
         _ => Ok(()),
     }
 }
 
-fn ca_key_ids(cert: &Certificate, role: Role, profile: Profile) -> Result<(), Reason> {
+fn ca_key_ids(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
+    use RuleId as R;
     let e = &cert.ext;
-    if profile == Profile::Pkix {
-        // pkits: key identifiers are section-4 profile rules, not path validation.
-        return Ok(());
-    }
-    if e.ski.is_none() {
-        return Err(Reason::Profile(
-            "a CA certificate lacks subjectKeyIdentifier (RFC 5280 4.2.1.2)".into(),
-        ));
-    }
+    let kid = |rule| Reason::KeyIdentifier { rule };
+    rule(p, R::SkiRequiredInCa, e.ski.is_none(), kid)?;
     if role == Role::Intermediate {
-        require_aki(cert)?;
+        require_aki(cert, p)?;
     }
-    if role == Role::TrustAnchor && profile == Profile::WebPki {
+    if role == Role::TrustAnchor {
         if let Some(aki) = &e.aki {
-            if aki.value.key_id.is_none() {
-                return Err(Reason::Profile(
-                    "root authorityKeyIdentifier lacks keyIdentifier (CA/B BR 7.1.2.1.3)".into(),
-                ));
-            }
-            if aki.value.has_issuer || aki.value.has_serial {
-                return Err(Reason::Profile(
-                    "root authorityKeyIdentifier has authorityCertIssuer/SerialNumber (CA/B BR 7.1.2.1.3)"
-                        .into(),
-                ));
-            }
-            if let (Some(k), Some(s)) = (&aki.value.key_id, &e.ski) {
-                if cert.is_self_issued() && *k != s.value {
-                    return Err(Reason::Profile(
-                        "root authorityKeyIdentifier differs from its subjectKeyIdentifier".into(),
-                    ));
-                }
-            }
+            rule(p, R::RootAkiKeyId, aki.value.key_id.is_none(), kid)?;
+            rule(
+                p,
+                R::RootAkiNoIssuerSerial,
+                aki.value.has_issuer || aki.value.has_serial,
+                kid,
+            )?;
+            let mismatch = match (&aki.value.key_id, &e.ski) {
+                (Some(k), Some(s)) => cert.is_self_issued() && *k != s.value,
+                _ => false,
+            };
+            rule(p, R::RootAkiMatchesSki, mismatch, kid)?;
         }
     }
     Ok(())
@@ -385,11 +516,10 @@ fn ca_eku(cert: &Certificate, role: Role, opts: &VerifyOptions) -> Result<(), Re
     let Some(eku) = &cert.ext.eku else {
         return Ok(());
     };
-    if role == Role::TrustAnchor && opts.profile == Profile::WebPki {
-        return Err(Reason::Profile(
-            "a root carries extendedKeyUsage (CA/B BR 7.1.2.1.2)".into(),
-        ));
-    }
+    let root_rule = role == Role::TrustAnchor && is_tls(&opts.purpose);
+    rule(opts.profile, RuleId::RootNoEku, root_rule, |rule| {
+        Reason::EkuProfile { rule }
+    })?;
     let purpose = opts.purpose.oid();
     if eku.value.iter().any(|o| o == purpose || o == OID_ANY_EKU) {
         Ok(())
@@ -441,4 +571,50 @@ pub(crate) fn path_len_text<'a>(
         Some(n) => format!("pathLenConstraint {n}, {below}"),
         None => format!("no pathLenConstraint, {below}"),
     }
+}
+
+/// The Web PKI rules for `role`, each family run on its own so that one violation does not
+/// hide another (for issuance, which reports them all). Run after the rfc5280 profile passed,
+/// so whatever fails here is a webpki rule or an issuance-only rule (of any kind).
+pub(crate) fn webpki_for_issuance(
+    cert: &Certificate,
+    role: Role,
+    opts: &VerifyOptions,
+) -> Vec<Reason> {
+    let p = Profile::WebPki;
+    let mut found: Vec<Reason> = Vec::new();
+    let mut add = |r: Result<(), Reason>| {
+        if let Err(r) = r {
+            if !found.contains(&r) {
+                found.push(r);
+            }
+        }
+    };
+    add(structure(cert, role, p));
+    add(key(&cert.public_key, p));
+    match role {
+        Role::Leaf => {
+            add(leaf_constraints(cert, p));
+            add(leaf_eku(cert, opts));
+            add(name::check_leaf_san(cert, p));
+            // BR 7.1.4.3 governs TLS server certificates.
+            if opts.purpose == Purpose::ServerAuth {
+                add(name::check_cn_copies_san(cert));
+            }
+        }
+        Role::Intermediate | Role::TrustAnchor => {
+            match &cert.ext.key_usage {
+                None => add(Err(Reason::CaExtensions {
+                    rule: RuleId::CaKeyUsageRequired,
+                })),
+                Some(k) if !k.critical => add(Err(criticality("keyUsage", false)(
+                    RuleId::CaKeyUsageCritical,
+                ))),
+                Some(_) => {}
+            }
+            add(ca_key_ids(cert, role, p));
+            add(ca_eku(cert, role, opts));
+        }
+    }
+    found
 }

@@ -67,8 +67,8 @@ impl<'a> Log<'a> {
     }
 }
 
-/// A certificate on the verified path.
-#[derive(Clone, Debug)]
+/// A certificate on the verified path (or on the failing candidate path).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PathCert {
     /// The certificate.
     pub cert: Certificate,

@@ -56,6 +56,9 @@ pub(crate) struct Extensions {
     /// pkits: cRLDistributionPoints, or None when absent.
     pub(crate) crl_distribution_points: Option<Vec<crate::revocation::DistributionPoint>>,
     pub(crate) aia_empty: bool,
+    pub(crate) aia_critical: bool,
+    /// None: no inhibitAnyPolicy; Some(critical).
+    pub(crate) inhibit_any_policy_critical: Option<bool>,
     pub(crate) unknown_critical: Vec<String>,
     pub(crate) duplicate: Option<String>,
     pub(crate) count: usize,
@@ -210,10 +213,14 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     .take(&ParsedExtension::PolicyConstraints(c.clone()));
             }
             // pkits: the policy module and the revocation module take their extensions.
-            parsed if e.policy.take(parsed) => {}
-
+            parsed if e.policy.take(parsed) => {
+                if let ParsedExtension::InhibitAnyPolicy(_) = parsed {
+                    e.inhibit_any_policy_critical = Some(critical);
+                }
+            }
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 e.aia_empty = aia.accessdescs.is_empty();
+                e.aia_critical = critical;
             }
             _ => {
                 if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {

@@ -34,30 +34,76 @@ mod der;
 mod error;
 mod explain;
 mod extensions;
+mod issuance;
 mod key;
 mod name;
 mod options;
 mod path;
 mod policy;
 mod revocation;
+pub mod rules;
 mod signature;
 
 pub use anchor::TrustAnchor;
 pub use cert::Certificate;
 pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
+pub use issuance::{check_before_issuance, Violation};
 pub use options::{
     ExpectedName, KeyUsageBit, PolicyInputs, Profile, Purpose, RevocationOptions, RevocationScope,
-    UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_SERVER_AUTH,
+    UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_CODE_SIGNING,
+    OID_SERVER_AUTH, OID_TIME_STAMPING,
 };
 pub use path::DEFAULT_MAX_INTERMEDIATES;
 pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
+pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
 };
 
 use explain::Log;
+
+/// The name rules issuance shares with verification (ca-core uses these, and keeps no copy).
+pub mod names {
+    use std::net::IpAddr;
+
+    pub use crate::name::dns::{
+        is_public_suffix, presented_syntax as dns_name_syntax, wildcard_over_public_suffix,
+    };
+
+    /// Whether the dNSName `name` (possibly a wildcard) lies within the dNSName subtree `base`
+    /// (RFC 5280 4.2.1.10), as the verifier decides it.
+    pub fn dns_within(name: &str, base: &str) -> bool {
+        crate::name::dns::presented_within(&crate::name::dns::classify(name), base)
+    }
+
+    /// Whether `ip` lies within `network/prefix` (RFC 5280 4.2.1.10 iPAddress subtrees).
+    pub fn ip_within(ip: IpAddr, network: IpAddr, prefix: u8) -> bool {
+        let addr = crate::name::ip::ip_octets(&ip);
+        let mut base = crate::name::ip::ip_octets(&network);
+        let bits = base.len() * 8;
+        let prefix = usize::from(prefix).min(bits);
+        let mask: Vec<u8> = (0..base.len())
+            .map(|i| {
+                let on = prefix.saturating_sub(i * 8).min(8);
+                if on == 0 {
+                    0
+                } else {
+                    0xffu8 << (8 - on)
+                }
+            })
+            .collect();
+        base.extend(mask);
+        crate::name::ip::in_range(&addr, &base)
+    }
+
+    /// Whether the e-mail address lies within the rfc822Name subtree `base` (a mailbox, a
+    /// host, or `.domain` for hosts below it; RFC 5280 4.2.1.10).
+    pub fn email_within(addr: &str, base: &str) -> bool {
+        crate::name::email::in_subtree(addr, base)
+    }
+}
 
 /// Verifies `leaf_der` up to one of `anchors`, using `intermediates` as the pool of untrusted
 /// CA certificates, with the ring signature backend.
@@ -95,7 +141,12 @@ pub fn verify_with<I: AsRef<[u8]>>(
         if e.reason == Reason::CaUsedAsLeaf && anchor::is_anchor(anchors, &leaf) {
             e = e.with_hint(error::HINT_ANCHOR_AS_LEAF);
         }
-        return Err(e.with_checks(records));
+        let path = vec![PathCert {
+            cert: leaf,
+            role: Role::Leaf,
+            source: None,
+        }];
+        return Err(e.with_checks(records).with_path(path));
     }
     let mut pool = Vec::with_capacity(intermediates.len());
     let mut unparsable = Vec::new();

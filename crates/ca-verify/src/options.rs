@@ -8,6 +8,10 @@ use time::OffsetDateTime;
 pub const OID_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 /// OID of id-kp-clientAuth.
 pub const OID_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+/// OID of id-kp-codeSigning.
+pub const OID_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+/// OID of id-kp-timeStamping.
+pub const OID_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
 /// OID of anyExtendedKeyUsage.
 pub const OID_ANY_EKU: &str = "2.5.29.37.0";
 
@@ -54,24 +58,42 @@ impl std::fmt::Display for ExpectedName {
     }
 }
 
-/// Which rulebook to apply on top of the path validation algorithm.
+/// Which rules to apply: a set of kinds of rules of the rulebook (`crate::rules`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Profile {
-    /// CA/Browser Forum Baseline Requirements on top of RFC 5280 (what browsers enforce): the
-    /// leaf needs an EKU (not critical, not anyExtendedKeyUsage), must not be a CA, its subject
-    /// CN must copy a SAN entry; roots carry no EKU and a consistent AKI; leaf keys must be
-    /// RSA (>= 2048 bits, multiple of 8), ECDSA on a named curve, or Ed25519. Name constraints
-    /// may be non-critical.
+    /// All three kinds: the RFC 5280 path-validation algorithm, the RFC 5280 certificate
+    /// profile and the CA/Browser Forum Baseline Requirements (what browsers enforce). The
+    /// default for TLS server validation.
     #[default]
     WebPki,
-    /// Plain RFC 5280: EKU only checked when present, a CA may be a leaf, name constraints must
-    /// be critical.
+    /// The RFC 5280 path-validation algorithm and the section 4 requirements addressed to CAs
+    /// (the strict reading): EKU only checked when present, a CA may be a leaf, name
+    /// constraints must be critical.
     Rfc5280,
-    /// The path validation algorithm of RFC 5280 section 6 and nothing else: the section-4
-    /// certificate profile (what CAs MUST put in certificates: criticality of
-    /// basicConstraints, policyConstraints and nameConstraints, key identifiers, ...) is not
-    /// judged. What NIST PKITS expects of a relying party.
+    /// The RFC 5280 section 6 path-validation algorithm only (what every relying party must
+    /// check; what NIST PKITS tests).
     Pkix,
+}
+
+impl Profile {
+    /// Whether the profile enforces rules of `kind`.
+    pub fn includes(self, kind: crate::rules::Kind) -> bool {
+        use crate::rules::Kind;
+        match self {
+            Profile::WebPki => true,
+            Profile::Rfc5280 => kind != Kind::WebPki,
+            Profile::Pkix => kind == Kind::Pkix,
+        }
+    }
+
+    /// "webpki", "rfc5280" or "pkix".
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::WebPki => "webpki",
+            Profile::Rfc5280 => "rfc5280",
+            Profile::Pkix => "pkix",
+        }
+    }
 }
 
 /// Everything a verification needs besides the certificates.

@@ -2,6 +2,7 @@
 //! a maximum depth and a work budget, keeping the most specific error.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::anchor::TrustAnchor;
 use crate::cert::Certificate;
@@ -25,6 +26,37 @@ const MAX_SIGNATURE_CHECKS: usize = 300;
 const MAX_STEPS: usize = 20_000;
 const MAX_NC_COMPARISONS: usize = 250_000;
 
+/// The search's caches are keyed by nodes (small integers the search itself makes, never
+/// attacker-chosen), so a multiply-rotate hash does; SipHash's protection is not needed.
+#[derive(Default)]
+struct NodeHasher(u64);
+
+impl Hasher for NodeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type NodeMap<K, V> = HashMap<K, V, BuildHasherDefault<NodeHasher>>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Node {
     Leaf,
@@ -44,8 +76,8 @@ pub(crate) struct Search<'a> {
     nesting: usize,
     /// pkits: what the path-level checks found on the path that completed.
     completed: Option<(Vec<Status>, PolicyOutcome)>,
-    signatures: HashMap<(Node, Node), Result<SignatureAlgorithm, Reason>>,
-    issuer_checks: HashMap<Node, Result<(), Reason>>,
+    signatures: NodeMap<(Node, Node), Result<SignatureAlgorithm, Reason>>,
+    issuer_checks: NodeMap<Node, Result<(), Reason>>,
     signature_budget: usize,
     steps: usize,
     nc_budget: usize,
@@ -71,8 +103,8 @@ impl<'a> Search<'a> {
             revocation,
             nesting,
             completed: None,
-            signatures: HashMap::new(),
-            issuer_checks: HashMap::new(),
+            signatures: NodeMap::default(),
+            issuer_checks: NodeMap::default(),
             signature_budget: MAX_SIGNATURE_CHECKS,
             steps: MAX_STEPS,
             nc_budget: MAX_NC_COMPARISONS,
@@ -85,6 +117,20 @@ impl<'a> Search<'a> {
             Node::Leaf => self.leaf,
             Node::Pool(i) => &self.pool[i],
             Node::Anchor(i) => &self.anchors[i].cert,
+        }
+    }
+
+    /// A copy of the certificate at `n`, for the failing path of an error.
+    fn path_cert(&self, n: Node) -> PathCert {
+        let (role, source) = match n {
+            Node::Leaf => (Role::Leaf, None),
+            Node::Pool(_) => (Role::Intermediate, None),
+            Node::Anchor(a) => (Role::TrustAnchor, self.anchors[a].source.clone()),
+        };
+        PathCert {
+            cert: self.cert(n).clone(),
+            role,
+            source,
         }
     }
 
@@ -137,7 +183,8 @@ impl<'a> Search<'a> {
                     Some(hint) => e.with_hint(hint),
                     None => e,
                 };
-                Err(e.with_checks(checks))
+                let certs = path.iter().map(|&n| self.path_cert(n)).collect();
+                Err(e.with_checks(checks).with_path(certs))
             }
             Err(fatal) => Err(fatal),
         }

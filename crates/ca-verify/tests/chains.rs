@@ -5,7 +5,8 @@
 mod pki;
 
 use ca_verify::{
-    verify, ExpectedName, Profile, Purpose, Reason, Role, TrustAnchor, VerifyError, VerifyOptions,
+    verify, ExpectedName, Profile, Purpose, Reason, Role, RuleId, TrustAnchor, VerifyError,
+    VerifyOptions,
 };
 use pki::*;
 use rcgen::{BasicConstraints, ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, NameConstraints};
@@ -29,7 +30,14 @@ fn check(c: &Chain, o: &VerifyOptions) -> Result<ca_verify::VerifiedPath, Verify
 fn chains_of_every_key_type_verify() {
     for alg in [Alg::P256, Alg::P384, Alg::Ed25519, Alg::Rsa2048] {
         let c = chain(alg);
-        let path = check(&c, &opts("example.com")).expect("valid chain");
+        let mut o = opts("example.com");
+        if alg == Alg::Ed25519 {
+            // CA/B BR 6.1.5: the Web PKI allows RSA and ECDSA keys only.
+            let e = check(&c, &o).unwrap_err();
+            assert_eq!(e.reason.rule(), Some(RuleId::WebPkiKeyAlgorithms), "{e}");
+            o.profile = Profile::Rfc5280;
+        }
+        let path = check(&c, &o).expect("valid chain");
         let roles: Vec<Role> = path.certificates().iter().map(|p| p.role).collect();
         assert_eq!(roles, [Role::Leaf, Role::Intermediate, Role::TrustAnchor]);
         assert_eq!(path.leaf().subject(), "CN=example.com");
@@ -59,7 +67,9 @@ fn mixed_algorithms_verify() {
     let root = root("RSA Root", Alg::Rsa2048);
     let ica = ca_signed_by(ca_params("EC Intermediate"), Alg::P384, &root);
     let leaf = leaf_signed_by(leaf_params(&["example.com"]), Alg::Ed25519, &ica);
-    verify(&leaf, &[der(&ica)], &anchor(&root), &opts("example.com")).unwrap();
+    let mut o = opts("example.com");
+    o.profile = Profile::Rfc5280; // an Ed25519 leaf is outside the Web PKI (CA/B BR 6.1.5)
+    verify(&leaf, &[der(&ica)], &anchor(&root), &o).unwrap();
 }
 
 #[test]
@@ -306,7 +316,7 @@ fn profiles_differ_on_leaf_eku() {
     let mut o = opts("example.com");
     let none: &[Vec<u8>] = &[];
     let e = verify(&leaf, none, &anchor(&root), &o).unwrap_err();
-    assert!(matches!(e.reason, Reason::ExtendedKeyUsage { .. }), "{e}");
+    assert_eq!(e.reason.rule(), Some(RuleId::LeafEkuRequired), "{e}");
     o.profile = Profile::Rfc5280;
     verify(&leaf, none, &anchor(&root), &o).unwrap();
 }

@@ -150,10 +150,20 @@ fn check(
     ica: &[u8],
     leaf: &[u8],
 ) -> Result<ca_verify::VerifiedPath, ca_verify::VerifyError> {
-    let opts = VerifyOptions::server(
+    check_with(root, ica, leaf, ca_verify::Profile::WebPki)
+}
+
+fn check_with(
+    root: &[u8],
+    ica: &[u8],
+    leaf: &[u8],
+    profile: ca_verify::Profile,
+) -> Result<ca_verify::VerifiedPath, ca_verify::VerifyError> {
+    let mut opts = VerifyOptions::server(
         time::OffsetDateTime::now_utc(),
         Some(ExpectedName::Dns("example.com".into())),
     );
+    opts.profile = profile;
     let anchors = [TrustAnchor::from_der(root).unwrap()];
     verify(leaf, &[ica.to_vec()], &anchors, &opts)
 }
@@ -213,14 +223,21 @@ fn rsa_1024_issuers_are_refused() {
         &["-sha256"],
     );
     let e = check(&root, &ica, &leaf).unwrap_err();
-    assert!(matches!(e.reason, Reason::UnsupportedKey(_)), "{e}");
+    assert_eq!(e.reason.rule(), Some(ca_verify::RuleId::RsaMinimum), "{e}");
 }
 
 #[test]
 fn ed25519_root_verifies() {
     let dir = tempfile::tempdir().unwrap();
     let (root, ica, leaf) = make_chain(dir.path(), &["-algorithm", "ED25519"], &[]);
-    let path = check(&root, &ica, &leaf).unwrap();
+    // CA/B BR 6.1.5: no Ed25519 in the Web PKI; RFC 8410 makes it fine under RFC 5280.
+    let e = check(&root, &ica, &leaf).unwrap_err();
+    assert_eq!(
+        e.reason.rule(),
+        Some(ca_verify::RuleId::WebPkiKeyAlgorithms),
+        "{e}"
+    );
+    let path = check_with(&root, &ica, &leaf, ca_verify::Profile::Rfc5280).unwrap();
     let sig = path
         .checks()
         .iter()

@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+use ca_verify::RuleId;
+
 #[path = "support/pkits_harness.rs"]
 mod harness;
 
@@ -27,6 +29,11 @@ fn pkits_dir() -> PathBuf {
 }
 
 fn run_manifest(file: &str) -> (usize, Vec<String>) {
+    let (agreed, problems, _) = run_manifest_outcomes(file);
+    (agreed, problems)
+}
+
+fn run_manifest_outcomes(file: &str) -> (usize, Vec<String>, Vec<harness::Outcome>) {
     let path = pkits_dir().join(file);
     let loaded = harness::load(&path).unwrap_or_else(|e| {
         panic!(
@@ -68,7 +75,7 @@ fn run_manifest(file: &str) -> (usize, Vec<String>) {
             )),
         }
     }
-    (agreed, problems)
+    (agreed, problems, outcomes)
 }
 
 #[test]
@@ -92,4 +99,28 @@ fn pkits_sections_4_15_and_4_16() {
         problems.join("\n")
     );
     assert_eq!(agreed, 12);
+}
+
+#[test]
+fn pkits_refusals_name_the_rule_of_the_rulebook() {
+    // The revocation and policy rows, each on a PKITS test that breaks it (RFC 5280 6.1, 6.3).
+    let expect = [
+        ("pkits::4.4.1", RuleId::CrlStatusDetermined), // no CRL for the intermediate
+        ("pkits::4.4.3", RuleId::CrlRevoked),
+        ("pkits::4.4.4", RuleId::CrlSignature),
+        ("pkits::4.4.8", RuleId::CrlUnknownCriticalExtension),
+        ("pkits::4.4.11", RuleId::CrlCurrent),
+        ("pkits::4.4.21", RuleId::CrlSignerPath), // the CRL signing certificate is revoked
+        ("pkits::4.7.4", RuleId::CrlIssuerCrlSign),
+        ("pkits::4.8.4", RuleId::PolicyExplicit),
+        ("pkits::4.10.7", RuleId::PolicyNoAnyMapping),
+        ("pkits::4.15.1", RuleId::CrlDeltaWithBase),
+    ];
+    let (_, _, mut outcomes) = run_manifest_outcomes("manifest.json");
+    outcomes.extend(run_manifest_outcomes("manifest-4.15-4.16.json").2);
+    for (id, rule) in expect {
+        let o = outcomes.iter().find(|o| o.id == id).expect(id);
+        assert_eq!(o.actual, "invalid", "{id}");
+        assert_eq!(o.rule, Some(rule.id()), "{id}: {}", o.reason);
+    }
 }

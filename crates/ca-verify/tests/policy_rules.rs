@@ -7,8 +7,8 @@ mod pki;
 use std::time::{Duration, Instant};
 
 use ca_verify::{
-    verify, PolicyFailure, PolicyInputs, Profile, Reason, TrustAnchor, VerifiedPath, VerifyError,
-    VerifyOptions, ANY_POLICY,
+    verify, PolicyFailure, PolicyInputs, Profile, Reason, RuleId, TrustAnchor, VerifiedPath,
+    VerifyError, VerifyOptions, ANY_POLICY,
 };
 use pki::*;
 use rcgen::{CertificateParams, CustomExtension};
@@ -271,5 +271,6 @@ fn a_chain_built_to_blow_up_the_policy_tree_stops_fast_with_a_clear_reason() {
         "{e}"
     );
     assert!(e.to_string().contains("budget"), "{e}");
+    assert_eq!(e.reason.rule(), Some(RuleId::PolicyBounded));
     assert!(took < Duration::from_secs(5), "took {took:?}");
 }

@@ -3,7 +3,7 @@
 #[path = "support/pki.rs"]
 mod pki;
 
-use ca_verify::{verify, ExpectedName, Profile, Reason, TrustAnchor, VerifyOptions};
+use ca_verify::{verify, ExpectedName, Profile, Reason, RuleId, TrustAnchor, VerifyOptions};
 use pki::*;
 use rcgen::{BasicConstraints, DnType, ExtendedKeyUsagePurpose, IsCa, KeyUsagePurpose};
 
@@ -24,11 +24,15 @@ fn a_cn_that_differs_from_its_san_only_by_case_is_refused_by_the_web_pki() {
     let leaf = leaf_signed_by(p, Alg::P256, &root);
     assert!(matches!(
         run(&leaf, &root, Profile::WebPki),
-        Err(Reason::Profile(_))
+        Err(Reason::Subject {
+            rule: RuleId::CnExactCopy,
+            ..
+        })
     ));
     run(&leaf, &root, Profile::Rfc5280).unwrap();
 
-    // A CN unrelated to the SANs is never matched and never refused.
+    // A CN unrelated to the SANs is never matched, and not refused when verifying (BetterTLS
+    // and browsers accept it; `ca` refuses to issue it, rule subject.cn-copies-san).
     let mut p = leaf_params(&["example.com"]);
     p.distinguished_name.push(DnType::CommonName, "My Server");
     let leaf = leaf_signed_by(p, Alg::P256, &root);
@@ -84,20 +88,27 @@ fn a_root_with_an_eku_is_refused_by_the_web_pki_only() {
     let leaf = leaf_signed_by(leaf_params(&["example.com"]), Alg::P256, &root);
     assert!(matches!(
         run(&leaf, &root, Profile::WebPki),
-        Err(Reason::Profile(_))
+        Err(Reason::EkuProfile {
+            rule: RuleId::RootNoEku
+        })
     ));
     run(&leaf, &root, Profile::Rfc5280).unwrap();
 }
 
 #[test]
-fn both_profiles_refuse_wildcards_on_public_suffixes() {
+fn wildcards_on_public_suffixes_never_match_and_the_web_pki_names_the_rule() {
     let root = root("Root", Alg::P256);
     let leaf = leaf_signed_by(leaf_params(&["*.co.uk"]), Alg::P256, &root);
     let mut o = VerifyOptions::server(now(), Some(ExpectedName::Dns("example.co.uk".into())));
     let anchors = [TrustAnchor::from_der(&der(&root)).unwrap()];
-    for profile in [Profile::WebPki, Profile::Rfc5280] {
-        o.profile = profile;
-        let e = verify(&leaf, &[] as &[Vec<u8>], &anchors, &o).unwrap_err();
-        assert!(matches!(e.reason, Reason::NameMismatch { .. }), "{e}");
-    }
+    o.profile = Profile::WebPki;
+    let e = verify(&leaf, &[] as &[Vec<u8>], &anchors, &o).unwrap_err();
+    assert_eq!(
+        e.reason.rule(),
+        Some(RuleId::SanWildcardPublicSuffix),
+        "{e}"
+    );
+    o.profile = Profile::Rfc5280;
+    let e = verify(&leaf, &[] as &[Vec<u8>], &anchors, &o).unwrap_err();
+    assert!(matches!(e.reason, Reason::NameMismatch { .. }), "{e}");
 }

@@ -5,7 +5,7 @@
 mod pki;
 
 use ca_verify::{
-    verify, ExpectedName, Reason, TrustAnchor, UnknownRevocation, UnknownRevocationStatus,
+    verify, ExpectedName, Reason, RuleId, TrustAnchor, UnknownRevocation, UnknownRevocationStatus,
     VerifiedPath, VerifyError, VerifyOptions,
 };
 use pki::*;
@@ -121,6 +121,13 @@ fn unknown(e: &VerifyError) -> &UnknownRevocation {
     }
 }
 
+/// The error is an unknown status by `rule` of the rulebook, with its code.
+fn unknown_by(e: &VerifyError, rule: RuleId) -> &UnknownRevocation {
+    assert_eq!(e.reason.rule(), Some(rule), "{e}");
+    assert_eq!(e.reason.code(), "revocation_unknown");
+    unknown(e)
+}
+
 fn leaf_revocation_detail(path: &VerifiedPath) -> String {
     path.checks()
         .iter()
@@ -160,6 +167,7 @@ fn a_crl_signed_by_a_separate_crl_signing_key_decides_and_can_revoke() {
         .revoking(LEAF_SERIAL, Some(RevocationReason::KeyCompromise))
         .der();
     let e = run(&p, &[der(&signer)], vec![revoking, root_crl()], false).unwrap_err();
+    assert_eq!(e.reason.rule(), Some(RuleId::CrlRevoked));
     assert!(
         matches!(
             e.reason,
@@ -186,7 +194,7 @@ fn a_crl_signer_revoked_by_its_own_issuer_leaves_the_status_unknown() {
     )
     .unwrap_err();
     assert!(
-        matches!(unknown(&e), UnknownRevocation::CrlSignerInvalid { why, .. } if why.contains("revoked")),
+        matches!(unknown_by(&e, RuleId::CrlSignerPath), UnknownRevocation::CrlSignerInvalid { why, .. } if why.contains("revoked")),
         "{e}"
     );
 }
@@ -214,9 +222,13 @@ fn a_crl_from_an_issuer_without_crl_sign_leaves_the_status_unknown() {
     )
     .unwrap_err();
     assert!(
-        matches!(unknown(&e), UnknownRevocation::CrlSignerInvalid { why, .. } if why.contains("cRLSign")),
+        matches!(
+            unknown_by(&e, RuleId::CrlIssuerCrlSign),
+            UnknownRevocation::CrlSignerLacksCrlSign { .. }
+        ),
         "{e}"
     );
+    assert!(e.to_string().contains("cRLSign"), "{e}");
 }
 
 #[test]
@@ -232,14 +244,17 @@ fn a_crl_whose_signature_does_not_verify_leaves_the_status_unknown() {
     )
     .unwrap_err();
     assert!(
-        matches!(unknown(&e), UnknownRevocation::CrlSignatureInvalid { .. }),
+        matches!(
+            unknown_by(&e, RuleId::CrlSignature),
+            UnknownRevocation::CrlSignatureInvalid { .. }
+        ),
         "{e}"
     );
 }
 
 #[test]
 fn the_idp_scope_decides_which_certificates_a_crl_covers() {
-    // 6.3.3 (b) (2) (ii), (iii): onlyContainsUserCerts / onlyContainsCACerts.
+    // RuleId::CrlScope, 6.3.3 (b) (2) (ii), (iii): onlyContainsUserCerts / onlyContainsCACerts.
     let p = pki_with(
         vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign],
         true,
@@ -269,7 +284,7 @@ fn the_idp_scope_decides_which_certificates_a_crl_covers() {
     )
     .unwrap_err();
     assert!(
-        matches!(unknown(&e), UnknownRevocation::NoCrlInScope { detail } if detail.contains("onlyContainsCACerts")),
+        matches!(unknown_by(&e, RuleId::CrlStatusDetermined), UnknownRevocation::NoCrlInScope { detail } if detail.contains("onlyContainsCACerts")),
         "{e}"
     );
 }
@@ -303,7 +318,8 @@ fn a_crl_for_another_distribution_point_does_not_cover_the_certificate() {
     )
     .unwrap_err();
     assert!(
-        matches!(unknown(&e), UnknownRevocation::NoCrlInScope { detail } if detail.contains("another distribution point")),
+        // crl.scope: the CRL does not cover it, so no CRL decides (crl.status-determined).
+        matches!(unknown_by(&e, RuleId::CrlStatusDetermined), UnknownRevocation::NoCrlInScope { detail } if detail.contains("another distribution point")),
         "{e}"
     );
 }
@@ -370,5 +386,40 @@ fn many_same_name_crl_signers_and_crls_stay_bounded() {
         start.elapsed() < std::time::Duration::from_secs(5),
         "{:?}",
         start.elapsed()
+    );
+}
+
+#[test]
+fn a_stale_crl_leaves_the_status_unknown() {
+    // RuleId::CrlCurrent, 6.3.3 (a): nextUpdate before the time.
+    let p = pki();
+    let mut old = Crl::by(&p.ica);
+    old.this_update = now() - Duration::days(30);
+    let e = run(&p, &[], vec![old.der(), Crl::by(&p.root).der()], false).unwrap_err();
+    assert!(
+        matches!(
+            unknown_by(&e, RuleId::CrlCurrent),
+            UnknownRevocation::CrlNotCurrent { .. }
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_crl_whose_algorithms_differ_is_not_used() {
+    // RuleId::CrlAlgorithmsMatch, RFC 5280 5.1.1.2: tbsCertList.signature says SHA-384 while
+    // signatureAlgorithm says SHA-256 (the first ecdsa-with-SHA256 OID is the inner one).
+    let p = pki();
+    let mut der = Crl::by(&p.ica).der();
+    let oid = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+    let at = der.windows(oid.len()).position(|w| w == oid).unwrap();
+    der[at + oid.len() - 1] = 0x03;
+    let e = run(&p, &[], vec![der, Crl::by(&p.root).der()], false).unwrap_err();
+    assert!(
+        matches!(
+            unknown_by(&e, RuleId::CrlAlgorithmsMatch),
+            UnknownRevocation::CrlUnusable { .. }
+        ),
+        "{e}"
     );
 }

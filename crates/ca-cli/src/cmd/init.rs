@@ -64,6 +64,11 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    /// Refuse to issue a certificate that breaks a Web PKI (CA/Browser Forum) rule, such as an
+    /// Ed25519 key, instead of warning (docs/rules.md).
+    #[arg(long)]
+    pub strict_webpki: bool,
+
     #[command(flatten)]
     pub validity: ValidityArgs,
 
@@ -96,6 +101,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 validity: args.validity.request()?,
                 path_len: args.path_len,
                 name_constraints: args.constraints.spec(),
+                strict_webpki: args.strict_webpki,
             };
             ca_dir
                 .init(&options, passphrase.as_ref())

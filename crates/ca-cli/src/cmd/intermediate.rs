@@ -44,6 +44,11 @@ pub struct Args {
     #[arg(long)]
     pub json: bool,
 
+    /// Refuse to issue a certificate that breaks a Web PKI (CA/Browser Forum) rule, such as an
+    /// Ed25519 key, instead of warning (docs/rules.md).
+    #[arg(long)]
+    pub strict_webpki: bool,
+
     #[command(flatten)]
     pub validity: ValidityArgs,
 
@@ -65,6 +70,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         validity: args.validity.request()?,
         path_len: Some(args.path_len),
         name_constraints: args.constraints.spec(),
+        strict_webpki: args.strict_webpki,
     };
     let created = ca_dir
         .create_intermediate(

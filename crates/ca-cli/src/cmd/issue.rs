@@ -51,6 +51,11 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
 
+    /// Refuse to issue a certificate that breaks a Web PKI (CA/Browser Forum) rule, such as an
+    /// Ed25519 key, instead of warning (docs/rules.md).
+    #[arg(long)]
+    pub strict_webpki: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -101,12 +106,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     warn_if_revoked(&ca_dir, issuer_name, &issuer);
 
-    issuer.check_names(&names).map_err(core_error)?;
     let options = LeafOptions {
         names,
         client: args.client,
         key_type: args.key_type,
         validity,
+        strict_webpki: args.strict_webpki,
     };
     let issued = issuer.issue(&options).map_err(core_error)?;
     let key = issued.key.as_ref().expect("issue() makes a key");

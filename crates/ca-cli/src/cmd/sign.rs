@@ -41,6 +41,11 @@ pub struct Args {
     #[arg(long, value_name = "NAME")]
     pub issuer: Option<String>,
 
+    /// Refuse to issue a certificate that breaks a Web PKI (CA/Browser Forum) rule, such as an
+    /// Ed25519 key, instead of warning (docs/rules.md).
+    #[arg(long)]
+    pub strict_webpki: bool,
+
     #[command(flatten)]
     pub output: OutputArgs,
 
@@ -78,12 +83,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .load_issuer(Some(issuer_name), args.passphrases.ca()?.as_ref())
         .map_err(core_error)?;
     warn_if_revoked(&ca_dir, issuer_name, &issuer);
-    issuer.check_names(csr.names()).map_err(core_error)?;
     let options = LeafOptions {
         names: csr.names().to_vec(),
         client: args.client,
         key_type: csr.key_type(),
         validity,
+        strict_webpki: args.strict_webpki,
     };
     let issued = issuer.sign_csr(&csr, &options).map_err(core_error)?;
     let files = [

@@ -130,9 +130,9 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub max_depth: Option<usize>,
 
-    /// The rules: webpki (CA/Browser Forum rules on top of RFC 5280),
-    /// rfc5280 (plain RFC 5280) or pkix (the path validation algorithm of RFC
-    /// 5280 section 6 only, as NIST PKITS tests it) [default: webpki for
+    /// The rules (docs/rules.md): webpki (CA/Browser Forum rules on top of
+    /// RFC 5280), rfc5280 (RFC 5280 path validation and its certificate
+    /// profile) or pkix (RFC 5280 path validation only) [default: webpki for
     /// --purpose server, rfc5280 otherwise].
     #[arg(long, value_name = "PROFILE", value_enum)]
     pub profile: Option<ProfileArg>,

@@ -188,10 +188,17 @@ pub fn p256() -> &'static OpensslChain {
     CHAIN.get_or_init(|| OpensslChain::new([Key::P256; 3], "serverAuth"))
 }
 
-/// RSA keys are slow to make: one RSA root for the run.
+/// RSA keys are slow to make: one RSA root for the run. The leaf key is ECDSA: the Web PKI
+/// (the default profile for servers) allows no Ed25519 keys (CA/B BR 6.1.5).
 pub fn rsa() -> &'static OpensslChain {
     static CHAIN: OnceLock<OpensslChain> = OnceLock::new();
-    CHAIN.get_or_init(|| OpensslChain::new([Key::Rsa2048, Key::P384, Key::Ed25519], "serverAuth"))
+    CHAIN.get_or_init(|| OpensslChain::new([Key::Rsa2048, Key::P384, Key::P256], "serverAuth"))
+}
+
+/// A chain of Ed25519 keys: fine under RFC 5280 (RFC 8410), outside the Web PKI.
+pub fn ed25519() -> &'static OpensslChain {
+    static CHAIN: OnceLock<OpensslChain> = OnceLock::new();
+    CHAIN.get_or_init(|| OpensslChain::new([Key::Ed25519; 3], "serverAuth"))
 }
 
 pub fn client() -> &'static OpensslChain {

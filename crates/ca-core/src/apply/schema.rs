@@ -84,6 +84,7 @@ pub fn schema() -> Value {
         "properties": {
             "version": {"const": 1, "description": "Format version."},
             "ca_dir": path("The CA directory, relative to the current directory [default: --ca-dir, $CA_DIR, then the usual default]."),
+            "strict_webpki": {"type": "boolean", "description": "Refuse, instead of warning about, certificates that break a Web PKI (CA/B Forum) rule, e.g. Ed25519 keys (docs/rules.md) [default: false]."},
             "root": ca("The root CA.", crate::profile::ROOT_DAYS),
             "intermediates": {
                 "type": "object",

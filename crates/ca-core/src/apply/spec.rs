@@ -33,6 +33,8 @@ pub struct SpecFile {
     pub version: Option<Spanned<u32>>,
     /// The CA directory, relative to the current directory.
     pub ca_dir: Option<Spanned<String>>,
+    /// Refuse certificates that break a Web PKI (CA/B Forum) rule instead of warning.
+    pub strict_webpki: Option<Spanned<bool>>,
     pub root: Option<Spanned<CaSpec>>,
     #[serde(default)]
     pub intermediates: BTreeMap<Spanned<String>, Spanned<CaSpec>>,

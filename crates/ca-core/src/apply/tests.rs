@@ -117,7 +117,9 @@ fn a_ca_that_differs_from_the_file_is_kept_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let (mut desired, ca_dir) = example_in(dir.path());
     let first = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
-    assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+    // The example's `api` leaf has an Ed25519 key: outside the Web PKI, a warning only.
+    let webpki_only = |w: &Vec<String>| w.iter().all(|w| w.contains("key.webpki-algorithms"));
+    assert!(webpki_only(&first.warnings), "{:?}", first.warnings);
     let same = apply(&desired, &ca_dir, &ApplyOptions::default()).unwrap();
     assert!(same.warnings.is_empty(), "{:?}", same.warnings);
 

@@ -109,6 +109,16 @@ pub fn validate(file: &SpecFile, source: &str, path: &Path) -> Result<Desired, S
         }
     }
     at.finish()?;
+    // `strict_webpki = true`: Web PKI rules the certificates break refuse rather than warn.
+    let strict = file.strict_webpki.as_ref().is_some_and(|s| *s.get_ref());
+    let mut root = root;
+    root.strict_webpki = strict;
+    for ca in &mut intermediates {
+        ca.options.strict_webpki = strict;
+    }
+    for leaf in &mut leaves {
+        leaf.options.strict_webpki = strict;
+    }
     Ok(Desired {
         ca_dir: file
             .ca_dir
@@ -188,6 +198,7 @@ fn ca_options(at: &mut Locator, spec: CaSpec) -> CaOptions {
         },
         path_len: spec.path_len.map(Spanned::into_inner),
         name_constraints: nc,
+        strict_webpki: false,
     }
 }
 
@@ -310,6 +321,7 @@ fn leaf(
                 not_after,
                 days,
             },
+            strict_webpki: false,
         },
         renew_before,
         cert: path(&spec.cert, format!("{stem}.pem")),

@@ -18,6 +18,79 @@ fn is_valid_label(l: &str) -> bool {
         && !l.ends_with('-')
 }
 
+/// Why `name` is not a dNSName in preferred name syntax (RFC 5280 4.2.1.6; RFC 1034 3.5 as
+/// amended by RFC 1123 2.1): letters, digits and '-' in labels of 1 to 63 octets that neither
+/// start nor end with '-', at most 253 octets, no empty label or trailing dot, IDNs as
+/// A-labels (RFC 5280 7.2). One leading `*.` label is allowed (RFC 6125 6.4.3). A dotted-decimal
+/// or IPv6 address is not a host name (RFC 1123 2.1).
+pub fn presented_syntax(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("is empty".into());
+    }
+    if !name.is_ascii() {
+        return Err("is not ASCII (an IDN is written as A-labels, xn--...)".into());
+    }
+    if name.len() > 253 {
+        return Err("is longer than 253 octets".into());
+    }
+    if name.parse::<std::net::IpAddr>().is_ok() {
+        return Err("is an IP address (use an iPAddress entry)".into());
+    }
+    if name.ends_with('.') {
+        return Err("ends with a dot".into());
+    }
+    let host = name.strip_prefix("*.").unwrap_or(name);
+    for label in host.split('.') {
+        if label.is_empty() {
+            return Err("has an empty label".into());
+        }
+        if label.len() > 63 {
+            return Err(format!(
+                "has a label longer than 63 octets ({label:.20}...)"
+            ));
+        }
+        if label.contains('*') {
+            return Err("has a wildcard that is not the whole leftmost label".into());
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !c.is_ascii_alphanumeric() && *c != '-')
+        {
+            return Err(format!(
+                "has the character {c:?} (letters, digits and '-' only)"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(format!(
+                "has the label {label:?} that starts or ends with '-'"
+            ));
+        }
+    }
+    if host
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err("ends in an all-numeric label, as an IP address does (RFC 1123 2.1)".into());
+    }
+    Ok(())
+}
+
+/// Whether `name` is a wildcard directly over a single label or a suffix of the ICANN section
+/// of the Public Suffix List (`*.com`, `*.co.uk`): CA/B BR 3.2.2.6 forbids issuing it, browsers
+/// never match it. Suffixes of the private section (`*.s3.amazonaws.com`) are left to their
+/// operator, who may hold such a certificate (BR 3.2.2.6: "rightful control of the entire
+/// Domain Namespace"); they still never match a host name (see [`classify`]).
+pub fn wildcard_over_public_suffix(name: &str) -> bool {
+    let Some(suffix) = name.strip_prefix("*.") else {
+        return false;
+    };
+    let lower = suffix.to_ascii_lowercase();
+    !suffix.contains('.')
+        || psl::suffix(lower.as_bytes())
+            .is_some_and(|s| s.typ() == Some(psl::Type::Icann) && s.as_bytes() == lower.as_bytes())
+}
+
 /// A dNSName as presented in a certificate.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Presented<'a> {
@@ -45,7 +118,7 @@ pub(crate) fn classify(presented: &str) -> Presented<'_> {
 
 /// Whether `name` is itself a public suffix (ICANN or private section of the Public Suffix
 /// List): a wildcard directly under it would cover every domain registered there (CA/B BR 3.2.2.6).
-pub(crate) fn is_public_suffix(name: &str) -> bool {
+pub fn is_public_suffix(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     psl::suffix(lower.as_bytes()).is_some_and(|s| s.is_known() && s.as_bytes() == lower.as_bytes())
 }

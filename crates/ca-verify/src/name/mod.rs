@@ -9,7 +9,8 @@ pub(crate) mod uri;
 
 use crate::cert::{Certificate, GeneralName, OID_CN};
 use crate::error::Reason;
-use crate::options::ExpectedName;
+use crate::options::{ExpectedName, Profile};
+use crate::rules::RuleId;
 
 /// Checks that the leaf's subjectAltName holds the expected name. The subject CN never counts.
 pub(crate) fn verify_expected_name(
@@ -56,65 +57,130 @@ pub(crate) fn verify_expected_name(
     })
 }
 
-/// CA/Browser Forum 7.1.4.3: a subject CN that stands for a subjectAltName entry must be a
-/// character-for-character copy of it: a CN equal to a dNSName but for letter case, or naming
-/// the same address as an iPAddress in other than the canonical text (RFC 3986 for IPv4, RFC 5952
-/// for IPv6), is refused. A CN unrelated to every SAN entry is left alone (no name is ever
-/// matched against it).
-pub(crate) fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
+/// CA/Browser Forum 7.1.4.3 as a relying party can hold it (`subject.cn-exact-copy`): a subject
+/// CN that names a subjectAltName entry (the same DNS name up to letter case, the same address
+/// in another notation) must be a character-for-character copy of it: the dNSName itself, or
+/// the canonical text of the address (RFC 3986 dotted decimal for IPv4, RFC 5952 for IPv6).
+/// A CN unrelated to every SAN entry is left to issuance (`subject.cn-copies-san`): Web PKI
+/// clients never match names against the CN, and accept such certificates.
+pub(crate) fn check_cn_exact_copy(leaf: &Certificate) -> Result<(), Reason> {
+    cn_against_san(leaf, RuleId::CnExactCopy, false)
+}
+
+/// CA/Browser Forum 7.1.4.3 and 7.1.2.7.2 in full, for issuance (`subject.cn-copies-san`): at
+/// most one commonName, and it copies a subjectAltName entry.
+pub fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
+    cn_against_san(leaf, RuleId::CnCopiesSan, true)
+}
+
+fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(), Reason> {
     let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
-    for cn in leaf.subject.values_of(OID_CN) {
+    let cns: Vec<_> = leaf.subject.values_of(OID_CN).collect();
+    if full_stop && cns.len() > 1 {
+        return Err(Reason::Subject {
+            rule,
+            detail: format!("the subject has {} commonName attributes", cns.len()),
+        });
+    }
+    for cn in cns {
+        // UTF8String, PrintableString, IA5String and TeletexString hold the text as bytes; a
+        // BMPString (30) or UniversalString (28) never equals an ASCII SAN entry byte for byte.
         let text = match std::str::from_utf8(&cn.value) {
-            Ok(t) if t.is_ascii() => t,
+            Ok(t) if cn.tag != 30 && cn.tag != 28 && t.is_ascii() => t,
             _ => {
-                return Err(Reason::Profile(
-                    "subject CN is not ASCII, so it cannot copy a subjectAltName entry (CA/B BR 7.1.4.3)"
-                        .into(),
-                ))
+                return Err(Reason::Subject {
+                    rule,
+                    detail:
+                        "the subject CN is not ASCII text, so it copies no subjectAltName entry"
+                            .into(),
+                })
             }
         };
-        let readings = ip::parse_lenient(text);
-        let mismatch = sans.iter().find(|n| match n {
-            GeneralName::Dns(d) => d.eq_ignore_ascii_case(text) && d != text,
-            GeneralName::Ip(b) => {
-                ip::ip_from_bytes(b).is_some_and(|a| readings.contains(&a) && a.to_string() != text)
-            }
+        let copies = sans.iter().any(|n| match n {
+            GeneralName::Dns(d) => d == text,
+            GeneralName::Ip(b) => ip::ip_from_bytes(b).is_some_and(|a| a.to_string() == text),
             _ => false,
         });
-        if let Some(san) = mismatch {
-            return Err(Reason::Profile(format!(
-                "subject CN {text:?} is not a character-for-character copy of {san} (CA/B BR 7.1.4.3)"
-            )));
+        if copies {
+            continue;
+        }
+        let readings = ip::parse_lenient(text);
+        let near = sans.iter().find(|n| match n {
+            GeneralName::Dns(d) => d.eq_ignore_ascii_case(text),
+            GeneralName::Ip(b) => ip::ip_from_bytes(b).is_some_and(|a| readings.contains(&a)),
+            _ => false,
+        });
+        let detail = match near {
+            Some(san) => {
+                format!("subject CN {text:?} is not a character-for-character copy of {san}")
+            }
+            None if full_stop => format!("subject CN {text:?} is in no subjectAltName entry"),
+            None => continue,
+        };
+        return Err(Reason::Subject { rule, detail });
+    }
+    Ok(())
+}
+
+/// subjectAltName entries of any certificate: iPAddress entries of 4 or 16 octets
+/// (`san.ip-address-length`), dNSName entries in preferred name syntax (`san.dns-syntax`).
+pub(crate) fn check_san_syntax(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    let Some(san) = &cert.ext.san else {
+        return Ok(());
+    };
+    for n in &san.value {
+        match n {
+            GeneralName::Ip(b) if b.len() != 4 && b.len() != 16 => {
+                return Err(Reason::Syntax {
+                    rule: RuleId::SanIpLength,
+                    detail: format!("iPAddress of {} octets", b.len()),
+                });
+            }
+            GeneralName::Dns(d) if RuleId::SanDnsSyntax.applies(p) => {
+                if let Err(why) = dns::presented_syntax(d) {
+                    return Err(Reason::SubjectAltName {
+                        rule: RuleId::SanDnsSyntax,
+                        detail: format!("dNSName {d:?} {why}"),
+                    });
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// Rejects subjectAltName entries of DNS or IP form that are not names at all (CIDR ranges in
-/// an iPAddress, IP addresses written as dNSName).
-pub(crate) fn check_san_syntax(cert: &Certificate) -> Result<(), Reason> {
+/// The subscriber-certificate rules of the CA/B Forum on subjectAltName: present
+/// (`san.required`), critical exactly when the subject is empty
+/// (`san.critical-iff-empty-subject`), no wildcard over a public suffix
+/// (`san.wildcard-public-suffix`).
+pub(crate) fn check_leaf_san(cert: &Certificate, p: Profile) -> Result<(), Reason> {
     let Some(san) = &cert.ext.san else {
+        if RuleId::SanRequired.applies(p) {
+            return Err(Reason::SubjectAltName {
+                rule: RuleId::SanRequired,
+                detail: "no subjectAltName extension".into(),
+            });
+        }
         return Ok(());
     };
-    if san.value.is_empty() {
-        return Err(Reason::InvalidSubjectAltName(
-            "subjectAltName is empty".into(),
-        ));
+    if RuleId::SanCriticalIffEmptySubject.applies(p) && san.critical != cert.subject.is_empty() {
+        return Err(Reason::Criticality {
+            rule: RuleId::SanCriticalIffEmptySubject,
+            extension: "subjectAltName",
+            critical: san.critical,
+        });
     }
-    for n in &san.value {
-        match n {
-            GeneralName::Ip(b) if b.len() != 4 && b.len() != 16 => {
-                return Err(Reason::InvalidSubjectAltName(format!(
-                    "iPAddress of {} octets (an address has 4 or 16)",
-                    b.len()
-                )));
+    if RuleId::SanWildcardPublicSuffix.applies(p) {
+        for n in &san.value {
+            if let GeneralName::Dns(d) = n {
+                if dns::wildcard_over_public_suffix(d) {
+                    return Err(Reason::SubjectAltName {
+                        rule: RuleId::SanWildcardPublicSuffix,
+                        detail: format!("dNSName {d:?} is a wildcard over a public suffix"),
+                    });
+                }
             }
-            GeneralName::Dns(d) if d.parse::<std::net::IpAddr>().is_ok() => {
-                return Err(Reason::InvalidSubjectAltName(format!(
-                    "dNSName {d:?} is an IP address (use iPAddress)"
-                )));
-            }
-            _ => {}
         }
     }
     Ok(())

@@ -3,15 +3,8 @@
 //! inhibitAnyPolicy and the four initial inputs ([`crate::PolicyInputs`]). The result is the
 //! user-constrained-policy-set, in the trust anchor's policy domain.
 //!
-//! Rules (kind `pkix`: the path validation algorithm, so every profile applies them):
-//!
-//! | id | clause | reason when broken |
-//! |---|---|---|
-//! | `pkix.policy.any-policy-mapping` | RFC 5280 6.1.4 (a) | [`PolicyFailure::AnyPolicyMapped`] |
-//! | `pkix.policy.explicit-required` | RFC 5280 6.1.3 (f), 6.1.5 (g); 4.2.1.11 requireExplicitPolicy; initial-explicit-policy | [`PolicyFailure::NoValidPolicy`] |
-//! | `pkix.policy.mapping` | RFC 5280 6.1.4 (b); 4.2.1.5; inhibitPolicyMapping, initial-policy-mapping-inhibit | (changes the tree; a failure shows as `NoValidPolicy`) |
-//! | `pkix.policy.inhibit-any` | RFC 5280 6.1.3 (d) (2), 6.1.4 (j); 4.2.1.14; initial-any-policy-inhibit | (idem) |
-//! | `pkix.policy.budget` | bounded work (CVE-2023-0464) | [`PolicyFailure::TooComplex`] |
+//! Rules: the `policy.*` rows of the rulebook (`crate::rules`, docs/rules.md), kind `pkix`;
+//! [`PolicyFailure::rule`] names the row of a failure.
 
 mod ext;
 mod graph;
@@ -51,6 +44,16 @@ pub enum PolicyFailure {
 }
 
 impl PolicyFailure {
+    /// The rule of the rulebook the failure breaks.
+    pub fn rule(&self) -> crate::rules::RuleId {
+        use crate::rules::RuleId as R;
+        match self {
+            PolicyFailure::NoValidPolicy { .. } => R::PolicyExplicit,
+            PolicyFailure::AnyPolicyMapped { .. } => R::PolicyNoAnyMapping,
+            PolicyFailure::TooComplex => R::PolicyBounded,
+        }
+    }
+
     /// The path position (0 = leaf) of the certificate the failure concerns, if one.
     pub fn position(&self) -> Option<usize> {
         match self {

@@ -6,20 +6,8 @@
 //! issuingDistributionPoint, reasons), `signer` (who signed a CRL, and its own path),
 //! `status` (the outcomes), and here the algorithm of 6.3.3 that ties them together.
 //!
-//! Rules (kind `pkix`: the path validation algorithm, so every profile applies them):
-//!
-//! | id | clause | reason when broken |
-//! |---|---|---|
-//! | `pkix.crl.status-determined` | RFC 5280 6.3.3 (reasons_mask = all-reasons), fail closed | [`UnknownRevocation::NoCrlInScope`] |
-//! | `pkix.crl.revoked` | RFC 5280 6.3.3 (i), (j) | `Reason::Revoked` |
-//! | `pkix.crl.issuer-and-scope` | RFC 5280 6.3.3 (b): CRL issuer / cRLIssuer + indirectCRL, IDP distribution point, onlyContainsUserCerts / CACerts / AttributeCerts | (out of scope: `NoCrlInScope`) |
-//! | `pkix.crl.reasons` | RFC 5280 6.3.3 (c), (d), (l): onlySomeReasons and DP reasons | (`NoCrlInScope` when reasons stay uncovered) |
-//! | `pkix.crl.current` | RFC 5280 6.3.3 (a), 5.1.2.4, 5.1.2.5 | [`UnknownRevocation::CrlNotCurrent`] |
-//! | `pkix.crl.signature` | RFC 5280 6.3.3 (g) | [`UnknownRevocation::CrlSignatureInvalid`] |
-//! | `pkix.crl.signer` | RFC 5280 6.3.3 (f): cRLSign, signer path to the same anchor, signer revocation | [`UnknownRevocation::CrlSignerInvalid`] |
-//! | `pkix.crl.critical-extensions` | RFC 5280 5.2, 5.3 | [`UnknownRevocation::CrlUnknownCriticalExtension`] |
-//! | `pkix.crl.delta` | RFC 5280 5.2.4, 6.3.3 (b) (3), (h), (i) | [`UnknownRevocation::DeltaWithoutBase`] |
-//! | `pkix.crl.remove-from-crl` | RFC 5280 5.3.1, 6.3.3 (i), (k) | (un-revokes) |
+//! Rules: the `crl.*` rows of the rulebook (`crate::rules`, docs/rules.md), kind `pkix` but
+//! `crl.number` (`rfc5280`); [`UnknownRevocation::rule`] names the row of an unknown status.
 
 mod crl;
 mod scope;
@@ -38,7 +26,8 @@ use crate::anchor::TrustAnchor;
 use crate::cert::{format_unix, Certificate};
 use crate::error::Reason;
 use crate::name::dn;
-use crate::options::{Profile, RevocationScope, UnknownRevocationStatus, VerifyOptions};
+use crate::options::{RevocationScope, UnknownRevocationStatus, VerifyOptions};
+use crate::rules::RuleId;
 use crate::signature::SignatureVerifier;
 use crl::{reason_name, Entry, REMOVE_FROM_CRL};
 use scope::ALL_REASONS;
@@ -271,13 +260,15 @@ fn revoked(cert: &Certificate, crl: &Crl, entry: &Entry) -> Reason {
 /// RFC 5280 6.3.3 (a) and section 5: whether a CRL can be used at all at the time.
 fn usable(env: &Env<'_>, crl: &Crl) -> Result<(), UnknownRevocation> {
     let now = env.opts.unix_time();
-    let unusable = |why: &str| UnknownRevocation::CrlUnusable {
+    let unusable = |why: &str, rule| UnknownRevocation::CrlUnusable {
         crl: crl.describe(),
         why: why.to_string(),
+        rule,
     };
     if crl.alg != crl.inner_alg {
         return Err(unusable(
             "signatureAlgorithm and tbsCertList.signature differ (RFC 5280 5.1.1.2)",
+            RuleId::CrlAlgorithmsMatch,
         ));
     }
     if let Some(ext) = &crl.unknown_critical {
@@ -286,13 +277,19 @@ fn usable(env: &Env<'_>, crl: &Crl) -> Result<(), UnknownRevocation> {
             extension: ext.clone(),
         });
     }
-    if env.opts.profile != Profile::Pkix {
-        // Section-5 profile rules for CRL issuers, judged outside plain path validation.
+    if RuleId::CrlNumber.applies(env.opts.profile) {
+        // A section-5 profile rule for CRL issuers, not part of plain path validation.
         if crl.number.is_none() {
-            return Err(unusable("CRLNumber extension is missing (RFC 5280 5.2.3)"));
+            return Err(unusable(
+                "CRLNumber extension is missing (RFC 5280 5.2.3)",
+                RuleId::CrlNumber,
+            ));
         }
         if crl.number_critical {
-            return Err(unusable("CRLNumber extension is critical (RFC 5280 5.2.3)"));
+            return Err(unusable(
+                "CRLNumber extension is critical (RFC 5280 5.2.3)",
+                RuleId::CrlNumber,
+            ));
         }
     }
     current(crl, now)

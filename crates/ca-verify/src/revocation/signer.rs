@@ -86,12 +86,9 @@ pub(crate) fn find(
         subject: c.subject.text().to_string(),
         key: c.public_key.clone(),
     };
-    let lacks_crl_sign = |c: &Certificate| UnknownRevocation::CrlSignerInvalid {
+    let lacks_crl_sign = |c: &Certificate| UnknownRevocation::CrlSignerLacksCrlSign {
         crl: crl.describe(),
-        why: format!(
-            "{} has keyUsage without cRLSign (RFC 5280 6.3.3 (f))",
-            c.subject.text()
-        ),
+        signer: c.subject.text().to_string(),
     };
     let anchor = &env.anchor[0].cert;
     // The path issuer and the trust anchor are validated already.
@@ -134,12 +131,9 @@ fn find_in_pool(
             continue;
         }
         if !crl_sign_allowed(c) {
-            problem.get_or_insert_with(|| UnknownRevocation::CrlSignerInvalid {
+            problem.get_or_insert_with(|| UnknownRevocation::CrlSignerLacksCrlSign {
                 crl: crl.describe(),
-                why: format!(
-                    "{} has keyUsage without cRLSign (RFC 5280 6.3.3 (f))",
-                    c.subject.text()
-                ),
+                signer: c.subject.text().to_string(),
             });
             continue;
         }

@@ -12,8 +12,10 @@ pub enum UnknownRevocation {
     NoCrlInScope { detail: String },
     /// A CRL in scope does not verify with the key of any certificate of its issuer.
     CrlSignatureInvalid { crl: String },
-    /// The CRL's signer cannot sign CRLs: its keyUsage lacks cRLSign, or its own path does not
-    /// validate (it is revoked, expired, ...).
+    /// The certificate whose key verifies the CRL has a keyUsage without cRLSign.
+    CrlSignerLacksCrlSign { crl: String, signer: String },
+    /// The CRL's signer is not on the path and its own path does not validate (it is revoked,
+    /// expired, ...), or signers are nested too deep.
     CrlSignerInvalid { crl: String, why: String },
     /// The CRL is not current at the validation time (thisUpdate after it, nextUpdate before).
     CrlNotCurrent { crl: String, why: String },
@@ -22,7 +24,12 @@ pub enum UnknownRevocation {
     /// A delta CRL in scope whose complete (base) CRL is missing or does not match.
     DeltaWithoutBase { crl: String },
     /// The CRL breaks a rule that makes it unusable (algorithm mismatch, CRLNumber ...).
-    CrlUnusable { crl: String, why: String },
+    CrlUnusable {
+        crl: String,
+        why: String,
+        /// The rule of the rulebook it breaks.
+        rule: crate::rules::RuleId,
+    },
     /// CRL checking hit its work budget (signer paths, signatures).
     TooMuchWork,
 }
@@ -34,6 +41,10 @@ impl fmt::Display for UnknownRevocation {
             UnknownRevocation::CrlSignatureInvalid { crl } => write!(
                 f,
                 "the {crl} does not verify with the key of any certificate of its issuer"
+            ),
+            UnknownRevocation::CrlSignerLacksCrlSign { crl, signer } => write!(
+                f,
+                "the {crl} is signed by {signer}, whose keyUsage lacks cRLSign (RFC 5280 6.3.3 (f))"
             ),
             UnknownRevocation::CrlSignerInvalid { crl, why } => {
                 write!(f, "the signer of the {crl} cannot be trusted: {why}")
@@ -50,7 +61,7 @@ impl fmt::Display for UnknownRevocation {
                 f,
                 "the {crl} is a delta CRL and no matching complete CRL was given"
             ),
-            UnknownRevocation::CrlUnusable { crl, why } => {
+            UnknownRevocation::CrlUnusable { crl, why, .. } => {
                 write!(f, "the {crl} is unusable: {why}")
             }
             UnknownRevocation::TooMuchWork => {
@@ -61,6 +72,22 @@ impl fmt::Display for UnknownRevocation {
 }
 
 impl UnknownRevocation {
+    /// The rule of the rulebook the status is unknown by.
+    pub fn rule(&self) -> Option<crate::rules::RuleId> {
+        use crate::rules::RuleId as R;
+        Some(match self {
+            UnknownRevocation::NoCrlInScope { .. } => R::CrlStatusDetermined,
+            UnknownRevocation::CrlSignatureInvalid { .. } => R::CrlSignature,
+            UnknownRevocation::CrlSignerLacksCrlSign { .. } => R::CrlIssuerCrlSign,
+            UnknownRevocation::CrlSignerInvalid { .. } => R::CrlSignerPath,
+            UnknownRevocation::CrlNotCurrent { .. } => R::CrlCurrent,
+            UnknownRevocation::CrlUnknownCriticalExtension { .. } => R::CrlUnknownCriticalExtension,
+            UnknownRevocation::DeltaWithoutBase { .. } => R::CrlDeltaWithBase,
+            UnknownRevocation::CrlUnusable { rule, .. } => *rule,
+            UnknownRevocation::TooMuchWork => return None,
+        })
+    }
+
     /// How close to a verdict the CRL came (for choosing which reason to report when several
     /// CRLs failed): a CRL in scope that could not be used beats no CRL at all.
     pub(crate) fn weight(&self) -> u8 {

@@ -23,7 +23,7 @@ pub fn not_after() -> OffsetDateTime {
     now() + Duration::days(335)
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Alg {
     P256,
     P384,

@@ -57,6 +57,8 @@ pub struct Outcome {
     pub reason: String,
     /// For a valid path: the user-constrained-policy-set the verifier reported (sorted).
     pub policy_set: Option<Vec<String>>,
+    /// For an invalid one: the id of the rulebook row that refused it, if any.
+    pub rule: Option<&'static str>,
 }
 
 /// A manifest and the folder its paths are relative to.
@@ -157,6 +159,7 @@ pub fn run_entry(loaded: &Loaded, e: &Entry) -> Outcome {
         actual,
         reason,
         policy_set,
+        rule: None,
     };
     let p = match prepare(loaded, e) {
         Ok(p) => p,
@@ -171,7 +174,10 @@ pub fn run_entry(loaded: &Loaded, e: &Entry) -> Outcome {
         }
         Err(err) => match capability_gap(&err.reason) {
             Some(why) => outcome("skipped", why, None),
-            None => outcome("invalid", err.to_string(), None),
+            None => Outcome {
+                rule: err.reason.rule().map(|r| r.id()),
+                ..outcome("invalid", err.to_string(), None)
+            },
         },
     }
 }
@@ -191,6 +197,7 @@ pub fn run_entry_guarded(loaded: &'static Loaded, e: &Entry) -> Outcome {
             actual: "invalid",
             reason: format!("harness guard: no verdict within {CASE_TIME_LIMIT:?}"),
             policy_set: None,
+            rule: None,
         },
     }
 }
@@ -225,6 +232,9 @@ pub fn results_json(outcomes: &[Outcome]) -> serde_json::Value {
             let mut v = serde_json::json!({"id": o.id, "actual": o.actual, "reason": o.reason});
             if let Some(set) = &o.policy_set {
                 v["policy_set"] = serde_json::json!(set);
+            }
+            if let Some(rule) = o.rule {
+                v["rule"] = serde_json::json!(rule);
             }
             v
         })

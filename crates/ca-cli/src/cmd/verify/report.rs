@@ -48,7 +48,7 @@ fn same_name_note(req: &Request, e: &VerifyError) -> Option<String> {
         }
         Reason::BadSignature(_) | Reason::AlgorithmKeyMismatch { .. } => {
             let position = e.cert.as_ref()?.position;
-            let step = failing_path(req, e).into_iter().nth(position + 1)?;
+            let step = failing_path(e).into_iter().nth(position + 1)?;
             let anchor = step.cert.filter(|_| step.role == Role::TrustAnchor)?;
             let why = "the signature does not verify with its key";
             (step.subject, anchor.sha256_hex(), why)
@@ -108,11 +108,7 @@ fn purpose_text(p: &Purpose) -> String {
 }
 
 fn profile_name(p: Profile) -> &'static str {
-    match p {
-        Profile::WebPki => "webpki",
-        Profile::Rfc5280 => "rfc5280",
-        Profile::Pkix => "pkix",
-    }
+    p.name()
 }
 
 /// `--explain`: the chain as a TLS client walks it, every check marked.
@@ -147,7 +143,14 @@ pub fn print_explain(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
                     "No valid path. Of the candidate paths, the one with the most specific \
                      failure, with the checks made on it up to the failed one:\n"
                 );
-                walk(&mut out, &failing_path(req, e), e.checks());
+                walk(&mut out, &failing_path(e), e.checks());
+            }
+            if let Some(rule) = e.rule_text() {
+                let _ = writeln!(
+                    out,
+                    "Refused by rule {rule} of the {} profile (docs/rules.md).",
+                    profile_name(req.opts.profile)
+                );
             }
             if let Reason::UnknownIssuer(_) = e.reason {
                 trusted(&mut out, req);
@@ -300,14 +303,18 @@ fn trusted(out: &mut String, req: &Request) {
 
 /// `--json`: verdict, path, checks and error in one object.
 pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
-    // A failure's checks are by position only: its path is left empty rather than guessed.
+    // A failure's path is the candidate path the verifier reports with its error.
     let (path, checks, error): (Vec<Value>, _, _) = match verdict {
         Ok(p) => (
             p.certificates().iter().enumerate().map(path_json).collect(),
             p.checks(),
             Value::Null,
         ),
-        Err(e) => (Vec::new(), e.checks(), error_json(e)),
+        Err(e) => (
+            e.path().iter().enumerate().map(path_json).collect(),
+            e.checks(),
+            error_json(e),
+        ),
     };
     let checks: Vec<Value> = checks.iter().map(check_json).collect();
     let name = req.opts.name.as_ref().map(|n| match n {
@@ -357,7 +364,9 @@ fn check_json(r: &CheckRecord) -> Value {
 
 fn error_json(e: &VerifyError) -> Value {
     json!({
-        "reason": reason_code(&e.reason),
+        "reason": e.reason.code(),
+        "rule": e.reason.rule().map(|r| r.id()),
+        "clause": e.reason.rule().map(|r| r.rule().clause),
         "message": e.reason.to_string(),
         "hint": e.hint(),
         "position": e.cert.as_ref().map(|c| c.position),
@@ -371,42 +380,5 @@ fn role_name(r: Role) -> &'static str {
         Role::Leaf => "leaf",
         Role::Intermediate => "intermediate",
         Role::TrustAnchor => "trust_anchor",
-    }
-}
-
-/// The stable, script-friendly name of a reason (documented in docs/verify-cli.md).
-pub fn reason_code(r: &Reason) -> &'static str {
-    match r {
-        Reason::Malformed(_) => "malformed",
-        Reason::Profile(_) => "profile",
-        Reason::DuplicateExtension(_) => "duplicate_extension",
-        Reason::UnknownCriticalExtension(_) => "unknown_critical_extension",
-        Reason::NotYetValid { .. } => "not_yet_valid",
-        Reason::Expired { .. } => "expired",
-        Reason::UnsupportedSignatureAlgorithm(_) => "unsupported_signature_algorithm",
-        Reason::WeakSignatureAlgorithm(_) => "weak_signature_algorithm",
-        Reason::SignatureAlgorithmMismatch => "signature_algorithm_mismatch",
-        Reason::UnsupportedKey(_) => "unsupported_key",
-        Reason::AlgorithmKeyMismatch { .. } => "algorithm_key_mismatch",
-        Reason::BadSignature(_) => "bad_signature",
-        Reason::NotCa(_) => "not_ca",
-        Reason::CaUsedAsLeaf => "ca_used_as_leaf",
-        Reason::PathLenExceeded { .. } => "path_len_exceeded",
-        Reason::MaxDepthExceeded(_) => "max_depth_exceeded",
-        Reason::KeyUsage(_) => "key_usage",
-        Reason::ExtendedKeyUsage { .. } => "extended_key_usage",
-        Reason::NameConstraintViolation { .. } => "name_constraint_violation",
-        Reason::InvalidNameConstraints(_) => "invalid_name_constraints",
-        Reason::NameMismatch { .. } => "name_mismatch",
-        Reason::InvalidSubjectAltName(_) => "invalid_subject_alt_name",
-        Reason::InvalidExpectedName(_) => "invalid_expected_name",
-        Reason::Revoked { .. } => "revoked",
-        Reason::InvalidCrl(_) => "invalid_crl",
-        Reason::UnknownIssuer(_) => "unknown_issuer",
-        Reason::TooMuchWork(_) => "too_much_work",
-        Reason::RevocationUnknown(_) => "revocation_unknown",
-        Reason::Policy(_) => "certificate_policy",
-        // A reason added to ca-verify after this list.
-        _ => "other",
     }
 }

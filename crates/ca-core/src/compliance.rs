@@ -1,0 +1,145 @@
+//! Issuance runs the verifier's rulebook (ca-verify, `docs/rules.md`) on the DER of every
+//! certificate before it is written, so that `ca` never issues what `ca verify` refuses.
+//!
+//! - Rules of the RFC 5280 kinds always refuse.
+//! - Web PKI (CA/B Forum) rules that every browser enforces on TLS certificates (a wildcard
+//!   over a public suffix, no subjectAltName, a CA as the leaf) refuse for leaves.
+//! - Other Web PKI rules (e.g. no Ed25519 keys, BR 6.1.5) matter on the public web only: they
+//!   warn, naming the rule; `strict_webpki` (`--strict-webpki`) turns them into refusals.
+//! - A leaf or intermediate is also verified up to its root with the RFC 5280 path-validation
+//!   rules (profile pkix), so that the names it carries are inside every name constraint above.
+
+use ca_verify::{Profile, Purpose, Role, RuleId, TrustAnchor, VerifyOptions, Violation};
+
+use crate::error::{Error, Result};
+
+/// Web PKI rules every browser enforces on TLS certificates: a refusal for leaves even without
+/// `strict_webpki` (a wildcard over a public suffix matches no name in any verifier).
+const BROWSER_ENFORCED: &[RuleId] = &[
+    RuleId::SanWildcardPublicSuffix,
+    RuleId::SanRequired,
+    RuleId::LeafNotCa,
+];
+
+/// What is being issued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Issuing {
+    Root,
+    Intermediate,
+    ServerLeaf,
+    ClientLeaf,
+}
+
+impl Issuing {
+    fn role(self) -> Role {
+        match self {
+            Issuing::Root => Role::TrustAnchor,
+            Issuing::Intermediate => Role::Intermediate,
+            Issuing::ServerLeaf | Issuing::ClientLeaf => Role::Leaf,
+        }
+    }
+
+    fn purpose(self) -> Purpose {
+        match self {
+            Issuing::ClientLeaf => Purpose::ClientAuth,
+            _ => Purpose::ServerAuth,
+        }
+    }
+}
+
+/// Checks `der`, about to be issued as `what`, against the rulebook; `chain` is its issuer's
+/// chain (issuer first, root last; empty for a root). Returns the Web PKI warnings, or
+/// [`Error::Refused`] naming the rule's id and clause.
+pub fn check(
+    der: &[u8],
+    what: Issuing,
+    chain: &[&[u8]],
+    strict_webpki: bool,
+) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    for v in ca_verify::check_before_issuance(der, what.role(), &what.purpose()) {
+        let rule = v.rule();
+        let leaf = matches!(what, Issuing::ServerLeaf | Issuing::ClientLeaf);
+        let browsers_refuse = leaf && BROWSER_ENFORCED.contains(&rule.rule);
+        if !v.is_webpki() || browsers_refuse || strict_webpki {
+            return Err(refusal(&v));
+        }
+        warnings.push(format!(
+            "{} (Web PKI rule {}): fine for private use, browsers would refuse it; \
+             --strict-webpki refuses to issue it",
+            v.reason, rule.id
+        ));
+    }
+    if let Some((root, intermediates)) = chain.split_last() {
+        check_path(der, what, intermediates, root, Profile::Pkix).map_err(|e| path_refusal(&e))?;
+        // The CAs above may be outside the Web PKI (e.g. an Ed25519 intermediate): say so
+        // for the new certificate too, once.
+        if warnings.is_empty() {
+            if let Err(e) = check_path(der, what, intermediates, root, Profile::WebPki) {
+                if strict_webpki {
+                    return Err(path_refusal(&e));
+                }
+                let id = e.reason.rule().map_or("path", |r| r.id());
+                warnings.push(format!(
+                    "{e} (Web PKI rule {id}, on its chain): fine for private use, browsers would \
+                     refuse it; --strict-webpki refuses to issue it"
+                ));
+            }
+        }
+    }
+    Ok(warnings)
+}
+
+fn path_refusal(e: &ca_verify::VerifyError) -> Error {
+    let (id, clause) = e
+        .reason
+        .rule()
+        .map_or(("path", "RFC 5280 6.1"), |r| (r.id(), r.rule().clause));
+    Error::Refused(format!(
+        "not issued, rule {id} ({clause}): {e}; clients would reject the certificate"
+    ))
+}
+
+fn refusal(v: &Violation) -> Error {
+    let rule = v.rule();
+    Error::Refused(format!(
+        "not issued, rule {} ({}): {}; clients would reject the certificate (docs/rules.md)",
+        rule.id, rule.clause, v.reason
+    ))
+}
+
+/// Verifies the new certificate up to `root` under `profile` (pkix: name constraints, path
+/// length and EKU of every CA above; webpki: also the CA/B rules on the CAs above). Validity is left out: the window is the caller's
+/// choice (it may lie in the past on purpose) and is warned about elsewhere.
+fn check_path(
+    der: &[u8],
+    what: Issuing,
+    intermediates: &[&[u8]],
+    root: &[u8],
+    profile: Profile,
+) -> std::result::Result<(), ca_verify::VerifyError> {
+    let anchor = TrustAnchor::from_der(root)?;
+    let certs = std::iter::once(der)
+        .chain(intermediates.iter().copied())
+        .chain([root]);
+    let latest_start = certs
+        .filter_map(|d| ca_verify::Certificate::from_der(d).ok())
+        .map(|c| c.not_before_unix())
+        .max()
+        .unwrap_or(0);
+    let time = time::OffsetDateTime::from_unix_timestamp(latest_start)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    let mut opts = VerifyOptions::server(time, None);
+    opts.purpose = what.purpose();
+    opts.profile = profile;
+    // A new intermediate is checked as the leaf of its own path: the rules that concern
+    // subscriber certificates are left out for it.
+    if what == Issuing::Intermediate && profile == Profile::WebPki {
+        return Ok(());
+    }
+    match ca_verify::verify(der, intermediates, std::slice::from_ref(&anchor), &opts) {
+        Ok(_) => Ok(()),
+        Err(e) if matches!(e.reason.rule(), Some(RuleId::ValidityWindow)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
