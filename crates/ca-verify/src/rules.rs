@@ -327,13 +327,13 @@ rulebook! {
         "no certificate on the path is listed on a CRL in scope (removeFromCRL un-lists)";
 
     // --- Certificate policies (RFC 5280 6.1.2-6.1.5; the checks live in policy/) ---------------
-    PolicyExplicit: "policy.explicit-required", Pkix, ALL,
+    PolicyExplicit: "policy.explicit-required", Pkix, LI,
         "RFC 5280 6.1.3 (d)-(f), 6.1.4 (b), (h)-(j), 6.1.5 (g); 4.2.1.4, 4.2.1.5, 4.2.1.11, 4.2.1.14",
         "certificate_policy",
         "when an explicit policy is required (initial-explicit-policy or requireExplicitPolicy), the path is valid for an acceptable policy, after mappings, inhibitPolicyMapping and inhibitAnyPolicy";
-    PolicyNoAnyMapping: "policy.no-any-policy-mapping", Pkix, CA, "RFC 5280 6.1.4 (a); 4.2.1.5",
+    PolicyNoAnyMapping: "policy.no-any-policy-mapping", Pkix, I, "RFC 5280 6.1.4 (a); 4.2.1.5",
         "certificate_policy", "policyMappings maps neither to nor from anyPolicy";
-    PolicyBounded: "policy.bounded", Pkix, CA, "local policy (CVE-2023-0464)",
+    PolicyBounded: "policy.bounded", Pkix, I, "local policy (CVE-2023-0464)",
         "certificate_policy",
         "the valid policy graph of a path stays within 20,000 nodes and edges";
 }
