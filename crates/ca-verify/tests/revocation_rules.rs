@@ -159,7 +159,8 @@ fn a_crl_signed_by_a_separate_crl_signing_key_decides_and_can_revoke() {
     )
     .unwrap();
     assert!(
-        leaf_revocation_detail(&path).contains("signed by CN=Rev Intermediate"),
+        leaf_revocation_detail(&path)
+            .contains("signed by CN=Rev Intermediate (a separate certificate, serial 4D"),
         "{}",
         leaf_revocation_detail(&path)
     );

@@ -82,8 +82,8 @@ pub(crate) fn find(
     path_issuer: &Certificate,
 ) -> Result<Signer, UnknownRevocation> {
     let mut problem: Option<UnknownRevocation> = None;
-    let signer = |c: &Certificate| Signer {
-        subject: c.subject.text().to_string(),
+    let signer = |c: &Certificate, role: &str| Signer {
+        subject: format!("{} ({role})", c.subject.text()),
         key: c.public_key.clone(),
     };
     let lacks_crl_sign = |c: &Certificate| UnknownRevocation::CrlSignerLacksCrlSign {
@@ -92,10 +92,13 @@ pub(crate) fn find(
     };
     let anchor = &env.anchor[0].cert;
     // The path issuer and the trust anchor are validated already.
-    for c in [path_issuer, anchor] {
+    for (c, role) in [
+        (path_issuer, "the certificate's issuer on the path"),
+        (anchor, "the trust anchor"),
+    ] {
         if dn::equal(&c.subject, &crl.issuer) && verifies(env, crl_index, crl, &c.public_key)? {
             if crl_sign_allowed(c) {
-                return Ok(signer(c));
+                return Ok(signer(c, role));
             }
             problem.get_or_insert_with(|| lacks_crl_sign(c));
         }
@@ -146,7 +149,11 @@ fn find_in_pool(
         // A signer path is a whole path search: it costs as much as many signatures.
         env.shared.charge(SIGNER_PATH_COST)?;
         let s = Signer {
-            subject: c.subject.text().to_string(),
+            subject: format!(
+                "{} (a separate certificate, serial {}, its own path validated)",
+                c.subject.text(),
+                c.serial_hex()
+            ),
             key: c.public_key.clone(),
         };
         env.shared
@@ -159,7 +166,11 @@ fn find_in_pool(
                 // A signer with a bad path is a reason to report whatever came before.
                 let why = UnknownRevocation::CrlSignerInvalid {
                     crl: crl.describe(),
-                    why: format!("its certificate {} does not validate: {}", s.subject, e),
+                    why: format!(
+                        "its certificate {} (serial {}) does not validate: {e}",
+                        c.subject.text(),
+                        c.serial_hex()
+                    ),
                 };
                 if problem
                     .as_ref()
