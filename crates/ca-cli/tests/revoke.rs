@@ -137,6 +137,8 @@ fn a_crl_from_ca_crl_is_signed_and_makes_openssl_refuse_the_revoked_leaf() {
         "b.test",
         "--crl",
         "web.crl",
+        // Only web's CRL is given: the intermediate's own status is not checked.
+        "--crl-leaf-only",
     ];
     args.extend(roots);
     assert_eq!(ca(d, &args).code, 0);

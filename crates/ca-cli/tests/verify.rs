@@ -919,6 +919,79 @@ fn ca_revoke_and_ca_crl_refuse_the_leaf() {
     }
 }
 
+/// With CRLs, every certificate but the root needs one (fail closed); --explain names the CRL
+/// that decided each status; the policy flags reach the verifier.
+#[test]
+fn crls_fail_closed_explain_names_the_crl_and_policy_flags_apply() {
+    let work = tempfile::tempdir().unwrap();
+    let d = work.path();
+    let ca_dir = d.join("ca");
+    let ca_dir = ca_dir.to_str().unwrap();
+    let ok = |args: &[&str]| {
+        let run = ca(d, &[args, &["--ca-dir", ca_dir]].concat());
+        assert_eq!(run.code, 0, "{args:?}: {}{}", run.stdout, run.stderr);
+        run
+    };
+    ok(&["init"]);
+    ok(&["intermediate", "web"]);
+    ok(&["issue", HOST, "--issuer", "web"]);
+    ok(&["crl", "--issuer", "web", "--out", "web.crl"]);
+    ok(&["crl", "--out", "root.crl"]);
+    let chain = format!("{HOST}-chain.pem");
+    let base = ["verify", chain.as_str(), "--host", HOST, "--ca-dir", ca_dir];
+
+    // Only web's CRL: the intermediate's status is unknown, and that is a refusal.
+    let run = ca(d, &[&base[..], &["--crl", "web.crl", "--json"]].concat());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let v = json(&run);
+    assert_eq!(v["error"]["reason"], "revocation_unknown", "{v}");
+    assert_eq!(v["error"]["position"], 1, "{v}");
+    // ... unless asked to check the leaf only, or to soft-fail.
+    for flag in ["--crl-leaf-only", "--crl-soft-fail"] {
+        let run = ca(d, &[&base[..], &["--crl", "web.crl", flag]].concat());
+        assert_eq!(run.code, 0, "{flag}: {}{}", run.stdout, run.stderr);
+    }
+
+    // Both CRLs: each status says which CRL decided it and who signed it.
+    let crls = ["--crl", "web.crl", "--crl", "root.crl"];
+    let run = ca(d, &[&base[..], &crls[..], &["--explain"]].concat());
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let decided: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains("[pass] revocation"))
+        .collect();
+    assert_eq!(decided.len(), 2, "{}", run.stdout);
+    for line in decided {
+        assert!(
+            line.contains("not revoked: CRL of")
+                && line.contains("(number ")
+                && line.contains("thisUpdate")
+                && line.contains("signed by"),
+            "{line}"
+        );
+    }
+
+    // ca's certificates assert no policy: fine by default, refused when one is required.
+    let policy = ["--policy", "2.23.140.1.2.1", "--require-explicit-policy"];
+    let run = ca(d, &[&base[..], &policy[..], &["--json"]].concat());
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    assert_eq!(json(&run)["error"]["reason"], "certificate_policy");
+    let run = ca(
+        d,
+        &[&base[..], &["--policy", "2.23.140.1.2.1", "--explain"]].concat(),
+    );
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("policies   acceptable 2.23.140.1.2.1")
+            && run.stdout.contains("Policies the path is valid for: none"),
+        "{}",
+        run.stdout
+    );
+    let run = ca(d, &[&base[..], &["--policy", "not-an-oid"]].concat());
+    assert_eq!(run.code, 2, "{}{}", run.stdout, run.stderr);
+}
+
 #[test]
 fn ed25519_chains_are_outside_the_web_pki_and_fine_under_rfc5280() {
     let d = ed25519().path();

@@ -86,7 +86,7 @@ pub(crate) const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
 pub(crate) const OID_EMAIL_ATTR: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
 impl Name {
-    fn from_x509(n: &X509Name<'_>) -> Self {
+    pub(crate) fn from_x509(n: &X509Name<'_>) -> Self {
         let rdns = n
             .iter_rdn()
             .map(|rdn| {

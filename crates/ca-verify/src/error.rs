@@ -282,6 +282,17 @@ pub enum Reason {
     /// Path building hit its work budget.
     #[error("path building gave up: {0}")]
     TooMuchWork(&'static str),
+
+    // ---- pkits: RFC 5280 6.1 policy processing and 6.3 revocation status ----
+    // (the `policy` and `revocation` modules; rules of kind `pkix`)
+    /// Certificate policy processing failed the path (RFC 5280 6.1.3 to 6.1.5).
+    #[error("certificate policies: {0}")]
+    Policy(crate::policy::PolicyFailure),
+    /// No valid, current CRL in scope decided the certificate's revocation status (RFC 5280
+    /// 6.3.3: UNDETERMINED), and the caller did not ask for soft-fail.
+    #[error("revocation status unknown: {0}")]
+    RevocationUnknown(crate::revocation::UnknownRevocation),
+    // ---- end pkits ----
 }
 
 /// "requirement (id, clause)" for messages.
@@ -329,6 +340,9 @@ impl Reason {
             Reason::InvalidCrl(_) => "invalid_crl",
             Reason::UnknownIssuer(_) => "unknown_issuer",
             Reason::TooMuchWork(_) => "too_much_work",
+            // pkits
+            Reason::RevocationUnknown(_) => "revocation_unknown",
+            Reason::Policy(_) => "certificate_policy",
         }
     }
 
@@ -366,6 +380,9 @@ impl Reason {
             Reason::NameMismatch { .. } | Reason::InvalidExpectedName(_) => R::ExpectedName,
             Reason::Revoked { .. } => R::CrlRevoked,
             Reason::UnknownIssuer(_) => R::IssuerNameChaining,
+            // pkits
+            Reason::RevocationUnknown(u) => return u.rule(),
+            Reason::Policy(f) => f.rule(),
             Reason::MaxDepthExceeded(_) | Reason::InvalidCrl(_) | Reason::TooMuchWork(_) => {
                 return None
             }
@@ -384,6 +401,9 @@ impl Reason {
             | Reason::KeyNotAllowed { .. } => 3,
             Reason::TooMuchWork(_) => 9,
             Reason::Revoked { .. } | Reason::InvalidCrl(_) => 8,
+            // pkits
+            Reason::RevocationUnknown(_) => 8,
+            Reason::Policy(_) => 7,
             Reason::NameConstraintViolation { .. }
             | Reason::InvalidNameConstraints(_)
             | Reason::PathLenExceeded { .. } => 6,
@@ -443,6 +463,14 @@ impl Reason {
             Reason::InvalidExpectedName(_) => "give a valid DNS name, IP address or e-mail address",
             Reason::Revoked { .. } => "the issuer revoked this certificate: get a new one",
             Reason::InvalidCrl(_) => "get a valid CRL from the issuer",
+            // pkits
+            Reason::RevocationUnknown(_) => {
+                "give a current CRL from the certificate's issuer (or its CRL signer) that covers it"
+            }
+            Reason::Policy(_) => {
+                "the chain is not valid for an acceptable certificate policy: check the policy \
+                 options, or use a chain whose CAs assert the policy"
+            }
             Reason::UnknownIssuer(_) => {
                 "add the missing intermediate certificate(s), or trust the root that issued the chain"
             }

@@ -7,6 +7,8 @@ use crate::checks;
 use crate::error::{Reason, Role};
 use crate::options::VerifyOptions;
 use crate::path::Link;
+use crate::policy::PolicyOutcome;
+use crate::revocation::Status;
 
 /// One check made on one certificate of the path.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -81,13 +83,19 @@ pub struct PathCert {
 pub struct VerifiedPath {
     certs: Vec<PathCert>,
     links: Vec<Link>,
+    policy: PolicyOutcome,
     opts: VerifyOptions,
     /// Computed on first use: most callers never ask.
     checks: OnceLock<Vec<CheckRecord>>,
 }
 
 impl VerifiedPath {
-    pub(crate) fn new(certs: Vec<PathCert>, links: Vec<Link>, opts: &VerifyOptions) -> Self {
+    pub(crate) fn new(
+        certs: Vec<PathCert>,
+        links: Vec<Link>,
+        policy: PolicyOutcome,
+        opts: &VerifyOptions,
+    ) -> Self {
         let opts = VerifyOptions {
             time: opts.time,
             purpose: opts.purpose.clone(),
@@ -96,10 +104,13 @@ impl VerifiedPath {
             crls: Vec::new(),
             required_key_usage: opts.required_key_usage.clone(),
             profile: opts.profile,
+            revocation: opts.revocation,
+            policy: opts.policy.clone(),
         };
         VerifiedPath {
             certs,
             links,
+            policy,
             opts,
             checks: OnceLock::new(),
         }
@@ -125,17 +136,30 @@ impl VerifiedPath {
         self.certs[1..self.certs.len() - 1].iter().map(|c| &c.cert)
     }
 
+    /// The user-constrained-policy-set of RFC 5280 6.1.5 (g): the policies (dotted OIDs, in
+    /// the trust anchor's domain, sorted) the path is valid for among those the caller
+    /// accepts; `["2.5.29.32.0"]` (anyPolicy) when every policy is. Empty when the path is
+    /// valid for no policy (allowed unless an explicit policy is required).
+    pub fn user_constrained_policy_set(&self) -> &[String] {
+        &self.policy.user_constrained
+    }
+
     /// Every check made, in order, certificate by certificate: which key verified which
     /// signature with which algorithm, validity against the time, constraints, key usage,
     /// names, revocation and where the anchor was found.
     pub fn checks(&self) -> &[CheckRecord] {
         self.checks
-            .get_or_init(|| describe(&self.certs, &self.links, &self.opts))
+            .get_or_init(|| describe(&self.certs, &self.links, &self.policy, &self.opts))
     }
 }
 
 /// Re-runs the per-certificate checks of a verified path, recording each.
-fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<CheckRecord> {
+fn describe(
+    certs: &[PathCert],
+    links: &[Link],
+    policy: &PolicyOutcome,
+    opts: &VerifyOptions,
+) -> Vec<CheckRecord> {
     let mut records = Vec::new();
     let _ = checks::leaf(&certs[0].cert, opts, &mut Log::recording(&mut records));
     for (i, link) in links.iter().enumerate() {
@@ -151,11 +175,9 @@ fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<Che
                 issuer.cert.public_key
             )
         });
-        if let Some(n) = link.crls_used {
-            let _ = log.step("revocation", Ok(()), || match n {
-                0 => "no CRL from the issuer was given".into(),
-                n => format!("not listed on {n} CRL(s) signed by the issuer"),
-            });
+        revocation_record(&mut log, &link.revocation);
+        if policy.in_play {
+            policy_record(&mut log, policy.after_each.get(i));
         }
         log.position = i + 1;
         let _ = checks::issuer(&issuer.cert, issuer.role, opts, &mut log);
@@ -190,4 +212,37 @@ fn describe(certs: &[PathCert], links: &[Link], opts: &VerifyOptions) -> Vec<Che
         }
     }
     records
+}
+
+/// pkits: which CRL decided the certificate's status, or why it is unknown.
+fn revocation_record(log: &mut Log<'_>, status: &Status) {
+    let detail = match status {
+        Status::NotChecked => return,
+        Status::Good(uses) => uses
+            .iter()
+            .map(|u| {
+                format!(
+                    "not revoked: {} (thisUpdate {}), signed by {}",
+                    u.crl,
+                    crate::cert::format_unix(u.this_update),
+                    u.signer
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Status::UnknownAllowed(u) => format!("unknown, allowed by soft-fail: {u}"),
+    };
+    let _ = log.step("revocation", Ok(()), || detail);
+}
+
+/// pkits: the valid policies after the certificate (RFC 5280 6.1.3).
+fn policy_record(log: &mut Log<'_>, after: Option<&Option<Vec<String>>>) {
+    let Some(after) = after else { return };
+    let detail = match after {
+        Some(p) if !p.is_empty() => format!("valid policies after it: {}", p.join(", ")),
+        _ => "no valid policy after it (the policy tree is empty; allowed while no explicit \
+              policy is required)"
+            .into(),
+    };
+    let _ = log.step("certificate policies", Ok(()), || detail);
 }

@@ -51,6 +51,10 @@ pub(crate) struct Extensions {
     pub(crate) ski: Option<Crit<Vec<u8>>>,
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
     pub(crate) policy_constraints_critical: Option<bool>,
+    /// pkits: certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy.
+    pub(crate) policy: crate::policy::PolicyExtensions,
+    /// pkits: cRLDistributionPoints, or None when absent.
+    pub(crate) crl_distribution_points: Option<Vec<crate::revocation::DistributionPoint>>,
     pub(crate) aia_empty: bool,
     pub(crate) aia_critical: bool,
     /// None: no inhibitAnyPolicy; Some(critical).
@@ -60,8 +64,8 @@ pub(crate) struct Extensions {
     pub(crate) count: usize,
 }
 
-/// Extensions we recognise without acting on them further (policy processing is not done:
-/// the verifier behaves as with user-initial-policy-set = anyPolicy).
+/// Extensions we recognise without acting on them further (the policy extensions and
+/// cRLDistributionPoints are taken by the `policy` and `revocation` modules first).
 const RECOGNISED_UNPROCESSED: &[&str] = &[
     "2.5.29.32",         // certificatePolicies
     "2.5.29.33",         // policyMappings
@@ -71,6 +75,9 @@ const RECOGNISED_UNPROCESSED: &[&str] = &[
     "2.5.29.18",         // issuerAltName
     "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ];
+
+/// 2.5.29.31 cRLDistributionPoints.
+const OID_CRL_DISTRIBUTION_POINTS: &[u8] = &[0x55, 0x1d, 0x1f];
 
 pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Reason> {
     let mut e = Extensions::default();
@@ -104,6 +111,14 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             )));
         }
         match ext.parsed_extension() {
+            // pkits: read with our own DER reader, whatever x509-parser made of it (0.18 loses
+            // a nameRelativeToCRLIssuer).
+            _ if oid_bytes == OID_CRL_DISTRIBUTION_POINTS => {
+                e.crl_distribution_points = Some(
+                    crate::revocation::DistributionPoint::from_der(ext.value)
+                        .map_err(|m| Reason::Malformed(format!("cRLDistributionPoints: {m}")))?,
+                );
+            }
             ParsedExtension::ParseError { error } => {
                 return Err(Reason::Malformed(format!(
                     "extension {}: {}",
@@ -200,17 +215,22 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                 };
                 e.aki = Some(Crit { critical, value });
             }
-            ParsedExtension::PolicyConstraints(_) => {
+            ParsedExtension::PolicyConstraints(c) => {
                 e.policy_constraints_critical = Some(critical);
+                e.policy
+                    .take(&ParsedExtension::PolicyConstraints(c.clone()));
+            }
+            // pkits: the policy module and the revocation module take their extensions.
+            parsed if e.policy.take(parsed) => {
+                if let ParsedExtension::InhibitAnyPolicy(_) = parsed {
+                    e.inhibit_any_policy_critical = Some(critical);
+                }
             }
             ParsedExtension::AuthorityInfoAccess(aia) => {
                 e.aia_empty = aia.accessdescs.is_empty();
                 e.aia_critical = critical;
             }
             _ => {
-                if oid_bytes == [0x55, 0x1d, 0x36] {
-                    e.inhibit_any_policy_critical = Some(critical);
-                }
                 if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
                     e.unknown_critical.push(oid());
                 }

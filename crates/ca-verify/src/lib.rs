@@ -23,14 +23,14 @@
 //!
 //! Modules, one concern each: `cert`, `extensions` and `key` (parsing), `signature` (signed
 //! data and the [`SignatureVerifier`] trait), `checks` (per-certificate rules), `name`
-//! (host/IP/e-mail matching and name constraints), `path` (path building), `crl` (revocation),
-//! `explain` (the record of checks), `error` (the one error type), [`text`] (escaping untrusted
-//! text for terminal output).
+//! (host/IP/e-mail matching and name constraints), `path` (path building), `policy`
+//! (certificate policies, RFC 5280 6.1), `revocation` (CRLs, RFC 5280 6.3), `explain` (the
+//! record of checks), `error` (the one error type), [`text`] (escaping untrusted text for
+//! terminal output).
 
 mod anchor;
 mod cert;
 mod checks;
-mod crl;
 mod der;
 mod error;
 mod explain;
@@ -41,6 +41,8 @@ mod name;
 mod options;
 mod parse_error;
 mod path;
+mod policy;
+mod revocation;
 pub mod rules;
 mod signature;
 pub mod text;
@@ -51,11 +53,14 @@ pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
 pub use issuance::{check_before_issuance, Violation};
 pub use options::{
-    ExpectedName, KeyUsageBit, Profile, Purpose, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH,
-    OID_CODE_SIGNING, OID_SERVER_AUTH, OID_TIME_STAMPING,
+    ExpectedName, KeyUsageBit, PolicyInputs, Profile, Purpose, RevocationOptions, RevocationScope,
+    UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_CODE_SIGNING,
+    OID_SERVER_AUTH, OID_TIME_STAMPING,
 };
 pub use parse_error::x509_error as x509_error_words;
 pub use path::DEFAULT_MAX_INTERMEDIATES;
+pub use policy::{PolicyFailure, ANY_POLICY};
+pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
     RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
@@ -158,10 +163,11 @@ pub fn verify_with<I: AsRef<[u8]>>(
     let crls = opts
         .crls
         .iter()
-        .map(|d| crl::Crl::from_der(d))
+        .map(|d| revocation::Crl::from_der(d))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|r| VerifyError::new(r, None))?;
-    let found = match path::Search::new(opts, backend, &leaf, &pool, anchors, &crls).run() {
+    let shared = revocation::Shared::new(crls);
+    let found = match path::Search::new(opts, backend, &leaf, &pool, anchors, &shared, 0).run() {
         Ok(found) => found,
         Err(mut e) => {
             // The missing issuer may be among the certificates that could not be read.

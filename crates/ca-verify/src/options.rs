@@ -138,9 +138,15 @@ pub struct VerifyOptions {
     /// The largest number of intermediate CA certificates between leaf and anchor (self-issued
     /// ones not counted), or `None` for the default limit of 8.
     pub max_depth: Option<usize>,
-    /// DER CRLs to check revocation against. Each certificate on the path whose issuer has a CRL
-    /// here is checked; certificates without a CRL are not.
+    /// DER CRLs to check revocation against (RFC 5280 6.3). When any is given, revocation is
+    /// checked for the certificates [`RevocationOptions::scope`] names, and a certificate
+    /// whose status no valid, current CRL in scope decides fails the path (unless
+    /// [`RevocationOptions::unknown_status`] says otherwise). With none, nothing is checked.
     pub crls: Vec<Vec<u8>>,
+    /// What revocation checking covers and what an undetermined status means.
+    pub revocation: RevocationOptions,
+    /// The four policy inputs of RFC 5280 6.1.1 (c), (e), (f), (g).
+    pub policy: PolicyInputs,
     /// Key usage bits the leaf must assert, if it has a keyUsage extension at all.
     pub required_key_usage: Vec<KeyUsageBit>,
     /// The rulebook.
@@ -158,6 +164,8 @@ impl VerifyOptions {
             crls: Vec::new(),
             required_key_usage: Vec::new(),
             profile: Profile::WebPki,
+            revocation: RevocationOptions::default(),
+            policy: PolicyInputs::default(),
         }
     }
 
@@ -178,6 +186,62 @@ impl VerifyOptions {
             t - 1
         } else {
             t
+        }
+    }
+}
+
+/// Which certificates of the path have their revocation status checked when CRLs are given.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RevocationScope {
+    /// Every certificate except the trust anchor (RFC 5280 6.3).
+    #[default]
+    EveryCertificate,
+    /// Only the leaf; intermediates are not checked.
+    LeafOnly,
+}
+
+/// What a revocation status that no CRL decides (RFC 5280 6.3.3: UNDETERMINED) means.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum UnknownRevocationStatus {
+    /// Fails the path, with the reason the status is unknown (fail closed).
+    #[default]
+    Fail,
+    /// Lets the certificate pass ("soft fail"); the explanation still says why its status is
+    /// unknown. A certificate found revoked fails whatever this says.
+    AllowSoftFail,
+}
+
+/// Revocation checking options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RevocationOptions {
+    /// Which certificates are checked.
+    pub scope: RevocationScope,
+    /// What an unknown status means.
+    pub unknown_status: UnknownRevocationStatus,
+}
+
+/// The policy inputs of path validation (RFC 5280 6.1.1). The default is what most relying
+/// parties use: any policy, nothing required or inhibited.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyInputs {
+    /// user-initial-policy-set: the policy OIDs the relying party accepts (dotted);
+    /// `["2.5.29.32.0"]` (anyPolicy) accepts every policy. An empty list accepts none.
+    pub initial_policy_set: Vec<String>,
+    /// initial-explicit-policy: the path must be valid for a policy of the initial set.
+    pub require_explicit_policy: bool,
+    /// initial-policy-mapping-inhibit: policy mapping is not allowed in the path.
+    pub inhibit_policy_mapping: bool,
+    /// initial-any-policy-inhibit: anyPolicy in a certificate matches no policy.
+    pub inhibit_any_policy: bool,
+}
+
+impl Default for PolicyInputs {
+    fn default() -> Self {
+        PolicyInputs {
+            initial_policy_set: vec![crate::policy::ANY_POLICY.to_string()],
+            require_explicit_policy: false,
+            inhibit_policy_mapping: false,
+            inhibit_any_policy: false,
         }
     }
 }

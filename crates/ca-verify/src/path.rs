@@ -7,13 +7,14 @@ use std::hash::{BuildHasherDefault, Hasher};
 use crate::anchor::TrustAnchor;
 use crate::cert::Certificate;
 use crate::checks;
-use crate::crl::{self, Crl};
 use crate::error::{
     BestError, CertRef, Reason, Role, VerifyError, HINT_ANCHOR_AS_LEAF, HINT_OTHER_CA_SAME_NAME,
 };
 use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
 use crate::name::constraints;
-use crate::options::VerifyOptions;
+use crate::options::{Profile, VerifyOptions};
+use crate::policy::{self, PolicyOutcome};
+use crate::revocation::{self, Status};
 use crate::signature::{verify_signed, SignatureAlgorithm, SignatureVerifier};
 
 /// Intermediates allowed (self-issued ones not counted) when the caller sets no maximum.
@@ -69,7 +70,12 @@ pub(crate) struct Search<'a> {
     leaf: &'a Certificate,
     pool: &'a [Certificate],
     anchors: &'a [TrustAnchor],
-    crls: &'a [Crl],
+    /// pkits: the CRLs and what revocation checking shares with nested CRL-signer searches.
+    revocation: &'a revocation::Shared,
+    /// pkits: how many CRL-signer validations this search is nested in (0 for the caller's).
+    nesting: usize,
+    /// pkits: what the path-level checks found on the path that completed.
+    completed: Option<(Vec<Status>, PolicyOutcome)>,
     signatures: NodeMap<(Node, Node), Result<SignatureAlgorithm, Reason>>,
     issuer_checks: NodeMap<Node, Result<(), Reason>>,
     signature_budget: usize,
@@ -85,7 +91,8 @@ impl<'a> Search<'a> {
         leaf: &'a Certificate,
         pool: &'a [Certificate],
         anchors: &'a [TrustAnchor],
-        crls: &'a [Crl],
+        revocation: &'a revocation::Shared,
+        nesting: usize,
     ) -> Self {
         Search {
             opts,
@@ -93,7 +100,9 @@ impl<'a> Search<'a> {
             leaf,
             pool,
             anchors,
-            crls,
+            revocation,
+            nesting,
+            completed: None,
             signatures: NodeMap::default(),
             issuer_checks: NodeMap::default(),
             signature_budget: MAX_SIGNATURE_CHECKS,
@@ -143,27 +152,21 @@ impl<'a> Search<'a> {
         let mut chain = vec![Node::Leaf];
         match self.extend(&mut chain) {
             Ok(true) => {
+                let (statuses, policy) = self.completed.take().expect("set when a path completes");
                 let links = chain
                     .windows(2)
-                    .map(|w| Link {
+                    .zip(statuses)
+                    .map(|(w, revocation)| Link {
                         alg: self.signatures[&(w[0], w[1])]
                             .clone()
                             .expect("checked on the path"),
-                        crls_used: (!self.crls.is_empty()).then(|| {
-                            crl::check(
-                                self.cert(w[0]),
-                                self.cert(w[1]),
-                                self.crls,
-                                self.backend,
-                                self.opts.unix_time(),
-                            )
-                            .unwrap_or(0)
-                        }),
+                        revocation,
                     })
                     .collect();
                 Ok(Found {
                     nodes: chain,
                     links,
+                    policy,
                 })
             }
             Ok(false) => {
@@ -250,7 +253,7 @@ impl<'a> Search<'a> {
             }
             chain.push(cand);
             let done = match cand {
-                Node::Anchor(_) => match self.revocation(chain) {
+                Node::Anchor(_) => match self.path_checks(chain) {
                     Ok(()) => true,
                     Err((r, at)) => {
                         self.best
@@ -485,37 +488,83 @@ impl<'a> Search<'a> {
         checks::path_len(issuer, chain[1..].iter().map(|&n| self.cert(n)))
     }
 
-    /// CRL checks of a complete path: each certificate against its issuer's CRLs.
-    fn revocation(&self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
-        if self.crls.is_empty() {
-            return Ok(());
-        }
-        for (i, w) in chain.windows(2).enumerate() {
-            crl::check(
-                self.cert(w[0]),
-                self.cert(w[1]),
-                self.crls,
-                self.backend,
-                self.opts.unix_time(),
-            )
-            .map_err(|r| (r, self.cert_ref(w[0], i)))?;
-        }
+    /// pkits: the checks of a complete path (leaf to anchor): certificate policies (RFC 5280
+    /// 6.1.3 to 6.1.5), then revocation (6.3). Both live in their own modules.
+    fn path_checks(&mut self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
+        let certs: Vec<&Certificate> = chain.iter().map(|&n| self.cert(n)).collect();
+        let policy = policy::process(&certs, &self.opts.policy).map_err(|f| {
+            let at = f.position().unwrap_or(0).min(chain.len() - 1);
+            (Reason::Policy(f), self.cert_ref(chain[at], at))
+        })?;
+        let Some(&Node::Anchor(a)) = chain.last() else {
+            unreachable!("a complete path ends at an anchor")
+        };
+        let env = revocation::Env {
+            opts: self.opts,
+            backend: self.backend,
+            pool: self.pool,
+            anchor: &self.anchors[a..=a],
+            shared: self.revocation,
+            nesting: self.nesting,
+        };
+        let statuses = revocation::check_path(&env, &certs)
+            .map_err(|(r, i)| (r, self.cert_ref(chain[i], i)))?;
+        self.completed = Some((statuses, policy));
         Ok(())
     }
+}
+
+/// pkits: validates a CRL signer's certificate (RFC 5280 6.3.3 (f)): a path of its own to the
+/// same trust anchor, under the same rules, its own revocation included. Its use is signing
+/// CRLs, not the caller's purpose or name: no name is checked, the CA/Browser Forum
+/// subscriber rules do not apply, and the policy inputs are the defaults.
+pub(crate) fn validate_crl_signer(
+    env: &revocation::Env<'_>,
+    signer: &Certificate,
+) -> Result<(), VerifyError> {
+    let opts = VerifyOptions {
+        time: env.opts.time,
+        purpose: env.opts.purpose.clone(),
+        name: None,
+        max_depth: env.opts.max_depth,
+        // The CRLs are in `env.shared`.
+        crls: Vec::new(),
+        revocation: env.opts.revocation,
+        policy: Default::default(),
+        // The key usage the signer needs, cRLSign, is checked by the revocation module.
+        required_key_usage: Vec::new(),
+        profile: match env.opts.profile {
+            Profile::WebPki => Profile::Rfc5280,
+            p => p,
+        },
+    };
+    checks::leaf(signer, &opts, &mut Log::silent()).map_err(|r| VerifyError::new(r, None))?;
+    Search::new(
+        &opts,
+        env.backend,
+        signer,
+        env.pool,
+        env.anchor,
+        env.shared,
+        env.nesting + 1,
+    )
+    .run()
+    .map(|_| ())
 }
 
 /// A path found by the search: the certificates, and what each link's checks found.
 pub(crate) struct Found {
     nodes: Vec<Node>,
     links: Vec<Link>,
+    policy: PolicyOutcome,
 }
 
 /// What was found on one link of the path (certificate -> its issuer), for the explanation.
 #[derive(Clone, Debug)]
 pub(crate) struct Link {
     pub(crate) alg: SignatureAlgorithm,
-    /// With CRLs given: how many of them the issuer signed (and did not list the certificate).
-    pub(crate) crls_used: Option<usize>,
+    /// The revocation status of the certificate (not of its issuer).
+    pub(crate) revocation: Status,
 }
 
 impl Found {
@@ -550,7 +599,7 @@ impl Found {
                 },
             })
             .collect();
-        VerifiedPath::new(certs, self.links, opts)
+        VerifiedPath::new(certs, self.links, self.policy, opts)
     }
 }
 
@@ -563,7 +612,10 @@ fn extended(chain: &[Node], next: Node) -> Vec<Node> {
 /// The check a failure found after every per-link check passed belongs to.
 fn failed_check(reason: &Reason) -> &'static str {
     match reason {
-        Reason::Revoked { .. } | Reason::InvalidCrl(_) => "revocation",
+        Reason::Revoked { .. } | Reason::InvalidCrl(_) | Reason::RevocationUnknown(_) => {
+            "revocation"
+        }
+        Reason::Policy(_) => "certificate policies",
         Reason::NameConstraintViolation { .. } | Reason::InvalidNameConstraints(_) => {
             "name constraints"
         }

@@ -296,13 +296,46 @@ rulebook! {
     AiaNotCritical: "aia.not-critical", Rfc5280, ALL, "RFC 5280 4.2.2.1", "criticality",
         "authorityInfoAccess is not critical";
 
-    // --- Revocation (CRLs; the checks live in crl.rs) -----------------------------------------
+    // --- Revocation (RFC 5280 6.3; the checks live in revocation/) ----------------------------
+    CrlStatusDetermined: "crl.status-determined", Pkix, LI, "RFC 5280 6.3.3",
+        "revocation_unknown",
+        "with CRLs given, every certificate but the anchor has its status decided by a valid, current CRL in scope (fail closed; leaf-only and soft-fail only when asked)";
+    CrlScope: "crl.scope", Pkix, Roles::CRL, "RFC 5280 6.3.3 (b), (c), (d); 5.2.5; 5.3.3",
+        "revocation_unknown",
+        "a CRL decides only for what its issuer (or cRLIssuer, with indirectCRL), issuingDistributionPoint (distribution point, onlyContainsUser/CA/AttributeCerts) and reasons cover";
+    CrlCurrent: "crl.current", Pkix, Roles::CRL, "RFC 5280 6.3.3 (a); 5.1.2.4, 5.1.2.5",
+        "revocation_unknown", "a CRL is used only when thisUpdate <= time <= nextUpdate";
+    CrlSignature: "crl.signature", Pkix, Roles::CRL, "RFC 5280 6.3.3 (g)", "revocation_unknown",
+        "the CRL's signature verifies with the key of a certificate named as its issuer";
     CrlIssuerCrlSign: "crl.issuer-crlsign", Pkix, Roles::CRL, "RFC 5280 6.3.3 (f)",
-        "invalid_crl", "the CRL issuer's keyUsage, when present, asserts cRLSign";
-    CrlNumber: "crl.number", Rfc5280, Roles::CRL, "RFC 5280 5.2.3", "invalid_crl",
+        "revocation_unknown", "the CRL issuer's keyUsage, when present, asserts cRLSign";
+    CrlSignerPath: "crl.signer-path", Pkix, Roles::CRL, "RFC 5280 6.3.3 (f)",
+        "revocation_unknown",
+        "a CRL signer that is not on the path has a valid path of its own to the same anchor, its own revocation included";
+    CrlUnknownCriticalExtension: "crl.unknown-critical-extension", Pkix, Roles::CRL,
+        "RFC 5280 5.2, 5.3", "revocation_unknown",
+        "a CRL with a critical CRL or entry extension that is not processed is not used";
+    CrlAlgorithmsMatch: "crl.signature-algorithms-match", Pkix, Roles::CRL, "RFC 5280 5.1.1.2",
+        "revocation_unknown", "a CRL's signatureAlgorithm equals tbsCertList.signature";
+    CrlDeltaWithBase: "crl.delta-with-base", Pkix, Roles::CRL,
+        "RFC 5280 5.2.4; 6.3.3 (b)(3), (h), (i)", "revocation_unknown",
+        "a delta CRL is used only with its complete CRL (same issuer, scope and key; base not newer)";
+    CrlNumber: "crl.number", Rfc5280, Roles::CRL, "RFC 5280 5.2.3", "revocation_unknown",
         "a CRL has a non-critical CRLNumber";
-    CrlRevoked: "crl.not-revoked", Pkix, ALL.or(Roles::CRL), "RFC 5280 6.1.3 (a)(3), 6.3.3",
-        "revoked", "no certificate on the path is listed on a CRL of its issuer";
+    CrlRevoked: "crl.not-revoked", Pkix, ALL.or(Roles::CRL),
+        "RFC 5280 6.1.3 (a)(3), 6.3.3 (i)-(k)", "revoked",
+        "no certificate on the path is listed on a CRL in scope (removeFromCRL un-lists)";
+
+    // --- Certificate policies (RFC 5280 6.1.2-6.1.5; the checks live in policy/) ---------------
+    PolicyExplicit: "policy.explicit-required", Pkix, LI,
+        "RFC 5280 6.1.3 (d)-(f), 6.1.4 (b), (h)-(j), 6.1.5 (g); 4.2.1.4, 4.2.1.5, 4.2.1.11, 4.2.1.14",
+        "certificate_policy",
+        "when an explicit policy is required (initial-explicit-policy or requireExplicitPolicy), the path is valid for an acceptable policy, after mappings, inhibitPolicyMapping and inhibitAnyPolicy";
+    PolicyNoAnyMapping: "policy.no-any-policy-mapping", Pkix, I, "RFC 5280 6.1.4 (a); 4.2.1.5",
+        "certificate_policy", "policyMappings maps neither to nor from anyPolicy";
+    PolicyBounded: "policy.bounded", Pkix, I, "local policy (CVE-2023-0464)",
+        "certificate_policy",
+        "the valid policy graph of a path stays within 20,000 nodes and edges";
 }
 
 impl RuleId {
@@ -338,8 +371,8 @@ pub static NOT_ENFORCED: &[(&str, &str, &str)] = &[
     ("RFC 5280 4.2.1.3", "keyUsage SHOULD be critical", "a SHOULD (the CA/B Forum makes it a MUST for CA certificates: ku.ca-critical)"),
     ("CA/B BR 7.1.2.7.12", "a subscriber certificate's subjectAltName holds dNSName and iPAddress entries only, no reserved IP addresses or internal names",
         "validation of the names belongs to the issuing CA; browsers match the names asked for and ignore the rest"),
-    ("RFC 5280 4.2.1.4, 4.2.1.5, 4.2.1.11, 6.1.3 (d)-(f)", "certificate policy processing",
-        "no policy processing yet: the verifier behaves as with user-initial-policy-set = anyPolicy (tracked by the PKITS work)"),
+    ("RFC 5280 4.2.1.4", "policy qualifiers (CPS pointer, user notice) are shown to the relying party",
+        "not processed: they never change a verdict (RFC 5280 6.1.3 (d) keeps them for the application)"),
     ("RFC 5280 4.2.1.7", "issuerAltName SHOULD NOT be critical", "a SHOULD"),
     ("RFC 5280 4.2.1.13", "cRLDistributionPoints SHOULD be non-critical", "a SHOULD"),
     ("RFC 5280 4.2.1.15", "freshestCRL MUST be non-critical",

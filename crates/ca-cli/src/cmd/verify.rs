@@ -11,7 +11,10 @@ pub(crate) mod report;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use ca_verify::{ExpectedName, Profile, Purpose, Reason, VerifyError, VerifyOptions};
+use ca_verify::{
+    ExpectedName, PolicyInputs, Profile, Purpose, Reason, RevocationScope, UnknownRevocationStatus,
+    VerifyError, VerifyOptions, ANY_POLICY,
+};
 use time::OffsetDateTime;
 
 use super::common::{core_error, CaDirArgs};
@@ -36,7 +39,8 @@ Examples:
   ca verify server.pem --untrusted intermediate.pem --roots root.pem --host www.example.test
   ca verify site.pem --system-roots --host example.com --explain
   ca verify client.pem --purpose client --roots root.pem --json
-  ca verify server.pem --roots root.pem --crl root.crl --at 2030-01-01T00:00:00Z
+  ca verify server.pem --roots root.pem --crl root.crl --crl int.crl --at 2030-01-01T00:00:00Z
+  ca verify ee.pem --untrusted ca.pem --roots root.pem --profile pkix --policy 2.16.840.1.101.3.2.1.48.1 --require-explicit-policy
 
 Exit codes: 0 the chain is valid; 1 it is not (the message says what failed, \
 on which certificate, and what to do); 2 bad usage or unreadable input \
@@ -85,10 +89,42 @@ pub struct Args {
     #[arg(long, value_name = "TIME")]
     pub at: Option<String>,
 
-    /// Certificate revocation lists, PEM or DER (repeatable). Certificates
-    /// whose issuer has a CRL here are checked against it.
+    /// Certificate revocation lists, PEM or DER (repeatable). With any given,
+    /// every certificate but the root needs a current CRL that covers it
+    /// (RFC 5280 6.3): give the root's CRL too. A certificate no CRL covers is
+    /// refused (see --crl-leaf-only, --crl-soft-fail).
     #[arg(long, value_name = "FILE")]
     pub crl: Vec<PathBuf>,
+
+    /// Check the revocation of the leaf only, not of the intermediates.
+    #[arg(long, requires = "crl")]
+    pub crl_leaf_only: bool,
+
+    /// Let a certificate whose revocation status no CRL decides pass
+    /// ("soft-fail"); a revoked certificate is still refused.
+    #[arg(long, requires = "crl")]
+    pub crl_soft_fail: bool,
+
+    /// A certificate policy OID the path must be valid for (repeatable; RFC
+    /// 5280 user-initial-policy-set) [default: any policy]. An empty result
+    /// fails only with an explicit policy required.
+    #[arg(long = "policy", value_name = "OID")]
+    pub policies: Vec<String>,
+
+    /// Require the path to be valid for an acceptable policy
+    /// (initial-explicit-policy).
+    #[arg(long)]
+    pub require_explicit_policy: bool,
+
+    /// Forbid policy mapping anywhere in the path
+    /// (initial-policy-mapping-inhibit).
+    #[arg(long)]
+    pub inhibit_policy_mapping: bool,
+
+    /// Make anyPolicy in a CA certificate match no policy
+    /// (initial-any-policy-inhibit).
+    #[arg(long)]
+    pub inhibit_any_policy: bool,
 
     /// The largest number of intermediates allowed between leaf and root
     /// [default: 8].
@@ -194,7 +230,41 @@ fn options(args: &Args) -> Result<VerifyOptions, CliError> {
     opts.purpose = purpose;
     opts.profile = profile;
     opts.max_depth = args.max_depth;
+    if args.crl_leaf_only {
+        opts.revocation.scope = RevocationScope::LeafOnly;
+    }
+    if args.crl_soft_fail {
+        opts.revocation.unknown_status = UnknownRevocationStatus::AllowSoftFail;
+    }
+    for oid in &args.policies {
+        if !is_oid(oid) {
+            return Err(CliError::bad_input(format!(
+                "--policy '{oid}': give a certificate policy OID such as 2.23.140.1.2.1 \
+                 ({ANY_POLICY} is anyPolicy)"
+            )));
+        }
+    }
+    opts.policy = PolicyInputs {
+        initial_policy_set: if args.policies.is_empty() {
+            vec![ANY_POLICY.to_string()]
+        } else {
+            args.policies.clone()
+        },
+        require_explicit_policy: args.require_explicit_policy,
+        inhibit_policy_mapping: args.inhibit_policy_mapping,
+        inhibit_any_policy: args.inhibit_any_policy,
+    };
     Ok(opts)
+}
+
+/// A dotted OID: at least two arcs of digits, the first 0, 1 or 2.
+fn is_oid(text: &str) -> bool {
+    let arcs: Vec<&str> = text.split('.').collect();
+    arcs.len() >= 2
+        && arcs
+            .iter()
+            .all(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_digit()))
+        && matches!(arcs[0], "0" | "1" | "2")
 }
 
 /// --at, else now (the CLI reads the clock; the verifier never does).

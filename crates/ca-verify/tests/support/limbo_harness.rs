@@ -245,6 +245,8 @@ fn prepare(tc: &Testcase) -> Result<Prepared, Result<String, String>> {
         crls,
         required_key_usage,
         profile,
+        revocation: Default::default(),
+        policy: Default::default(),
     };
     Ok(Prepared {
         leaf,

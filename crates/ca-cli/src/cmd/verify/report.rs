@@ -8,8 +8,8 @@ use std::fmt::Write as _;
 
 use ca_core::text::escape_untrusted as esc;
 use ca_verify::{
-    Certificate, CheckRecord, ExpectedName, PathCert, Profile, Purpose, Reason, Role, VerifiedPath,
-    VerifyError,
+    Certificate, CheckRecord, ExpectedName, PathCert, PolicyInputs, Profile, Purpose, Reason,
+    RevocationScope, Role, UnknownRevocationStatus, VerifiedPath, VerifyError, ANY_POLICY,
 };
 use serde_json::{json, Value};
 
@@ -222,6 +222,15 @@ pub fn explain_text(req: &Request, verdict: &Verdict) -> String {
     match verdict {
         Ok(path) => {
             walk(&mut out, &valid_path(path), path.checks());
+            let set = path.user_constrained_policy_set();
+            if req.opts.policy != PolicyInputs::default() || set.iter().any(|p| p != ANY_POLICY) {
+                let set = if set.is_empty() {
+                    "none (valid for no particular policy)".to_string()
+                } else {
+                    set.join(", ")
+                };
+                let _ = writeln!(out, "Policies the path is valid for: {set}\n");
+            }
             let _ = writeln!(
                 out,
                 "VALID: every certificate from the leaf up to the trust anchor passed every check."
@@ -293,7 +302,38 @@ fn header(out: &mut String, req: &Request) {
     } else {
         i.crl_names.join(", ")
     };
-    let _ = writeln!(out, "  CRLs       {crls}\n");
+    let _ = writeln!(out, "  CRLs       {crls}");
+    if !i.crl_names.is_empty() {
+        let r = &req.opts.revocation;
+        let scope = match r.scope {
+            RevocationScope::LeafOnly => "the leaf only",
+            _ => "every certificate but the trust anchor",
+        };
+        let unknown = match r.unknown_status {
+            UnknownRevocationStatus::AllowSoftFail => "allowed (soft-fail)",
+            _ => "refused",
+        };
+        let _ = writeln!(
+            out,
+            "  revocation {scope} checked; a status no CRL decides is {unknown}"
+        );
+    }
+    let p = &req.opts.policy;
+    if *p != PolicyInputs::default() {
+        let mut line = format!("acceptable {}", p.initial_policy_set.join(", "));
+        for (on, what) in [
+            (p.require_explicit_policy, "explicit policy required"),
+            (p.inhibit_policy_mapping, "policy mapping inhibited"),
+            (p.inhibit_any_policy, "anyPolicy inhibited"),
+        ] {
+            if on {
+                line.push_str("; ");
+                line.push_str(what);
+            }
+        }
+        let _ = writeln!(out, "  policies   {line}");
+    }
+    out.push('\n');
 }
 
 /// Each certificate of the path with the checks recorded for it.
@@ -396,6 +436,7 @@ pub fn print_json(req: &Request, verdict: &Verdict) -> Result<(), CliError> {
         "purpose": req.opts.purpose.oid(),
         "name": name,
         "profile": profile_name(req.opts.profile),
+        "policy_set": verdict.as_ref().ok().map(|p| p.user_constrained_policy_set()),
         "path": path,
         "checks": checks,
         "error": error,
