@@ -107,9 +107,11 @@ impl CaDir {
         &self.path
     }
 
-    /// True once a root CA exists here.
+    /// True once a root CA exists here. An empty root certificate is what
+    /// a power cut during the creation can leave (the files are flushed
+    /// once, at the end): that CA never came into being, and is made again.
     pub fn is_initialized(&self) -> bool {
-        self.cert_path(ROOT).is_file()
+        std::fs::metadata(self.cert_path(ROOT)).is_ok_and(|m| m.is_file() && m.len() > 0)
     }
 
     /// The certificate of an issuer (`root` or an intermediate's name).
@@ -316,7 +318,7 @@ impl CaDir {
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
-        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase, pending)?;
         self.append_entry(
             index_entry(
                 issuer.cert(),
@@ -391,11 +393,14 @@ impl CaDir {
         Ok((above, anchor))
     }
 
+    /// Moves the issuer's key and certificate into place atomically; they
+    /// join `pending`, whose one flush makes them durable with the index.
     fn store_issuer(
         &self,
         name: &str,
         issuer: &Issuer,
         passphrase: Option<&Passphrase>,
+        pending: &mut Pending,
     ) -> Result<(PathBuf, PathBuf)> {
         atomic::create_private_dir(&self.issuer_dir(name))?;
         let cert_path = self.cert_path(name);
@@ -420,7 +425,9 @@ impl CaDir {
                 mode: FileMode::Public,
             },
         ];
-        atomic::write_files(&files, Overwrite::Replace)?;
+        atomic::write_files_with(&files, Overwrite::Replace, Durability::Atomic)?;
+        pending.add(key_path.clone());
+        pending.add(cert_path.clone());
         Ok((cert_path, key_path))
     }
 
@@ -508,8 +515,9 @@ impl CaDir {
             )));
         }
         let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
-        let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
         let mut pending = Pending::default();
+        let (cert_path, key_path) =
+            self.store_issuer(name, &issuer, key_passphrase, &mut pending)?;
         self.append_entry(
             index_entry(
                 issuer.cert(),

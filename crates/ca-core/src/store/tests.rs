@@ -198,3 +198,20 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
     assert!(err.is_refusal(), "{err}");
     assert_eq!(ca.index().unwrap().entries.len(), 2);
 }
+
+#[test]
+fn an_empty_root_left_by_a_power_cut_is_made_again() {
+    // The root's files are flushed once, at the end of the command: a
+    // power cut before that can leave them empty. That CA never existed.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::at(dir.path().join("ca"));
+    std::fs::create_dir_all(ca.path().join("root")).unwrap();
+    std::fs::write(ca.cert_path(ROOT), "").unwrap();
+    std::fs::write(ca.key_path(ROOT), "").unwrap();
+    assert!(!ca.is_initialized());
+    let created = ca
+        .ensure_initialized(&CaOptions::default(), None, &at())
+        .unwrap();
+    assert!(created.is_some());
+    ca.load_issuer(None, None).unwrap();
+}
