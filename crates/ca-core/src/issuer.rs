@@ -72,6 +72,13 @@ impl Issued {
     pub fn chain_pem(&self) -> String {
         pem_bundle(std::iter::once(&self.cert).chain(&self.intermediates))
     }
+
+    /// The chain up to and including the root (for tools that want the
+    /// anchor in the same file).
+    pub fn full_chain_pem(&self) -> String {
+        let above = self.intermediates.iter().chain(std::iter::once(&self.root));
+        pem_bundle(std::iter::once(&self.cert).chain(above))
+    }
 }
 
 impl Issuer {

@@ -36,6 +36,8 @@ pub enum OutputKind {
     Key,
     /// The certificate followed by its intermediates (no root).
     Chain,
+    /// The certificate, its intermediates, then the root.
+    FullChain,
 }
 
 /// One file to write, and what goes into it.
@@ -214,6 +216,7 @@ fn encode(issued: &Issued, request: &IssueRequest<'_>) -> Result<Vec<FileToWrite
         let (contents, mode) = match output.kind {
             OutputKind::Cert => (issued.cert.pem(), FileMode::Public),
             OutputKind::Chain => (issued.chain_pem(), FileMode::Public),
+            OutputKind::FullChain => (issued.full_chain_pem(), FileMode::Public),
             OutputKind::Key => {
                 let Some(key) = &issued.key else {
                     return Err(Error::Refused(format!(

@@ -168,6 +168,7 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
             OutputFile::new(OutputKind::Key, out.join("a-key.pem")),
             OutputFile::new(OutputKind::Cert, out.join("a.pem")),
             OutputFile::new(OutputKind::Chain, out.join("a-chain.pem")),
+            OutputFile::new(OutputKind::FullChain, out.join("a-fullchain.pem")),
         ],
         overwrite: Overwrite::Refuse,
         key_passphrase: None,
@@ -186,6 +187,11 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
     let written = Certificate::read_file(&out.join("a.pem")).unwrap();
     assert_eq!(written, outcome.issued.cert);
     assert!(out.join("a-key.pem").is_file() && out.join("a-chain.pem").is_file());
+    let full = Certificate::read_file_all(&out.join("a-fullchain.pem")).unwrap();
+    assert_eq!(
+        full,
+        [outcome.issued.cert.clone(), outcome.issued.root.clone()]
+    );
     let index = ca.index().unwrap();
     assert_eq!(index.entries.len(), 2);
     assert_eq!(
