@@ -1,4 +1,5 @@
 use super::*;
+use crate::key::KeyType;
 use crate::profile::LeafOptions;
 use crate::serial::Serial;
 use time::OffsetDateTime;
