@@ -112,7 +112,7 @@ impl CaDir {
     /// a power cut during the creation can leave (the files are flushed
     /// once, at the end): that CA never came into being, and is made again.
     pub fn is_initialized(&self) -> bool {
-        std::fs::metadata(self.cert_path(ROOT)).is_ok_and(|m| m.is_file() && m.len() > 0)
+        is_complete(&self.cert_path(ROOT))
     }
 
     /// The certificate of an issuer (`root` or an intermediate's name).
@@ -509,7 +509,9 @@ impl CaDir {
         let root = self.load_issuer(Some(ROOT), ca_passphrase)?;
         let key = PrivateKey::generate(options.key_type)?;
         let _lock = self.lock()?;
-        if self.cert_path(name).exists() {
+        // An empty certificate is what a power cut during the creation
+        // can leave: that intermediate never came into being.
+        if is_complete(&self.cert_path(name)) {
             return Err(Error::Refused(format!(
                 "{}: an intermediate named '{name}' already exists; pick another name",
                 self.cert_path(name).display()
@@ -568,6 +570,12 @@ impl CaDir {
         let _lock = self.lock_shared()?;
         index::read(&self.index_path())
     }
+}
+
+/// A CA certificate file that exists and is not empty (see
+/// [`CaDir::is_initialized`]).
+fn is_complete(cert: &Path) -> bool {
+    std::fs::metadata(cert).is_ok_and(|m| m.is_file() && m.len() > 0)
 }
 
 /// Intermediate names become directory names: keep them plain.

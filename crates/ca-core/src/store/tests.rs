@@ -222,3 +222,16 @@ fn an_empty_root_left_by_a_power_cut_is_made_again() {
     assert!(created.is_some());
     ca.load_issuer(None, None).unwrap();
 }
+
+#[test]
+fn an_empty_intermediate_left_by_a_power_cut_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::at(dir.path().join("ca"));
+    ca.init(&CaOptions::default(), None, &at()).unwrap();
+    std::fs::create_dir_all(ca.cert_path("web").parent().unwrap()).unwrap();
+    std::fs::write(ca.cert_path("web"), "").unwrap();
+    std::fs::write(ca.key_path("web"), "").unwrap();
+    ca.create_intermediate("web", &CaOptions::default(), None, None, &at())
+        .unwrap();
+    ca.load_issuer(Some("web"), None).unwrap();
+}
