@@ -285,6 +285,8 @@ fn a_closed_pipe_on_stdout_is_not_a_crash() {
     }
 }
 
+// `ca export` exists with the (default) p12 feature only.
+#[cfg(feature = "p12")]
 #[test]
 fn export_errors_name_the_file_to_fix() {
     let env = Env::new();
@@ -315,6 +317,8 @@ fn export_errors_name_the_file_to_fix() {
     assert!(!stderr(&out).contains("ca inspect"), "{}", stderr(&out));
 }
 
+// `ca export` exists with the (default) p12 feature only.
+#[cfg(feature = "p12")]
 #[test]
 fn an_old_style_encrypted_key_is_named_as_such() {
     let env = Env::new();

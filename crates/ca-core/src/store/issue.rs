@@ -9,11 +9,11 @@
 //! `issued/`), write the output files. The record comes before the files:
 //! a crash never leaves a certificate on disk that the CA does not know.
 //!
-//! What waits for the disk (docs/benchmarks.md has the measurements): a new
-//! root's key and certificate are flushed before they are moved into place;
-//! then one flush, shared, makes the index and the new directory entries
-//! durable before the output files are written; the output files and the
-//! copy in `issued/` are moved into place atomically but not flushed.
+//! What waits for the disk (docs/benchmarks.md has the measurements): one
+//! flush round, shared, makes a new root's key and certificate, the index
+//! and the new directory entries durable before the output files are
+//! written; the output files and the copy in `issued/` are moved into place
+//! atomically but not flushed. Every file is moved into place whole.
 
 use std::path::PathBuf;
 

@@ -21,22 +21,23 @@
 mod import;
 mod index;
 mod issue;
+mod record;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 pub use index::{Index, IndexEntry};
 pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
+use record::{index_entry, Pending};
 
 use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
 use crate::cert::{pem_bundle, Certificate};
 use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
-use crate::key::{KeyType, PrivateKey};
+use crate::key::PrivateKey;
 use crate::passphrase::Passphrase;
 use crate::profile::{CaOptions, CertProfile};
-use crate::validity::rfc3339;
 
 /// The name by which commands refer to the root (`--issuer root`).
 pub const ROOT: &str = "root";
@@ -125,9 +126,11 @@ impl CaDir {
         &self.path
     }
 
-    /// True once a root CA exists here.
+    /// True once a root CA exists here. An empty root certificate is what
+    /// a power cut during the creation can leave (the files are flushed
+    /// once, at the end): that CA never came into being, and is made again.
     pub fn is_initialized(&self) -> bool {
-        self.cert_path(ROOT).is_file()
+        is_complete(&self.cert_path(ROOT))
     }
 
     /// The certificate of an issuer (`root` or an intermediate's name).
@@ -334,7 +337,7 @@ impl CaDir {
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
-        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase)?;
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase, pending)?;
         self.append_entry(
             index_entry(
                 issuer.cert(),
@@ -409,11 +412,14 @@ impl CaDir {
         Ok((above, anchor))
     }
 
+    /// Moves the issuer's key and certificate into place atomically; they
+    /// join `pending`, whose one flush makes them durable with the index.
     fn store_issuer(
         &self,
         name: &str,
         issuer: &Issuer,
         passphrase: Option<&Passphrase>,
+        pending: &mut Pending,
     ) -> Result<(PathBuf, PathBuf)> {
         atomic::create_private_dir(&self.issuer_dir(name))?;
         let cert_path = self.cert_path(name);
@@ -438,7 +444,9 @@ impl CaDir {
                 mode: FileMode::Public,
             },
         ];
-        atomic::write_files(&files, Overwrite::Replace)?;
+        atomic::write_files_with(&files, Overwrite::Replace, Durability::Atomic)?;
+        pending.add(key_path.clone());
+        pending.add(cert_path.clone());
         Ok((cert_path, key_path))
     }
 
@@ -519,15 +527,18 @@ impl CaDir {
         let root = self.load_issuer(Some(ROOT), ca_passphrase)?;
         let key = PrivateKey::generate(options.key_type)?;
         let _lock = self.lock()?;
-        if self.cert_path(name).exists() {
+        // An empty certificate is what a power cut during the creation
+        // can leave: that intermediate never came into being.
+        if is_complete(&self.cert_path(name)) {
             return Err(Error::Refused(format!(
                 "{}: an intermediate named '{name}' already exists; pick another name",
                 self.cert_path(name).display()
             )));
         }
         let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
-        let (cert_path, key_path) = self.store_issuer(name, &issuer, key_passphrase)?;
         let mut pending = Pending::default();
+        let (cert_path, key_path) =
+            self.store_issuer(name, &issuer, key_passphrase, &mut pending)?;
         self.append_entry(
             index_entry(
                 issuer.cert(),
@@ -569,63 +580,6 @@ impl CaDir {
         Ok(names)
     }
 
-    /// Records a certificate issued by `issuer` (its name in this
-    /// directory): keeps a copy in `issued/` and appends to the index.
-    pub fn record(
-        &self,
-        cert: &Certificate,
-        issuer: &str,
-        profile: CertProfile,
-        key_type: KeyType,
-        out: Option<&Path>,
-        at: &IssueContext,
-    ) -> Result<IndexEntry> {
-        let mut pending = Pending::default();
-        let entry =
-            self.record_deferred(cert, issuer, (profile, key_type), out, at, &mut pending)?;
-        pending.flush()?;
-        Ok(entry)
-    }
-
-    /// [`CaDir::record`], leaving the flush of the index to the caller.
-    /// The copy in `issued/` is not flushed: the index line is the record.
-    pub(crate) fn record_deferred(
-        &self,
-        cert: &Certificate,
-        issuer: &str,
-        (profile, key_type): (CertProfile, KeyType),
-        out: Option<&Path>,
-        at: &IssueContext,
-        pending: &mut Pending,
-    ) -> Result<IndexEntry> {
-        let _lock = self.lock()?;
-        let info = cert.info();
-        let issued_dir = self.path.join("issued");
-        atomic::create_private_dir(&issued_dir)?;
-        let file = issued_dir.join(format!("{}.pem", info.serial));
-        let copy = [FileToWrite {
-            path: file.clone(),
-            contents: cert.pem().into_bytes(),
-            mode: FileMode::Public,
-        }];
-        atomic::write_files_with(&copy, Overwrite::Refuse, Durability::Atomic)?;
-        let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
-        self.append_entry(entry, pending)
-    }
-
-    /// Appends to the index and has the caller flush it. Caller holds the
-    /// exclusive lock.
-    fn append_entry(&self, entry: IndexEntry, pending: &mut Pending) -> Result<IndexEntry> {
-        let path = self.index_path();
-        if !path.exists() {
-            // A new name in the CA directory.
-            pending.add(self.path.clone());
-        }
-        index::append(&path, &entry)?;
-        pending.add(path);
-        Ok(entry)
-    }
-
     /// Every certificate recorded in the index, oldest first.
     pub fn index(&self) -> Result<Index> {
         if !self.path.exists() {
@@ -636,57 +590,10 @@ impl CaDir {
     }
 }
 
-/// What a command must flush before it returns: the index (once, however
-/// many lines it appended) and the directories it created names in. One
-/// flush for all of them, at the end (see docs/benchmarks.md).
-#[derive(Debug, Default)]
-pub(crate) struct Pending(Vec<PathBuf>);
-
-impl Pending {
-    pub(crate) fn add(&mut self, path: PathBuf) {
-        if !self.0.contains(&path) {
-            self.0.push(path);
-        }
-    }
-
-    pub(crate) fn flush(self) -> Result<()> {
-        atomic::flush_all(&self.0)
-    }
-}
-
-/// The index line of `cert`, issued by `issuer` at `at.now`, kept at `file`
-/// (and written for the user to `out`).
-fn index_entry(
-    cert: &Certificate,
-    issuer: &str,
-    profile: CertProfile,
-    key_type: KeyType,
-    file: &Path,
-    out: Option<&Path>,
-    at: &IssueContext,
-) -> IndexEntry {
-    let info = cert.info();
-    IndexEntry {
-        serial: info.serial,
-        subject: info.subject,
-        names: info.names,
-        not_before: rfc3339(info.not_before),
-        not_after: rfc3339(info.not_after),
-        profile,
-        issuer: issuer.to_string(),
-        key_type,
-        sha256: info.sha256,
-        file: absolute(file),
-        out: out.map(absolute),
-        issued_at: rfc3339(at.now),
-    }
-}
-
-fn absolute(path: &Path) -> String {
-    std::path::absolute(path)
-        .unwrap_or_else(|_| path.to_path_buf())
-        .display()
-        .to_string()
+/// A CA certificate file that exists and is not empty (see
+/// [`CaDir::is_initialized`]).
+fn is_complete(cert: &Path) -> bool {
+    std::fs::metadata(cert).is_ok_and(|m| m.is_file() && m.len() > 0)
 }
 
 /// Intermediate names become directory names: keep them plain.

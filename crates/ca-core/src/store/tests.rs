@@ -1,4 +1,5 @@
 use super::*;
+use crate::key::KeyType;
 use crate::profile::LeafOptions;
 use crate::serial::Serial;
 use time::OffsetDateTime;
@@ -201,4 +202,34 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
     let err = ca.issue(&request, &at).unwrap_err();
     assert!(err.is_refusal(), "{err}");
     assert_eq!(ca.index().unwrap().entries.len(), 2);
+}
+
+#[test]
+fn an_empty_root_left_by_a_power_cut_is_made_again() {
+    // The root's files are flushed once, at the end of the command: a
+    // power cut before that can leave them empty. That CA never existed.
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::at(dir.path().join("ca"));
+    std::fs::create_dir_all(ca.path().join("root")).unwrap();
+    std::fs::write(ca.cert_path(ROOT), "").unwrap();
+    std::fs::write(ca.key_path(ROOT), "").unwrap();
+    assert!(!ca.is_initialized());
+    let created = ca
+        .ensure_initialized(&CaOptions::default(), None, &at())
+        .unwrap();
+    assert!(created.is_some());
+    ca.load_issuer(None, None).unwrap();
+}
+
+#[test]
+fn an_empty_intermediate_left_by_a_power_cut_is_made_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = CaDir::at(dir.path().join("ca"));
+    ca.init(&CaOptions::default(), None, &at()).unwrap();
+    std::fs::create_dir_all(ca.cert_path("web").parent().unwrap()).unwrap();
+    std::fs::write(ca.cert_path("web"), "").unwrap();
+    std::fs::write(ca.key_path("web"), "").unwrap();
+    ca.create_intermediate("web", &CaOptions::default(), None, None, &at())
+        .unwrap();
+    ca.load_issuer(Some("web"), None).unwrap();
 }
