@@ -268,6 +268,8 @@ fn serve_refuses_bad_input() {
     // A key that is not the certificate's.
     let ca_dir = dir.path().join("ca");
     let ca_dir = ca_dir.to_str().unwrap();
+    let run = ca(dir.path(), &["init", "--ca-dir", ca_dir]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
     for name in ["a.test", "b.test"] {
         let run = ca(dir.path(), &["issue", name, "--ca-dir", ca_dir]);
         assert_eq!(run.code, 0, "{}", run.stderr);
