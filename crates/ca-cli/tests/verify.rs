@@ -937,7 +937,7 @@ fn crls_fail_closed_explain_names_the_crl_and_policy_flags_apply() {
     ok(&["issue", HOST, "--issuer", "web"]);
     ok(&["crl", "--issuer", "web", "--out", "web.crl"]);
     ok(&["crl", "--out", "root.crl"]);
-    let chain = format!("{HOST}-chain.pem");
+    let chain = format!("{HOST}-fullchain.pem");
     let base = ["verify", chain.as_str(), "--host", HOST, "--ca-dir", ca_dir];
 
     // Only web's CRL: the intermediate's status is unknown, and that is a refusal.
