@@ -191,7 +191,7 @@ fn reports_what_openssl_s_client_reports() {
         );
         // Ed25519 is fine for a private CA but outside the Web PKI (CA/B BR 6.1.5): judge
         // that chain by RFC 5280, as a user of such a hierarchy would.
-        let profile: &[&str] = if *key_type == "ed25519" {
+        let profile: &[&str] = if key_type == "ed25519" {
             &["--profile", "rfc5280"]
         } else {
             &[]
