@@ -1,0 +1,150 @@
+//! Issuance and revocation through ca-core's public API: the one place
+//! that talks to the CA directory, so that when ca-core's single issuing
+//! pipeline (`CaDir::issue`) lands, switching to it is this file alone.
+
+use ca_core::revocation::{self, Reason};
+use ca_core::store::ROOT;
+use ca_core::{CaDir, Certificate, Csr, Issued, Issuer, LeafOptions, SubjectName, ValidityRequest};
+use time::OffsetDateTime;
+
+use crate::problem::{AcmeResult, Problem, ProblemType};
+
+/// The CA that signs ACME certificates: a CA directory and one of its
+/// issuers, loaded (key included) once at start.
+pub struct CaIssuance {
+    ca_dir: CaDir,
+    issuer_name: String,
+    issuer: Issuer,
+}
+
+/// A certificate just issued.
+pub struct IssuedCert {
+    pub serial: String,
+    pub chain_pem: String,
+}
+
+impl CaIssuance {
+    pub fn load(ca_dir: CaDir, issuer_name: Option<&str>) -> ca_core::Result<CaIssuance> {
+        let issuer_name = issuer_name.unwrap_or(ROOT).to_string();
+        let issuer = ca_dir.load_issuer(Some(&issuer_name), None)?;
+        Ok(CaIssuance {
+            ca_dir,
+            issuer_name,
+            issuer,
+        })
+    }
+
+    pub fn ca_dir(&self) -> &CaDir {
+        &self.ca_dir
+    }
+
+    pub fn issuer_name(&self) -> &str {
+        &self.issuer_name
+    }
+
+    /// The issuing CA's own rules for names (its name constraints): an
+    /// order for anything else is `rejectedIdentifier` (RFC 8555 §7.4).
+    pub fn check_names(&self, names: &[SubjectName]) -> AcmeResult<()> {
+        self.issuer
+            .check_names(names)
+            .map_err(|e| Problem::new(ProblemType::RejectedIdentifier, e.to_string()))
+    }
+
+    /// Signs `csr` with the server profile (only its key and names are
+    /// used) and records the certificate in the CA directory's index, so
+    /// that `ca list` and `ca revoke` see it.
+    pub fn issue(&self, csr: &Csr) -> AcmeResult<IssuedCert> {
+        let options = LeafOptions {
+            names: csr.names().to_vec(),
+            client: false,
+            key_type: csr.key_type(),
+            validity: ValidityRequest::default(),
+        };
+        let issued: Issued = self
+            .issuer
+            .sign_csr(csr, &options)
+            .map_err(|e| Problem::new(ProblemType::BadCsr, e.to_string()))?;
+        self.ca_dir
+            .record(
+                &issued.cert,
+                &self.issuer_name,
+                issued.profile,
+                csr.key_type(),
+                None,
+            )
+            .map_err(|e| {
+                Problem::internal(format!(
+                    "recording the certificate in the CA directory: {e}"
+                ))
+            })?;
+        // RFC 8555 §7.4.2: the leaf, then its issuers. A leaf signed by the
+        // root itself gets the root as its issuer certificate: clients such
+        // as certbot need one certificate after the leaf.
+        let mut chain_pem = issued.chain_pem();
+        if issued.intermediates.is_empty() {
+            chain_pem.push_str(&issued.root.pem());
+        }
+        Ok(IssuedCert {
+            serial: issued.cert.info().serial.to_hex(),
+            chain_pem,
+        })
+    }
+
+    /// A certificate and key for the server's own names (HTTPS), recorded
+    /// in the index like any other.
+    pub fn issue_server_identity(&self, names: &[String]) -> ca_core::Result<Issued> {
+        let issued = self.issuer.issue(&LeafOptions::server(names)?)?;
+        let key_type = issued
+            .key
+            .as_ref()
+            .map(|k| k.key_type())
+            .unwrap_or_default();
+        self.ca_dir.record(
+            &issued.cert,
+            &self.issuer_name,
+            issued.profile,
+            key_type,
+            None,
+        )?;
+        Ok(issued)
+    }
+
+    /// Records the revocation in the CA directory (what `ca revoke` does),
+    /// so that `ca crl` lists it.
+    pub fn revoke(
+        &self,
+        leaf: &Certificate,
+        issuer: &str,
+        reason: Reason,
+        now: OffsetDateTime,
+    ) -> AcmeResult<()> {
+        revocation::revoke(&self.ca_dir, &leaf.info().serial, issuer, reason, now)
+            .map(|_| ())
+            .map_err(|e| match e {
+                ca_core::Error::Refused(d) => Problem::new(ProblemType::AlreadyRevoked, d),
+                other => Problem::internal(other.to_string()),
+            })
+    }
+}
+
+/// RFC 5280 §5.3.1 reason codes as RFC 8555 §7.6 carries them; 7 is unused
+/// and removeFromCRL (8) makes no sense for a revocation request.
+pub fn reason_from_code(code: u64) -> AcmeResult<Reason> {
+    Ok(match code {
+        0 => Reason::Unspecified,
+        1 => Reason::KeyCompromise,
+        2 => Reason::CaCompromise,
+        3 => Reason::AffiliationChanged,
+        4 => Reason::Superseded,
+        5 => Reason::CessationOfOperation,
+        6 => Reason::CertificateHold,
+        9 => Reason::PrivilegeWithdrawn,
+        10 => Reason::AaCompromise,
+        other => {
+            return Err(Problem::new(
+                ProblemType::BadRevocationReason,
+                format!("revocation reason {other} is not allowed (0-6, 9, 10)"),
+            ))
+        }
+    })
+}
