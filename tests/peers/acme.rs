@@ -1,0 +1,229 @@
+//! `ca acme serve` with real ACME clients: certbot (standalone http-01)
+//! and lego (http-01, tls-alpn-01, revocation), each trusting only the
+//! CA's root; what they get must pass `openssl verify`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support::{free_port, openssl_verify, run, succeed, Ca, Tool};
+
+const CERTBOT: Tool = Tool {
+    program: "certbot",
+    package: "the Debian package `certbot`",
+};
+const LEGO: Tool = Tool {
+    program: "lego",
+    package: "the Debian package `lego`",
+};
+
+/// `ca acme serve` on 127.0.0.1, stopped with SIGTERM when dropped.
+struct AcmeServer {
+    child: Child,
+    directory: String,
+    http01_port: u16,
+    tls_alpn01_port: u16,
+}
+
+impl AcmeServer {
+    /// Serves for `names` (resolved to 127.0.0.1 for validation).
+    fn start(ca: &Ca, names: &[&str]) -> AcmeServer {
+        let (http01_port, tls_alpn01_port) = (free_port(), free_port());
+        let mut cmd = ca.command_without_ca_dir("acme");
+        cmd.arg("serve")
+            .arg("--ca-dir")
+            .arg(&ca.dir)
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{}", free_port()))
+            .arg("--http-01-port")
+            .arg(http01_port.to_string())
+            .arg("--tls-alpn-01-port")
+            .arg(tls_alpn01_port.to_string());
+        for name in names {
+            cmd.arg("--resolve").arg(format!("{name}=127.0.0.1"));
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("cannot start `ca acme serve`");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("`ca acme serve` printed no directory URL within 20 s");
+        let directory = line
+            .strip_prefix("ACME directory: ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_string();
+        AcmeServer {
+            child,
+            directory,
+            http01_port,
+            tls_alpn01_port,
+        }
+    }
+
+    /// SIGTERM, then the exit status (the server finishes what is in flight).
+    fn stop(&mut self) -> ExitStatus {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("`ca acme serve` did not stop within 20 s of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for AcmeServer {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.stop();
+        }
+    }
+}
+
+fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
+    let state = ca.work().join("certbot");
+    let mut cmd = CERTBOT.command();
+    cmd.env("REQUESTS_CA_BUNDLE", root)
+        .args([
+            "certonly",
+            "--standalone",
+            "--non-interactive",
+            "--agree-tos",
+        ])
+        .arg("--register-unsafely-without-email")
+        .args(["--server", &server.directory, "-d", name])
+        .args(["--http-01-address", "127.0.0.1"])
+        .args(["--http-01-port", &server.http01_port.to_string()])
+        .arg("--config-dir")
+        .arg(state.join("config"))
+        .arg("--work-dir")
+        .arg(state.join("work"))
+        .arg("--logs-dir")
+        .arg(state.join("logs"));
+    cmd
+}
+
+fn lego(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> (Command, PathBuf) {
+    let path = ca.work().join("lego");
+    let mut cmd = LEGO.command();
+    cmd.env("LEGO_CA_CERTIFICATES", root)
+        .args([
+            "--server",
+            &server.directory,
+            "--accept-tos",
+            "--email",
+            "admin@example.test",
+        ])
+        .arg("--path")
+        .arg(&path)
+        .args(["--domains", name]);
+    (cmd, path.join("certificates"))
+}
+
+fn verify(root: &Path, cert: &Path, name: &str) {
+    succeed(&mut openssl_verify(
+        root,
+        cert,
+        cert,
+        "sslserver",
+        &["-verify_hostname", name],
+    ));
+}
+
+#[test]
+fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
+    let ca = Ca::new();
+    let root = ca.init("ecdsa-p256").cert;
+    let name = "certbot.acme.test";
+    let mut server = AcmeServer::start(&ca, &[name]);
+    succeed(&mut certbot(&ca, &server, &root, name));
+    let live = ca.work().join("certbot/config/live").join(name);
+    verify(&root, &live.join("cert.pem"), name);
+    let first = std::fs::read(live.join("cert.pem")).unwrap();
+
+    succeed(certbot(&ca, &server, &root, name).arg("--force-renewal"));
+    let renewed = std::fs::read(live.join("cert.pem")).unwrap();
+    assert_ne!(first, renewed, "certbot renewed: a new certificate");
+    verify(&root, &live.join("cert.pem"), name);
+
+    // Both are in the CA directory's index.
+    let list: serde_json::Value =
+        serde_json::from_slice(&succeed(ca.command("list").arg("--json")).stdout).unwrap();
+    let ours = list["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["names"] == serde_json::json!([name]))
+        .count();
+    assert_eq!(ours, 2, "{list}");
+    assert!(
+        server.stop().success(),
+        "SIGTERM stops the server with exit 0"
+    );
+}
+
+#[test]
+fn lego_http01_gets_a_certificate_and_revokes_it() {
+    let ca = Ca::new();
+    let root = ca.init("ecdsa-p256").cert;
+    let name = "lego-http.acme.test";
+    let server = AcmeServer::start(&ca, &[name]);
+    let (mut cmd, certs) = lego(&ca, &server, &root, name);
+    succeed(cmd.args([
+        "--http",
+        "--http.port",
+        &format!("127.0.0.1:{}", server.http01_port),
+        "run",
+    ]));
+    let cert = ca.work().join("lego-http.pem");
+    // lego archives the file when it revokes: keep a copy.
+    std::fs::copy(certs.join(format!("{name}.crt")), &cert).unwrap();
+    verify(&root, &cert, name);
+
+    let (mut cmd, _) = lego(&ca, &server, &root, name);
+    succeed(cmd.args(["revoke", "--reason", "4"]));
+    // The revocation is in the CA directory: `ca revoke` finds it done.
+    let again = run(ca.command("revoke").arg(&cert));
+    assert_eq!(
+        again.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+}
+
+#[test]
+fn lego_tls_alpn01_gets_a_certificate() {
+    let ca = Ca::new();
+    let root = ca.init("ecdsa-p256").cert;
+    let name = "lego-tls.acme.test";
+    let server = AcmeServer::start(&ca, &[name]);
+    let (mut cmd, certs) = lego(&ca, &server, &root, name);
+    succeed(cmd.args([
+        "--tls",
+        "--tls.port",
+        &format!("127.0.0.1:{}", server.tls_alpn01_port),
+        "run",
+    ]));
+    verify(&root, &certs.join(format!("{name}.crt")), name);
+}
