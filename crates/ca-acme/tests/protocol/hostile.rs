@@ -284,3 +284,53 @@ fn identifiers_outside_policy_are_rejected() {
     }
     assert_eq!(env.counts().orders, 0);
 }
+
+/// A 1024-bit RSA CSR, made by OpenSSL (ca-core cannot make weak keys).
+fn weak_csr(dir: &std::path::Path) -> Vec<u8> {
+    let out = dir.join("weak.csr");
+    let status = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-subj",
+            "/CN=a.test",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:a.test",
+            "-outform",
+            "DER",
+            "-keyout",
+        ])
+        .arg(dir.join("weak.key"))
+        .arg("-out")
+        .arg(&out)
+        .status()
+        .expect("this test needs `openssl` (the Debian package `openssl`)");
+    assert!(status.success());
+    std::fs::read(out).unwrap()
+}
+
+#[test]
+fn a_csr_with_a_weak_key_is_bad_csr() {
+    let env = Env::new();
+    let account = Account::register(&env);
+    let order = ready_order(&env, &account, &["a.test"]);
+    let finalize = path_of(
+        body(&account.post(&env, &order, None))["finalize"]
+            .as_str()
+            .unwrap(),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let r = account.post(
+        &env,
+        &finalize,
+        Some(json!({"csr": b64encode(&weak_csr(tmp.path()))})),
+    );
+    assert_eq!(problem(&r), "badCSR");
+    assert!(text(&r).contains("1024-bit RSA"), "{}", text(&r));
+    assert_eq!(env.counts().certs, 0);
+}
