@@ -227,3 +227,151 @@ fn lego_tls_alpn01_gets_a_certificate() {
     ]));
     verify(&root, &certs.join(format!("{name}.crt")), name);
 }
+
+const PEBBLE: Tool = Tool {
+    program: "pebble",
+    package: "the Debian package `pebble`",
+};
+const CHALLTESTSRV: Tool = Tool {
+    program: "pebble-challtestsrv",
+    package: "the Debian package `pebble`",
+};
+
+/// A child process killed when dropped (Pebble and its DNS server).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn wait_listening(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not listen on {port} within 20 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Pebble (`PEBBLE_VA_NOSLEEP=1`) on 127.0.0.1 with an HTTPS certificate
+/// from `ca`, resolving every name to 127.0.0.1 through
+/// pebble-challtestsrv; returns the directory URL, the http-01 port and
+/// the management port (where Pebble's random root is published).
+fn start_pebble(ca: &Ca) -> (Vec<Killed>, String, u16, u16) {
+    let out = ca.new_out_dir();
+    succeed(
+        ca.command("issue")
+            .args(["localhost", "127.0.0.1", "--out"])
+            .arg(&out),
+    );
+    let (listen, management, http01, tls, dns) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    let config = serde_json::json!({"pebble": {
+        "listenAddress": format!("127.0.0.1:{listen}"),
+        "managementListenAddress": format!("127.0.0.1:{management}"),
+        "certificate": out.join("localhost.pem"),
+        "privateKey": out.join("localhost-key.pem"),
+        "httpPort": http01, "tlsPort": tls,
+        "ocspResponderURL": "", "externalAccountBindingRequired": false,
+    }});
+    let config_path = ca.work().join("pebble.json");
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let dns_server = CHALLTESTSRV
+        .command()
+        .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
+        .args([
+            "-dns01",
+            &format!("127.0.0.1:{dns}"),
+            "-http01",
+            "",
+            "-https01",
+            "",
+            "-tlsalpn01",
+            "",
+        ])
+        .args(["-management", &format!("127.0.0.1:{}", free_port())])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("cannot start pebble-challtestsrv");
+    let dns_server = Killed(dns_server);
+    let pebble = PEBBLE
+        .command()
+        .env("PEBBLE_VA_NOSLEEP", "1")
+        .arg("-config")
+        .arg(&config_path)
+        .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("cannot start pebble");
+    let pebble = Killed(pebble);
+    wait_listening(listen, "pebble");
+    wait_listening(management, "pebble's management interface");
+    (
+        vec![pebble, dns_server],
+        format!("https://127.0.0.1:{listen}/dir"),
+        http01,
+        management,
+    )
+}
+
+/// Issue 10: the same lego command against Pebble and against `ca acme
+/// serve` succeeds with both (docs/acme.md lists where they differ).
+#[test]
+fn the_same_lego_command_works_against_pebble_and_ca() {
+    let ca = Ca::new();
+    let root = ca.init("ecdsa-p256").cert;
+    let name = "both.acme.test";
+    let (_pebble, pebble_directory, pebble_http01, management) = start_pebble(&ca);
+    let ours = AcmeServer::start(&ca, &[name]);
+    for (label, directory, http01) in [
+        ("pebble", pebble_directory.as_str(), pebble_http01),
+        ("ca", ours.directory.as_str(), ours.http01_port),
+    ] {
+        let path = ca.work().join(format!("lego-{label}"));
+        let mut cmd = LEGO.command();
+        cmd.env("LEGO_CA_CERTIFICATES", &root)
+            .args([
+                "--server",
+                directory,
+                "--accept-tos",
+                "--email",
+                "admin@example.test",
+                "--domains",
+                name,
+            ])
+            .arg("--path")
+            .arg(&path)
+            .args([
+                "--http",
+                "--http.port",
+                &format!("127.0.0.1:{http01}"),
+                "run",
+            ]);
+        succeed(&mut cmd);
+        let cert = path.join("certificates").join(format!("{name}.crt"));
+        let trust = if label == "pebble" {
+            // Pebble makes a new root at every start and publishes it.
+            let mut curl = crate::support::CURL.command();
+            curl.args(["-sSf", "--cacert"])
+                .arg(&root)
+                .arg(format!("https://127.0.0.1:{management}/roots/0"));
+            let pem = succeed(&mut curl).stdout;
+            let file = ca.work().join("pebble-root.pem");
+            std::fs::write(&file, pem).unwrap();
+            file
+        } else {
+            root.clone()
+        };
+        verify(&trust, &cert, name);
+    }
+}
