@@ -52,9 +52,18 @@ pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 const ACME_IDENTIFIER_OID: &str = "1.3.6.1.5.5.7.1.31";
 
 impl ValidationConfig {
+    /// `--resolve` first: the name itself, then `*.PARENT` entries from
+    /// the closest parent up; else the system resolver.
     fn address(&self, name: &str, port: u16) -> Result<SocketAddr, Problem> {
         if let Some(ip) = self.resolve.get(name) {
             return Ok(SocketAddr::new(*ip, port));
+        }
+        let mut rest = name;
+        while let Some((_, parent)) = rest.split_once('.') {
+            if let Some(ip) = self.resolve.get(&format!("*.{parent}")) {
+                return Ok(SocketAddr::new(*ip, port));
+            }
+            rest = parent;
         }
         (name, port)
             .to_socket_addrs()
@@ -246,7 +255,7 @@ fn read_bounded(stream: &mut TcpStream, limit: Duration) -> std::io::Result<Vec<
 
 /// Status and body of an HTTP/1.x response (Content-Length, chunked or
 /// read to EOF).
-fn parse_http_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
+pub fn parse_http_response(raw: &[u8]) -> Option<(u16, Vec<u8>)> {
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = std::str::from_utf8(&raw[..end]).ok()?;
     let mut lines = head.split("\r\n");
@@ -385,6 +394,21 @@ impl ServerCertVerifier for AnyCertificate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn resolve_entries_match_names_and_wildcard_parents() {
+        let mut config = ValidationConfig::default();
+        config
+            .resolve
+            .insert("a.test".into(), "127.0.0.2".parse().unwrap());
+        config
+            .resolve
+            .insert("*.load.test".into(), "127.0.0.3".parse().unwrap());
+        let ip = |n: &str| config.address(n, 80).map(|a| a.ip().to_string());
+        assert_eq!(ip("a.test").unwrap(), "127.0.0.2");
+        assert_eq!(ip("x.y.load.test").unwrap(), "127.0.0.3");
+        assert!(ip("load.test").is_err() || ip("load.test").unwrap() != "127.0.0.3");
+    }
 
     #[test]
     fn http_responses_parse_with_length_chunks_or_eof() {

@@ -62,7 +62,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N", default_value_t = 443)]
     tls_alpn_01_port: u16,
 
-    /// Validate NAME at ADDR instead of asking DNS (repeatable).
+    /// Validate NAME at ADDR instead of asking DNS (repeatable); `*.example.test=ADDR`
+    /// covers every name under example.test.
     #[arg(long, value_name = "NAME=ADDR")]
     resolve: Vec<String>,
 
