@@ -110,9 +110,7 @@ impl Server {
                         active.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    std::thread::sleep(Duration::from_millis(20))
-                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => wait_readable(&self.listener),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
@@ -303,6 +301,22 @@ fn write_response<W: Write>(w: &mut W, response: &Response) -> io::Result<()> {
     ));
     w.write_all(head.as_bytes())?;
     w.write_all(&response.body)
+}
+
+/// Waits until a connection is pending, or 100 ms so that the stop flag
+/// is checked (poll(2) returns at once when a client connects; sleeping
+/// instead would add its length to every request).
+fn wait_readable(listener: &TcpListener) {
+    use std::os::fd::AsRawFd;
+    let mut fd = libc::pollfd {
+        fd: listener.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd for the duration of the call.
+    unsafe {
+        libc::poll(&mut fd, 1, 100);
+    }
 }
 
 /// SIGTERM and SIGINT set `STOP` (the handler does nothing else, as a

@@ -318,7 +318,7 @@ impl AcmeService {
             .ok_or_else(|| Problem::malformed("finalize needs {\"csr\": base64url DER}"))?;
         let der =
             b64decode("csr", csr_b64).map_err(|p| Problem::new(ProblemType::BadCsr, p.detail))?;
-        let _state = self.state.lock().expect("state lock");
+        let state = self.state.lock().expect("state lock");
         let mut order = self.current_order(id, &account.id)?;
         if order.status != Status::Ready {
             return Err(Problem::new(
@@ -361,7 +361,22 @@ impl AcmeService {
                 ),
             ));
         }
-        let issued = self.ca.issue(&csr)?;
+        // Signing and recording in the CA directory (which writes files)
+        // happen outside the state lock: the order is `processing` (RFC
+        // 8555 §7.1.6) meanwhile, so a second finalize gets orderNotReady.
+        order.status = Status::Processing;
+        self.storage.put_order(&order)?;
+        drop(state);
+        let issued = match self.ca.issue(&csr) {
+            Ok(issued) => issued,
+            Err(problem) => {
+                let _state = self.state.lock().expect("state lock");
+                order.status = Status::Ready;
+                self.storage.put_order(&order)?;
+                return Err(problem);
+            }
+        };
+        let _state = self.state.lock().expect("state lock");
         let cert = CertRecord {
             id: self.new_id(),
             account_id: account.id.clone(),
