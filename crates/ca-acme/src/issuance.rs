@@ -15,7 +15,12 @@ pub struct CaIssuance {
     ca_dir: CaDir,
     issuer_name: String,
     issuer: Issuer,
+    /// The CRL last made: how many revocations it lists, its nextUpdate, DER.
+    crl: std::sync::Mutex<Option<(usize, OffsetDateTime, Vec<u8>)>>,
 }
+
+/// How long a CRL the server makes is valid (its nextUpdate).
+const CRL_DAYS: u32 = 7;
 
 /// A certificate just issued.
 pub struct IssuedCert {
@@ -31,6 +36,7 @@ impl CaIssuance {
             ca_dir,
             issuer_name,
             issuer,
+            crl: std::sync::Mutex::new(None),
         })
     }
 
@@ -124,6 +130,32 @@ impl CaIssuance {
                 ca_core::Error::Refused(d) => Problem::new(ProblemType::AlreadyRevoked, d),
                 other => Problem::internal(other.to_string()),
             })
+    }
+}
+
+impl CaIssuance {
+    /// The issuer's current CRL (DER). A new one is made, as `ca crl` makes
+    /// it (next number, written to the CA directory), when a revocation
+    /// was recorded since the last one, by ACME or by `ca revoke`, or when
+    /// half of its validity has passed.
+    pub fn current_crl(&self, now: OffsetDateTime) -> AcmeResult<Vec<u8>> {
+        let count = revocation::revocations(&self.ca_dir)
+            .map_err(|e| Problem::internal(e.to_string()))?
+            .iter()
+            .filter(|r| r.issuer == self.issuer_name)
+            .count();
+        let mut cached = self.crl.lock().expect("crl lock");
+        let half = time::Duration::days(i64::from(CRL_DAYS) / 2);
+        if let Some((listed, next_update, der)) = cached.as_ref() {
+            if *listed == count && now + half < *next_update {
+                return Ok(der.clone());
+            }
+        }
+        let made =
+            revocation::write_crl(&self.ca_dir, &self.issuer_name, &self.issuer, CRL_DAYS, now)
+                .map_err(|e| Problem::internal(format!("making the CRL: {e}")))?;
+        *cached = Some((made.revoked.len(), made.next_update, made.der.clone()));
+        Ok(made.der)
     }
 }
 

@@ -174,6 +174,12 @@ impl AcmeService {
             // RFC 8555 §7.2: HEAD answers 200, GET 204.
             ("HEAD", ["acme", "new-nonce"]) => Ok(Response::empty(200)),
             ("GET", ["acme", "new-nonce"]) => Ok(Response::empty(204)),
+            // The issuer's CRL, DER (RFC 5280 §4.2.1.13 asks for DER over HTTP).
+            ("GET", ["crl"]) => Ok(Response {
+                status: 200,
+                headers: vec![("Content-Type".into(), "application/pkix-crl".into())],
+                body: self.ca.current_crl((self.clock)())?,
+            }),
             ("POST", ["acme", "new-account"]) => self.new_account(req),
             ("POST", ["acme", "acct", id]) => self.account_update(req, id),
             ("POST", ["acme", "acct", id, "orders"]) => self.account_orders(req, id),

@@ -55,6 +55,28 @@ fn an_order_is_validated_finalized_downloaded_and_revoked() {
     assert_eq!(revoked[0].serial, serial);
     let r = account.post(&env, "/acme/revoke-cert", Some(revoke));
     assert_eq!(problem(&r), "alreadyRevoked");
+
+    // GET /crl lists it, signed by the issuer.
+    let r = env.service.handle(&ca_acme::Request {
+        method: "GET".into(),
+        path: "/crl".into(),
+        content_type: None,
+        body: vec![],
+    });
+    assert_eq!(r.header("Content-Type"), Some("application/pkix-crl"));
+    use x509_parser::prelude::FromDer;
+    let (_, crl) =
+        x509_parser::revocation_list::CertificateRevocationList::from_der(&r.body).unwrap();
+    let listed: Vec<Vec<u8>> = crl
+        .iter_revoked_certificates()
+        .map(|c| c.raw_serial().to_vec())
+        .collect();
+    assert!(
+        listed.iter().any(|s| s.as_slice() == serial.as_bytes()),
+        "{listed:?}"
+    );
+    let root = ca_core::Certificate::read_file(&env.ca_dir.anchor_path()).unwrap();
+    assert!(crl.verify_signature(root.parsed().public_key()).is_ok());
 }
 
 #[test]
