@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod acme;
 mod csr;
 mod gnutls;
 mod keys;

@@ -64,6 +64,19 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "kill",
         package: "procps",
     },
+    // `ca acme serve`: real ACME clients, and Pebble to compare with.
+    DebianPeer {
+        program: "certbot",
+        package: "certbot",
+    },
+    DebianPeer {
+        program: "lego",
+        package: "lego",
+    },
+    DebianPeer {
+        program: "pebble",
+        package: "pebble",
+    },
     DebianPeer {
         program: "unshare",
         package: "util-linux",

@@ -58,6 +58,8 @@ enum Command {
     Fixture(cmd::fixture::Args),
     /// Make the CA's root trusted by browsers, the system and Java (install, status, env).
     Trust(cmd::trust::Args),
+    /// Run an ACME server (RFC 8555) issuing from this CA (`ca acme serve`).
+    Acme(cmd::acme::Args),
     /// Print a shell completion script (bash, zsh, fish).
     Completions(cmd::completions::Args),
     /// Print the man page, or write all man pages to a directory.
@@ -88,6 +90,7 @@ fn run(cli: Cli) -> Result<(), CliError> {
         Command::Crl(args) => cmd::crl::run(args),
         Command::Fixture(args) => cmd::fixture::run(args),
         Command::Trust(args) => cmd::trust::run(args),
+        Command::Acme(args) => cmd::acme::run(args),
         Command::Completions(args) => cmd::completions::run(args),
         Command::Man(args) => cmd::completions::run_man(args),
     }

@@ -1,4 +1,5 @@
 //! One file per subcommand.
+pub mod acme;
 pub mod apply;
 pub mod common;
 pub mod completions;

@@ -1,0 +1,484 @@
+//! Orders, authorizations, challenges, finalization, certificate download
+//! and revocation (RFC 8555 §7.4-§7.6).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ca_core::{Certificate, Csr, SubjectName};
+use serde_json::Value;
+
+use crate::issuance::reason_from_code;
+use crate::jws::{b64decode, Signer};
+use crate::problem::{AcmeResult, Problem, ProblemType};
+use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
+use crate::service::{AcmeService, KeyForm, Request, Response};
+
+/// How long an order and its authorizations stay usable.
+const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The most identifiers in one order.
+const MAX_IDENTIFIERS: usize = 100;
+/// The challenge types offered for each DNS identifier.
+const CHALLENGE_TYPES: [&str; 2] = ["http-01", "tls-alpn-01"];
+
+impl AcmeService {
+    /// RFC 8555 §7.4.
+    pub(crate) fn new_order(&self, req: &Request) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?;
+        let payload = caller.jws.json_payload()?;
+        if payload.contains_key("notBefore") || payload.contains_key("notAfter") {
+            return Err(Problem::malformed(
+                "notBefore/notAfter are not supported: certificates get the CA's server profile validity",
+            ));
+        }
+        let identifiers: Vec<Identifier> =
+            serde_json::from_value(payload.get("identifiers").cloned().unwrap_or(Value::Null))
+                .map_err(|e| {
+                    Problem::malformed(format!(
+                        "identifiers must be an array of {{type, value}} ({e})"
+                    ))
+                })?;
+        if identifiers.is_empty() || identifiers.len() > MAX_IDENTIFIERS {
+            return Err(Problem::malformed(format!(
+                "an order needs 1 to {MAX_IDENTIFIERS} identifiers"
+            )));
+        }
+        let mut names = Vec::new();
+        for id in &identifiers {
+            names.push(self.check_identifier(id)?);
+        }
+        self.ca.check_names(&names, (self.clock)())?;
+        let mut unique: Vec<Identifier> = Vec::new();
+        for id in identifiers {
+            let id = Identifier {
+                kind: id.kind,
+                value: id.value.to_ascii_lowercase(),
+            };
+            if !unique.contains(&id) {
+                unique.push(id);
+            }
+        }
+        let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
+        let authzs: Vec<Authz> = unique
+            .iter()
+            .map(|identifier| Authz {
+                id: self.new_id(),
+                account_id: account.id.clone(),
+                identifier: identifier.clone(),
+                status: Status::Pending,
+                expires,
+                challenges: CHALLENGE_TYPES
+                    .iter()
+                    .map(|kind| Challenge {
+                        kind: kind.to_string(),
+                        token: self.new_token(),
+                        status: Status::Pending,
+                        validated: None,
+                        error: None,
+                    })
+                    .collect(),
+            })
+            .collect();
+        let order = Order {
+            id: self.new_id(),
+            account_id: account.id.clone(),
+            status: Status::Pending,
+            expires,
+            identifiers: unique,
+            authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
+            cert_id: None,
+            error: None,
+        };
+        self.storage.insert_order(&order, &authzs)?;
+        Ok(Response::json(201, &self.urls.order_json(&order))
+            .with_header("Location", self.urls.order(&order.id)))
+    }
+
+    /// A DNS identifier we can validate: a valid host name, no wildcard
+    /// (that needs dns-01, RFC 8555 §7.1.3), no IP (RFC 8738, not yet).
+    fn check_identifier(&self, id: &Identifier) -> AcmeResult<SubjectName> {
+        if id.kind != "dns" {
+            return Err(Problem::new(
+                ProblemType::UnsupportedIdentifier,
+                format!("identifier type {:?} is not supported (dns)", id.kind),
+            ));
+        }
+        if id.value.starts_with("*.") {
+            return Err(Problem::new(
+                ProblemType::RejectedIdentifier,
+                format!(
+                    "{}: wildcards need dns-01, which this server does not offer yet",
+                    id.value
+                ),
+            ));
+        }
+        match SubjectName::parse(&id.value) {
+            Ok(SubjectName::Dns(name)) if name == id.value.to_ascii_lowercase() => {
+                Ok(SubjectName::Dns(name))
+            }
+            Ok(_) => Err(Problem::new(
+                ProblemType::RejectedIdentifier,
+                format!("{:?} is not a DNS name in A-label form", id.value),
+            )),
+            Err(e) => Err(Problem::new(
+                ProblemType::RejectedIdentifier,
+                format!("{:?}: {e}", id.value),
+            )),
+        }
+    }
+
+    /// The order with its status brought up to date from its
+    /// authorizations and its expiry (RFC 8555 §7.1.6).
+    fn current_order(&self, id: &str, account_id: &str) -> AcmeResult<Order> {
+        let mut order = self
+            .storage
+            .order(id)?
+            .ok_or_else(|| Problem::not_found("order"))?;
+        if order.account_id != account_id {
+            return Err(Problem::unauthorized(
+                "this order belongs to another account",
+            ));
+        }
+        let now = (self.clock)().unix_timestamp();
+        let before = order.status;
+        if matches!(order.status, Status::Pending | Status::Ready) && now > order.expires {
+            order.status = Status::Invalid;
+        } else if order.status == Status::Pending {
+            let mut all_valid = true;
+            for authz_id in &order.authz_ids {
+                let authz = self
+                    .storage
+                    .authz(authz_id)?
+                    .ok_or_else(|| Problem::internal("an order's authorization is missing"))?;
+                match authz.status {
+                    Status::Valid => {}
+                    Status::Pending => all_valid = false,
+                    _ => {
+                        order.status = Status::Invalid;
+                        order.error = authz.challenges.iter().find_map(|c| c.error.clone());
+                        all_valid = false;
+                        break;
+                    }
+                }
+            }
+            if all_valid {
+                order.status = Status::Ready;
+            }
+        }
+        if order.status != before {
+            self.storage.put_order(&order)?;
+        }
+        Ok(order)
+    }
+
+    pub(crate) fn get_order(&self, req: &Request, id: &str) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?;
+        let _state = self.state.lock().expect("state lock");
+        let order = self.current_order(id, &account.id)?;
+        Ok(Response::json(200, &self.urls.order_json(&order)))
+    }
+
+    fn owned_authz(&self, id: &str, account_id: &str) -> AcmeResult<Authz> {
+        let authz = self
+            .storage
+            .authz(id)?
+            .ok_or_else(|| Problem::not_found("authorization"))?;
+        if authz.account_id != account_id {
+            return Err(Problem::unauthorized(
+                "this authorization belongs to another account",
+            ));
+        }
+        Ok(authz)
+    }
+
+    /// RFC 8555 §7.5 (POST-as-GET) and §7.5.2 (deactivation).
+    pub(crate) fn post_authz(&self, req: &Request, id: &str) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?;
+        let _state = self.state.lock().expect("state lock");
+        let mut authz = self.owned_authz(id, &account.id)?;
+        if !caller.jws.payload.is_empty() {
+            let payload = caller.jws.json_payload()?;
+            if payload.get("status").and_then(Value::as_str) != Some("deactivated") {
+                return Err(Problem::malformed(
+                    "an authorization can only be set to \"deactivated\"",
+                ));
+            }
+            if !matches!(authz.status, Status::Pending | Status::Valid) {
+                return Err(Problem::malformed(format!(
+                    "the authorization is {:?}",
+                    authz.status
+                )));
+            }
+            authz.status = Status::Deactivated;
+            self.storage.put_authz(&authz)?;
+        }
+        Ok(Response::json(200, &self.urls.authz_json(&authz)))
+    }
+
+    /// RFC 8555 §7.5.1: an empty JSON object starts validation; an empty
+    /// payload is POST-as-GET.
+    pub(crate) fn post_challenge(
+        &self,
+        req: &Request,
+        authz_id: &str,
+        kind: &str,
+    ) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?.clone();
+        let start = !caller.jws.payload.is_empty();
+        if start {
+            caller.jws.json_payload()?;
+        }
+        let _state = self.state.lock().expect("state lock");
+        let mut authz = self.owned_authz(authz_id, &account.id)?;
+        let index = authz
+            .challenges
+            .iter()
+            .position(|c| c.kind == kind)
+            .ok_or_else(|| Problem::not_found("challenge"))?;
+        if start
+            && authz.status == Status::Pending
+            && authz.challenges[index].status == Status::Pending
+        {
+            authz.challenges[index].status = Status::Processing;
+            self.storage.put_authz(&authz)?;
+            let key_authorization =
+                format!("{}.{}", authz.challenges[index].token, account.thumbprint);
+            self.spawn_validation(authz.id.clone(), index, key_authorization);
+        }
+        Ok(Response::json(
+            200,
+            &self
+                .urls
+                .challenge_json(&authz.id, &authz.challenges[index]),
+        )
+        .with_header(
+            "Link",
+            format!("<{}>;rel=\"up\"", self.urls.authz(&authz.id)),
+        ))
+    }
+
+    /// Validation runs on its own thread; the client polls (RFC 8555 §7.5.1).
+    fn spawn_validation(&self, authz_id: String, index: usize, key_authorization: String) {
+        let storage = Arc::clone(&self.storage);
+        let config = Arc::clone(&self.validation);
+        let state = Arc::clone(&self.state);
+        let clock = Arc::clone(&self.clock);
+        let run = move || -> Result<(), Problem> {
+            let Some(authz) = storage.authz(&authz_id)? else {
+                return Ok(());
+            };
+            let challenge = &authz.challenges[index];
+            let outcome = config.validate(
+                &challenge.kind,
+                &authz.identifier.value,
+                &challenge.token,
+                &key_authorization,
+            );
+            let _state = state.lock().expect("state lock");
+            let Some(mut authz) = storage.authz(&authz_id)? else {
+                return Ok(());
+            };
+            if authz.challenges[index].status != Status::Processing {
+                return Ok(());
+            }
+            let challenge = &mut authz.challenges[index];
+            match outcome {
+                Ok(()) => {
+                    challenge.status = Status::Valid;
+                    challenge.validated = Some(clock().unix_timestamp());
+                    authz.status = Status::Valid;
+                }
+                Err(problem) => {
+                    challenge.status = Status::Invalid;
+                    challenge.error = Some(problem.to_json());
+                    authz.status = Status::Invalid;
+                }
+            }
+            storage.put_authz(&authz)?;
+            Ok(())
+        };
+        std::thread::spawn(move || {
+            if let Err(p) = run() {
+                eprintln!("acme: validation of authorization failed to complete: {p}");
+            }
+        });
+    }
+
+    /// RFC 8555 §7.4: the CSR must name exactly the order's identifiers.
+    pub(crate) fn finalize(&self, req: &Request, id: &str) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?;
+        let payload = caller.jws.json_payload()?;
+        let csr_b64 = payload
+            .get("csr")
+            .and_then(Value::as_str)
+            .ok_or_else(|| Problem::malformed("finalize needs {\"csr\": base64url DER}"))?;
+        let der =
+            b64decode("csr", csr_b64).map_err(|p| Problem::new(ProblemType::BadCsr, p.detail))?;
+        let state = self.state.lock().expect("state lock");
+        let mut order = self.current_order(id, &account.id)?;
+        if order.status != Status::Ready {
+            return Err(Problem::new(
+                ProblemType::OrderNotReady,
+                format!(
+                    "the order is {:?}; finalize needs it ready (every authorization valid)",
+                    order.status
+                ),
+            ));
+        }
+        let csr = Csr::parse(&der).map_err(|e| Problem::new(ProblemType::BadCsr, e.to_string()))?;
+        let mut wanted: Vec<String> = order.identifiers.iter().map(|i| i.value.clone()).collect();
+        let mut named: Vec<String> = Vec::new();
+        for name in csr.names() {
+            match name {
+                SubjectName::Dns(n) => named.push(n.clone()),
+                other => {
+                    return Err(Problem::new(
+                        ProblemType::BadCsr,
+                        format!("the CSR names {other}, which the order does not have"),
+                    ))
+                }
+            }
+        }
+        wanted.sort();
+        named.sort();
+        named.dedup();
+        if let Some(extra) = named.iter().find(|n| !wanted.contains(n)) {
+            return Err(Problem::new(
+                ProblemType::BadCsr,
+                format!("the CSR names {extra}, which the order does not have"),
+            ));
+        }
+        if named != wanted {
+            return Err(Problem::new(
+                ProblemType::BadCsr,
+                format!(
+                    "the CSR must name exactly the order's identifiers: {}",
+                    wanted.join(", ")
+                ),
+            ));
+        }
+        // Signing and recording in the CA directory (which writes files)
+        // happen outside the state lock: the order is `processing` (RFC
+        // 8555 §7.1.6) meanwhile, so a second finalize gets orderNotReady.
+        order.status = Status::Processing;
+        self.storage.put_order(&order)?;
+        drop(state);
+        let issued = match self.ca.issue(&csr, (self.clock)()) {
+            Ok(issued) => issued,
+            Err(problem) => {
+                let _state = self.state.lock().expect("state lock");
+                order.status = Status::Ready;
+                self.storage.put_order(&order)?;
+                return Err(problem);
+            }
+        };
+        let _state = self.state.lock().expect("state lock");
+        let cert = CertRecord {
+            id: self.new_id(),
+            account_id: account.id.clone(),
+            serial: issued.serial,
+            issuer: self.ca.issuer_name().to_string(),
+            chain_pem: issued.chain_pem,
+            revoked: false,
+        };
+        order.status = Status::Valid;
+        order.cert_id = Some(cert.id.clone());
+        self.storage.insert_cert(&cert, &order)?;
+        Ok(Response::json(200, &self.urls.order_json(&order))
+            .with_header("Location", self.urls.order(&order.id)))
+    }
+
+    /// RFC 8555 §7.4.2: the PEM chain, leaf first.
+    pub(crate) fn get_cert(&self, req: &Request, id: &str) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Kid)?;
+        let account = Self::caller_account(&caller)?;
+        let cert = self
+            .storage
+            .cert(id)?
+            .ok_or_else(|| Problem::not_found("certificate"))?;
+        if cert.account_id != account.id {
+            return Err(Problem::unauthorized(
+                "this certificate belongs to another account",
+            ));
+        }
+        Ok(Response {
+            status: 200,
+            headers: vec![(
+                "Content-Type".into(),
+                "application/pem-certificate-chain".into(),
+            )],
+            body: cert.chain_pem.into_bytes(),
+        })
+    }
+
+    /// RFC 8555 §7.6: by the account that ordered it, or signed with the
+    /// certificate's own key.
+    pub(crate) fn revoke_cert(&self, req: &Request) -> AcmeResult<Response> {
+        let caller = self.authenticate(req, KeyForm::Either)?;
+        let payload = caller.jws.json_payload()?;
+        let der = b64decode(
+            "certificate",
+            payload
+                .get("certificate")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    Problem::malformed("revokeCert needs {\"certificate\": base64url DER}")
+                })?,
+        )?;
+        let reason = match payload.get("reason") {
+            None => reason_from_code(0)?,
+            Some(v) => reason_from_code(v.as_u64().ok_or_else(|| {
+                Problem::new(
+                    ProblemType::BadRevocationReason,
+                    "reason must be an RFC 5280 reason code",
+                )
+            })?)?,
+        };
+        let leaf = Certificate::from_der(der)
+            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
+        let _state = self.state.lock().expect("state lock");
+        let mut record = self
+            .storage
+            .cert_by_serial(&leaf.info().serial.to_hex())?
+            .filter(|r| {
+                Certificate::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der())
+            })
+            .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
+        match &caller.jws.signer {
+            Signer::Kid(_) => {
+                if Self::caller_account(&caller)?.id != record.account_id {
+                    return Err(Problem::unauthorized(
+                        "the certificate was ordered by another account",
+                    ));
+                }
+            }
+            Signer::Jwk(key) => {
+                let parsed = leaf.parsed();
+                let spki = parsed.public_key();
+                if !key.matches_spki(
+                    &spki.algorithm.algorithm.to_id_string(),
+                    &spki.subject_public_key.data,
+                ) {
+                    return Err(Problem::unauthorized(
+                        "the request is not signed with the certificate's key",
+                    ));
+                }
+            }
+        }
+        if record.revoked {
+            return Err(Problem::new(
+                ProblemType::AlreadyRevoked,
+                "the certificate is already revoked",
+            ));
+        }
+        self.ca
+            .revoke(&leaf, &record.issuer, reason, (self.clock)())?;
+        record.revoked = true;
+        self.storage.put_cert(&record)?;
+        Ok(Response::empty(200))
+    }
+}

@@ -1,0 +1,284 @@
+//! SQLite storage: one file (by default `CA_DIR/acme.sqlite3`), WAL mode,
+//! versioned migrations applied on open (PRAGMA user_version).
+//!
+//! Each resource is a row with its id, the columns we look it up by, and
+//! the resource as JSON.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use super::{Counts, Storage, StorageError, StorageResult};
+use crate::resources::{Account, Authz, CertRecord, Order};
+
+/// Migration N brings the schema from version N to N+1. Append only: never
+/// edit a released step.
+const MIGRATIONS: &[&str] = &[
+    // 0 -> 1: the first schema.
+    "CREATE TABLE accounts (id TEXT PRIMARY KEY, thumbprint TEXT NOT NULL UNIQUE, data TEXT NOT NULL);
+     CREATE TABLE orders (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, data TEXT NOT NULL);
+     CREATE INDEX orders_account ON orders(account_id);
+     CREATE TABLE authzs (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, data TEXT NOT NULL);
+     CREATE TABLE certs (id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, data TEXT NOT NULL);",
+];
+
+pub struct SqliteStorage {
+    conn: Mutex<Connection>,
+}
+
+fn err(e: impl std::fmt::Display) -> StorageError {
+    StorageError(e.to_string())
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("resources serialise")
+}
+
+fn from_json<T: DeserializeOwned>(text: String) -> StorageResult<T> {
+    serde_json::from_str(&text)
+        .map_err(|e| StorageError(format!("a stored row does not parse ({e})")))
+}
+
+impl SqliteStorage {
+    pub fn open(path: &Path) -> StorageResult<SqliteStorage> {
+        let conn =
+            Connection::open(path).map_err(|e| StorageError(format!("{}: {e}", path.display())))?;
+        Self::init(conn)
+    }
+
+    pub fn in_memory() -> StorageResult<SqliteStorage> {
+        Self::init(Connection::open_in_memory().map_err(err)?)
+    }
+
+    fn init(mut conn: Connection) -> StorageResult<SqliteStorage> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
+        migrate(&mut conn)?;
+        Ok(SqliteStorage {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    /// The schema version after migrations.
+    pub fn schema_version(&self) -> StorageResult<i64> {
+        let conn = self.conn.lock().expect("db lock");
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)
+    }
+
+    fn get<T: DeserializeOwned>(&self, sql: &str, key: &str) -> StorageResult<Option<T>> {
+        let conn = self.conn.lock().expect("db lock");
+        let text: Option<String> = conn
+            .query_row(sql, [key], |r| r.get(0))
+            .optional()
+            .map_err(err)?;
+        text.map(from_json).transpose()
+    }
+
+    fn exec(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> StorageResult<()> {
+        let conn = self.conn.lock().expect("db lock");
+        conn.execute(sql, params).map(|_| ()).map_err(err)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> StorageResult<()> {
+    let tx = conn.transaction().map_err(err)?;
+    let version: i64 = tx
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(err)?;
+    if version as usize > MIGRATIONS.len() {
+        return Err(StorageError(format!(
+            "the database schema is version {version}, newer than this `ca` knows ({}); upgrade `ca`",
+            MIGRATIONS.len()
+        )));
+    }
+    for step in &MIGRATIONS[version as usize..] {
+        tx.execute_batch(step).map_err(err)?;
+    }
+    tx.pragma_update(None, "user_version", MIGRATIONS.len() as i64)
+        .map_err(err)?;
+    tx.commit().map_err(err)
+}
+
+const UPSERT_ORDER: &str = "INSERT INTO orders (id, account_id, data) VALUES (?1, ?2, ?3)
+     ON CONFLICT(id) DO UPDATE SET data = excluded.data";
+const UPSERT_AUTHZ: &str = "INSERT INTO authzs (id, account_id, data) VALUES (?1, ?2, ?3)
+     ON CONFLICT(id) DO UPDATE SET data = excluded.data";
+const UPSERT_CERT: &str = "INSERT INTO certs (id, serial, account_id, data) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT(id) DO UPDATE SET data = excluded.data";
+
+impl Storage for SqliteStorage {
+    fn insert_account(&self, account: &Account) -> StorageResult<Account> {
+        let conn = self.conn.lock().expect("db lock");
+        let inserted = conn
+            .execute(
+                "INSERT INTO accounts (id, thumbprint, data) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(thumbprint) DO NOTHING",
+                params![account.id, account.thumbprint, to_json(account)],
+            )
+            .map_err(err)?;
+        if inserted == 1 {
+            return Ok(account.clone());
+        }
+        let text: String = conn
+            .query_row(
+                "SELECT data FROM accounts WHERE thumbprint = ?1",
+                [&account.thumbprint],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        from_json(text)
+    }
+
+    fn put_account(&self, account: &Account) -> StorageResult<()> {
+        self.exec(
+            "UPDATE accounts SET data = ?2 WHERE id = ?1",
+            &[&account.id, &to_json(account)],
+        )
+    }
+
+    fn account(&self, id: &str) -> StorageResult<Option<Account>> {
+        self.get("SELECT data FROM accounts WHERE id = ?1", id)
+    }
+
+    fn account_by_thumbprint(&self, thumbprint: &str) -> StorageResult<Option<Account>> {
+        self.get(
+            "SELECT data FROM accounts WHERE thumbprint = ?1",
+            thumbprint,
+        )
+    }
+
+    fn insert_order(&self, order: &Order, authzs: &[Authz]) -> StorageResult<()> {
+        let mut conn = self.conn.lock().expect("db lock");
+        let tx = conn.transaction().map_err(err)?;
+        for a in authzs {
+            tx.execute(UPSERT_AUTHZ, params![a.id, a.account_id, to_json(a)])
+                .map_err(err)?;
+        }
+        tx.execute(
+            UPSERT_ORDER,
+            params![order.id, order.account_id, to_json(order)],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn put_order(&self, order: &Order) -> StorageResult<()> {
+        self.exec(
+            UPSERT_ORDER,
+            &[&order.id, &order.account_id, &to_json(order)],
+        )
+    }
+
+    fn order(&self, id: &str) -> StorageResult<Option<Order>> {
+        self.get("SELECT data FROM orders WHERE id = ?1", id)
+    }
+
+    fn orders_of(&self, account_id: &str) -> StorageResult<Vec<String>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT id FROM orders WHERE account_id = ?1 ORDER BY rowid")
+            .map_err(err)?;
+        let rows = stmt.query_map([account_id], |r| r.get(0)).map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    fn put_authz(&self, authz: &Authz) -> StorageResult<()> {
+        self.exec(
+            UPSERT_AUTHZ,
+            &[&authz.id, &authz.account_id, &to_json(authz)],
+        )
+    }
+
+    fn authz(&self, id: &str) -> StorageResult<Option<Authz>> {
+        self.get("SELECT data FROM authzs WHERE id = ?1", id)
+    }
+
+    fn insert_cert(&self, cert: &CertRecord, order: &Order) -> StorageResult<()> {
+        let mut conn = self.conn.lock().expect("db lock");
+        let tx = conn.transaction().map_err(err)?;
+        tx.execute(
+            UPSERT_CERT,
+            params![cert.id, cert.serial, cert.account_id, to_json(cert)],
+        )
+        .map_err(err)?;
+        tx.execute(
+            UPSERT_ORDER,
+            params![order.id, order.account_id, to_json(order)],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)
+    }
+
+    fn put_cert(&self, cert: &CertRecord) -> StorageResult<()> {
+        self.exec(
+            UPSERT_CERT,
+            &[&cert.id, &cert.serial, &cert.account_id, &to_json(cert)],
+        )
+    }
+
+    fn cert(&self, id: &str) -> StorageResult<Option<CertRecord>> {
+        self.get("SELECT data FROM certs WHERE id = ?1", id)
+    }
+
+    fn cert_by_serial(&self, serial: &str) -> StorageResult<Option<CertRecord>> {
+        self.get("SELECT data FROM certs WHERE serial = ?1", serial)
+    }
+
+    fn counts(&self) -> StorageResult<Counts> {
+        let conn = self.conn.lock().expect("db lock");
+        let count = |table: &str| -> StorageResult<u64> {
+            conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|n| n as u64)
+            .map_err(err)
+        };
+        Ok(Counts {
+            accounts: count("accounts")?,
+            orders: count("orders")?,
+            authzs: count("authzs")?,
+            certs: count("certs")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resources::Status;
+
+    #[test]
+    fn migrations_run_once_and_reopen_cleanly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acme.sqlite3");
+        let db = SqliteStorage::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let account = Account {
+            id: "a1".into(),
+            jwk: "{}".into(),
+            thumbprint: "t1".into(),
+            status: Status::Valid,
+            contact: vec![],
+            created: 0,
+        };
+        db.insert_account(&account).unwrap();
+        drop(db);
+        let db = SqliteStorage::open(&path).unwrap();
+        assert_eq!(db.account_by_thumbprint("t1").unwrap().unwrap().id, "a1");
+        // The same key again gets the existing account, not a second one.
+        let again = Account {
+            id: "a2".into(),
+            ..account
+        };
+        assert_eq!(db.insert_account(&again).unwrap().id, "a1");
+        assert_eq!(db.counts().unwrap().accounts, 1);
+    }
+}

@@ -1,0 +1,181 @@
+//! `ca acme serve`: the CA directory as an ACME server (RFC 8555).
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ca_acme::http::{self, Limits, Server};
+use ca_acme::{AcmeService, CaIssuance, SqliteStorage, ValidationConfig};
+
+use super::common::{core_error, CaDirArgs};
+use crate::exit::CliError;
+
+/// Run an ACME server (RFC 8555) that issues from this CA.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: AcmeCommand,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum AcmeCommand {
+    Serve(ServeArgs),
+}
+
+/// Serve ACME over HTTPS until SIGTERM or SIGINT.
+///
+/// The server's own HTTPS certificate is issued at start by the same CA,
+/// so clients need only the CA's root. State (accounts, orders,
+/// authorizations, certificates) is kept in SQLite, by default
+/// CA_DIR/acme.sqlite3. Certificates it issues are recorded in the CA
+/// directory's index (`ca list`, `ca revoke`).
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  ca acme serve
+  ca acme serve --listen 127.0.0.1:14000 --http-01-port 5002 --resolve app.test=127.0.0.1
+
+Then e.g. `REQUESTS_CA_BUNDLE=$(ca list --root) certbot certonly --standalone \
+--server https://127.0.0.1:14000/directory -d app.test`.
+
+Exit codes: 0 stopped by a signal; 2 bad input (no CA, a bad --db, --listen or --resolve).")]
+pub struct ServeArgs {
+    /// Sign with this intermediate [default: the root].
+    #[arg(long, value_name = "NAME")]
+    issuer: Option<String>,
+
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:14000")]
+    listen: SocketAddr,
+
+    /// The database: sqlite:PATH [default: sqlite:CA_DIR/acme.sqlite3].
+    #[arg(long, value_name = "URL")]
+    db: Option<String>,
+
+    /// The port http-01 validation connects to (RFC 8555: 80).
+    #[arg(long, value_name = "N", default_value_t = 80)]
+    http_01_port: u16,
+
+    /// The port tls-alpn-01 validation connects to (RFC 8737: 443).
+    #[arg(long, value_name = "N", default_value_t = 443)]
+    tls_alpn_01_port: u16,
+
+    /// Validate NAME at ADDR instead of asking DNS (repeatable); `*.example.test=ADDR`
+    /// covers every name under example.test.
+    #[arg(long, value_name = "NAME=ADDR")]
+    resolve: Vec<String>,
+
+    /// The server's own names, in its HTTPS certificate [default: localhost
+    /// and the --listen address].
+    #[arg(long, value_name = "NAME")]
+    name: Vec<String>,
+
+    #[command(flatten)]
+    ca: CaDirArgs,
+}
+
+pub fn run(args: Args) -> Result<(), CliError> {
+    match args.command {
+        AcmeCommand::Serve(args) => serve(args),
+    }
+}
+
+fn resolve_map(entries: &[String]) -> Result<HashMap<String, IpAddr>, CliError> {
+    entries
+        .iter()
+        .map(|entry| {
+            let (name, addr) = entry.split_once('=').ok_or_else(|| {
+                CliError::bad_input(format!(
+                    "--resolve {entry:?}: expected NAME=ADDR, e.g. app.test=127.0.0.1"
+                ))
+            })?;
+            let ip = addr.parse().map_err(|_| {
+                CliError::bad_input(format!(
+                    "--resolve {entry:?}: {addr:?} is not an IP address"
+                ))
+            })?;
+            Ok((name.to_ascii_lowercase(), ip))
+        })
+        .collect()
+}
+
+fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let ca_dir = args.ca.ca_dir()?;
+    let db_path = match args.db.as_deref() {
+        None => ca_dir.path().join("acme.sqlite3"),
+        Some(url) => match url.strip_prefix("sqlite:") {
+            Some(path) if !path.is_empty() => PathBuf::from(path),
+            _ => {
+                return Err(CliError::bad_input(format!(
+                    "--db {url:?}: only sqlite:PATH is supported so far (PostgreSQL is not yet)"
+                )))
+            }
+        },
+    };
+    let resolve = resolve_map(&args.resolve)?;
+    let ca = Arc::new(CaIssuance::load(ca_dir, args.issuer.as_deref()).map_err(core_error)?);
+    let storage = SqliteStorage::open(&db_path).map_err(|e| CliError::bad_input(e.to_string()))?;
+
+    let listen_ip = args.listen.ip();
+    let mut names = args.name.clone();
+    if names.is_empty() {
+        names.push("localhost".into());
+        if !listen_ip.is_unspecified() {
+            names.push(listen_ip.to_string());
+        }
+    }
+    let identity = ca
+        .issue_server_identity(&names, time::OffsetDateTime::now_utc())
+        .map_err(core_error)?;
+    let key = identity
+        .key
+        .as_ref()
+        .expect("a new leaf comes with its key");
+    let mut chain = vec![identity.cert.der().to_vec()];
+    chain.extend(identity.intermediates.iter().map(|c| c.der().to_vec()));
+    let tls = http::tls_config(chain, key.pkcs8_der().to_vec())
+        .map_err(|e| CliError::bad_input(format!("the server certificate: {e}")))?;
+
+    let validation = ValidationConfig {
+        http01_port: args.http_01_port,
+        tls_alpn01_port: args.tls_alpn_01_port,
+        resolve,
+        ..ValidationConfig::default()
+    };
+    http::stop_on_signals();
+    // Bind before announcing: the port may be taken.
+    let host = if listen_ip.is_unspecified() {
+        names[0].clone()
+    } else {
+        bracket(listen_ip)
+    };
+    let placeholder = format!("https://{host}:{}", args.listen.port());
+    let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
+    let service = Arc::new(AcmeService::new(
+        &placeholder,
+        Arc::new(storage),
+        Arc::clone(&ca),
+        validation,
+        clock,
+    ));
+    let server = Server::bind(args.listen, tls, Arc::clone(&service), Limits::default())
+        .map_err(|e| CliError::bad_input(format!("--listen {}: {e}", args.listen)))?;
+    println!("ACME directory: {}", service.directory_url());
+    println!("  trust:    {}", ca.ca_dir().anchor_path().display());
+    println!("  database: {}", db_path.display());
+    let _ = std::io::stdout().flush();
+    server
+        .serve(&http::STOP)
+        .map_err(|e| CliError::bad_input(format!("serving: {e}")))?;
+    eprintln!("acme: stopped");
+    Ok(())
+}
+
+fn bracket(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+    }
+}
