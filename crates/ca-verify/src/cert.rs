@@ -72,12 +72,16 @@ pub(crate) struct Name {
     pub(crate) text: std::sync::OnceLock<String>,
 }
 
+/// An attribute's bytes, inline when short: type OIDs are a few octets and most values fit,
+/// so parsing a name allocates once per RDN at most, not twice per attribute.
+pub(crate) type AttrBytes = smallvec::SmallVec<[u8; 24]>;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Attr {
     /// The attribute type OID, as its DER content octets.
-    pub(crate) oid: Vec<u8>,
+    pub(crate) oid: AttrBytes,
     pub(crate) tag: u32,
-    pub(crate) value: Vec<u8>,
+    pub(crate) value: AttrBytes,
 }
 
 /// 2.5.4.3 commonName.
@@ -92,9 +96,9 @@ impl Name {
             .map(|rdn| {
                 rdn.iter()
                     .map(|a| Attr {
-                        oid: a.attr_type().as_bytes().to_vec(),
+                        oid: AttrBytes::from_slice(a.attr_type().as_bytes()),
                         tag: a.attr_value().tag().0,
-                        value: a.attr_value().data.to_vec(),
+                        value: AttrBytes::from_slice(a.attr_value().data),
                     })
                     .collect()
             })
@@ -124,7 +128,10 @@ impl Name {
 
     /// The values of every attribute of type `oid`, as text when they are text.
     pub(crate) fn values_of<'a>(&'a self, oid: &'a [u8]) -> impl Iterator<Item = &'a Attr> + 'a {
-        self.rdns.iter().flatten().filter(move |a| a.oid == oid)
+        self.rdns
+            .iter()
+            .flatten()
+            .filter(move |a| a.oid[..] == *oid)
     }
 }
 

@@ -68,9 +68,9 @@ mod tests {
                 .iter()
                 .map(|(tag, v)| {
                     vec![Attr {
-                        oid: vec![0x55, 4, 3],
+                        oid: crate::cert::AttrBytes::from_slice(&[0x55, 4, 3]),
                         tag: *tag,
-                        value: v.as_bytes().to_vec(),
+                        value: crate::cert::AttrBytes::from_slice(v.as_bytes()),
                     }]
                 })
                 .collect(),

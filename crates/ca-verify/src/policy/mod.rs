@@ -117,6 +117,50 @@ pub(crate) fn process(
     chain: &[&Certificate],
     inputs: &PolicyInputs,
 ) -> Result<PolicyOutcome, PolicyFailure> {
+    match without_policies(chain, inputs) {
+        Some(outcome) => Ok(outcome),
+        None => process_in_full(chain, inputs),
+    }
+}
+
+/// The outcome of [`process_in_full`] when no certificate of the path (the anchor excluded)
+/// has a policy extension and the inputs are the defaults, computed without building the
+/// policy graph; None otherwise.
+///
+/// Why it is the same (RFC 5280 6.1): certificate 1 has no certificatePolicies, so 6.1.3 (e)
+/// sets valid_policy_tree to NULL and it stays NULL. explicit_policy starts at n+1
+/// (initial-explicit-policy false) and only (h) lowers it, by one per certificate 1..n-1, so
+/// it is at least 2 at every 6.1.3 (f) check and at least 1 after 6.1.5 (a); no
+/// requireExplicitPolicy lowers it. No policyMappings means 6.1.4 (a) cannot fail. So the
+/// path passes, with an empty user-constrained-policy-set (6.1.5 (g) (i)) and a NULL tree
+/// after each certificate.
+fn without_policies(chain: &[&Certificate], inputs: &PolicyInputs) -> Option<PolicyOutcome> {
+    let path = &chain[..chain.len().saturating_sub(1)];
+    let bare = |c: &&Certificate| {
+        let pe = &c.ext.policy;
+        pe.policies.is_none()
+            && pe.mappings.is_empty()
+            && pe.require_explicit.is_none()
+            && pe.inhibit_mapping.is_none()
+            && pe.inhibit_any.is_none()
+    };
+    let default_inputs = !inputs.require_explicit_policy
+        && !inputs.inhibit_policy_mapping
+        && !inputs.inhibit_any_policy
+        && inputs.initial_policy_set.len() == 1
+        && inputs.initial_policy_set[0] == ANY_POLICY;
+    (!path.is_empty() && default_inputs && path.iter().all(bare)).then(|| PolicyOutcome {
+        user_constrained: Vec::new(),
+        after_each: vec![None; path.len()],
+        in_play: false,
+    })
+}
+
+/// RFC 5280 6.1.2 to 6.1.5, step by step.
+fn process_in_full(
+    chain: &[&Certificate],
+    inputs: &PolicyInputs,
+) -> Result<PolicyOutcome, PolicyFailure> {
     // The path of RFC 5280: certificate 1 is issued by the anchor, certificate n is the leaf.
     let path: Vec<&Certificate> = chain[..chain.len().saturating_sub(1)]
         .iter()
@@ -301,4 +345,73 @@ fn prepare_next(s: &mut State, cert: &Certificate, position: usize) -> Result<()
         s.inhibit_any_policy = s.inhibit_any_policy.min(skip as usize);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+
+    /// leaf, intermediate(s), root as parsed certificates; none has a policy extension.
+    fn chain_without_policies(intermediates: usize) -> Vec<Certificate> {
+        let ca_params = |cn: &str| {
+            let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+            p.distinguished_name
+                .push(rcgen::DnType::CommonName, cn.to_string());
+            p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            p
+        };
+        let root_key = KeyPair::generate().unwrap();
+        let root_params = ca_params("root");
+        let root = root_params.clone().self_signed(&root_key).unwrap();
+        let mut issuer = rcgen::Issuer::new(root_params, root_key);
+        let mut certs = vec![Certificate::from_der(root.der()).unwrap()];
+        for i in 0..intermediates {
+            let key = KeyPair::generate().unwrap();
+            let params = ca_params(&format!("intermediate {i}"));
+            let c = params.signed_by(&key, &issuer).unwrap();
+            certs.push(Certificate::from_der(c.der()).unwrap());
+            issuer = rcgen::Issuer::new(params, key);
+        }
+        let key = KeyPair::generate().unwrap();
+        let leaf = CertificateParams::new(vec!["example.com".to_string()])
+            .unwrap()
+            .signed_by(&key, &issuer)
+            .unwrap();
+        certs.push(Certificate::from_der(leaf.der()).unwrap());
+        certs.reverse();
+        certs
+    }
+
+    #[test]
+    fn the_shortcut_without_policies_gives_the_full_result() {
+        for intermediates in 0..3 {
+            let certs = chain_without_policies(intermediates);
+            let chain: Vec<&Certificate> = certs.iter().collect();
+            let inputs = PolicyInputs::default();
+            let short = without_policies(&chain, &inputs).expect("no policies: shortcut");
+            assert_eq!(Ok(short), process_in_full(&chain, &inputs));
+        }
+    }
+
+    #[test]
+    fn the_shortcut_is_not_taken_for_other_inputs() {
+        let certs = chain_without_policies(1);
+        let chain: Vec<&Certificate> = certs.iter().collect();
+        let explicit = PolicyInputs {
+            require_explicit_policy: true,
+            ..PolicyInputs::default()
+        };
+        assert!(without_policies(&chain, &explicit).is_none());
+        // And the full processing refuses: no policy is valid, one is required.
+        assert!(matches!(
+            process(&chain, &explicit),
+            Err(PolicyFailure::NoValidPolicy { .. })
+        ));
+        let narrowed = PolicyInputs {
+            initial_policy_set: vec!["1.2.3".into()],
+            ..PolicyInputs::default()
+        };
+        assert!(without_policies(&chain, &narrowed).is_none());
+    }
 }

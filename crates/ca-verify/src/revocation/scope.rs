@@ -5,7 +5,7 @@ use x509_parser::extensions::GeneralName as XGeneralName;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::AttributeTypeAndValue;
 
-use crate::cert::{Attr, Certificate, GeneralName, Name};
+use crate::cert::{Attr, AttrBytes, Certificate, GeneralName, Name};
 use crate::der::{read_tlv, Tlv};
 use crate::name::dn;
 
@@ -86,9 +86,9 @@ impl DpName {
                     let (_, a) = AttributeTypeAndValue::from_der(el.whole)
                         .map_err(|e| format!("nameRelativeToCRLIssuer: {e}"))?;
                     attrs.push(Attr {
-                        oid: a.attr_type().as_bytes().to_vec(),
+                        oid: AttrBytes::from_slice(a.attr_type().as_bytes()),
                         tag: a.attr_value().tag().0,
-                        value: a.attr_value().data.to_vec(),
+                        value: AttrBytes::from_slice(a.attr_value().data),
                     });
                 }
                 if attrs.is_empty() {
@@ -362,12 +362,12 @@ mod tests {
             panic!("one directory name expected")
         };
         assert_eq!(n.rdns.len(), 2);
-        assert_eq!(n.rdns[1][0].value, b"part1");
+        assert_eq!(&n.rdns[1][0].value[..], b"part1");
         // The same construction matches; another RDN does not.
         let same = DpName::Relative(rdn.clone()).full(&base);
         assert!(any_match(&full, &same));
         let other = DpName::Relative(vec![Attr {
-            value: b"part2".to_vec(),
+            value: AttrBytes::from_slice(b"part2"),
             ..rdn[0].clone()
         }])
         .full(&base);
