@@ -5,8 +5,11 @@
 //! The JSON outputs keep the exact value.
 
 mod common;
+#[path = "../../../tests/support/serve.rs"]
+mod serve;
 
 use std::path::Path;
+use std::process::Command;
 
 use common::*;
 use rcgen::{
@@ -64,6 +67,12 @@ fn assert_clean(what: &str, out: &[u8]) {
 
 /// A server leaf signed by `root` with `piece` in its CN, O and (when ASCII) a dNSName.
 fn hostile_leaf(root: &TestCa, piece: &str) -> (String, String, Option<String>) {
+    let (pem, cn, dns, _key) = hostile_leaf_with_key(root, piece);
+    (pem, cn, dns)
+}
+
+/// [`hostile_leaf`], with the leaf's private key (PKCS#8 PEM), for a server to serve it.
+fn hostile_leaf_with_key(root: &TestCa, piece: &str) -> (String, String, Option<String>, String) {
     let key = KeyPair::generate().unwrap();
     let mut params = CertificateParams::new(vec!["ok.example.test".to_string()]).unwrap();
     let cn = format!("evil{piece}cn");
@@ -89,7 +98,7 @@ fn hostile_leaf(root: &TestCa, piece: &str) -> (String, String, Option<String>) 
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
     params.use_authority_key_identifier_extension = true;
     let cert = params.signed_by(&key, &root.issuer()).unwrap();
-    (cert.pem(), cn, dns)
+    (cert.pem(), cn, dns, key.serialize_pem())
 }
 
 fn run_clean(d: &Path, what: &str, args: &[&str]) -> Run {
@@ -221,4 +230,46 @@ fn apply_messages_escape_what_the_file_says() {
     let run = run_clean(d, "apply --dry-run", &["apply", "pki.toml", "--dry-run"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("\\x00"), "{}", run.stderr);
+}
+
+/// What a TLS peer sends is untrusted too: `ca probe` shows the names of the chain a server
+/// sent escaped, in its summary, --explain and error output.
+#[test]
+fn probe_escapes_what_the_server_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let root = TestCa::new("Root\x1b]0;owned\x07\u{202e}", None);
+    write(d, "root.pem", &root.pem);
+    for (class, piece) in [
+        ("esc", CLASSES[1].1),
+        ("lf", CLASSES[3].1),
+        ("c1", CLASSES[6].1),
+    ] {
+        let (pem, _cn, _dns, key) = hostile_leaf_with_key(&root, piece);
+        let (cert_file, key_file) = (format!("{class}.pem"), format!("{class}-key.pem"));
+        write(d, &cert_file, &pem);
+        write(d, &key_file, &key);
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
+        cmd.args(["serve", "--cert", &cert_file, "--key", &key_file])
+            .current_dir(d)
+            .env_remove("CA_DIR");
+        let server = serve::CaServe::start(cmd);
+        let target = format!("127.0.0.1:{}", server.port);
+        for extra in [&[][..], &["--explain"][..], &["--host", "other.test"][..]] {
+            let args = [
+                &[
+                    "probe",
+                    target.as_str(),
+                    "--roots",
+                    "root.pem",
+                    "--profile",
+                    "pkix",
+                ][..],
+                extra,
+            ]
+            .concat();
+            let run = run_clean(d, &format!("probe {class} {extra:?}"), &args);
+            assert!(run.code == 0 || run.code == 1, "{class}: {}", run.stderr);
+        }
+    }
 }

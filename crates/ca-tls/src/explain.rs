@@ -4,6 +4,7 @@
 //!
 //! Messages in braces are encrypted (TLS 1.3 encrypts everything after the ServerHello).
 
+use ca_verify::text::escape_untrusted as esc;
 use std::fmt::Write as _;
 
 use crate::chain::ChainNotes;
@@ -384,7 +385,7 @@ fn words(out: &mut String, hs: &Handshake, notes: &ChainNotes, walk: Option<&str
             let _ = writeln!(
                 out,
                 "   ALPN            {}",
-                c.alpn.as_deref().unwrap_or("none")
+                esc(c.alpn.as_deref().unwrap_or("none"))
             );
             if let Some(k) = &c.kind {
                 let _ = writeln!(out, "   handshake       {k}");
@@ -401,11 +402,12 @@ fn words(out: &mut String, hs: &Handshake, notes: &ChainNotes, walk: Option<&str
         let _ = writeln!(out, "   none received");
     }
     for s in &notes.certs {
-        let _ = writeln!(out, "   #{} {}", s.position, s.subject);
+        // Names come from the peer: escaped before they reach the terminal.
+        let _ = writeln!(out, "   #{} {}", s.position, esc(&s.subject));
         if let Some(why) = &s.unreadable {
             let _ = writeln!(out, "      does not parse: {why}");
         } else {
-            let _ = writeln!(out, "      issued by {}", s.issuer);
+            let _ = writeln!(out, "      issued by {}", esc(&s.issuer));
             let _ = writeln!(
                 out,
                 "      expires   {}",

@@ -1,6 +1,7 @@
 //! How `ca probe` prints a connection: a short summary, the `--explain` picture with the
 //! chain walk of `ca verify --explain` as step 4, or one JSON object; and `--save`.
 
+use ca_core::text::escape_untrusted as esc;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -57,7 +58,7 @@ pub fn print_summary(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Resul
             let _ = write!(out, ", signature {s}");
         }
         if let Some(a) = &c.alpn {
-            let _ = write!(out, ", ALPN {a}");
+            let _ = write!(out, ", ALPN {}", esc(a));
         }
     }
     out.push('\n');
@@ -98,7 +99,7 @@ fn chain_line(notes: &ChainNotes) -> String {
     let list: Vec<String> = notes
         .certs
         .iter()
-        .map(|c| format!("#{} {}", c.position, c.subject))
+        .map(|c| format!("#{} {}", c.position, esc(&c.subject)))
         .collect();
     format!(
         "{} ({})",
