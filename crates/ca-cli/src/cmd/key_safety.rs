@@ -28,6 +28,14 @@ fn git_would_commit(key: &Path) -> bool {
     } else {
         dir
     };
+    // Starting git costs milliseconds, as much as the rest of `ca issue`: ask it only when a
+    // work tree can be there, i.e. a `.git` (directory, or file for worktrees and submodules)
+    // in the folder or one above it, or a GIT_DIR / GIT_WORK_TREE that points elsewhere.
+    let git_env =
+        std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_WORK_TREE").is_some();
+    if !git_env && !inside_git_folder(dir) {
+        return false;
+    }
     // `git check-ignore -q PATH`: 0 ignored, 1 not ignored (so inside a
     // work tree), 128 not a work tree or another fatal error.
     Command::new("git")
@@ -40,4 +48,33 @@ fn git_would_commit(key: &Path) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|status| status.code() == Some(1))
+}
+
+/// Whether `dir` or a folder above it holds a `.git` entry.
+fn inside_git_folder(dir: &Path) -> bool {
+    let Ok(dir) = std::path::absolute(dir) else {
+        return true; // cannot tell: let git decide
+    };
+    dir.ancestors()
+        .any(|d| d.join(".git").symlink_metadata().is_ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inside_git_folder;
+
+    #[test]
+    fn a_git_entry_in_the_folder_or_above_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("a/b");
+        std::fs::create_dir_all(&deep).unwrap();
+        // tempdir() is outside any repository on the machines the tests run on, but a
+        // developer's TMPDIR might not be: only assert what the folder itself decides.
+        let before = inside_git_folder(&deep);
+        // A worktree or submodule has a `.git` *file*.
+        std::fs::write(dir.path().join("a/.git"), "gitdir: elsewhere\n").unwrap();
+        assert!(inside_git_folder(&deep));
+        std::fs::remove_file(dir.path().join("a/.git")).unwrap();
+        assert_eq!(inside_git_folder(&deep), before);
+    }
 }
