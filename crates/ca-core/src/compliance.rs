@@ -71,11 +71,23 @@ pub fn check(
         ));
     }
     if let Some((root, intermediates)) = chain.split_last() {
-        check_path(der, what, intermediates, root, Profile::Pkix).map_err(|e| path_refusal(&e))?;
+        // The Web PKI profile holds every pkix rule and more, so a path it accepts the pkix
+        // profile accepts too: when no Web PKI warning was given yet, one verification under
+        // webpki answers both questions in the common case (a verification costs two
+        // signature checks, more than signing the certificate).
+        let webpki = if warnings.is_empty() {
+            check_path(der, what, intermediates, root, Profile::WebPki)
+        } else {
+            Ok(())
+        };
+        if webpki.is_err() || !warnings.is_empty() {
+            check_path(der, what, intermediates, root, Profile::Pkix)
+                .map_err(|e| path_refusal(&e))?;
+        }
         // The CAs above may be outside the Web PKI (e.g. an Ed25519 intermediate): say so
         // for the new certificate too, once.
         if warnings.is_empty() {
-            if let Err(e) = check_path(der, what, intermediates, root, Profile::WebPki) {
+            if let Err(e) = webpki {
                 if strict_webpki {
                     return Err(path_refusal(&e));
                 }
