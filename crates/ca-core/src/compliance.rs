@@ -9,7 +9,8 @@
 //! - A leaf or intermediate is also verified up to its root with the RFC 5280 path-validation
 //!   rules (profile pkix), so that the names it carries are inside every name constraint above.
 
-use ca_verify::{Profile, Purpose, Role, RuleId, TrustAnchor, VerifyOptions, Violation};
+pub use ca_verify::IssuingChain;
+use ca_verify::{Profile, Purpose, Role, RuleId, VerifyOptions, Violation};
 
 use crate::error::{Error, Result};
 
@@ -48,16 +49,23 @@ impl Issuing {
 }
 
 /// Checks `der`, about to be issued as `what`, against the rulebook; `chain` is its issuer's
-/// chain (issuer first, root last; empty for a root). Returns the Web PKI warnings, or
-/// [`Error::Refused`] naming the rule's id and clause.
-pub fn check(
+/// chain, parsed once (`None` for a root). Returns the Web PKI warnings, or
+/// [`Error::Refused`] naming the rule's id and clause. Only for a certificate this process
+/// has just signed with the chain's key: its signature is taken as made (see
+/// [`IssuingChain`]), so this is not public.
+pub(crate) fn check(
     der: &[u8],
     what: Issuing,
-    chain: &[&[u8]],
+    chain: Option<&IssuingChain>,
     strict_webpki: bool,
 ) -> Result<Vec<String>> {
+    // Parsed once, for the rulebook rows and for the path.
+    let cert = match ca_verify::Certificate::from_der(der) {
+        Ok(c) => c,
+        Err(reason) => return Err(refusal(&Violation { reason })),
+    };
     let mut warnings = Vec::new();
-    for v in ca_verify::check_before_issuance(der, what.role(), &what.purpose()) {
+    for v in ca_verify::check_parsed_before_issuance(&cert, what.role(), &what.purpose()) {
         let rule = v.rule();
         let leaf = matches!(what, Issuing::ServerLeaf | Issuing::ClientLeaf);
         let browsers_refuse = leaf && BROWSER_ENFORCED.contains(&rule.rule);
@@ -70,19 +78,17 @@ pub fn check(
             v.reason, rule.id
         ));
     }
-    if let Some((root, intermediates)) = chain.split_last() {
+    if let Some(chain) = chain {
         // The Web PKI profile holds every pkix rule and more, so a path it accepts the pkix
-        // profile accepts too: when no Web PKI warning was given yet, one verification under
-        // webpki answers both questions in the common case (a verification costs two
-        // signature checks, more than signing the certificate).
+        // profile accepts too: when no Web PKI warning was given yet, one check under
+        // webpki answers both questions in the common case.
         let webpki = if warnings.is_empty() {
-            check_path(der, what, intermediates, root, Profile::WebPki)
+            check_path(&cert, what, chain, Profile::WebPki)
         } else {
             Ok(())
         };
         if webpki.is_err() || !warnings.is_empty() {
-            check_path(der, what, intermediates, root, Profile::Pkix)
-                .map_err(|e| path_refusal(&e))?;
+            check_path(&cert, what, chain, Profile::Pkix).map_err(|e| path_refusal(&e))?;
         }
         // The CAs above may be outside the Web PKI (e.g. an Ed25519 intermediate): say so
         // for the new certificate too, once.
@@ -100,6 +106,14 @@ pub fn check(
         }
     }
     Ok(warnings)
+}
+
+/// The issuer's chain parsed once for [`check`]: `chain` is the issuer's certificate first,
+/// the root last, and `signing_spki` the DER SubjectPublicKeyInfo of the key that signs. A
+/// key that is not the issuer certificate's is refused here (see [`IssuingChain`] for why
+/// the signatures just made are not verified again).
+pub(crate) fn issuing_chain(chain: &[&[u8]], signing_spki: &[u8]) -> Result<IssuingChain> {
+    IssuingChain::new(chain, signing_spki).map_err(|e| path_refusal(&e))
 }
 
 fn path_refusal(e: &ca_verify::VerifyError) -> Error {
@@ -120,38 +134,23 @@ fn refusal(v: &Violation) -> Error {
     ))
 }
 
-/// Verifies the new certificate up to `root` under `profile` (pkix: name constraints, path
-/// length and EKU of every CA above; webpki: also the CA/B rules on the CAs above). Validity is left out: the window is the caller's
-/// choice (it may lie in the past on purpose) and is warned about elsewhere.
+/// Checks the new certificate up to its root under `profile` (pkix: name constraints, path
+/// length and EKU of every CA above; webpki: also the CA/B rules on the CAs above), without
+/// verifying again the signature just made. Validity windows are left out: the window is the
+/// caller's choice (it may lie in the past on purpose) and is warned about elsewhere.
 fn check_path(
-    der: &[u8],
+    cert: &ca_verify::Certificate,
     what: Issuing,
-    intermediates: &[&[u8]],
-    root: &[u8],
+    chain: &IssuingChain,
     profile: Profile,
 ) -> std::result::Result<(), ca_verify::VerifyError> {
-    let anchor = TrustAnchor::from_der(root)?;
-    let certs = std::iter::once(der)
-        .chain(intermediates.iter().copied())
-        .chain([root]);
-    let latest_start = certs
-        .filter_map(|d| ca_verify::Certificate::from_der(d).ok())
-        .map(|c| c.not_before_unix())
-        .max()
-        .unwrap_or(0);
-    let time = time::OffsetDateTime::from_unix_timestamp(latest_start)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let mut opts = VerifyOptions::server(time, None);
-    opts.purpose = what.purpose();
-    opts.profile = profile;
     // A new intermediate is checked as the leaf of its own path: the rules that concern
     // subscriber certificates are left out for it.
     if what == Issuing::Intermediate && profile == Profile::WebPki {
         return Ok(());
     }
-    match ca_verify::verify(der, intermediates, std::slice::from_ref(&anchor), &opts) {
-        Ok(_) => Ok(()),
-        Err(e) if matches!(e.reason.rule(), Some(RuleId::ValidityWindow)) => Ok(()),
-        Err(e) => Err(e),
-    }
+    let mut opts = VerifyOptions::server(time::OffsetDateTime::UNIX_EPOCH, None);
+    opts.purpose = what.purpose();
+    opts.profile = profile;
+    chain.check_issued(cert, &opts)
 }

@@ -16,10 +16,12 @@
 //! # Ok::<(), ca_core::Error>(())
 //! ```
 
+use std::sync::OnceLock;
+
 use time::OffsetDateTime;
 
 use crate::cert::{pem_bundle, Certificate};
-use crate::compliance::{self, Issuing};
+use crate::compliance::{self, Issuing, IssuingChain};
 use crate::context::IssueContext;
 use crate::csr::Csr;
 use crate::error::{Error, Result};
@@ -36,6 +38,9 @@ pub struct Issuer {
     not_after: OffsetDateTime,
     path_len: Option<u32>,
     signer: rcgen::Issuer<'static, PrivateKey>,
+    /// The chain parsed for the issuance checks, made on first use (loading a CA to revoke
+    /// or sign a CRL needs none); a chain that cannot be used refuses every issuance.
+    checked_chain: OnceLock<std::result::Result<IssuingChain, String>>,
 }
 
 impl std::fmt::Debug for Issuer {
@@ -119,10 +124,10 @@ impl Issuer {
         warnings.extend(compliance::check(
             &der,
             Issuing::Root,
-            &[],
+            None,
             options.strict_webpki,
         )?);
-        let cert = Certificate::from_der(der)?;
+        let cert = Certificate::from_issued_der(der);
         let signer = rcgen::Issuer::new(params, key);
         let issuer = Issuer {
             root: cert.clone(),
@@ -131,6 +136,7 @@ impl Issuer {
             not_after: validity.not_after,
             path_len: options.path_len.map(u32::from),
             signer,
+            checked_chain: OnceLock::new(),
         };
         Ok((issuer, warnings))
     }
@@ -193,6 +199,7 @@ impl Issuer {
             not_after,
             path_len,
             signer,
+            checked_chain: OnceLock::new(),
         })
     }
 
@@ -252,10 +259,10 @@ impl Issuer {
         warnings.extend(compliance::check(
             &der,
             Issuing::Intermediate,
-            &self.chain_der(),
+            Some(self.checked_chain()?),
             options.strict_webpki,
         )?);
-        let cert = Certificate::from_der(der)?;
+        let cert = Certificate::from_issued_der(der);
         let mut intermediates = vec![cert.clone()];
         intermediates.extend(self.intermediates.iter().cloned());
         let path_len = Some(u32::from(options.path_len.unwrap_or(0)));
@@ -267,6 +274,7 @@ impl Issuer {
             not_after: validity.not_after,
             path_len,
             signer,
+            checked_chain: OnceLock::new(),
         };
         Ok((issuer, warnings))
     }
@@ -341,17 +349,28 @@ impl Issuer {
         warnings.extend(compliance::check(
             &der,
             what,
-            &self.chain_der(),
+            Some(self.checked_chain()?),
             options.strict_webpki,
         )?);
         Ok(Issued {
-            cert: Certificate::from_der(der)?,
+            cert: Certificate::from_issued_der(der),
             key: None,
             intermediates: self.intermediates.clone(),
             root: self.root.clone(),
             profile,
             warnings,
         })
+    }
+
+    /// This issuer's chain, parsed once for the issuance checks.
+    fn checked_chain(&self) -> Result<&IssuingChain> {
+        self.checked_chain
+            .get_or_init(|| {
+                let spki = self.key().public_key_der();
+                compliance::issuing_chain(&self.chain_der(), &spki).map_err(|e| e.to_string())
+            })
+            .as_ref()
+            .map_err(|e| Error::Refused(e.clone()))
     }
 
     /// The DER of this issuer's chain: itself first, the root last.

@@ -51,7 +51,7 @@ pub use anchor::TrustAnchor;
 pub use cert::Certificate;
 pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
-pub use issuance::{check_before_issuance, Violation};
+pub use issuance::{check_before_issuance, check_parsed_before_issuance, IssuingChain, Violation};
 pub use options::{
     ExpectedName, KeyUsageBit, PolicyInputs, Profile, Purpose, RevocationOptions, RevocationScope,
     UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_CODE_SIGNING,

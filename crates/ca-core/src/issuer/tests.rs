@@ -405,3 +405,78 @@ fn a_dns_constraint_with_a_leading_period_is_refused_by_the_rulebook() {
     assert!(err.is_refusal(), "{err}");
     assert!(err.to_string().contains("nc.syntax"), "{err}");
 }
+
+/// The issuance check trusts the signature just made only because the signing key is the
+/// issuer certificate's key: a key that is not is refused when the chain is built.
+#[test]
+fn a_signing_key_that_is_not_the_issuers_is_refused() {
+    let ca = Issuer::new_test_root().unwrap();
+    let other = key(KeyType::EcdsaP256);
+    let err = compliance::issuing_chain(&[ca.cert().der()], &other.public_key_der()).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the signing key is not the key of the issuer certificate"),
+        "{err}"
+    );
+    compliance::issuing_chain(&[ca.cert().der()], &ca.key().public_key_der()).unwrap();
+}
+
+/// Only the signature made with the chain's own key is taken as made: a certificate signed by
+/// another CA with the same name is verified, and refused.
+#[test]
+fn a_certificate_another_ca_signed_is_still_verified() {
+    let named = |cn: &str| CaOptions {
+        common_name: Some(cn.into()),
+        ..CaOptions::default()
+    };
+    let (a, _) = Issuer::new_root(&named("twin root"), &at()).unwrap();
+    let (b, _) = Issuer::new_root(&named("twin root"), &at()).unwrap();
+    let from_a = a.issue_server(&["example.test"]).unwrap();
+    let chain_b = compliance::issuing_chain(&[b.cert().der()], &b.key().public_key_der()).unwrap();
+    let err = compliance::check(
+        from_a.cert.der(),
+        Issuing::ServerLeaf,
+        Some(&chain_b),
+        false,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.starts_with("not issued"), "{err}");
+    assert!(
+        err.contains("signature") || err.contains("key identifier"),
+        "{err}"
+    );
+    // The same certificate against its own issuer passes.
+    let chain_a = compliance::issuing_chain(&[a.cert().der()], &a.key().public_key_der()).unwrap();
+    compliance::check(
+        from_a.cert.der(),
+        Issuing::ServerLeaf,
+        Some(&chain_a),
+        false,
+    )
+    .unwrap();
+}
+
+/// The signatures above the issuer, which this process did not make, are verified: an
+/// intermediate whose signature (one byte of it changed) the root did not make issues nothing.
+#[test]
+fn an_intermediate_the_root_did_not_sign_issues_nothing() {
+    let root = Issuer::new_test_root().unwrap();
+    let (int, _) = root
+        .new_intermediate(&CaOptions::default(), "tampered", &at())
+        .unwrap();
+    let mut der = int.cert().der().to_vec();
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    let tampered = Certificate::from_der(der).unwrap();
+    let int = Issuer::from_parts(
+        tampered,
+        PrivateKey::from_pkcs8_der(int.key().pkcs8_der()).unwrap(),
+        Vec::new(),
+        root.cert().clone(),
+    )
+    .unwrap();
+    let err = int.issue_server(&["example.test"]).unwrap_err().to_string();
+    assert!(err.starts_with("not issued"), "{err}");
+    assert!(err.contains("signature"), "{err}");
+}
