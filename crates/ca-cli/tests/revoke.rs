@@ -388,3 +388,101 @@ fn concurrent_revocations_lose_nothing() {
     let list = std::fs::read_to_string(d.join("ca/revoked.jsonl")).unwrap();
     assert_eq!(list.lines().count(), 6, "{list}");
 }
+
+/// The PEM file's certificate with one byte of its signature (the last byte of the DER)
+/// changed, written next to it as `out`.
+fn tamper_signature(dir: &Path, pem_file: &str, out: &str) {
+    let der_path = dir.join(format!("{out}.der"));
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-in",
+            pem_file,
+            "-outform",
+            "DER",
+            "-out",
+            der_path.to_str().unwrap(),
+        ],
+    );
+    let mut der = std::fs::read(&der_path).unwrap();
+    let last = der.len() - 1;
+    der[last] ^= 0x01;
+    std::fs::write(&der_path, der).unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-inform",
+            "DER",
+            "-in",
+            der_path.to_str().unwrap(),
+            "-out",
+            out,
+        ],
+    );
+}
+
+/// A certificate whose signature was altered, or that another CA issued, is refused (exit 1)
+/// and nothing is recorded: revoking it would list a serial this CA never issued.
+#[test]
+fn a_certificate_this_ca_did_not_issue_is_refused_and_nothing_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    tamper_signature(d, "r.test.pem", "tampered.pem");
+    let run = ca(d, &["revoke", "tampered.pem", "--ca-dir", "ca"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("did not issue this certificate"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("signature does not verify"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("nothing was revoked"), "{}", run.stderr);
+
+    // Another CA directory: its certificates name another issuer.
+    std::fs::create_dir(d.join("other")).unwrap();
+    let o = d.join("other");
+    ok(&o, &["init", "--ca-dir", "ca", "--json"]);
+    ok(&o, &["issue", "x.test", "--ca-dir", "ca", "--json"]);
+    let run = ca(d, &["revoke", "other/x.test.pem", "--ca-dir", "ca"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("no CA in"), "{}", run.stderr);
+
+    // Another CA with the same name (both roots made with the same subject): the name
+    // matches, the signature does not.
+    for twin in ["ours", "twin"] {
+        std::fs::create_dir(d.join(twin)).unwrap();
+        ok(
+            &d.join(twin),
+            &["init", "--ca-dir", "ca", "--cn", "Twin Root", "--json"],
+        );
+    }
+    ok(
+        &d.join("twin"),
+        &["issue", "y.test", "--ca-dir", "ca", "--json"],
+    );
+    let run = ca(d, &["revoke", "twin/y.test.pem", "--ca-dir", "ours/ca"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("signature does not verify"),
+        "{}",
+        run.stderr
+    );
+    let none = ok(
+        d,
+        &["crl", "--out", "ours.crl", "--ca-dir", "ours/ca", "--json"],
+    );
+    assert_eq!(none["revoked"].as_array().map_or(0, Vec::len), 0, "{none}");
+
+    // Nothing was revoked: the CRL lists nobody.
+    let crl = ok(d, &["crl", "--out", "root.crl", "--ca-dir", "ca", "--json"]);
+    assert_eq!(crl["revoked"].as_array().map_or(0, Vec::len), 0, "{crl}");
+    // The untouched certificate is still revoked as before.
+    ok(d, &["revoke", "r.test.pem", "--ca-dir", "ca", "--json"]);
+}

@@ -24,7 +24,8 @@ Examples:
 Reasons: unspecified (default), key-compromise, ca-compromise, affiliation-changed, \
 superseded, cessation-of-operation, certificate-hold, privilege-withdrawn, aa-compromise.
 
-Exit codes: 0 revoked; 1 refused (already revoked); 2 bad input (unknown serial or \
+Exit codes: 0 revoked; 1 refused (already revoked, or a certificate this CA did not \
+issue: altered, or from another CA); 2 bad input (unknown serial or \
 issuer, unreadable file, bad reason).")]
 pub struct Args {
     /// The certificate: a serial number in hex, or a certificate file.
@@ -103,28 +104,34 @@ pub fn run(args: Args) -> Result<(), CliError> {
     Ok(())
 }
 
-/// What went wrong, with the flags that fix it.
+/// What went wrong, with the flags that fix it. A certificate this CA did
+/// not issue is a refusal (exit 1): the file was read, and the answer is no.
 fn advice(problem: TargetProblem, args: &Args, ca_dir: &CaDir) -> CliError {
     let dir = ca_dir.path().display();
-    CliError::bad_input(match problem {
-        TargetProblem::Root => format!(
-            "{}: this is the root CA itself; a root cannot be revoked by a CRL it signs",
-            args.target
-        ),
-        TargetProblem::UnknownSerial(serial) => format!(
+    let target = &args.target;
+    match problem {
+        TargetProblem::Root => CliError::bad_input(format!(
+            "{target}: this is the root CA itself; a root cannot be revoked by a CRL it signs"
+        )),
+        TargetProblem::UnknownSerial(serial) => CliError::bad_input(format!(
             "serial {serial} is not in the index of {dir}; check it with `ca list`, or give \
              --issuer NAME to revoke it anyway"
-        ),
-        TargetProblem::NotIssuedHere => format!(
-            "{}: no CA in {dir} issued this certificate; give the right --ca-dir",
-            args.target
-        ),
-        TargetProblem::OtherIssuer { serial, found } => format!(
+        )),
+        TargetProblem::NotIssuedHere => CliError::refused(format!(
+            "{target}: no CA in {dir} issued this certificate (none has its issuer name); \
+             nothing was revoked; give the --ca-dir of the CA that issued it"
+        )),
+        TargetProblem::NotSignedBy(ca) => CliError::refused(format!(
+            "{target}: CA '{ca}' in {dir} did not issue this certificate: it is not the one \
+             recorded in the index, and its signature does not verify with the CA's key \
+             (altered, or issued by another CA with the same name); nothing was revoked"
+        )),
+        TargetProblem::OtherIssuer { serial, found } => CliError::bad_input(format!(
             "serial {serial} was issued by '{found}', not '{}'; drop --issuer or fix it",
             args.issuer.as_deref().unwrap_or_default()
-        ),
-        TargetProblem::NoSuchCa(name) => {
-            format!("there is no CA named '{name}' in {dir}; see `ca list`")
-        }
-    })
+        )),
+        TargetProblem::NoSuchCa(name) => CliError::bad_input(format!(
+            "there is no CA named '{name}' in {dir}; see `ca list`"
+        )),
+    }
 }

@@ -129,26 +129,43 @@ pub fn revoke(
 }
 
 /// Which of this directory's CAs issued `cert`: by the index when it is
-/// recorded there, else by matching its issuer name against the CAs.
-pub fn issuer_of(ca_dir: &CaDir, cert: &Certificate) -> Result<Option<String>> {
+/// recorded there byte for byte, else by the CA whose name is the
+/// certificate's issuer name and whose key verifies its signature (a
+/// certificate an imported CA issued before the import). `Err(name)` when
+/// the names match but the signature does not verify with that CA's key: a
+/// tampered certificate, or one another CA with the same name issued.
+pub fn issuer_of(
+    ca_dir: &CaDir,
+    cert: &Certificate,
+) -> Result<Option<std::result::Result<String, String>>> {
     let serial = cert.info().serial;
     if let Some(entry) = ca_dir.index()?.find(&serial) {
         if entry.sha256 == cert.sha256() {
-            return Ok(Some(entry.issuer.clone()));
+            return Ok(Some(Ok(entry.issuer.clone())));
         }
     }
     let parsed = cert.parsed();
     let mut names = vec![ROOT.to_string()];
     names.extend(ca_dir.intermediates()?);
+    let mut same_name = None;
     for name in names {
         let path = ca_dir.cert_path(&name);
         if !path.is_file() {
             continue;
         }
         let ca = Certificate::read_file(&path)?;
-        if ca.parsed().subject().as_raw() == parsed.issuer().as_raw() && ca != *cert {
-            return Ok(Some(name));
+        let ca_parsed = ca.parsed();
+        if ca_parsed.subject().as_raw() != parsed.issuer().as_raw() || ca == *cert {
+            continue;
         }
+        // RFC 5280 6.1.3 (a)(1): the signature, not the name, says who issued it.
+        if parsed
+            .verify_signature(Some(ca_parsed.public_key()))
+            .is_ok()
+        {
+            return Ok(Some(Ok(name)));
+        }
+        same_name.get_or_insert(name);
     }
-    Ok(None)
+    Ok(same_name.map(Err))
 }

@@ -38,6 +38,10 @@ pub enum TargetProblem {
     UnknownSerial(Serial),
     /// A certificate none of the directory's CAs issued.
     NotIssuedHere,
+    /// A certificate that names this CA as its issuer, is not the one
+    /// recorded in the index, and whose signature the CA's key does not
+    /// verify: altered, or issued by another CA with the same name.
+    NotSignedBy(String),
     /// The issuer named is not the one that issued it.
     OtherIssuer { serial: Serial, found: String },
     /// The issuer named does not exist in the directory.
@@ -65,8 +69,10 @@ pub fn resolve(
             if *cert == Certificate::read_file(&ca_dir.cert_path(ROOT))? {
                 return Ok(Err(TargetProblem::Root));
             }
-            let Some(found) = issuer_of(ca_dir, cert)? else {
-                return Ok(Err(TargetProblem::NotIssuedHere));
+            let found = match issuer_of(ca_dir, cert)? {
+                Some(Ok(found)) => found,
+                Some(Err(ca)) => return Ok(Err(TargetProblem::NotSignedBy(ca))),
+                None => return Ok(Err(TargetProblem::NotIssuedHere)),
             };
             (cert.info().serial, Some(found))
         }
