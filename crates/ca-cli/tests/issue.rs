@@ -30,6 +30,16 @@ fn first_issue_creates_the_ca_and_writes_three_files() {
     // output says why.
     assert!(!env.path("localhost-chain.pem").exists());
     assert!(stdout.contains("chain:       none"), "{stdout}");
+    // The closing hint says how to make clients trust the root.
+    assert!(
+        stdout
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap()
+            .contains("`ca trust install"),
+        "{stdout}"
+    );
     assert_eq!(mode(&env.path("localhost-key.pem")), 0o600);
     let root = env.ca_dir.join("root/cert.pem");
     assert!(openssl_verify(

@@ -165,6 +165,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
     println!("  key:         {}", key_path.display());
     print_chain_files(&outcome);
     println!("  root CA:     {}", root_path.display());
+    println!(
+        "Clients trust it once they trust the root: `ca trust install{}` adds the root to this \
+         machine's trust stores.",
+        match &args.ca.ca_dir {
+            Some(d) => format!(" --ca-dir {}", d.display()),
+            None => String::new(),
+        }
+    );
     Ok(())
 }
 
@@ -172,8 +180,8 @@ pub fn run(args: Args) -> Result<(), CliError> {
 pub fn announce_new_ca(root_cert: &std::path::Path, ca_dir: &ca_core::CaDir) {
     eprintln!(
         "Created a new local CA in {} (there was none).\n\
-         Its root certificate is {}: add it to the trust store of the clients that should \
-         trust what this CA issues.",
+         Its root certificate is {}: clients trust what this CA issues once they trust it \
+         (`ca trust install` adds it to this machine's trust stores).",
         ca_dir.path().display(),
         root_cert.display()
     );
