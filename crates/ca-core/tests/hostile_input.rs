@@ -138,7 +138,7 @@ fn every_truncation_of_a_certificate_is_refused() {
         .expect("a DER certificate seed");
     for len in 0..der.len() {
         assert!(
-            inspect(&der[..len], &InspectOptions::default()).is_err(),
+            inspect(&der[..len], &InspectOptions::at(OffsetDateTime::now_utc())).is_err(),
             "{len} bytes of {} accepted",
             der.len()
         );

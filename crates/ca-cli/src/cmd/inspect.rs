@@ -42,7 +42,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             args.passphrase_file.as_deref(),
             args.passphrase_env.as_deref(),
         )?,
-        ..InspectOptions::default()
+        ..InspectOptions::at(time::OffsetDateTime::now_utc())
     };
     let report = inspect(&input.bytes, &options).map_err(|e| input.error(e))?;
     if args.json {

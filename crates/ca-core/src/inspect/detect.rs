@@ -5,6 +5,7 @@ use pkcs8::der::Decode;
 use x509_parser::prelude::FromDer;
 
 use super::InspectError;
+use crate::pem_text::{self, Pem, PemError};
 
 /// What a PEM block or DER object holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,20 +195,16 @@ pub fn decode_each(
     if input.iter().all(u8::is_ascii_whitespace) {
         return Err(InspectError::Empty);
     }
-    if contains(input, BEGIN) {
+    if pem_text::is_pem(input) {
         Ok((Encoding::Pem, decode_pem(input)?))
     } else {
         Ok((Encoding::Der, vec![Ok(decode_der(input)?)]))
     }
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 fn decode_pem(input: &[u8]) -> Result<Vec<Result<Block, InspectError>>, InspectError> {
     let begins = input.windows(BEGIN.len()).filter(|w| *w == BEGIN).count();
-    let pems = pem::parse_many(input).map_err(|e| InspectError::BadPem {
+    let pems = pem_text::decode_all(input).map_err(|e| InspectError::BadPem {
         block: None,
         reason: pem_error(&e),
     })?;
@@ -237,7 +234,7 @@ fn decode_pem(input: &[u8]) -> Result<Vec<Result<Block, InspectError>>, InspectE
 }
 
 /// One PEM block, checked to be what its label says.
-fn pem_block(number: usize, p: &pem::Pem) -> Result<Block, InspectError> {
+fn pem_block(number: usize, p: &Pem) -> Result<Block, InspectError> {
     // The label is the file's text: escaped before it is quoted in a message.
     let label = p.tag();
     let shown = crate::text::escape_untrusted(label);
@@ -279,16 +276,16 @@ fn trusted_certificate_prefix(der: &[u8]) -> &[u8] {
     }
 }
 
-fn pem_error(e: &pem::PemError) -> String {
+fn pem_error(e: &PemError) -> String {
     match e {
-        pem::PemError::MismatchedTags(b, e) => {
+        PemError::MismatchedTags(b, e) => {
             let (b, e) = (
                 crate::text::escape_untrusted(b),
                 crate::text::escape_untrusted(e),
             );
             format!("BEGIN '{b}' ends with END '{e}': the file is damaged or two files were mixed")
         }
-        pem::PemError::InvalidData(e) => format!("the base64 data is damaged ({e})"),
+        PemError::InvalidData(e) => format!("the base64 data is damaged ({e})"),
         other => other.to_string(),
     }
 }

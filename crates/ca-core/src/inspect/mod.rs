@@ -7,7 +7,9 @@
 //! # let pem = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap().cert.pem();
 //! use ca_core::inspect::{inspect, InspectOptions, Object};
 //!
-//! let report = inspect(pem.as_bytes(), &InspectOptions::default()).unwrap();
+//! // The caller reads the clock (the CLI does, once); inspection never does.
+//! let now = time::OffsetDateTime::now_utc();
+//! let report = inspect(pem.as_bytes(), &InspectOptions::at(now)).unwrap();
 //! let Object::Certificate(cert) = &report.objects[0] else { panic!() };
 //! assert_eq!(cert.names[0].value, "localhost");
 //! println!("{report}"); // readable text
@@ -63,10 +65,12 @@ pub struct InspectOptions {
     pub passphrase: Option<crate::passphrase::Passphrase>,
 }
 
-impl Default for InspectOptions {
-    fn default() -> Self {
+impl InspectOptions {
+    /// Inspects as of `now` (the caller reads the clock: inspection never
+    /// does), without a passphrase.
+    pub fn at(now: OffsetDateTime) -> Self {
         InspectOptions {
-            now: OffsetDateTime::now_utc(),
+            now,
             passphrase: None,
         }
     }
@@ -182,3 +186,30 @@ pub fn certificates(input: &[u8]) -> Result<Vec<Vec<u8>>, InspectError> {
 
 pub use cert::status as validity_status;
 pub use fields::{days_between, rfc3339, serial_hex, sha256_hex};
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    /// Inspection judges expiry at the time it is given, never by the clock: a certificate
+    /// of 2001 is valid in 2001 and expired in 2003, whatever today is.
+    #[test]
+    fn status_and_days_left_are_at_the_time_given() {
+        let mut params = rcgen::CertificateParams::new(vec!["old.test".into()]).unwrap();
+        params.not_before = time::macros::datetime!(2001-01-01 0:00 UTC);
+        params.not_after = time::macros::datetime!(2002-01-01 0:00 UTC);
+        let key = rcgen::KeyPair::generate().unwrap();
+        let pem = params.self_signed(&key).unwrap().pem();
+        let at = |now| {
+            let report = inspect(pem.as_bytes(), &InspectOptions::at(now)).unwrap();
+            let Object::Certificate(cert) = &report.objects[0] else {
+                panic!("a certificate")
+            };
+            (cert.status, cert.days_left)
+        };
+        let (status, days) = at(time::macros::datetime!(2001-12-31 0:00 UTC));
+        assert_eq!((status, days), ("valid", 1));
+        let (status, days) = at(time::macros::datetime!(2003-01-01 0:00 UTC));
+        assert_eq!((status, days), ("expired", -365));
+    }
+}
