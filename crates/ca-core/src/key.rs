@@ -476,8 +476,11 @@ fn decrypt(
         // A wrong passphrase usually breaks the CBC padding; when it does
         // not, the "plaintext" is garbage that does not parse as PKCS#8.
         Ok(plain) if PrivateKeyInfo::from_der(plain.as_bytes()).is_ok() => Ok(plain),
-        // pkcs5 reports a bad padding as EncryptFailed.
+        // pkcs5 reports a bad padding as EncryptFailed. About one wrong passphrase in 256
+        // leaves a valid padding, and pkcs8 then fails to read the garbage as DER (Asn1):
+        // the scheme itself was read before decrypting, so that is a wrong passphrase too.
         Ok(_)
+        | Err(pkcs8::Error::Asn1(_))
         | Err(pkcs8::Error::EncryptedPrivateKey(
             pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed,
         )) => Err(KeyError::WrongPassphrase),
