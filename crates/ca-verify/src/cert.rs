@@ -23,8 +23,9 @@ pub struct Certificate(std::sync::Arc<CertData>);
 
 /// What a certificate holds, parsed once.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct CertData {
-    der: Vec<u8>,
+    pub(crate) der: Vec<u8>,
     pub(crate) tbs: std::ops::Range<usize>,
     pub(crate) signature_algorithm: AlgId,
     pub(crate) tbs_signature_algorithm: AlgId,
@@ -233,6 +234,16 @@ impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
+        // The usual shapes are read in place; the rest, and every error, take x509-parser's road.
+        let data = match crate::cert_der::parse(der) {
+            Some(data) => data,
+            None => Self::parse_with_x509_parser(der)?,
+        };
+        Ok(Certificate(std::sync::Arc::new(data)))
+    }
+
+    /// The full parse: any certificate, with errors worded in the file's terms.
+    pub(crate) fn parse_with_x509_parser(der: &[u8]) -> Result<CertData, Reason> {
         // Messages in the file's terms (which part, how), never the parser's internals.
         let algorithms_match = crate::der::check_certificate_shape(der).map_err(|m| {
             Reason::Malformed(crate::parse_error::outer_error(der).unwrap_or_else(|| m.into()))
@@ -257,7 +268,7 @@ impl Certificate {
         }
         let tbs = &x.tbs_certificate;
         let ext = parse_extensions(&x)?;
-        Ok(Certificate(std::sync::Arc::new(CertData {
+        Ok(CertData {
             der: der.to_vec(),
             tbs: tbs_start..tbs_start + tbs_raw.len(),
             signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
@@ -274,7 +285,7 @@ impl Certificate {
             public_key: public_key(&tbs.subject_pki),
             has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
             ext,
-        })))
+        })
     }
 
     /// The DER encoding.
@@ -465,6 +476,14 @@ const KNOWN_OIDS: &[(&[u8], &str)] = &[
     (&[0x2b, 0x81, 0x04, 0x00, 0x23], "1.3.132.0.35"),
     (&[0x2b, 0x65, 0x70], "1.3.101.112"),
 ];
+
+/// The dotted form of an OID in `KNOWN_OIDS`, by its content octets.
+pub(crate) fn known_dotted(bytes: &[u8]) -> Option<&'static str> {
+    KNOWN_OIDS
+        .iter()
+        .find(|(b, _)| *b == bytes)
+        .map(|(_, s)| *s)
+}
 
 /// The dotted form of an OID given by its content octets.
 pub(crate) fn dotted(bytes: &[u8]) -> Cow<'static, str> {
