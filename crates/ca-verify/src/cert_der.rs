@@ -16,9 +16,11 @@
 
 use std::sync::OnceLock;
 
-use crate::cert::{known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name};
+use crate::cert::{
+    known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, NameBytes, Rdn, Rdns, Serial,
+};
 use crate::der::{read_tlv, Tlv};
-use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions};
+use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes};
 use crate::key::{Curve, PublicKey};
 
 /// Reads one element of tag `tag` from the front of `input`, advancing it.
@@ -86,21 +88,24 @@ pub(crate) fn parse(der: &[u8]) -> Option<CertData> {
         extensions(e.content)?
     };
 
-    let tbs_start = tbs.whole.as_ptr() as usize - der.as_ptr() as usize;
+    let offset = |part: &[u8]| part.as_ptr() as usize - der.as_ptr() as usize;
+    let tbs_start = offset(tbs.whole);
+    let signature_start = offset(signature);
+    let spki_start = offset(spki.whole);
     Some(CertData {
         der: der.to_vec(),
         tbs: tbs_start..tbs_start + tbs.whole.len(),
         signature_algorithm: alg_id(outer_alg.content)?,
         tbs_signature_algorithm: alg_id(inner_alg.content)?,
-        signature: signature.to_vec(),
+        signature_range: signature_start..signature_start + signature.len(),
         algorithms_match: inner_alg.whole == outer_alg.whole,
         version: 3,
-        serial: serial.content.to_vec(),
+        serial: Serial::from_slice(serial.content),
         issuer,
         subject,
         not_before,
         not_after,
-        spki: spki.whole.to_vec(),
+        spki_range: spki_start..spki_start + spki.whole.len(),
         public_key,
         has_unique_ids: false,
         ext,
@@ -171,8 +176,8 @@ fn plain_string(tag: u8, value: &[u8]) -> bool {
         0x13 => value
             .iter()
             .all(|&b| b.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&b)),
-        // UTF8String.
-        0x0c => std::str::from_utf8(value).is_ok(),
+        // UTF8String: most are ASCII, checked faster.
+        0x0c => value.is_ascii() || std::str::from_utf8(value).is_ok(),
         // IA5String.
         0x16 => value.is_ascii(),
         _ => false,
@@ -182,11 +187,11 @@ fn plain_string(tag: u8, value: &[u8]) -> bool {
 /// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue).
 fn name(t: Tlv<'_>) -> Option<Name> {
     let mut rdns_in = t.content;
-    let mut rdns = Vec::new();
+    let mut rdns = Rdns::new();
     while !rdns_in.is_empty() {
         let set = take(&mut rdns_in, 0x31)?;
         let mut attrs_in = set.content;
-        let mut attrs = Vec::with_capacity(1);
+        let mut attrs = Rdn::new();
         while !attrs_in.is_empty() {
             let atv = take(&mut attrs_in, 0x30)?;
             let mut c = atv.content;
@@ -210,7 +215,7 @@ fn name(t: Tlv<'_>) -> Option<Name> {
         rdns.push(attrs);
     }
     Some(Name {
-        raw: t.whole.to_vec(),
+        raw: NameBytes::from_slice(t.whole),
         rdns,
         text: OnceLock::new(),
     })
@@ -219,26 +224,31 @@ fn name(t: Tlv<'_>) -> Option<Name> {
 /// UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5), in Unix seconds.
 fn time(t: Tlv<'_>) -> Option<i64> {
     let c = t.content;
-    if !c
-        .iter()
-        .take(c.len().saturating_sub(1))
-        .all(u8::is_ascii_digit)
-        || c.last() != Some(&b'Z')
-    {
-        return None;
-    }
-    let num = |s: &[u8]| s.iter().fold(0i64, |n, d| n * 10 + i64::from(d - b'0'));
-    let (year, rest) = match (t.tag, c.len()) {
-        // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
-        (0x17, 13) => {
-            let yy = num(&c[..2]);
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &c[2..])
-        }
-        (0x18, 15) => (num(&c[..4]), &c[4..]),
+    let (year_digits, len) = match t.tag {
+        0x17 => (2, 13),
+        0x18 => (4, 15),
         _ => return None,
     };
-    let (month, day) = (num(&rest[0..2]), num(&rest[2..4]));
-    let (hour, minute, second) = (num(&rest[4..6]), num(&rest[6..8]), num(&rest[8..10]));
+    if c.len() != len || c[len - 1] != b'Z' {
+        return None;
+    }
+    // Pairs of digits: YY(YY) MM DD HH MM SS.
+    let mut pairs = [0i64; 7];
+    for (i, pair) in c[..len - 1].chunks_exact(2).enumerate() {
+        let (a, b) = (pair[0].wrapping_sub(b'0'), pair[1].wrapping_sub(b'0'));
+        if a > 9 || b > 9 {
+            return None;
+        }
+        pairs[i] = i64::from(a * 10 + b);
+    }
+    let (year, rest) = if year_digits == 2 {
+        // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
+        let yy = pairs[0];
+        (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &pairs[1..6])
+    } else {
+        (pairs[0] * 100 + pairs[1], &pairs[2..7])
+    };
+    let [month, day, hour, minute, second] = [rest[0], rest[1], rest[2], rest[3], rest[4]];
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -404,7 +414,7 @@ fn extensions(explicit: &[u8]) -> Option<Extensions> {
                 }
                 e.ski = Some(Crit {
                     critical,
-                    value: id.to_vec(),
+                    value: KeyId::from_slice(id),
                 });
             }
             35 => {
@@ -413,7 +423,7 @@ fn extensions(explicit: &[u8]) -> Option<Extensions> {
                     return None;
                 }
                 let value = AuthorityKeyId {
-                    key_id: Some(id.to_vec()),
+                    key_id: Some(KeyId::from_slice(id)),
                     has_issuer: false,
                     has_serial: false,
                 };
@@ -453,7 +463,7 @@ fn key_usage(v: &[u8]) -> Option<u16> {
 }
 
 /// ExtKeyUsageSyntax: a non-empty list of the purposes in `EKU_PURPOSES`.
-fn extended_key_usage(v: &[u8]) -> Option<Vec<String>> {
+fn extended_key_usage(v: &[u8]) -> Option<Purposes> {
     let mut list = only(v, 0x30)?.content;
     if list.is_empty() {
         return None;
@@ -469,7 +479,7 @@ fn extended_key_usage(v: &[u8]) -> Option<Vec<String>> {
             .iter()
             .zip(present)
             .filter(|(_, on)| *on)
-            .map(|((_, dotted), _)| dotted.to_string())
+            .map(|((_, dotted), _)| std::borrow::Cow::Borrowed(*dotted))
             .collect(),
     )
 }
