@@ -249,11 +249,10 @@ impl Certificate {
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
         // The usual shapes are read in place; the rest, and every error, take x509-parser's road.
-        let data = match crate::cert_der::parse(der) {
+        Ok(Certificate(match crate::cert_der::parse(der) {
             Some(data) => data,
-            None => Self::parse_with_x509_parser(der)?,
-        };
-        Ok(Certificate(std::sync::Arc::new(data)))
+            None => std::sync::Arc::new(Self::parse_with_x509_parser(der)?),
+        }))
     }
 
     /// The full parse: any certificate, with errors worded in the file's terms.

@@ -14,7 +14,7 @@
 //! accept what that road accepts, with the same result (a test compares the two on every
 //! certificate of x509-limbo and PKITS); it never refuses anything on its own.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::cert::{
     known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, NameBytes, Rdn, Rdns, Serial,
@@ -40,8 +40,9 @@ fn only(input: &[u8], tag: u8) -> Option<Tlv<'_>> {
     rest.is_empty().then_some(t)
 }
 
-/// The certificate's data, or None when it is not of the shape this reader accepts.
-pub(crate) fn parse(der: &[u8]) -> Option<CertData> {
+/// The certificate's data, or None when it is not of the shape this reader accepts. Built
+/// straight into its shared allocation: the data is large, and each move copies it.
+pub(crate) fn parse(der: &[u8]) -> Option<Arc<CertData>> {
     let cert = only(der, 0x30)?;
     let mut parts = cert.content;
     let tbs = take(&mut parts, 0x30)?;
@@ -92,11 +93,13 @@ pub(crate) fn parse(der: &[u8]) -> Option<CertData> {
     let tbs_start = offset(tbs.whole);
     let signature_start = offset(signature);
     let spki_start = offset(spki.whole);
-    Some(CertData {
+    let signature_algorithm = alg_id(outer_alg.content)?;
+    let tbs_signature_algorithm = alg_id(inner_alg.content)?;
+    Some(Arc::new(CertData {
         der: der.to_vec(),
         tbs: tbs_start..tbs_start + tbs.whole.len(),
-        signature_algorithm: alg_id(outer_alg.content)?,
-        tbs_signature_algorithm: alg_id(inner_alg.content)?,
+        signature_algorithm,
+        tbs_signature_algorithm,
         signature_range: signature_start..signature_start + signature.len(),
         algorithms_match: inner_alg.whole == outer_alg.whole,
         version: 3,
@@ -109,7 +112,7 @@ pub(crate) fn parse(der: &[u8]) -> Option<CertData> {
         public_key,
         has_unique_ids: false,
         ext,
-    })
+    }))
 }
 
 /// A BIT STRING's content with no unused bits: the bytes.
