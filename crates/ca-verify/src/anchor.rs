@@ -43,5 +43,5 @@ impl TrustAnchor {
 pub(crate) fn is_anchor(anchors: &[TrustAnchor], cert: &Certificate) -> bool {
     anchors
         .iter()
-        .any(|a| a.cert.subject.raw == cert.subject.raw && a.cert.spki == cert.spki)
+        .any(|a| a.cert.subject.raw == cert.subject.raw && a.cert.spki() == cert.spki())
 }

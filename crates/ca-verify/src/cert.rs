@@ -23,21 +23,24 @@ pub struct Certificate(std::sync::Arc<CertData>);
 
 /// What a certificate holds, parsed once.
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct CertData {
-    der: Vec<u8>,
+    pub(crate) der: Vec<u8>,
     pub(crate) tbs: std::ops::Range<usize>,
     pub(crate) signature_algorithm: AlgId,
     pub(crate) tbs_signature_algorithm: AlgId,
-    pub(crate) signature: Vec<u8>,
+    /// The signature BIT STRING's bytes, as a range of `der` (no copy).
+    pub(crate) signature_range: std::ops::Range<usize>,
     /// The outer signatureAlgorithm equals tbsCertificate.signature byte for byte.
     pub(crate) algorithms_match: bool,
     pub(crate) version: u32,
-    pub(crate) serial: Vec<u8>,
+    pub(crate) serial: Serial,
     pub(crate) issuer: Name,
     pub(crate) subject: Name,
     pub(crate) not_before: i64,
     pub(crate) not_after: i64,
-    pub(crate) spki: Vec<u8>,
+    /// The whole SubjectPublicKeyInfo, as a range of `der`.
+    pub(crate) spki_range: std::ops::Range<usize>,
     pub(crate) public_key: PublicKey,
     pub(crate) has_unique_ids: bool,
     pub(crate) ext: Extensions,
@@ -63,11 +66,22 @@ impl AlgId {
     }
 }
 
+/// A serial number's content octets, inline (RFC 5280 4.1.2.2 allows 20 of them; a
+/// longer one, refused by the checks, spills to the heap).
+pub(crate) type Serial = smallvec::SmallVec<[u8; 21]>;
+
+/// A name's DER, inline when it is short (most are): no allocation per name.
+pub(crate) type NameBytes = smallvec::SmallVec<[u8; 64]>;
+/// One RDN's attributes: nearly always one.
+pub(crate) type Rdn = smallvec::SmallVec<[Attr; 1]>;
+/// The RDNs of a name, inline up to two.
+pub(crate) type Rdns = smallvec::SmallVec<[Rdn; 2]>;
+
 /// A distinguished name: raw DER (for issuer/subject matching) and its attributes by RDN.
 #[derive(Clone, Debug)]
 pub(crate) struct Name {
-    pub(crate) raw: Vec<u8>,
-    pub(crate) rdns: Vec<Vec<Attr>>,
+    pub(crate) raw: NameBytes,
+    pub(crate) rdns: Rdns,
     /// The text form, built on first use (errors and accessors only).
     pub(crate) text: std::sync::OnceLock<String>,
 }
@@ -102,9 +116,9 @@ impl Name {
                     })
                     .collect()
             })
-            .collect::<Vec<Vec<Attr>>>();
+            .collect::<Rdns>();
         Name {
-            raw: n.as_raw().to_vec(),
+            raw: NameBytes::from_slice(n.as_raw()),
             rdns,
             text: std::sync::OnceLock::new(),
         }
@@ -136,7 +150,7 @@ impl Name {
 }
 
 /// "CN=example.com, O=Example": short names for the usual attributes, dotted OIDs otherwise.
-fn name_text(rdns: &[Vec<Attr>]) -> String {
+fn name_text(rdns: &[Rdn]) -> String {
     let mut out = String::new();
     for a in rdns.iter().flatten() {
         if !out.is_empty() {
@@ -175,7 +189,8 @@ pub(crate) enum GeneralName {
     Ip(Vec<u8>),
     Email(String),
     Uri(String),
-    Directory(Name),
+    /// Boxed: a name is large inline and rare in these lists.
+    Directory(Box<Name>),
     /// otherName, x400Address, ediPartyName, registeredID: forms we do not process.
     Unsupported(&'static str),
 }
@@ -187,7 +202,7 @@ impl GeneralName {
             XGeneralName::IPAddress(b) => GeneralName::Ip(b.to_vec()),
             XGeneralName::RFC822Name(s) => GeneralName::Email(s.to_string()),
             XGeneralName::URI(s) => GeneralName::Uri(s.to_string()),
-            XGeneralName::DirectoryName(n) => GeneralName::Directory(Name::from_x509(n)),
+            XGeneralName::DirectoryName(n) => GeneralName::Directory(Box::new(Name::from_x509(n))),
             XGeneralName::OtherName(..) => GeneralName::Unsupported("otherName"),
             XGeneralName::X400Address(_) => GeneralName::Unsupported("x400Address"),
             XGeneralName::EDIPartyName(_) => GeneralName::Unsupported("ediPartyName"),
@@ -233,6 +248,15 @@ impl Certificate {
     /// Parses a DER certificate. Fails on anything that is not well-formed X.509 DER, on
     /// malformed known extensions and on trailing bytes.
     pub fn from_der(der: &[u8]) -> Result<Self, Reason> {
+        // The usual shapes are read in place; the rest, and every error, take x509-parser's road.
+        Ok(Certificate(match crate::cert_der::parse(der) {
+            Some(data) => data,
+            None => std::sync::Arc::new(Self::parse_with_x509_parser(der)?),
+        }))
+    }
+
+    /// The full parse: any certificate, with errors worded in the file's terms.
+    pub(crate) fn parse_with_x509_parser(der: &[u8]) -> Result<CertData, Reason> {
         // Messages in the file's terms (which part, how), never the parser's internals.
         let algorithms_match = crate::der::check_certificate_shape(der).map_err(|m| {
             Reason::Malformed(crate::parse_error::outer_error(der).unwrap_or_else(|| m.into()))
@@ -249,7 +273,10 @@ impl Certificate {
         }
         let tbs_raw = x.tbs_certificate.as_ref();
         let tbs_start = tbs_raw.as_ptr() as usize - der.as_ptr() as usize;
-        let signature = x.signature_value.as_ref().to_vec();
+        // The signature BIT STRING ends the certificate (trailing bytes are refused above).
+        let signature_start = der.len() - x.signature_value.as_ref().len();
+        let spki_raw = x.tbs_certificate.subject_pki.raw;
+        let spki_start = spki_raw.as_ptr() as usize - der.as_ptr() as usize;
         if x.signature_value.unused_bits != 0 {
             return Err(Reason::Malformed(
                 "signature BIT STRING has unused bits".into(),
@@ -257,24 +284,24 @@ impl Certificate {
         }
         let tbs = &x.tbs_certificate;
         let ext = parse_extensions(&x)?;
-        Ok(Certificate(std::sync::Arc::new(CertData {
+        Ok(CertData {
             der: der.to_vec(),
             tbs: tbs_start..tbs_start + tbs_raw.len(),
             signature_algorithm: AlgId::from_x509(&x.signature_algorithm),
             tbs_signature_algorithm: AlgId::from_x509(&tbs.signature),
-            signature,
+            signature_range: signature_start..der.len(),
             algorithms_match,
             version: tbs.version.0 + 1,
-            serial: tbs.raw_serial().to_vec(),
+            serial: Serial::from_slice(tbs.raw_serial()),
             issuer: Name::from_x509(&tbs.issuer),
             subject: Name::from_x509(&tbs.subject),
             not_before: tbs.validity.not_before.timestamp(),
             not_after: tbs.validity.not_after.timestamp(),
-            spki: tbs.subject_pki.raw.to_vec(),
+            spki_range: spki_start..spki_start + spki_raw.len(),
             public_key: public_key(&tbs.subject_pki),
             has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
             ext,
-        })))
+        })
     }
 
     /// The DER encoding.
@@ -284,6 +311,16 @@ impl Certificate {
 
     pub(crate) fn tbs_der(&self) -> &[u8] {
         &self.der[self.tbs.clone()]
+    }
+
+    /// The signature's bytes.
+    pub(crate) fn signature(&self) -> &[u8] {
+        &self.der[self.signature_range.clone()]
+    }
+
+    /// The SubjectPublicKeyInfo DER.
+    pub(crate) fn spki(&self) -> &[u8] {
+        &self.der[self.spki_range.clone()]
     }
 
     /// The subject, as text ("CN=example.com, O=Example").
@@ -465,6 +502,14 @@ const KNOWN_OIDS: &[(&[u8], &str)] = &[
     (&[0x2b, 0x81, 0x04, 0x00, 0x23], "1.3.132.0.35"),
     (&[0x2b, 0x65, 0x70], "1.3.101.112"),
 ];
+
+/// The dotted form of an OID in `KNOWN_OIDS`, by its content octets.
+pub(crate) fn known_dotted(bytes: &[u8]) -> Option<&'static str> {
+    KNOWN_OIDS
+        .iter()
+        .find(|(b, _)| *b == bytes)
+        .map(|(_, s)| *s)
+}
 
 /// The dotted form of an OID given by its content octets.
 pub(crate) fn dotted(bytes: &[u8]) -> Cow<'static, str> {

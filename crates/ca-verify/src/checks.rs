@@ -392,7 +392,7 @@ fn leaf_key_usage(cert: &Certificate, required: &[KeyUsageBit]) -> Result<(), Re
     }
 }
 
-fn eku_text(oids: &[String]) -> String {
+fn eku_text(oids: &[std::borrow::Cow<'static, str>]) -> String {
     oids.join(", ")
 }
 
@@ -407,7 +407,7 @@ fn leaf_eku(cert: &Certificate, opts: &VerifyOptions) -> Result<(), Reason> {
     let purpose = opts.purpose.oid();
     let tls = is_tls(&opts.purpose);
     let profile_err = |rule| Reason::EkuProfile { rule };
-    let (oids, critical): (&[String], bool) = match &cert.ext.eku {
+    let (oids, critical): (&[std::borrow::Cow<'static, str>], bool) = match &cert.ext.eku {
         Some(e) => (&e.value, e.critical),
         None => (&[], false),
     };

@@ -33,9 +33,15 @@ pub(crate) struct Subtree {
     pub(crate) base: GeneralName,
 }
 
+/// A key identifier, inline (they are usually a 20-octet hash).
+pub(crate) type KeyId = smallvec::SmallVec<[u8; 20]>;
+
+/// extendedKeyUsage purposes, dotted: the usual ones are static strings, and few.
+pub(crate) type Purposes = smallvec::SmallVec<[std::borrow::Cow<'static, str>; 2]>;
+
 #[derive(Clone, Debug)]
 pub(crate) struct AuthorityKeyId {
-    pub(crate) key_id: Option<Vec<u8>>,
+    pub(crate) key_id: Option<KeyId>,
     pub(crate) has_issuer: bool,
     pub(crate) has_serial: bool,
 }
@@ -45,10 +51,10 @@ pub(crate) struct AuthorityKeyId {
 pub(crate) struct Extensions {
     pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
     pub(crate) key_usage: Option<Crit<u16>>,
-    pub(crate) eku: Option<Crit<Vec<String>>>,
+    pub(crate) eku: Option<Crit<Purposes>>,
     pub(crate) san: Option<Crit<Vec<GeneralName>>>,
     pub(crate) name_constraints: Option<Crit<NameConstraints>>,
-    pub(crate) ski: Option<Crit<Vec<u8>>>,
+    pub(crate) ski: Option<Crit<KeyId>>,
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
     pub(crate) policy_constraints_critical: Option<bool>,
     /// pkits: certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy.
@@ -140,7 +146,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                 });
             }
             ParsedExtension::ExtendedKeyUsage(k) => {
-                let mut oids = Vec::new();
+                let mut oids = Purposes::new();
                 let known = [
                     (k.any, crate::options::OID_ANY_EKU),
                     (k.server_auth, crate::options::OID_SERVER_AUTH),
@@ -154,9 +160,9 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     known
                         .iter()
                         .filter(|(on, _)| *on)
-                        .map(|(_, o)| o.to_string()),
+                        .map(|(_, o)| std::borrow::Cow::Borrowed(*o)),
                 );
-                oids.extend(k.other.iter().map(|o| o.to_id_string()));
+                oids.extend(k.other.iter().map(|o| o.to_id_string().into()));
                 e.eku = Some(Crit {
                     critical,
                     value: oids,
@@ -204,12 +210,12 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             ParsedExtension::SubjectKeyIdentifier(k) => {
                 e.ski = Some(Crit {
                     critical,
-                    value: k.0.to_vec(),
+                    value: KeyId::from_slice(k.0),
                 });
             }
             ParsedExtension::AuthorityKeyIdentifier(a) => {
                 let value = AuthorityKeyId {
-                    key_id: a.key_identifier.as_ref().map(|k| k.0.to_vec()),
+                    key_id: a.key_identifier.as_ref().map(|k| KeyId::from_slice(k.0)),
                     has_issuer: a.authority_cert_issuer.is_some(),
                     has_serial: a.authority_cert_serial.is_some(),
                 };

@@ -30,6 +30,7 @@
 
 mod anchor;
 mod cert;
+mod cert_der;
 mod checks;
 mod der;
 mod error;

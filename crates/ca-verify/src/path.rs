@@ -57,6 +57,61 @@ impl Hasher for NodeHasher {
 
 type NodeMap<K, V> = HashMap<K, V, BuildHasherDefault<NodeHasher>>;
 
+/// The search's caches: the first entries inline, looked up in order (a usual path needs two
+/// or three, and no allocation); past that a hash map, so that a hostile pool of many
+/// candidates still costs one hash per lookup.
+struct NodeCache<K, V> {
+    few: smallvec::SmallVec<[(K, V); 4]>,
+    many: NodeMap<K, V>,
+}
+
+/// Entries kept inline before moving to the hash map.
+const INLINE_CACHE: usize = 8;
+
+impl<K: Copy + Eq + std::hash::Hash, V> NodeCache<K, V> {
+    fn new() -> Self {
+        NodeCache {
+            few: smallvec::SmallVec::new(),
+            many: NodeMap::default(),
+        }
+    }
+
+    fn get(&self, k: &K) -> Option<&V> {
+        if self.many.is_empty() {
+            self.few.iter().find(|(x, _)| x == k).map(|(_, v)| v)
+        } else {
+            self.many.get(k)
+        }
+    }
+
+    fn insert(&mut self, k: K, v: V) {
+        if self.many.is_empty() {
+            if let Some(slot) = self.few.iter_mut().find(|(x, _)| *x == k) {
+                slot.1 = v;
+                return;
+            }
+            if self.few.len() < INLINE_CACHE {
+                self.few.push((k, v));
+                return;
+            }
+            self.many.extend(self.few.drain(..));
+        }
+        self.many.insert(k, v);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.few.iter().map(|(k, v)| (k, v)).chain(self.many.iter())
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash, V> std::ops::Index<&K> for NodeCache<K, V> {
+    type Output = V;
+
+    fn index(&self, k: &K) -> &V {
+        self.get(k).expect("an entry the search made")
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Node {
     Leaf,
@@ -76,8 +131,8 @@ pub(crate) struct Search<'a> {
     nesting: usize,
     /// pkits: what the path-level checks found on the path that completed.
     completed: Option<(Vec<Status>, PolicyOutcome)>,
-    signatures: NodeMap<(Node, Node), Result<SignatureAlgorithm, Reason>>,
-    issuer_checks: NodeMap<Node, Result<(), Reason>>,
+    signatures: NodeCache<(Node, Node), Result<SignatureAlgorithm, Reason>>,
+    issuer_checks: NodeCache<Node, Result<(), Reason>>,
     signature_budget: usize,
     steps: usize,
     nc_budget: usize,
@@ -103,8 +158,8 @@ impl<'a> Search<'a> {
             revocation,
             nesting,
             completed: None,
-            signatures: NodeMap::default(),
-            issuer_checks: NodeMap::default(),
+            signatures: NodeCache::new(),
+            issuer_checks: NodeCache::new(),
             signature_budget: MAX_SIGNATURE_CHECKS,
             steps: MAX_STEPS,
             nc_budget: MAX_NC_COMPARISONS,
@@ -149,7 +204,9 @@ impl<'a> Search<'a> {
 
     /// Finds a valid path, or the most specific reason there is none.
     pub(crate) fn run(mut self) -> Result<Found, VerifyError> {
-        let mut chain = vec![Node::Leaf];
+        // The longest path there can be: no reallocation while searching.
+        let mut chain = Vec::with_capacity(HARD_MAX_PATH_LEN);
+        chain.push(Node::Leaf);
         match self.extend(&mut chain) {
             Ok(true) => {
                 let (statuses, policy) = self.completed.take().expect("set when a path completes");
@@ -196,7 +253,7 @@ impl<'a> Search<'a> {
         let child_node = *chain.last().expect("chain starts with the leaf");
         let child = self.cert(child_node);
         let position = chain.len();
-        let mut candidates: Vec<Node> = Vec::new();
+        let mut candidates: smallvec::SmallVec<[Node; 4]> = smallvec::SmallVec::new();
         candidates.extend(
             (0..self.anchors.len())
                 .filter(|&i| self.is_candidate(child, &self.anchors[i].cert))
@@ -400,7 +457,7 @@ impl<'a> Search<'a> {
         let c = self.cert(cand);
         chain.iter().any(|&n| {
             let x = self.cert(n);
-            x.subject.raw == c.subject.raw && x.spki == c.spki
+            x.subject.raw == c.subject.raw && x.spki() == c.spki()
         })
     }
 
@@ -431,12 +488,14 @@ impl<'a> Search<'a> {
         } else {
             Role::Intermediate
         };
-        let opts = self.opts;
-        let static_result = self
-            .issuer_checks
-            .entry(cand)
-            .or_insert_with(|| checks::issuer(issuer, role, opts, &mut Log::silent()))
-            .clone();
+        let static_result = match self.issuer_checks.get(&cand) {
+            Some(r) => r.clone(),
+            None => {
+                let r = checks::issuer(issuer, role, self.opts, &mut Log::silent());
+                self.issuer_checks.insert(cand, r.clone());
+                r
+            }
+        };
         static_result.map_err(|r| (r, at(self)))?;
 
         let child_node = chain[position - 1];
@@ -470,7 +529,7 @@ impl<'a> Search<'a> {
             self.backend,
             &c.signature_algorithm,
             c.tbs_der(),
-            &c.signature,
+            c.signature(),
             &self.cert(issuer).public_key,
         )
         .map_err(|r| match r {
@@ -491,7 +550,8 @@ impl<'a> Search<'a> {
     /// pkits: the checks of a complete path (leaf to anchor): certificate policies (RFC 5280
     /// 6.1.3 to 6.1.5), then revocation (6.3). Both live in their own modules.
     fn path_checks(&mut self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
-        let certs: Vec<&Certificate> = chain.iter().map(|&n| self.cert(n)).collect();
+        let certs: smallvec::SmallVec<[&Certificate; 4]> =
+            chain.iter().map(|&n| self.cert(n)).collect();
         let policy = policy::process(&certs, &self.opts.policy).map_err(|f| {
             let at = f.position().unwrap_or(0).min(chain.len() - 1);
             (Reason::Policy(f), self.cert_ref(chain[at], at))

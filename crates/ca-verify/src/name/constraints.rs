@@ -39,7 +39,7 @@ pub(crate) fn validate(nc: &NameConstraints) -> Result<(), Reason> {
 fn constrained_names(cert: &Certificate) -> Vec<GeneralName> {
     let mut names: Vec<GeneralName> = cert.ext.san.iter().flat_map(|s| s.value.clone()).collect();
     if !cert.subject.is_empty() {
-        names.push(GeneralName::Directory(cert.subject.clone()));
+        names.push(GeneralName::Directory(Box::new(cert.subject.clone())));
     }
     for a in cert.subject.values_of(OID_EMAIL_ATTR) {
         names.push(GeneralName::Email(

@@ -32,11 +32,49 @@ fn attr_equal(a: &Attr, b: &Attr) -> bool {
     }
     const STRINGS: [u32; 4] = [12, 19, 22, 20]; // UTF8, Printable, IA5, Teletex
     if STRINGS.contains(&a.tag) && STRINGS.contains(&b.tag) {
+        if a.value.is_ascii() && b.value.is_ascii() {
+            return folded_eq_ascii(&a.value, &b.value);
+        }
         if let (Ok(x), Ok(y)) = (std::str::from_utf8(&a.value), std::str::from_utf8(&b.value)) {
             return folded_eq(x, y);
         }
     }
     a.tag == b.tag && a.value == b.value
+}
+
+/// `folded_eq` for ASCII strings, byte by byte: the same words (split at what
+/// `char::is_whitespace` calls white space in ASCII: tab to carriage return, and space),
+/// compared ignoring ASCII case.
+fn folded_eq_ascii(a: &[u8], b: &[u8]) -> bool {
+    if a == b {
+        return true;
+    }
+    let space = |c: u8| c == b' ' || (0x09..=0x0d).contains(&c);
+    let (mut i, mut j) = (0, 0);
+    loop {
+        while i < a.len() && space(a[i]) {
+            i += 1;
+        }
+        while j < b.len() && space(b[j]) {
+            j += 1;
+        }
+        match (i < a.len(), j < b.len()) {
+            (false, false) => return true,
+            (true, true) => {}
+            _ => return false,
+        }
+        // One word each, compared ignoring case; both must end together.
+        while i < a.len() && !space(a[i]) {
+            if j >= b.len() || space(b[j]) || !a[i].eq_ignore_ascii_case(&b[j]) {
+                return false;
+            }
+            i += 1;
+            j += 1;
+        }
+        if j < b.len() && !space(b[j]) {
+            return false;
+        }
+    }
 }
 
 /// Equal ignoring case and runs of white space; allocates only for non-ASCII words.
@@ -61,13 +99,37 @@ fn folded_eq(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
+    #[test]
+    fn ascii_folding_is_the_general_folding() {
+        let cases = [
+            ("Test Root", "test  root"),
+            (" Test\tRoot ", "TEST ROOT"),
+            ("a\x0bb", "A B"),
+            ("Test Root", "Test Intermediate"),
+            ("ab", "a b"),
+            ("", "  "),
+            ("x", ""),
+            ("Test Root", "Test Roots"),
+            ("Test Roots", "Test Root"),
+            ("a  b c", "a b  c "),
+            ("\r\nA", "a"),
+        ];
+        for (x, y) in cases {
+            assert_eq!(
+                folded_eq_ascii(x.as_bytes(), y.as_bytes()),
+                folded_eq(x, y),
+                "{x:?} {y:?}"
+            );
+        }
+    }
+
     fn name(raw: u8, attrs: &[(u32, &str)]) -> Name {
         Name {
-            raw: vec![raw],
+            raw: crate::cert::NameBytes::from_slice(&[raw]),
             rdns: attrs
                 .iter()
                 .map(|(tag, v)| {
-                    vec![Attr {
+                    smallvec::smallvec![Attr {
                         oid: crate::cert::AttrBytes::from_slice(&[0x55, 4, 3]),
                         tag: *tag,
                         value: crate::cert::AttrBytes::from_slice(v.as_bytes()),

@@ -6,16 +6,20 @@ pub(crate) fn is_valid_host(name: &str) -> bool {
     if name.is_empty() || name.len() > 253 {
         return false;
     }
-    name.split('.').all(is_valid_label)
+    name.as_bytes().split(|&b| b == b'.').all(is_valid_label)
 }
 
-fn is_valid_label(l: &str) -> bool {
-    !l.is_empty()
-        && l.len() <= 63
-        && l.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !l.starts_with('-')
-        && !l.ends_with('-')
+fn is_valid_label(l: &[u8]) -> bool {
+    match (l.first(), l.last()) {
+        (Some(&first), Some(&last)) => {
+            l.len() <= 63
+                && first != b'-'
+                && last != b'-'
+                && l.iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
 }
 
 /// Why `name` is not a dNSName in preferred name syntax (RFC 5280 4.2.1.6; RFC 1034 3.5 as
@@ -33,7 +37,9 @@ pub fn presented_syntax(name: &str) -> Result<(), String> {
     if name.len() > 253 {
         return Err("is longer than 253 octets".into());
     }
-    if name.parse::<std::net::IpAddr>().is_ok() {
+    // Only hex digits, ':' and '.' can make an address: skip the parse for other names.
+    let address_chars = |b: u8| b.is_ascii_hexdigit() || b == b':' || b == b'.';
+    if name.bytes().all(address_chars) && name.parse::<std::net::IpAddr>().is_ok() {
         return Err("is an IP address (use an iPAddress entry)".into());
     }
     if name.ends_with('.') {

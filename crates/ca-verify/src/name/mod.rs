@@ -75,14 +75,14 @@ pub fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
 
 fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(), Reason> {
     let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
-    let cns: Vec<_> = leaf.subject.values_of(OID_CN).collect();
-    if full_stop && cns.len() > 1 {
+    let cn_count = leaf.subject.values_of(OID_CN).count();
+    if full_stop && cn_count > 1 {
         return Err(Reason::Subject {
             rule,
-            detail: format!("the subject has {} commonName attributes", cns.len()),
+            detail: format!("the subject has {cn_count} commonName attributes"),
         });
     }
-    for cn in cns {
+    for cn in leaf.subject.values_of(OID_CN) {
         // UTF8String, PrintableString, IA5String and TeletexString hold the text as bytes; a
         // BMPString (30) or UniversalString (28) never equals an ASCII SAN entry byte for byte.
         let text = match std::str::from_utf8(&cn.value) {

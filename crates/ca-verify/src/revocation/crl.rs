@@ -112,7 +112,7 @@ impl Crl {
             this_update: crl.last_update().timestamp(),
             next_update: crl.next_update().map(|t| t.timestamp()),
             entries: Vec::new(),
-            entry_issuers: vec![vec![GeneralName::Directory(issuer)]],
+            entry_issuers: vec![vec![GeneralName::Directory(Box::new(issuer))]],
             number: None,
             number_value: None,
             number_critical: false,

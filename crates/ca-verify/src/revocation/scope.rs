@@ -106,7 +106,7 @@ impl DpName {
             DpName::Full(v) => v.clone(),
             DpName::Relative(rdn) => {
                 let mut rdns = base.rdns.clone();
-                rdns.push(rdn.clone());
+                rdns.push(rdn.iter().cloned().collect());
                 // A raw form no parsed name can have, unique to (base, rdn): dn::equal's
                 // byte comparison then only matches the same construction.
                 let mut raw = vec![0xff];
@@ -118,11 +118,11 @@ impl DpName {
                     }
                     raw.extend_from_slice(&a.tag.to_be_bytes());
                 }
-                vec![GeneralName::Directory(Name {
-                    raw,
+                vec![GeneralName::Directory(Box::new(Name {
+                    raw: raw.into(),
                     rdns,
                     text: Default::default(),
-                })]
+                }))]
             }
         }
     }
@@ -180,9 +180,9 @@ impl DistributionPoint {
     /// the certificate issuer's name, every reason, no cRLIssuer.
     pub(crate) fn implicit(cert: &Certificate) -> Self {
         DistributionPoint {
-            name: Some(DpName::Full(vec![GeneralName::Directory(
+            name: Some(DpName::Full(vec![GeneralName::Directory(Box::new(
                 cert.issuer.clone(),
-            )])),
+            ))])),
             reasons: None,
             crl_issuer: None,
         }
@@ -191,7 +191,7 @@ impl DistributionPoint {
     /// The directory names of cRLIssuer.
     pub(crate) fn crl_issuer_names(&self) -> impl Iterator<Item = &Name> {
         self.crl_issuer.iter().flatten().filter_map(|g| match g {
-            GeneralName::Directory(n) => Some(n),
+            GeneralName::Directory(n) => Some(&**n),
             _ => None,
         })
     }
