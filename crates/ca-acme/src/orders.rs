@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::issuance::reason_from_code;
 use crate::jws::{b64decode, Signer};
+use crate::policy::{canonical_identifier, challenge_types};
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
 use crate::service::{AcmeService, KeyForm, Request, Response};
@@ -17,8 +18,6 @@ use crate::service::{AcmeService, KeyForm, Request, Response};
 const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most identifiers in one order.
 const MAX_IDENTIFIERS: usize = 100;
-/// The challenge types offered for each DNS identifier.
-const CHALLENGE_TYPES: [&str; 2] = ["http-01", "tls-alpn-01"];
 
 impl AcmeService {
     /// RFC 8555 §7.4.
@@ -43,40 +42,48 @@ impl AcmeService {
                 "an order needs 1 to {MAX_IDENTIFIERS} identifiers"
             )));
         }
+        let mut unique: Vec<Identifier> = Vec::new();
         let mut names = Vec::new();
         for id in &identifiers {
-            names.push(self.check_identifier(id)?);
-        }
-        self.ca.check_names(&names, (self.clock)())?;
-        let mut unique: Vec<Identifier> = Vec::new();
-        for id in identifiers {
-            let id = Identifier {
-                kind: id.kind,
-                value: id.value.to_ascii_lowercase(),
-            };
+            let (id, name) = canonical_identifier(id)?;
+            self.policy.check_allowed(&id)?;
             if !unique.contains(&id) {
                 unique.push(id);
+                names.push(name);
             }
         }
+        // The issuing CA's name constraints and the rulebook (rejectedIdentifier).
+        self.ca.check_names(&names, (self.clock)())?;
         let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
         let authzs: Vec<Authz> = unique
             .iter()
-            .map(|identifier| Authz {
-                id: self.new_id(),
-                account_id: account.id.clone(),
-                identifier: identifier.clone(),
-                status: Status::Pending,
-                expires,
-                challenges: CHALLENGE_TYPES
-                    .iter()
-                    .map(|kind| Challenge {
-                        kind: kind.to_string(),
-                        token: self.new_token(),
-                        status: Status::Pending,
-                        validated: None,
-                        error: None,
-                    })
-                    .collect(),
+            .map(|identifier| {
+                // RFC 8555 §7.1.4: a wildcard's authorization is for the
+                // base name, marked `wildcard`.
+                let base = identifier.value.strip_prefix("*.");
+                let authz_identifier = Identifier {
+                    kind: identifier.kind.clone(),
+                    value: base.unwrap_or(&identifier.value).to_string(),
+                };
+                let wildcard = base.is_some();
+                Authz {
+                    id: self.new_id(),
+                    account_id: account.id.clone(),
+                    status: Status::Pending,
+                    expires,
+                    challenges: challenge_types(&authz_identifier, wildcard)
+                        .iter()
+                        .map(|kind| Challenge {
+                            kind: kind.to_string(),
+                            token: self.new_token(),
+                            status: Status::Pending,
+                            validated: None,
+                            error: None,
+                        })
+                        .collect(),
+                    identifier: authz_identifier,
+                    wildcard,
+                }
             })
             .collect();
         let order = Order {
@@ -92,39 +99,6 @@ impl AcmeService {
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
             .with_header("Location", self.urls.order(&order.id)))
-    }
-
-    /// A DNS identifier we can validate: a valid host name, no wildcard
-    /// (that needs dns-01, RFC 8555 §7.1.3), no IP (RFC 8738, not yet).
-    fn check_identifier(&self, id: &Identifier) -> AcmeResult<SubjectName> {
-        if id.kind != "dns" {
-            return Err(Problem::new(
-                ProblemType::UnsupportedIdentifier,
-                format!("identifier type {:?} is not supported (dns)", id.kind),
-            ));
-        }
-        if id.value.starts_with("*.") {
-            return Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!(
-                    "{}: wildcards need dns-01, which this server does not offer yet",
-                    id.value
-                ),
-            ));
-        }
-        match SubjectName::parse(&id.value) {
-            Ok(SubjectName::Dns(name)) if name == id.value.to_ascii_lowercase() => {
-                Ok(SubjectName::Dns(name))
-            }
-            Ok(_) => Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!("{:?} is not a DNS name in A-label form", id.value),
-            )),
-            Err(e) => Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!("{:?}: {e}", id.value),
-            )),
-        }
     }
 
     /// The order with its status brought up to date from its
@@ -273,7 +247,7 @@ impl AcmeService {
             let challenge = &authz.challenges[index];
             let outcome = config.validate(
                 &challenge.kind,
-                &authz.identifier.value,
+                &authz.identifier,
                 &challenge.token,
                 &key_authorization,
             );
@@ -330,37 +304,7 @@ impl AcmeService {
             ));
         }
         let csr = Csr::parse(&der).map_err(|e| Problem::new(ProblemType::BadCsr, e.to_string()))?;
-        let mut wanted: Vec<String> = order.identifiers.iter().map(|i| i.value.clone()).collect();
-        let mut named: Vec<String> = Vec::new();
-        for name in csr.names() {
-            match name {
-                SubjectName::Dns(n) => named.push(n.clone()),
-                other => {
-                    return Err(Problem::new(
-                        ProblemType::BadCsr,
-                        format!("the CSR names {other}, which the order does not have"),
-                    ))
-                }
-            }
-        }
-        wanted.sort();
-        named.sort();
-        named.dedup();
-        if let Some(extra) = named.iter().find(|n| !wanted.contains(n)) {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {extra}, which the order does not have"),
-            ));
-        }
-        if named != wanted {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!(
-                    "the CSR must name exactly the order's identifiers: {}",
-                    wanted.join(", ")
-                ),
-            ));
-        }
+        check_csr_names(&csr, &order.identifiers)?;
         // Signing and recording in the CA directory (which writes files)
         // happen outside the state lock: the order is `processing` (RFC
         // 8555 §7.1.6) meanwhile, so a second finalize gets orderNotReady.
@@ -481,4 +425,50 @@ impl AcmeService {
         self.storage.put_cert(&record)?;
         Ok(Response::empty(200))
     }
+}
+
+/// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
+/// names, wildcards included, and IP addresses, RFC 8738 §3), nothing else.
+fn check_csr_names(csr: &Csr, identifiers: &[Identifier]) -> AcmeResult<()> {
+    let key = |name: &SubjectName| -> Option<String> {
+        match name {
+            SubjectName::Dns(n) => Some(format!("dns:{}", n.to_ascii_lowercase())),
+            SubjectName::Ip(ip) => Some(format!("ip:{ip}")),
+            _ => None,
+        }
+    };
+    let mut wanted: Vec<String> = identifiers
+        .iter()
+        .map(|i| format!("{}:{}", i.kind, i.value))
+        .collect();
+    let mut named: Vec<String> = Vec::new();
+    for name in csr.names() {
+        let k = key(name).ok_or_else(|| {
+            Problem::new(
+                ProblemType::BadCsr,
+                format!("the CSR names {name}, which the order does not have"),
+            )
+        })?;
+        if !wanted.contains(&k) {
+            return Err(Problem::new(
+                ProblemType::BadCsr,
+                format!("the CSR names {name}, which the order does not have"),
+            ));
+        }
+        named.push(k);
+    }
+    wanted.sort();
+    named.sort();
+    named.dedup();
+    if named != wanted {
+        let list: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
+        return Err(Problem::new(
+            ProblemType::BadCsr,
+            format!(
+                "the CSR must name exactly the order's identifiers: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    Ok(())
 }

@@ -23,6 +23,10 @@ pub enum ProblemType {
     AlreadyRevoked,
     Incorrect,
     InvalidContact,
+    Dns,
+    ExternalAccountRequired,
+    UserActionRequired,
+    RateLimited,
 }
 
 impl ProblemType {
@@ -47,6 +51,10 @@ impl ProblemType {
             AlreadyRevoked => "alreadyRevoked",
             Incorrect => "incorrectResponse",
             InvalidContact => "invalidContact",
+            Dns => "dns",
+            ExternalAccountRequired => "externalAccountRequired",
+            UserActionRequired => "userActionRequired",
+            RateLimited => "rateLimited",
         }
     }
 
@@ -57,6 +65,9 @@ impl ProblemType {
             Unauthorized => 403,
             AccountDoesNotExist => 400,
             OrderNotReady => 403,
+            UserActionRequired => 403,
+            // RFC 8555 §6.6: rate limits answer 429 with Retry-After.
+            RateLimited => 429,
             ServerInternal => 500,
             _ => 400,
         }
@@ -75,6 +86,10 @@ pub struct Problem {
     /// Overrides the type's usual status (e.g. 404 for an unknown resource,
     /// 413 for an oversized body, 405 for a wrong method).
     pub status: Option<u16>,
+    /// Headers the problem's response carries (Retry-After for
+    /// rateLimited, RFC 8555 §6.6; the terms' Link for
+    /// userActionRequired, §7.3.3).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Problem {
@@ -83,11 +98,17 @@ impl Problem {
             kind,
             detail: detail.into(),
             status: None,
+            headers: Vec::new(),
         }
     }
 
     pub fn with_status(mut self, status: u16) -> Problem {
         self.status = Some(status);
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Problem {
+        self.headers.push((name.into(), value.into()));
         self
     }
 

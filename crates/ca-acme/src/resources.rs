@@ -51,7 +51,7 @@ pub struct Order {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Challenge {
-    /// `http-01` or `tls-alpn-01`.
+    /// `http-01`, `dns-01` or `tls-alpn-01`.
     pub kind: String,
     pub token: String,
     pub status: Status,
@@ -67,6 +67,9 @@ pub struct Authz {
     pub status: Status,
     pub expires: i64,
     pub challenges: Vec<Challenge>,
+    /// For an order of `*.NAME`: the identifier is NAME (RFC 8555 §7.1.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wildcard: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -156,12 +159,16 @@ impl Urls {
 
     /// RFC 8555 §7.1.4.
     pub fn authz_json(&self, a: &Authz) -> Value {
-        json!({
+        let mut v = json!({
             "status": a.status,
             "expires": rfc3339(a.expires),
             "identifier": a.identifier,
             "challenges": a.challenges.iter().map(|c| self.challenge_json(&a.id, c)).collect::<Vec<_>>(),
-        })
+        });
+        if a.wildcard {
+            v["wildcard"] = json!(true);
+        }
+        v
     }
 
     /// RFC 8555 §8.

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::issuance::CaIssuance;
 use crate::jws::{Jwk, Jws, Signer};
 use crate::nonce::NonceStore;
+use crate::policy::Policy;
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Account, Status, Urls};
 use crate::storage::{Storage, StorageError};
@@ -53,6 +54,7 @@ impl Response {
     pub fn problem(p: &Problem) -> Response {
         let mut r = Response::json(p.status(), &p.to_json());
         r.headers[0].1 = "application/problem+json".into();
+        r.headers.extend(p.headers.iter().cloned());
         r
     }
 
@@ -89,6 +91,7 @@ pub struct AcmeService {
     /// certificates (one process; a shared database needs row locks).
     pub(crate) state: Arc<Mutex<()>>,
     pub(crate) clock: Clock,
+    pub(crate) policy: Policy,
     rng: SystemRandom,
 }
 
@@ -127,8 +130,15 @@ impl AcmeService {
             validation: Arc::new(validation),
             state: Arc::new(Mutex::new(())),
             clock,
+            policy: Policy::default(),
             rng: SystemRandom::new(),
         }
+    }
+
+    /// The operator's policy (identifiers, terms, EAB, rate limits).
+    pub fn with_policy(mut self, policy: Policy) -> AcmeService {
+        self.policy = policy;
+        self
     }
 
     pub fn directory_url(&self) -> String {

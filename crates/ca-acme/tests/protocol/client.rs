@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use ca_acme::jws::b64encode;
 use ca_acme::storage::Counts;
-use ca_acme::{AcmeService, CaIssuance, Request, Response, SqliteStorage, ValidationConfig};
+use ca_acme::{
+    AcmeService, CaIssuance, Policy, Request, Response, SqliteStorage, ValidationConfig,
+};
 use ca_core::{CaDir, CaOptions};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
@@ -32,6 +34,11 @@ impl Env {
     /// A fresh CA, database and http-01 responder (on 127.0.0.1, a free
     /// port; its thread ends with the test process).
     pub fn new() -> Env {
+        Env::with(|_, _| {})
+    }
+
+    /// Like `new`, with the validation settings and the policy adjusted.
+    pub fn with(configure: impl FnOnce(&mut ValidationConfig, &mut Policy)) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let ca_dir = CaDir::at(dir.path().join("ca"));
         ca_dir
@@ -55,8 +62,11 @@ impl Env {
             attempts: 1,
             ..ValidationConfig::default()
         };
+        let mut validation = validation;
+        let mut policy = Policy::default();
+        configure(&mut validation, &mut policy);
         let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
-        let service = AcmeService::new(BASE, storage, ca, validation, clock);
+        let service = AcmeService::new(BASE, storage, ca, validation, clock).with_policy(policy);
         Env {
             _dir: dir,
             service,

@@ -36,6 +36,7 @@ enum AcmeCommand {
 Examples:
   ca acme serve
   ca acme serve --listen 127.0.0.1:14000 --http-01-port 5002 --resolve app.test=127.0.0.1
+  ca acme serve --dns 127.0.0.1:8053          # dns-01 (and wildcards) against a test DNS server
 
 Then e.g. `REQUESTS_CA_BUNDLE=$(ca list --root) certbot certonly --standalone \
 --server https://127.0.0.1:14000/directory -d app.test`.
@@ -66,6 +67,12 @@ pub struct ServeArgs {
     /// covers every name under example.test.
     #[arg(long, value_name = "NAME=ADDR")]
     resolve: Vec<String>,
+
+    /// The DNS server to ask: TXT _acme-challenge.NAME for dns-01, and A/AAAA for
+    /// names --resolve does not cover [default: dns-01 asks the first nameserver
+    /// of /etc/resolv.conf, addresses come from the system resolver].
+    #[arg(long, value_name = "ADDR:PORT")]
+    dns: Option<SocketAddr>,
 
     /// The server's own names, in its HTTPS certificate [default: localhost
     /// and the --listen address].
@@ -142,6 +149,7 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         http01_port: args.http_01_port,
         tls_alpn01_port: args.tls_alpn_01_port,
         resolve,
+        dns: args.dns,
         ..ValidationConfig::default()
     };
     http::stop_on_signals();
