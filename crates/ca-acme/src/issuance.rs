@@ -5,6 +5,7 @@ use ca_core::revocation::{self, RevocationReason as Reason};
 use ca_core::store::ROOT;
 use ca_core::{
     CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, SubjectName,
+    ValidityRequest,
 };
 use time::OffsetDateTime;
 
@@ -49,6 +50,11 @@ impl CaIssuance {
         &self.issuer_name
     }
 
+    /// When the issuing CA expires: no certificate may end later.
+    pub fn issuer_not_after(&self) -> OffsetDateTime {
+        self.issuer.not_after()
+    }
+
     /// The issuing CA's own rules for names (its name constraints, and the rulebook's rules
     /// for server names): an order for anything else is `rejectedIdentifier` (RFC 8555 §7.4).
     /// The rules run on the certificate being issued, so this signs a throw-away one for the
@@ -67,12 +73,18 @@ impl CaIssuance {
     /// Signs `csr` with the server profile (only its key and names are
     /// used) and records the certificate in the CA directory's index, so
     /// that `ca list` and `ca revoke` see it.
-    pub fn issue(&self, csr: &Csr, now: OffsetDateTime) -> AcmeResult<IssuedCert> {
+    pub fn issue(
+        &self,
+        csr: &Csr,
+        validity: ValidityRequest,
+        now: OffsetDateTime,
+    ) -> AcmeResult<IssuedCert> {
         let request = IssueRequest {
             issuer: &self.issuer_name,
             leaf: LeafOptions {
                 names: csr.names().to_vec(),
                 key_type: csr.key_type(),
+                validity,
                 ..Default::default()
             },
             csr: Some(csr),

@@ -13,6 +13,7 @@
 //! - [`http`]: the HTTPS server (rustls over std threads) and its limits.
 //! - [`problem`]: errors as problem documents.
 
+mod accounts;
 pub mod dns;
 pub mod http;
 pub mod issuance;

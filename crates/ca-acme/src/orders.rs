@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use ca_core::{Certificate, Csr, SubjectName};
 use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 use crate::issuance::reason_from_code;
 use crate::jws::{b64decode, Signer};
@@ -24,12 +26,9 @@ impl AcmeService {
     pub(crate) fn new_order(&self, req: &Request) -> AcmeResult<Response> {
         let caller = self.authenticate(req, KeyForm::Kid)?;
         let account = Self::caller_account(&caller)?;
+        self.check_current_terms(account)?;
         let payload = caller.jws.json_payload()?;
-        if payload.contains_key("notBefore") || payload.contains_key("notAfter") {
-            return Err(Problem::malformed(
-                "notBefore/notAfter are not supported: certificates get the CA's server profile validity",
-            ));
-        }
+        let (not_before, not_after) = self.order_validity(&payload)?;
         let identifiers: Vec<Identifier> =
             serde_json::from_value(payload.get("identifiers").cloned().unwrap_or(Value::Null))
                 .map_err(|e| {
@@ -54,6 +53,21 @@ impl AcmeService {
         }
         // The issuing CA's name constraints and the rulebook (rejectedIdentifier).
         self.ca.check_names(&names, (self.clock)())?;
+        // RFC 8555 §6.6: over the limit, rateLimited with Retry-After.
+        if let Some(limit) = &self.policy.rate_limit {
+            if let Err(wait) = self.rate_limiter.admit(limit, &account.id, (self.clock)()) {
+                return Err(Problem::new(
+                    ProblemType::RateLimited,
+                    format!(
+                        "this account may create {} orders per {} s; retry in {} s",
+                        limit.count,
+                        limit.per.as_secs(),
+                        wait.as_secs()
+                    ),
+                )
+                .with_header("Retry-After", wait.as_secs().to_string()));
+            }
+        }
         let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
         let authzs: Vec<Authz> = unique
             .iter()
@@ -95,6 +109,8 @@ impl AcmeService {
             authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
             cert_id: None,
             error: None,
+            not_before,
+            not_after,
         };
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
@@ -150,7 +166,12 @@ impl AcmeService {
         let account = Self::caller_account(&caller)?;
         let _state = self.state.lock().expect("state lock");
         let order = self.current_order(id, &account.id)?;
-        Ok(Response::json(200, &self.urls.order_json(&order)))
+        let response = Response::json(200, &self.urls.order_json(&order));
+        // RFC 8555 §7.4: Retry-After while the client has to wait.
+        Ok(match order.status {
+            Status::Pending | Status::Processing => self.with_retry_after(response),
+            _ => response,
+        })
     }
 
     fn owned_authz(&self, id: &str, account_id: &str) -> AcmeResult<Authz> {
@@ -188,7 +209,12 @@ impl AcmeService {
             authz.status = Status::Deactivated;
             self.storage.put_authz(&authz)?;
         }
-        Ok(Response::json(200, &self.urls.authz_json(&authz)))
+        let response = Response::json(200, &self.urls.authz_json(&authz));
+        Ok(if authz.status == Status::Pending {
+            self.with_retry_after(response)
+        } else {
+            response
+        })
     }
 
     /// RFC 8555 §7.5.1: an empty JSON object starts validation; an empty
@@ -222,13 +248,19 @@ impl AcmeService {
                 format!("{}.{}", authz.challenges[index].token, account.thumbprint);
             self.spawn_validation(authz.id.clone(), index, key_authorization);
         }
-        Ok(Response::json(
+        let response = Response::json(
             200,
             &self
                 .urls
                 .challenge_json(&authz.id, &authz.challenges[index]),
-        )
-        .with_header(
+        );
+        // RFC 8555 §8.2: Retry-After while validation runs.
+        let response = if authz.challenges[index].status == Status::Processing {
+            self.with_retry_after(response)
+        } else {
+            response
+        };
+        Ok(response.with_header(
             "Link",
             format!("<{}>;rel=\"up\"", self.urls.authz(&authz.id)),
         ))
@@ -311,7 +343,16 @@ impl AcmeService {
         order.status = Status::Processing;
         self.storage.put_order(&order)?;
         drop(state);
-        let issued = match self.ca.issue(&csr, (self.clock)()) {
+        let validity = ca_core::ValidityRequest {
+            not_before: order
+                .not_before
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+            not_after: order
+                .not_after
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+            days: None,
+        };
+        let issued = match self.ca.issue(&csr, validity, (self.clock)()) {
             Ok(issued) => issued,
             Err(problem) => {
                 let _state = self.state.lock().expect("state lock");
@@ -471,4 +512,80 @@ fn check_csr_names(csr: &Csr, identifiers: &[Identifier]) -> AcmeResult<()> {
         ));
     }
     Ok(())
+}
+
+impl AcmeService {
+    fn with_retry_after(&self, response: Response) -> Response {
+        response.with_header(
+            "Retry-After",
+            self.policy.retry_after.as_secs().max(1).to_string(),
+        )
+    }
+
+    /// RFC 8555 §7.4: notBefore/notAfter (RFC 3339) in a newOrder. The
+    /// server may refuse what it will not issue: here a window that is
+    /// empty, already over, starting more than an hour ago or after the
+    /// order expires, longer than the policy's maximum, or ending after
+    /// the issuing CA does. Refusals are malformed, saying which rule.
+    fn order_validity(
+        &self,
+        payload: &serde_json::Map<String, Value>,
+    ) -> AcmeResult<(Option<i64>, Option<i64>)> {
+        let read = |field: &str| -> AcmeResult<Option<OffsetDateTime>> {
+            match payload.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(text)) => OffsetDateTime::parse(text, &Rfc3339)
+                    .map(Some)
+                    .map_err(|e| {
+                        Problem::malformed(format!(
+                            "{field} {text:?} is not an RFC 3339 date-time ({e})"
+                        ))
+                    }),
+                Some(_) => Err(Problem::malformed(format!(
+                    "{field} must be an RFC 3339 date-time string"
+                ))),
+            }
+        };
+        let (not_before, not_after) = (read("notBefore")?, read("notAfter")?);
+        if not_before.is_none() && not_after.is_none() {
+            return Ok((None, None));
+        }
+        let now = (self.clock)();
+        let start = not_before.unwrap_or(now);
+        let default_end = start + time::Duration::days(i64::from(ca_core::profile::LEAF_DAYS));
+        let end = not_after.unwrap_or(default_end);
+        let refuse = |why: String| Err(Problem::malformed(format!("notBefore/notAfter: {why}")));
+        if end <= start {
+            return refuse("notAfter must be later than notBefore".into());
+        }
+        if end <= now {
+            return refuse("notAfter is in the past".into());
+        }
+        if start < now - time::Duration::HOUR {
+            return refuse("notBefore may be at most one hour in the past".into());
+        }
+        if start > now + ORDER_LIFETIME {
+            return refuse(format!(
+                "notBefore is after the order would expire ({} days from now)",
+                ORDER_LIFETIME.as_secs() / 86400
+            ));
+        }
+        let max = time::Duration::try_from(self.policy.max_validity).unwrap_or(time::Duration::MAX);
+        if end - start > max {
+            return refuse(format!(
+                "the window is longer than this server issues ({} days at most)",
+                max.whole_days()
+            ));
+        }
+        if end > self.ca.issuer_not_after() {
+            return refuse(format!(
+                "notAfter is after the issuing CA expires ({})",
+                ca_core::validity::rfc3339(self.ca.issuer_not_after())
+            ));
+        }
+        Ok((
+            not_before.map(|t| t.unix_timestamp()),
+            not_after.map(|t| t.unix_timestamp()),
+        ))
+    }
 }

@@ -90,6 +90,8 @@ pub struct Problem {
     /// rateLimited, RFC 8555 §6.6; the terms' Link for
     /// userActionRequired, §7.3.3).
     pub headers: Vec<(String, String)>,
+    /// A URL where a human can act (RFC 7807 `instance`; RFC 8555 §7.3.3).
+    pub instance: Option<String>,
 }
 
 impl Problem {
@@ -99,6 +101,7 @@ impl Problem {
             detail: detail.into(),
             status: None,
             headers: Vec::new(),
+            instance: None,
         }
     }
 
@@ -133,7 +136,12 @@ impl Problem {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({"type": self.kind.urn(), "detail": self.detail, "status": self.status()})
+        let mut v =
+            json!({"type": self.kind.urn(), "detail": self.detail, "status": self.status()});
+        if let Some(instance) = &self.instance {
+            v["instance"] = json!(instance);
+        }
+        v
     }
 }
 

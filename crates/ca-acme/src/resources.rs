@@ -35,6 +35,12 @@ pub struct Account {
     pub status: Status,
     pub contact: Vec<String>,
     pub created: i64,
+    /// The terms-of-service URL the account agreed to (RFC 8555 §7.3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_agreed: Option<String>,
+    /// The External Account Binding key id it registered with (§7.3.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eab_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,6 +53,11 @@ pub struct Order {
     pub authz_ids: Vec<String>,
     pub cert_id: Option<String>,
     pub error: Option<Value>,
+    /// The validity the client asked for (RFC 8555 §7.4), unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,6 +137,7 @@ impl Urls {
             "newAccount": self.path("/acme/new-account"),
             "newOrder": self.path("/acme/new-order"),
             "revokeCert": self.path("/acme/revoke-cert"),
+            "keyChange": self.path("/acme/key-change"),
             "meta": {"externalAccountRequired": false}
         })
     }
@@ -150,6 +162,12 @@ impl Urls {
         });
         if let Some(cert) = &o.cert_id {
             v["certificate"] = json!(self.cert(cert));
+        }
+        if let Some(t) = o.not_before {
+            v["notBefore"] = json!(rfc3339(t));
+        }
+        if let Some(t) = o.not_after {
+            v["notAfter"] = json!(rfc3339(t));
         }
         if let Some(err) = &o.error {
             v["error"] = err.clone();

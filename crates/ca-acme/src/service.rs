@@ -92,6 +92,7 @@ pub struct AcmeService {
     pub(crate) state: Arc<Mutex<()>>,
     pub(crate) clock: Clock,
     pub(crate) policy: Policy,
+    pub(crate) rate_limiter: crate::policy::RateLimiter,
     rng: SystemRandom,
 }
 
@@ -131,6 +132,7 @@ impl AcmeService {
             state: Arc::new(Mutex::new(())),
             clock,
             policy: Policy::default(),
+            rate_limiter: Default::default(),
             rng: SystemRandom::new(),
         }
     }
@@ -180,7 +182,7 @@ impl AcmeService {
         let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
         let method = req.method.as_str();
         match (method, parts.as_slice()) {
-            ("GET", ["directory"]) => Ok(Response::json(200, &self.urls.directory_json())),
+            ("GET", ["directory"]) => Ok(Response::json(200, &self.directory_json())),
             // RFC 8555 §7.2: HEAD answers 200, GET 204.
             ("HEAD", ["acme", "new-nonce"]) => Ok(Response::empty(200)),
             ("GET", ["acme", "new-nonce"]) => Ok(Response::empty(204)),
@@ -200,6 +202,7 @@ impl AcmeService {
             ("POST", ["acme", "finalize", id]) => self.finalize(req, id),
             ("POST", ["acme", "cert", id]) => self.get_cert(req, id),
             ("POST", ["acme", "revoke-cert"]) => self.revoke_cert(req),
+            ("POST", ["acme", "key-change"]) => self.key_change(req),
             (_, ["directory"] | ["acme", "new-nonce"]) => {
                 Err(Problem::malformed(format!("{method} is not allowed here")).with_status(405))
             }
@@ -294,6 +297,16 @@ impl AcmeService {
         Ok(account)
     }
 
+    /// RFC 8555 §7.1.1, with the policy's meta fields.
+    fn directory_json(&self) -> Value {
+        let mut v = self.urls.directory_json();
+        v["meta"]["externalAccountRequired"] = json!(!self.policy.eab_keys.is_empty());
+        if let Some(terms) = &self.policy.terms_of_service {
+            v["meta"]["termsOfService"] = json!(terms);
+        }
+        v
+    }
+
     /// The caller's account, for `kid` requests.
     pub(crate) fn caller_account(caller: &Caller) -> AcmeResult<&Account> {
         caller
@@ -319,6 +332,9 @@ impl AcmeService {
             ));
         }
         let contact = contacts(&payload)?;
+        let terms_agreed = self.check_terms_agreed(&payload)?;
+        let eab_kid =
+            self.check_external_binding(&payload, &caller.key, &self.urls.path(&req.path))?;
         let account = Account {
             id: self.new_id(),
             jwk: caller.key.canonical_json(),
@@ -326,6 +342,8 @@ impl AcmeService {
             status: Status::Valid,
             contact,
             created: (self.clock)().unix_timestamp(),
+            terms_agreed,
+            eab_kid,
         };
         let stored = self.storage.insert_account(&account)?;
         let status = if stored.id == account.id { 201 } else { 200 };
@@ -344,6 +362,10 @@ impl AcmeService {
             let payload = caller.jws.json_payload()?;
             if payload.contains_key("contact") {
                 account.contact = contacts(&payload)?;
+            }
+            // Agreeing again after the terms changed (RFC 8555 §7.3.3).
+            if payload.get("termsOfServiceAgreed") == Some(&Value::Bool(true)) {
+                account.terms_agreed = self.policy.terms_of_service.clone();
             }
             match payload.get("status").and_then(Value::as_str) {
                 None => {}

@@ -32,6 +32,10 @@ pub trait Storage: Send + Sync {
     fn put_account(&self, account: &Account) -> StorageResult<()>;
     fn account(&self, id: &str) -> StorageResult<Option<Account>>;
     fn account_by_thumbprint(&self, thumbprint: &str) -> StorageResult<Option<Account>>;
+    /// Key rollover (RFC 8555 §7.3.5): stores the account with its new key
+    /// and thumbprint; false, changing nothing, when another account has
+    /// that thumbprint.
+    fn change_account_key(&self, account: &Account) -> StorageResult<bool>;
     /// A new order and its new authorizations, in one transaction.
     fn insert_order(&self, order: &Order, authzs: &[Authz]) -> StorageResult<()>;
     fn put_order(&self, order: &Order) -> StorageResult<()>;

@@ -144,6 +144,22 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn change_account_key(&self, account: &Account) -> StorageResult<bool> {
+        let conn = self.conn.lock().expect("db lock");
+        match conn.execute(
+            "UPDATE accounts SET thumbprint = ?2, data = ?3 WHERE id = ?1",
+            params![account.id, account.thumbprint, to_json(account)],
+        ) {
+            Ok(_) => Ok(true),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+
     fn account(&self, id: &str) -> StorageResult<Option<Account>> {
         self.get("SELECT data FROM accounts WHERE id = ?1", id)
     }
@@ -268,6 +284,8 @@ mod tests {
             status: Status::Valid,
             contact: vec![],
             created: 0,
+            terms_agreed: None,
+            eab_kid: None,
         };
         db.insert_account(&account).unwrap();
         drop(db);

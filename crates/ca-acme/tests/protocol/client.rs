@@ -75,6 +75,21 @@ impl Env {
         }
     }
 
+    /// Swaps in a service over the same database and CA with another
+    /// policy (an operator restarting the server with other flags).
+    pub fn restart_with(&mut self, policy: Policy) {
+        let ca = Arc::new(CaIssuance::load(CaDir::at(self.ca_dir.path()), None).unwrap());
+        let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
+        self.service = AcmeService::new(
+            BASE,
+            Arc::clone(self.service.storage()),
+            ca,
+            ValidationConfig::default(),
+            clock,
+        )
+        .with_policy(policy);
+    }
+
     pub fn counts(&self) -> Counts {
         self.service.storage().counts().unwrap()
     }
@@ -161,6 +176,21 @@ impl Account {
         json!({"protected": protected, "payload": payload, "signature": b64encode(signature.as_ref())})
             .to_string()
             .into_bytes()
+    }
+
+    /// A flattened JWS over `payload` with exactly this protected header
+    /// (e.g. an inner JWS, RFC 8555 §7.3.5), signed by this key.
+    pub fn jws_value(&self, protected: Value, payload: &Value) -> Value {
+        let protected = b64encode(protected.to_string().as_bytes());
+        let payload = b64encode(payload.to_string().as_bytes());
+        let signature = self
+            .key
+            .sign(
+                &SystemRandom::new(),
+                format!("{protected}.{payload}").as_bytes(),
+            )
+            .unwrap();
+        json!({"protected": protected, "payload": payload, "signature": b64encode(signature.as_ref())})
     }
 
     /// A well-formed request with a fresh nonce.

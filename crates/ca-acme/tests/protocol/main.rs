@@ -2,7 +2,9 @@
 //! directory, a real SQLite file and real http-01 validation on
 //! 127.0.0.1; requests are JWS signed here with ring (ES256).
 
+mod accounts;
 mod client;
 mod flow;
 mod hostile;
 mod identifiers;
+mod policy;

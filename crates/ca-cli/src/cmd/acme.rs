@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ca_acme::http::{self, Limits, Server};
-use ca_acme::{AcmeService, CaIssuance, SqliteStorage, ValidationConfig};
+use ca_acme::policy::{Cidr, RateLimit};
+use ca_acme::{AcmeService, CaIssuance, Policy, SqliteStorage, ValidationConfig};
 
 use super::common::{core_error, CaDirArgs};
 use crate::exit::CliError;
@@ -41,7 +42,8 @@ Examples:
 Then e.g. `REQUESTS_CA_BUNDLE=$(ca list --root) certbot certonly --standalone \
 --server https://127.0.0.1:14000/directory -d app.test`.
 
-Exit codes: 0 stopped by a signal; 2 bad input (no CA, a bad --db, --listen or --resolve).")]
+Exit codes: 0 stopped by a signal; 2 bad input (no CA, a bad --db, --listen, --resolve,
+--allow-dns, --allow-ip, --tos, --eab or --rate-limit).")]
 pub struct ServeArgs {
     /// Sign with this intermediate [default: the root].
     #[arg(long, value_name = "NAME")]
@@ -73,6 +75,31 @@ pub struct ServeArgs {
     /// of /etc/resolv.conf, addresses come from the system resolver].
     #[arg(long, value_name = "ADDR:PORT")]
     dns: Option<SocketAddr>,
+
+    /// Only names equal to or under this DNS suffix may be ordered (repeatable)
+    /// [default: any name the issuing CA's name constraints allow].
+    #[arg(long, value_name = "SUFFIX")]
+    allow_dns: Vec<String>,
+
+    /// Only addresses in this range may be ordered as IP identifiers (repeatable),
+    /// e.g. 10.0.0.0/8 [default: any].
+    #[arg(long, value_name = "CIDR")]
+    allow_ip: Vec<String>,
+
+    /// The terms of service: new accounts must agree (termsOfServiceAgreed);
+    /// when the URL changes, accounts must agree again.
+    #[arg(long, value_name = "URL")]
+    tos: Option<String>,
+
+    /// Require External Account Binding (RFC 8555 §7.3.4) with this key id and
+    /// base64url HMAC key (repeatable).
+    #[arg(long, value_name = "KID=KEY")]
+    eab: Vec<String>,
+
+    /// New orders allowed per account, e.g. 30/min (or N/s, N/h); more are
+    /// refused as rateLimited with Retry-After.
+    #[arg(long, value_name = "N/min")]
+    rate_limit: Option<String>,
 
     /// The server's own names, in its HTTPS certificate [default: localhost
     /// and the --listen address].
@@ -108,7 +135,63 @@ fn resolve_map(entries: &[String]) -> Result<HashMap<String, IpAddr>, CliError> 
         .collect()
 }
 
+fn policy(args: &ServeArgs) -> Result<Policy, CliError> {
+    let mut policy = Policy::default();
+    for suffix in &args.allow_dns {
+        let suffix = suffix.trim_start_matches("*.").trim_end_matches('.');
+        match ca_core::SubjectName::parse(suffix) {
+            Ok(ca_core::SubjectName::Dns(name)) if !name.starts_with('*') => {
+                policy.allow_dns.push(name)
+            }
+            _ => {
+                return Err(CliError::bad_input(format!(
+                    "--allow-dns {suffix:?}: expected a DNS name such as example.test"
+                )))
+            }
+        }
+    }
+    for range in &args.allow_ip {
+        policy.allow_ip.push(
+            Cidr::parse(range)
+                .map_err(|e| CliError::bad_input(format!("--allow-ip {range:?}: {e}")))?,
+        );
+    }
+    if let Some(url) = &args.tos {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(CliError::bad_input(format!(
+                "--tos {url:?}: expected an http(s) URL"
+            )));
+        }
+        policy.terms_of_service = Some(url.clone());
+    }
+    for entry in &args.eab {
+        let bad = |why: &str| {
+            CliError::bad_input(format!(
+                "--eab: {why}; expected KID=KEY with KEY the base64url HMAC key (at least 16 bytes)"
+            ))
+        };
+        let (kid, key) = entry.split_once('=').ok_or_else(|| bad("no '='"))?;
+        if kid.is_empty() {
+            return Err(bad("an empty key id"));
+        }
+        let key = ca_acme::jws::b64decode("--eab", key.trim_end_matches('='))
+            .map_err(|_| bad("the key is not base64url"))?;
+        if key.len() < 16 {
+            return Err(bad("the key is shorter than 16 bytes"));
+        }
+        policy.eab_keys.insert(kid.to_string(), key);
+    }
+    if let Some(limit) = &args.rate_limit {
+        policy.rate_limit = Some(
+            RateLimit::parse(limit)
+                .map_err(|e| CliError::bad_input(format!("--rate-limit: {e}")))?,
+        );
+    }
+    Ok(policy)
+}
+
 fn serve(args: ServeArgs) -> Result<(), CliError> {
+    let policy = policy(&args)?;
     let ca_dir = args.ca.ca_dir()?;
     let db_path = match args.db.as_deref() {
         None => ca_dir.path().join("acme.sqlite3"),
@@ -161,13 +244,16 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     let placeholder = format!("https://{host}:{}", args.listen.port());
     let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
-    let service = Arc::new(AcmeService::new(
-        &placeholder,
-        Arc::new(storage),
-        Arc::clone(&ca),
-        validation,
-        clock,
-    ));
+    let service = Arc::new(
+        AcmeService::new(
+            &placeholder,
+            Arc::new(storage),
+            Arc::clone(&ca),
+            validation,
+            clock,
+        )
+        .with_policy(policy),
+    );
     let server = Server::bind(args.listen, tls, Arc::clone(&service), Limits::default())
         .map_err(|e| CliError::bad_input(format!("--listen {}: {e}", args.listen)))?;
     println!("ACME directory: {}", service.directory_url());
