@@ -19,6 +19,8 @@ pub struct CaIssuance {
     issuer: Issuer,
     /// The CRL last made: how many revocations it lists, its nextUpdate, DER.
     crl: std::sync::Mutex<Option<(usize, OffsetDateTime, Vec<u8>)>>,
+    /// Where certificates say the CRL is (cRLDistributionPoints).
+    crl_urls: Vec<String>,
 }
 
 /// How long a CRL the server makes is valid (its nextUpdate).
@@ -39,7 +41,19 @@ impl CaIssuance {
             issuer_name,
             issuer,
             crl: std::sync::Mutex::new(None),
+            crl_urls: Vec::new(),
         })
+    }
+
+    /// Puts these URLs in the cRLDistributionPoints of every certificate
+    /// issued over ACME (RFC 5280 §4.2.1.13), e.g. this server's GET /crl.
+    pub fn with_crl_urls(mut self, urls: Vec<String>) -> CaIssuance {
+        self.crl_urls = urls;
+        self
+    }
+
+    pub fn crl_urls(&self) -> &[String] {
+        &self.crl_urls
     }
 
     pub fn ca_dir(&self) -> &CaDir {
@@ -85,6 +99,7 @@ impl CaIssuance {
                 names: csr.names().to_vec(),
                 key_type: csr.key_type(),
                 validity,
+                crl_distribution_points: self.crl_urls.clone(),
                 ..Default::default()
             },
             csr: Some(csr),

@@ -22,6 +22,7 @@ pub mod nonce;
 mod orders;
 pub mod policy;
 pub mod problem;
+pub mod renewal;
 pub mod resources;
 pub mod service;
 pub mod storage;

@@ -51,6 +51,8 @@ impl AcmeService {
                 names.push(name);
             }
         }
+        let values: Vec<String> = unique.iter().map(|i| i.value.clone()).collect();
+        let replaces = self.check_replaces(&payload, &account.id, &values)?;
         // The issuing CA's name constraints and the rulebook (rejectedIdentifier).
         self.ca.check_names(&names, (self.clock)())?;
         // RFC 8555 §6.6: over the limit, rateLimited with Retry-After.
@@ -111,6 +113,7 @@ impl AcmeService {
             error: None,
             not_before,
             not_after,
+            replaces,
         };
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
@@ -369,10 +372,12 @@ impl AcmeService {
             issuer: self.ca.issuer_name().to_string(),
             chain_pem: issued.chain_pem,
             revoked: false,
+            replaced: false,
         };
         order.status = Status::Valid;
         order.cert_id = Some(cert.id.clone());
         self.storage.insert_cert(&cert, &order)?;
+        self.mark_replaced(&order)?;
         Ok(Response::json(200, &self.urls.order_json(&order))
             .with_header("Location", self.urls.order(&order.id)))
     }
@@ -435,9 +440,12 @@ impl AcmeService {
             .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
         match &caller.jws.signer {
             Signer::Kid(_) => {
-                if Self::caller_account(&caller)?.id != record.account_id {
+                let account = Self::caller_account(&caller)?;
+                if account.id != record.account_id
+                    && !self.validated_all_names(&account.id, &leaf)?
+                {
                     return Err(Problem::unauthorized(
-                        "the certificate was ordered by another account",
+                        "the certificate was ordered by another account, and this account                          holds no valid authorization for each of its names (RFC 8555 §7.6)",
                     ));
                 }
             }
@@ -587,5 +595,31 @@ impl AcmeService {
             not_before.map(|t| t.unix_timestamp()),
             not_after.map(|t| t.unix_timestamp()),
         ))
+    }
+}
+
+impl AcmeService {
+    /// RFC 8555 §7.6: an account may revoke a certificate it did not order
+    /// when it holds a valid, unexpired authorization for every name in it
+    /// (a wildcard name: a wildcard authorization of its base name).
+    fn validated_all_names(&self, account_id: &str, leaf: &Certificate) -> AcmeResult<bool> {
+        let now = (self.clock)().unix_timestamp();
+        let authzs: Vec<Authz> = self
+            .storage
+            .valid_authzs_of(account_id)?
+            .into_iter()
+            .filter(|a| a.expires > now)
+            .collect();
+        let names = leaf.info().names;
+        Ok(!names.is_empty()
+            && names.iter().all(|name| {
+                let (base, wildcard) = match name.strip_prefix("*.") {
+                    Some(base) => (base, true),
+                    None => (name.as_str(), false),
+                };
+                authzs.iter().any(|a| {
+                    a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
+                })
+            }))
     }
 }

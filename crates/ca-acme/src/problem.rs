@@ -27,6 +27,7 @@ pub enum ProblemType {
     ExternalAccountRequired,
     UserActionRequired,
     RateLimited,
+    AlreadyReplaced,
 }
 
 impl ProblemType {
@@ -55,6 +56,7 @@ impl ProblemType {
             ExternalAccountRequired => "externalAccountRequired",
             UserActionRequired => "userActionRequired",
             RateLimited => "rateLimited",
+            AlreadyReplaced => "alreadyReplaced",
         }
     }
 

@@ -58,6 +58,9 @@ pub struct Order {
     pub not_before: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_after: Option<i64>,
+    /// The ARI certID of the certificate this order replaces (RFC 9773 §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +97,9 @@ pub struct CertRecord {
     /// Leaf then intermediates, PEM (`application/pem-certificate-chain`).
     pub chain_pem: String,
     pub revoked: bool,
+    /// A later order said it `replaces` this one (RFC 9773 §5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replaced: bool,
 }
 
 pub fn rfc3339(unix: i64) -> String {
@@ -138,6 +144,7 @@ impl Urls {
             "newOrder": self.path("/acme/new-order"),
             "revokeCert": self.path("/acme/revoke-cert"),
             "keyChange": self.path("/acme/key-change"),
+            "renewalInfo": self.path("/acme/renewal-info"),
             "meta": {"externalAccountRequired": false}
         })
     }
@@ -162,6 +169,9 @@ impl Urls {
         });
         if let Some(cert) = &o.cert_id {
             v["certificate"] = json!(self.cert(cert));
+        }
+        if let Some(id) = &o.replaces {
+            v["replaces"] = json!(id);
         }
         if let Some(t) = o.not_before {
             v["notBefore"] = json!(rfc3339(t));

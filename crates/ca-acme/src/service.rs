@@ -203,6 +203,8 @@ impl AcmeService {
             ("POST", ["acme", "cert", id]) => self.get_cert(req, id),
             ("POST", ["acme", "revoke-cert"]) => self.revoke_cert(req),
             ("POST", ["acme", "key-change"]) => self.key_change(req),
+            // RFC 9773 §4.2: renewal information is a plain GET.
+            ("GET", ["acme", "renewal-info", id]) => self.renewal_info(id),
             (_, ["directory"] | ["acme", "new-nonce"]) => {
                 Err(Problem::malformed(format!("{method} is not allowed here")).with_status(405))
             }

@@ -43,6 +43,9 @@ pub trait Storage: Send + Sync {
     fn orders_of(&self, account_id: &str) -> StorageResult<Vec<String>>;
     fn put_authz(&self, authz: &Authz) -> StorageResult<()>;
     fn authz(&self, id: &str) -> StorageResult<Option<Authz>>;
+    /// Every authorization of an account whose status is `valid` (what
+    /// revocation by a validating account looks through, RFC 8555 §7.6).
+    fn valid_authzs_of(&self, account_id: &str) -> StorageResult<Vec<Authz>>;
     /// A new certificate and the order that now points to it, in one transaction.
     fn insert_cert(&self, cert: &CertRecord, order: &Order) -> StorageResult<()>;
     fn put_cert(&self, cert: &CertRecord) -> StorageResult<()>;

@@ -217,6 +217,24 @@ impl Storage for SqliteStorage {
         self.get("SELECT data FROM authzs WHERE id = ?1", id)
     }
 
+    fn valid_authzs_of(&self, account_id: &str) -> StorageResult<Vec<Authz>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT data FROM authzs WHERE account_id = ?1")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([account_id], |r| r.get::<_, String>(0))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let authz: Authz = from_json(row.map_err(err)?)?;
+            if authz.status == crate::resources::Status::Valid {
+                out.push(authz);
+            }
+        }
+        Ok(out)
+    }
+
     fn insert_cert(&self, cert: &CertRecord, order: &Order) -> StorageResult<()> {
         let mut conn = self.conn.lock().expect("db lock");
         let tx = conn.transaction().map_err(err)?;

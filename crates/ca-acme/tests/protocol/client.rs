@@ -48,7 +48,12 @@ impl Env {
                 &ca_core::IssueContext::at(time::OffsetDateTime::now_utc()),
             )
             .unwrap();
-        let ca = Arc::new(CaIssuance::load(CaDir::at(ca_dir.path()), None).unwrap());
+        // As `ca acme serve` does: certificates point at this server's CRL.
+        let ca = Arc::new(
+            CaIssuance::load(CaDir::at(ca_dir.path()), None)
+                .unwrap()
+                .with_crl_urls(vec![format!("{BASE}/crl")]),
+        );
         let storage = Arc::new(SqliteStorage::open(&dir.path().join("acme.sqlite3")).unwrap());
         let answers: Answers = Arc::default();
         let port = http01_responder(Arc::clone(&answers));

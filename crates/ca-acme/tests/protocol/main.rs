@@ -8,3 +8,4 @@ mod flow;
 mod hostile;
 mod identifiers;
 mod policy;
+mod renewal;

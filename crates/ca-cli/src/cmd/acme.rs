@@ -101,6 +101,12 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N/min")]
     rate_limit: Option<String>,
 
+    /// The CRL URL put in each certificate's cRLDistributionPoints [default: this
+    /// server's https://HOST:PORT/crl]. The Baseline Requirements want an http://
+    /// URL: serve GET /crl behind one and give it here.
+    #[arg(long, value_name = "URL")]
+    crl_url: Option<String>,
+
     /// The server's own names, in its HTTPS certificate [default: localhost
     /// and the --listen address].
     #[arg(long, value_name = "NAME")]
@@ -205,9 +211,6 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         },
     };
     let resolve = resolve_map(&args.resolve)?;
-    let ca = Arc::new(CaIssuance::load(ca_dir, args.issuer.as_deref()).map_err(core_error)?);
-    let storage = SqliteStorage::open(&db_path).map_err(|e| CliError::bad_input(e.to_string()))?;
-
     let listen_ip = args.listen.ip();
     let mut names = args.name.clone();
     if names.is_empty() {
@@ -216,6 +219,28 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
             names.push(listen_ip.to_string());
         }
     }
+    let host = if listen_ip.is_unspecified() {
+        names[0].clone()
+    } else {
+        bracket(listen_ip)
+    };
+    let placeholder = format!("https://{host}:{}", args.listen.port());
+    let crl_url = match &args.crl_url {
+        Some(url) if url.starts_with("http://") || url.starts_with("https://") => url.clone(),
+        Some(url) => {
+            return Err(CliError::bad_input(format!(
+                "--crl-url {url:?}: expected an http:// (or https://) URL"
+            )))
+        }
+        None => format!("{placeholder}/crl"),
+    };
+    let ca = Arc::new(
+        CaIssuance::load(ca_dir, args.issuer.as_deref())
+            .map_err(core_error)?
+            .with_crl_urls(vec![crl_url]),
+    );
+    let storage = SqliteStorage::open(&db_path).map_err(|e| CliError::bad_input(e.to_string()))?;
+
     let identity = ca
         .issue_server_identity(&names, time::OffsetDateTime::now_utc())
         .map_err(core_error)?;
@@ -237,12 +262,6 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     };
     http::stop_on_signals();
     // Bind before announcing: the port may be taken.
-    let host = if listen_ip.is_unspecified() {
-        names[0].clone()
-    } else {
-        bracket(listen_ip)
-    };
-    let placeholder = format!("https://{host}:{}", args.listen.port());
     let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
     let service = Arc::new(
         AcmeService::new(
