@@ -36,6 +36,14 @@ fn bad_input_is_refused_with_exit_2() {
         ),
         (&["--resolve", "app.test"], "NAME=ADDR"),
         (&["--resolve", "app.test=nowhere"], "not an IP address"),
+        (&["--dns", "localhost"], "--dns"),
+        (&["--allow-dns", "not a name"], "--allow-dns"),
+        (&["--allow-ip", "10.0.0.0/40"], "0 to 32"),
+        (&["--tos", "terms.txt"], "http(s) URL"),
+        (&["--eab", "kid-only"], "KID=KEY"),
+        (&["--eab", "kid=c2hvcnQ"], "shorter than 16 bytes"),
+        (&["--rate-limit", "ten/min"], "--rate-limit"),
+        (&["--crl-url", "ldap://x/crl"], "http://"),
     ] {
         let mut all = vec!["acme", "serve", "--ca-dir", "ca", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);
