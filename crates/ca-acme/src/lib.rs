@@ -4,7 +4,7 @@
 //! - [`jws`]: flattened JWS, account keys and thumbprints (RFC 7515/7517/7638).
 //! - [`nonce`]: replay nonces (RFC 8555 §6.5).
 //! - [`resources`]: accounts, orders, authorizations, challenges, and their JSON.
-//! - [`storage`]: the state behind a trait; SQLite by default.
+//! - [`storage`]: the state behind a trait; SQLite by default, PostgreSQL for replicas.
 //! - [`validation`]: http-01 and tls-alpn-01 (RFC 8737).
 //! - [`issuance`]: the one place that signs and revokes, through ca-core.
 //! - [`service`] and the orders module: the protocol over plain requests.
@@ -25,5 +25,5 @@ pub mod validation;
 pub use issuance::CaIssuance;
 pub use problem::{Problem, ProblemType};
 pub use service::{AcmeService, Request, Response};
-pub use storage::{SqliteStorage, Storage};
+pub use storage::{PostgresStorage, SqliteStorage, Storage};
 pub use validation::ValidationConfig;
