@@ -10,12 +10,15 @@
 mod support;
 
 mod acme;
+mod acme_client;
+mod acme_db;
 mod csr;
 mod gnutls;
 mod keys;
 mod names;
 mod openssl;
 mod pkilint;
+mod postgres;
 mod probe;
 mod tls;
 mod trust;

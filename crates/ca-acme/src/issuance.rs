@@ -4,8 +4,8 @@
 use ca_core::revocation::{self, RevocationReason as Reason};
 use ca_core::store::ROOT;
 use ca_core::{
-    CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, SubjectName,
-    ValidityRequest,
+    CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, Serial,
+    SubjectName, ValidityRequest,
 };
 use time::OffsetDateTime;
 
@@ -87,12 +87,31 @@ impl CaIssuance {
     /// Signs `csr` with the server profile (only its key and names are
     /// used) and records the certificate in the CA directory's index, so
     /// that `ca list` and `ca revoke` see it.
-    pub fn issue(
+    pub fn issue(&self, csr: &Csr, now: OffsetDateTime) -> AcmeResult<IssuedCert> {
+        self.issue_with_serial(csr, now, Serial::random())
+    }
+
+    /// [`CaIssuance::issue`] with the serial number the caller reserved
+    /// (in the database shared by the replicas).
+    pub fn issue_with_serial(
+        &self,
+        csr: &Csr,
+        now: OffsetDateTime,
+        serial: Serial,
+    ) -> AcmeResult<IssuedCert> {
+        self.issue_with_validity(csr, ValidityRequest::default(), now, serial)
+    }
+
+    /// [`CaIssuance::issue_with_serial`] with the validity the order asked
+    /// for (RFC 8555 §7.4 notBefore/notAfter; default: the server profile's).
+    pub fn issue_with_validity(
         &self,
         csr: &Csr,
         validity: ValidityRequest,
         now: OffsetDateTime,
+        serial: Serial,
     ) -> AcmeResult<IssuedCert> {
+        let serials = move || serial.clone();
         let request = IssueRequest {
             issuer: &self.issuer_name,
             leaf: LeafOptions {
@@ -111,7 +130,11 @@ impl CaIssuance {
         };
         let outcome = self
             .ca_dir
-            .issue_by(&self.issuer, &request, &IssueContext::at(now))
+            .issue_by(
+                &self.issuer,
+                &request,
+                &IssueContext::with_serials(now, &serials),
+            )
             .map_err(|e| match e {
                 ca_core::Error::Refused(d) => Problem::new(ProblemType::BadCsr, d),
                 other => Problem::internal(format!("issuing the certificate: {other}")),
@@ -137,6 +160,17 @@ impl CaIssuance {
         names: &[String],
         now: OffsetDateTime,
     ) -> ca_core::Result<Issued> {
+        self.issue_server_identity_with_serial(names, now, Serial::random())
+    }
+
+    /// [`CaIssuance::issue_server_identity`] with a serial the caller reserved.
+    pub fn issue_server_identity_with_serial(
+        &self,
+        names: &[String],
+        now: OffsetDateTime,
+        serial: Serial,
+    ) -> ca_core::Result<Issued> {
+        let serials = move || serial.clone();
         let request = IssueRequest {
             issuer: &self.issuer_name,
             leaf: LeafOptions::server(names)?,
@@ -147,9 +181,11 @@ impl CaIssuance {
             ca_passphrase: None,
             create_root: None,
         };
-        let outcome = self
-            .ca_dir
-            .issue_by(&self.issuer, &request, &IssueContext::at(now))?;
+        let outcome = self.ca_dir.issue_by(
+            &self.issuer,
+            &request,
+            &IssueContext::with_serials(now, &serials),
+        )?;
         Ok(outcome.issued)
     }
 
@@ -217,4 +253,19 @@ pub fn reason_from_code(code: u64) -> AcmeResult<Reason> {
             ))
         }
     })
+}
+
+/// The RFC 5280 §5.3.1 code of a reason, as the database stores it.
+pub fn reason_code(reason: Reason) -> u8 {
+    match reason {
+        Reason::Unspecified => 0,
+        Reason::KeyCompromise => 1,
+        Reason::CaCompromise => 2,
+        Reason::AffiliationChanged => 3,
+        Reason::Superseded => 4,
+        Reason::CessationOfOperation => 5,
+        Reason::CertificateHold => 6,
+        Reason::PrivilegeWithdrawn => 9,
+        Reason::AaCompromise => 10,
+    }
 }

@@ -4,7 +4,7 @@
 //! - [`jws`]: flattened JWS, account keys and thumbprints (RFC 7515/7517/7638).
 //! - [`nonce`]: replay nonces (RFC 8555 §6.5).
 //! - [`resources`]: accounts, orders, authorizations, challenges, and their JSON.
-//! - [`storage`]: the state behind a trait; SQLite by default.
+//! - [`storage`]: the state behind a trait; SQLite by default, PostgreSQL for replicas.
 //! - [`validation`]: http-01, dns-01 and tls-alpn-01 (RFC 8737), DNS and IP
 //!   identifiers (RFC 8738).
 //! - [`dns`]: the bounded DNS stub client dns-01 asks.
@@ -32,5 +32,5 @@ pub use issuance::CaIssuance;
 pub use policy::Policy;
 pub use problem::{Problem, ProblemType};
 pub use service::{AcmeService, Request, Response};
-pub use storage::{SqliteStorage, Storage};
+pub use storage::{PostgresStorage, SqliteStorage, Storage};
 pub use validation::ValidationConfig;

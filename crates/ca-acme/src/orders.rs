@@ -4,17 +4,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{Certificate, Csr, SubjectName};
+use ca_core::{Certificate, Csr, Serial, SubjectName};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use crate::issuance::reason_from_code;
+use crate::issuance::{reason_code, reason_from_code};
 use crate::jws::{b64decode, Signer};
 use crate::policy::{canonical_identifier, challenge_types};
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
 use crate::service::{AcmeService, KeyForm, Request, Response};
+use crate::storage::{reserve_random_serial, RevocationRow};
 
 /// How long an order and its authorizations stay usable.
 const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -343,8 +344,15 @@ impl AcmeService {
         // Signing and recording in the CA directory (which writes files)
         // happen outside the state lock: the order is `processing` (RFC
         // 8555 §7.1.6) meanwhile, so a second finalize gets orderNotReady.
+        // The move to `processing` is compare-and-set in the database:
+        // of two finalize requests reaching two replicas, one signs.
         order.status = Status::Processing;
-        self.storage.put_order(&order)?;
+        if !self.storage.put_order_if(&order, Status::Ready)? {
+            return Err(Problem::new(
+                ProblemType::OrderNotReady,
+                "the order is being finalized by another request",
+            ));
+        }
         drop(state);
         let validity = ca_core::ValidityRequest {
             not_before: order
@@ -355,12 +363,17 @@ impl AcmeService {
                 .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
             days: None,
         };
-        let issued = match self.ca.issue(&csr, validity, (self.clock)()) {
+        let now = (self.clock)();
+        let issued = match self
+            .reserve_serial(now.unix_timestamp())
+            .and_then(|serial| self.ca.issue_with_validity(&csr, validity, now, serial))
+        {
             Ok(issued) => issued,
             Err(problem) => {
                 let _state = self.state.lock().expect("state lock");
-                order.status = Status::Ready;
-                self.storage.put_order(&order)?;
+                let mut back = order.clone();
+                back.status = Status::Ready;
+                self.storage.put_order_if(&back, Status::Processing)?;
                 return Err(problem);
             }
         };
@@ -431,7 +444,7 @@ impl AcmeService {
         let leaf = Certificate::from_der(der)
             .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
         let _state = self.state.lock().expect("state lock");
-        let mut record = self
+        let record = self
             .storage
             .cert_by_serial(&leaf.info().serial.to_hex())?
             .filter(|r| {
@@ -468,11 +481,44 @@ impl AcmeService {
                 "the certificate is already revoked",
             ));
         }
-        self.ca
-            .revoke(&leaf, &record.issuer, reason, (self.clock)())?;
-        record.revoked = true;
-        self.storage.put_cert(&record)?;
-        Ok(Response::empty(200))
+        let now = (self.clock)();
+        // The CA directory first (what `ca crl` lists), then the database:
+        // a crash in between leaves the certificate on the CRL, and the
+        // next request finds it revoked there and brings the database along.
+        let in_ca_dir = self.ca.revoke(&leaf, &record.issuer, reason, now);
+        let row = RevocationRow {
+            serial: record.serial.clone(),
+            issuer: record.issuer.clone(),
+            reason: reason_code(reason),
+            revoked_at: now.unix_timestamp(),
+        };
+        match in_ca_dir {
+            Ok(()) => {
+                if !self.storage.insert_revocation(&row)? {
+                    return Err(Problem::new(
+                        ProblemType::AlreadyRevoked,
+                        "the certificate is already revoked",
+                    ));
+                }
+                Ok(Response::empty(200))
+            }
+            Err(p) if p.kind == ProblemType::AlreadyRevoked => {
+                // Revoked by `ca revoke`, or by a request that stopped
+                // half-way: the database learns it now.
+                self.storage.insert_revocation(&row)?;
+                Err(p)
+            }
+            Err(p) => Err(p),
+        }
+    }
+
+    /// A serial number no replica has used, reserved in the database.
+    pub(crate) fn reserve_serial(&self, now: i64) -> AcmeResult<Serial> {
+        Ok(reserve_random_serial(
+            self.storage.as_ref(),
+            self.ca.issuer_name(),
+            now,
+        )?)
     }
 }
 

@@ -88,7 +88,8 @@ pub struct AcmeService {
     pub(crate) ca: Arc<CaIssuance>,
     pub(crate) validation: Arc<ValidationConfig>,
     /// Serialises read-modify-write of orders, authorizations and
-    /// certificates (one process; a shared database needs row locks).
+    /// certificates within this process; what replicas could race on is
+    /// compare-and-set in the database (see [`Storage::put_order_if`]).
     pub(crate) state: Arc<Mutex<()>>,
     pub(crate) clock: Clock,
     pub(crate) policy: Policy,
@@ -125,8 +126,8 @@ impl AcmeService {
             urls: Urls {
                 base: base_url.trim_end_matches('/').to_string(),
             },
+            nonces: NonceStore::new(Arc::clone(&storage)),
             storage,
-            nonces: NonceStore::new(100_000),
             ca,
             validation: Arc::new(validation),
             state: Arc::new(Mutex::new(())),
@@ -172,8 +173,21 @@ impl AcmeService {
             Ok(r) => r,
             Err(p) => Response::problem(&p),
         };
+        self.with_common_headers(response)
+    }
+
+    /// The Replay-Nonce, the directory link, no caching. When the database
+    /// cannot record a nonce the answer becomes a 500 without one.
+    fn with_common_headers(&self, response: Response) -> Response {
+        let (response, nonce) = match self.nonces.issue((self.clock)().unix_timestamp()) {
+            Ok(nonce) => (response, Some(nonce)),
+            Err(e) => (Response::problem(&Problem::from(e)), None),
+        };
+        let response = match nonce {
+            Some(nonce) => response.with_header("Replay-Nonce", nonce),
+            None => response,
+        };
         response
-            .with_header("Replay-Nonce", self.nonces.issue())
             .with_header("Link", format!("<{}>;rel=\"index\"", self.urls.directory()))
             .with_header("Cache-Control", "no-store")
     }
@@ -263,7 +277,10 @@ impl AcmeService {
                 jws.url
             )));
         }
-        if !self.nonces.consume(&jws.nonce) {
+        if !self
+            .nonces
+            .consume(&jws.nonce, (self.clock)().unix_timestamp())?
+        {
             return Err(Problem::new(
                 ProblemType::BadNonce,
                 "the nonce is unknown or already used; get a fresh one from newNonce",
@@ -433,8 +450,6 @@ impl AcmeService {
     /// A problem found before routing (size, framing), with the headers
     /// every response carries.
     pub fn respond_problem(&self, problem: &Problem) -> Response {
-        Response::problem(problem)
-            .with_header("Replay-Nonce", self.nonces.issue())
-            .with_header("Link", format!("<{}>;rel=\"index\"", self.urls.directory()))
+        self.with_common_headers(Response::problem(problem))
     }
 }

@@ -31,8 +31,13 @@ fn bad_input_is_refused_with_exit_2() {
     assert_eq!(ca(d, &["init", "--ca-dir", "ca"]).code, 0);
     for (args, hint) in [
         (
-            &["--db", "postgres://localhost/acme"][..],
-            "only sqlite:PATH",
+            &["--db", "mysql://localhost/acme"][..],
+            "expected sqlite:PATH or postgres://",
+        ),
+        // Nothing listens on port 1: the database is checked before serving.
+        (
+            &["--db", "postgres://acme:secret@127.0.0.1:1/acme"],
+            "connecting to PostgreSQL",
         ),
         (&["--resolve", "app.test"], "NAME=ADDR"),
         (&["--resolve", "app.test=nowhere"], "not an IP address"),
@@ -50,5 +55,10 @@ fn bad_input_is_refused_with_exit_2() {
         let run = ca(d, &all);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
+        assert!(
+            !run.stderr.contains("secret"),
+            "a password is never printed: {}",
+            run.stderr
+        );
     }
 }

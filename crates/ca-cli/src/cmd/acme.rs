@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use ca_acme::http::{self, Limits, Server};
 use ca_acme::policy::{Cidr, RateLimit};
-use ca_acme::{AcmeService, CaIssuance, Policy, SqliteStorage, ValidationConfig};
+use ca_acme::{
+    AcmeService, CaIssuance, Policy, PostgresStorage, SqliteStorage, Storage, ValidationConfig,
+};
 
 use super::common::{core_error, CaDirArgs};
 use crate::exit::CliError;
@@ -28,10 +30,12 @@ enum AcmeCommand {
 /// Serve ACME over HTTPS until SIGTERM or SIGINT.
 ///
 /// The server's own HTTPS certificate is issued at start by the same CA,
-/// so clients need only the CA's root. State (accounts, orders,
-/// authorizations, certificates) is kept in SQLite, by default
-/// CA_DIR/acme.sqlite3. Certificates it issues are recorded in the CA
-/// directory's index (`ca list`, `ca revoke`).
+/// so clients need only the CA's root. State (nonces, accounts, orders,
+/// authorizations, certificates, revocations, serials) is kept in SQLite,
+/// by default CA_DIR/acme.sqlite3, or in PostgreSQL (--db postgres://...)
+/// shared by several replicas. Schema migrations run at start.
+/// Certificates it issues are recorded in the CA directory's index
+/// (`ca list`, `ca revoke`).
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 Examples:
@@ -53,7 +57,9 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:14000")]
     listen: SocketAddr,
 
-    /// The database: sqlite:PATH [default: sqlite:CA_DIR/acme.sqlite3].
+    /// The database: sqlite:PATH [default: sqlite:CA_DIR/acme.sqlite3], or
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DBNAME, which several replicas
+    /// (on other ports or machines, over one CA directory) can share.
     #[arg(long, value_name = "URL")]
     db: Option<String>,
 
@@ -199,17 +205,7 @@ fn policy(args: &ServeArgs) -> Result<Policy, CliError> {
 fn serve(args: ServeArgs) -> Result<(), CliError> {
     let policy = policy(&args)?;
     let ca_dir = args.ca.ca_dir()?;
-    let db_path = match args.db.as_deref() {
-        None => ca_dir.path().join("acme.sqlite3"),
-        Some(url) => match url.strip_prefix("sqlite:") {
-            Some(path) if !path.is_empty() => PathBuf::from(path),
-            _ => {
-                return Err(CliError::bad_input(format!(
-                    "--db {url:?}: only sqlite:PATH is supported so far (PostgreSQL is not yet)"
-                )))
-            }
-        },
-    };
+    let db = Database::parse(args.db.as_deref(), ca_dir.path())?;
     let resolve = resolve_map(&args.resolve)?;
     let listen_ip = args.listen.ip();
     let mut names = args.name.clone();
@@ -239,10 +235,19 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
             .map_err(core_error)?
             .with_crl_urls(vec![crl_url]),
     );
-    let storage = SqliteStorage::open(&db_path).map_err(|e| CliError::bad_input(e.to_string()))?;
+    let storage = db.open()?;
 
+    let now = time::OffsetDateTime::now_utc();
+    // Its serial is reserved in the database like every other, so that no
+    // replica ever signs two certificates with one serial.
+    let serial = ca_acme::storage::reserve_random_serial(
+        storage.as_ref(),
+        ca.issuer_name(),
+        now.unix_timestamp(),
+    )
+    .map_err(|e| CliError::bad_input(e.to_string()))?;
     let identity = ca
-        .issue_server_identity(&names, time::OffsetDateTime::now_utc())
+        .issue_server_identity_with_serial(&names, now, serial)
         .map_err(core_error)?;
     let key = identity
         .key
@@ -264,20 +269,14 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
     // Bind before announcing: the port may be taken.
     let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
     let service = Arc::new(
-        AcmeService::new(
-            &placeholder,
-            Arc::new(storage),
-            Arc::clone(&ca),
-            validation,
-            clock,
-        )
-        .with_policy(policy),
+        AcmeService::new(&placeholder, storage, Arc::clone(&ca), validation, clock)
+            .with_policy(policy),
     );
     let server = Server::bind(args.listen, tls, Arc::clone(&service), Limits::default())
         .map_err(|e| CliError::bad_input(format!("--listen {}: {e}", args.listen)))?;
     println!("ACME directory: {}", service.directory_url());
     println!("  trust:    {}", ca.ca_dir().anchor_path().display());
-    println!("  database: {}", db_path.display());
+    println!("  database: {}", db.describe());
     let _ = std::io::stdout().flush();
     server
         .serve(&http::STOP)
@@ -290,5 +289,66 @@ fn bracket(ip: IpAddr) -> String {
     match ip {
         IpAddr::V6(v6) => format!("[{v6}]"),
         IpAddr::V4(v4) => v4.to_string(),
+    }
+}
+
+/// Where the state lives, from `--db`.
+enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    fn parse(db: Option<&str>, ca_dir: &std::path::Path) -> Result<Database, CliError> {
+        let Some(url) = db else {
+            return Ok(Database::Sqlite(ca_dir.join("acme.sqlite3")));
+        };
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            if !path.is_empty() {
+                return Ok(Database::Sqlite(PathBuf::from(path)));
+            }
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres(url.to_string()));
+        }
+        Err(CliError::bad_input(format!(
+            "--db {:?}: expected sqlite:PATH or postgres://USER@HOST:PORT/DBNAME",
+            Database::redact(url)
+        )))
+    }
+
+    fn open(&self) -> Result<Arc<dyn Storage>, CliError> {
+        let storage: Arc<dyn Storage> = match self {
+            Database::Sqlite(path) => {
+                SqliteStorage::open(path).map(|s| Arc::new(s) as Arc<dyn Storage>)
+            }
+            Database::Postgres(url) => {
+                PostgresStorage::open(url).map(|s| Arc::new(s) as Arc<dyn Storage>)
+            }
+        }
+        .map_err(|e| CliError::bad_input(format!("--db {}: {e}", self.describe())))?;
+        Ok(storage)
+    }
+
+    /// What to print: the path, or the URL without its password.
+    fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(path) => path.display().to_string(),
+            Database::Postgres(url) => Database::redact(url),
+        }
+    }
+
+    fn redact(url: &str) -> String {
+        let Some((scheme, rest)) = url.split_once("://") else {
+            return url.to_string();
+        };
+        match rest.split_once('@') {
+            Some((user_info, host)) => {
+                let user = user_info.split(':').next().unwrap_or("");
+                let hidden = if user_info.contains(':') { ":***" } else { "" };
+                format!("{scheme}://{user}{hidden}@{host}")
+            }
+            None => url.to_string(),
+        }
     }
 }
