@@ -298,3 +298,98 @@ fn dns_01_cannot_validate_an_ip_and_wildcards_offer_nothing_else() {
     let r = account.post(&env, &chall_url, Some(json!({})));
     assert_eq!(r.status, 404, "{}", text(&r));
 }
+
+/// A tls-alpn-01 responder on 127.0.0.1 (RFC 8737 §3) for an IP
+/// identifier: it serves a certificate whose only SAN is the iPAddress
+/// `san`, with the acmeIdentifier extension, and records the SNI it got.
+fn alpn_responder(
+    san: std::net::IpAddr,
+    key_authorization: &str,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Option<String>>>) {
+    use std::sync::{Arc, Mutex};
+    let digest = ring::digest::digest(&ring::digest::SHA256, key_authorization.as_bytes());
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.subject_alt_names = vec![rcgen::SanType::IpAddress(san)];
+    params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(digest.as_ref())];
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let signing = rustls::crypto::ring::sign::any_supported_type(
+        &rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let certified = Arc::new(rustls::sign::CertifiedKey::new(
+        vec![cert.der().clone()],
+        signing,
+    ));
+
+    #[derive(Debug)]
+    struct Recorder(Arc<rustls::sign::CertifiedKey>, Arc<Mutex<Option<String>>>);
+    impl rustls::server::ResolvesServerCert for Recorder {
+        fn resolve(
+            &self,
+            hello: rustls::server::ClientHello<'_>,
+        ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+            *self.1.lock().unwrap() = hello.server_name().map(str::to_string);
+            Some(Arc::clone(&self.0))
+        }
+    }
+    let sni: Arc<Mutex<Option<String>>> = Arc::default();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Recorder(certified, Arc::clone(&sni))));
+    config.alpn_protocols = vec![ca_acme::validation::ACME_TLS_ALPN.to_vec()];
+    let config = Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut conn = rustls::ServerConnection::new(Arc::clone(&config)).unwrap();
+            while conn.is_handshaking() {
+                if conn.complete_io(&mut stream).is_err() {
+                    break;
+                }
+            }
+            let _ = conn.complete_io(&mut stream);
+        }
+    });
+    (port, sni)
+}
+
+#[test]
+fn tls_alpn_01_for_an_ip_sends_the_reverse_name_and_wants_the_ip_san() {
+    // RFC 8738 §6: SNI is the in-addr.arpa name; the certificate's only
+    // subjectAltName is the iPAddress.
+    let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let key_authorization = "token.thumbprint";
+    let (port, sni) = alpn_responder(ip, key_authorization);
+    let config = ca_acme::ValidationConfig {
+        tls_alpn01_port: port,
+        ..ca_acme::ValidationConfig::default()
+    };
+    config.tls_alpn01("127.0.0.1", key_authorization).unwrap();
+    assert_eq!(
+        sni.lock().unwrap().as_deref(),
+        Some("1.0.0.127.in-addr.arpa")
+    );
+    // Another key authorization, or another address in the SAN: refused.
+    let wrong = config
+        .tls_alpn01("127.0.0.1", "other.thumbprint")
+        .unwrap_err();
+    assert_eq!(wrong.kind, ca_acme::ProblemType::Unauthorized);
+    let (port, _) = alpn_responder("127.0.0.2".parse().unwrap(), key_authorization);
+    let config = ca_acme::ValidationConfig {
+        tls_alpn01_port: port,
+        ..config
+    };
+    let other_ip = config
+        .tls_alpn01("127.0.0.1", key_authorization)
+        .unwrap_err();
+    assert!(
+        other_ip.detail.contains("iPAddress 127.0.0.1"),
+        "{other_ip}"
+    );
+}
