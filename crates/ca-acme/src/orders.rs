@@ -57,18 +57,19 @@ impl AcmeService {
         // The issuing CA's name constraints and the rulebook (rejectedIdentifier).
         self.ca.check_names(&names, (self.clock)())?;
         // RFC 8555 §6.6: over the limit, rateLimited with Retry-After.
+        let now = (self.clock)().unix_timestamp();
         if let Some(limit) = &self.policy.rate_limit {
-            if let Err(wait) = self.rate_limiter.admit(limit, &account.id, (self.clock)()) {
+            if let Some(wait) = self.rate_limit_wait(limit, &account.id, now)? {
                 return Err(Problem::new(
                     ProblemType::RateLimited,
                     format!(
                         "this account may create {} orders per {} s; retry in {} s",
                         limit.count,
                         limit.per.as_secs(),
-                        wait.as_secs()
+                        wait
                     ),
                 )
-                .with_header("Retry-After", wait.as_secs().to_string()));
+                .with_header("Retry-After", wait.to_string()));
             }
         }
         let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
@@ -114,6 +115,7 @@ impl AcmeService {
             error: None,
             not_before,
             not_after,
+            created: now,
             replaces,
         };
         self.storage.insert_order(&order, &authzs)?;
@@ -667,5 +669,27 @@ impl AcmeService {
                     a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
                 })
             }))
+    }
+}
+
+impl AcmeService {
+    /// None when the account has created fewer than `limit.count` orders
+    /// in the last `limit.per` (counted in the database, so replicas share
+    /// it), else the seconds until the oldest of them leaves the window.
+    fn rate_limit_wait(
+        &self,
+        limit: &crate::policy::RateLimit,
+        account_id: &str,
+        now: i64,
+    ) -> AcmeResult<Option<u64>> {
+        let window = limit.per.as_secs() as i64;
+        let times = self
+            .storage
+            .order_times_since(account_id, now - window + 1)?;
+        if times.len() < limit.count as usize {
+            return Ok(None);
+        }
+        let oldest = times.iter().copied().min().unwrap_or(now);
+        Ok(Some((oldest + window - now).clamp(1, window) as u64))
     }
 }

@@ -4,12 +4,9 @@
 //! (`--rate-limit`) and the Retry-After hint. The checks are small
 //! functions over it; the protocol code asks them.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
 use std::time::Duration;
-
-use time::OffsetDateTime;
 
 use ca_core::SubjectName;
 
@@ -91,37 +88,6 @@ impl RateLimit {
     }
 }
 
-/// Counts each account's recent new orders against a [`RateLimit`] (one
-/// process: replicas each count their own).
-#[derive(Debug, Default)]
-pub struct RateLimiter {
-    seen: Mutex<HashMap<String, VecDeque<OffsetDateTime>>>,
-}
-
-impl RateLimiter {
-    /// Records a request by `key` at `now`, or says how long to wait
-    /// (RFC 8555 §6.6: rateLimited with Retry-After).
-    pub fn admit(&self, limit: &RateLimit, key: &str, now: OffsetDateTime) -> Result<(), Duration> {
-        let mut seen = self.seen.lock().expect("rate limiter lock");
-        let window = time::Duration::try_from(limit.per).unwrap_or(time::Duration::MINUTE);
-        let times = seen.entry(key.to_string()).or_default();
-        while times.front().is_some_and(|t| *t + window <= now) {
-            times.pop_front();
-        }
-        if times.len() >= limit.count as usize {
-            let free_at = times[0] + window;
-            let wait = (free_at - now).whole_seconds().max(1) as u64;
-            return Err(Duration::from_secs(wait));
-        }
-        times.push_back(now);
-        // Forget idle accounts so the map stays bounded by the active ones.
-        if seen.len() > 100_000 {
-            seen.retain(|_, t| t.back().is_some_and(|last| *last + window > now));
-        }
-        Ok(())
-    }
-}
-
 /// The operator's policy. The default allows what the issuing CA allows,
 /// needs no terms and no EAB, and has no rate limit.
 #[derive(Debug, Clone)]
@@ -136,7 +102,7 @@ pub struct Policy {
     /// External Account Binding: key id -> HMAC key (RFC 8555 §7.3.4). Not
     /// empty: newAccount needs a binding.
     pub eab_keys: HashMap<String, Vec<u8>>,
-    /// New orders per account.
+    /// New orders per account (counted in the database: replicas share it).
     pub rate_limit: Option<RateLimit>,
     /// What Retry-After says on pending orders and authorizations and on
     /// processing challenges (RFC 8555 §7.4, §8.2).

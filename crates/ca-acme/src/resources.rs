@@ -58,6 +58,9 @@ pub struct Order {
     pub not_before: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_after: Option<i64>,
+    /// When the order was created (unix seconds): what rate limits count.
+    #[serde(default)]
+    pub created: i64,
     /// The ARI certID of the certificate this order replaces (RFC 9773 §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,

@@ -93,7 +93,6 @@ pub struct AcmeService {
     pub(crate) state: Arc<Mutex<()>>,
     pub(crate) clock: Clock,
     pub(crate) policy: Policy,
-    pub(crate) rate_limiter: crate::policy::RateLimiter,
     rng: SystemRandom,
 }
 
@@ -133,7 +132,6 @@ impl AcmeService {
             state: Arc::new(Mutex::new(())),
             clock,
             policy: Policy::default(),
-            rate_limiter: Default::default(),
             rng: SystemRandom::new(),
         }
     }

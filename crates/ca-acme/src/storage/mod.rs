@@ -66,6 +66,10 @@ pub trait Storage: Send + Sync {
     fn put_order(&self, order: &Order) -> StorageResult<()>;
     fn order(&self, id: &str) -> StorageResult<Option<Order>>;
     fn orders_of(&self, account_id: &str) -> StorageResult<Vec<String>>;
+    /// The creation times (unix seconds) of the account's orders created at
+    /// or after `since`: what the per-account rate limit counts, shared by
+    /// replicas.
+    fn order_times_since(&self, account_id: &str, since: i64) -> StorageResult<Vec<i64>>;
     fn put_authz(&self, authz: &Authz) -> StorageResult<()>;
     fn authz(&self, id: &str) -> StorageResult<Option<Authz>>;
     /// Every authorization of an account whose status is `valid` (what

@@ -232,6 +232,18 @@ impl Storage for PostgresStorage {
         )
     }
 
+    fn order_times_since(&self, account_id: &str, since: i64) -> StorageResult<Vec<i64>> {
+        let mut client = self.pool.get()?;
+        let rows = client
+            .query(
+                "SELECT created FROM (SELECT COALESCE((data::jsonb->>'created')::bigint, 0) AS created
+                 FROM orders WHERE account_id = $1) AS o WHERE created >= $2",
+                &[&account_id, &since],
+            )
+            .map_err(err)?;
+        Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
     fn put_authz(&self, authz: &Authz) -> StorageResult<()> {
         self.exec(
             UPSERT_AUTHZ,

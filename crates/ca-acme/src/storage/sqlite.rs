@@ -224,6 +224,20 @@ impl Storage for SqliteStorage {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
+    fn order_times_since(&self, account_id: &str, since: i64) -> StorageResult<Vec<i64>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare(
+                "SELECT created FROM (SELECT CAST(json_extract(data, '$.created') AS INTEGER) AS created
+                 FROM orders WHERE account_id = ?1) WHERE created >= ?2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![account_id, since], |r| r.get(0))
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
     fn put_authz(&self, authz: &Authz) -> StorageResult<()> {
         self.exec(
             UPSERT_AUTHZ,
