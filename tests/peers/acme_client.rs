@@ -131,6 +131,8 @@ pub struct AcmeClient {
     jwk: Value,
     kid: Option<String>,
     nonce: Option<String>,
+    /// The URL of the last order placed.
+    pub last_order: Option<String>,
 }
 
 impl AcmeClient {
@@ -148,6 +150,7 @@ impl AcmeClient {
             jwk,
             kid: None,
             nonce: None,
+            last_order: None,
         }
     }
 
@@ -236,7 +239,6 @@ impl AcmeClient {
     /// One order end to end (newOrder, http-01, finalize, download):
     /// the order URL and the certificate.
     pub fn order(&mut self, name: &str, answers: &Answers) -> Step<(String, Certificate)> {
-        let thumbprint = Jwk::from_json(&self.jwk).unwrap().thumbprint();
         let url = self.url("newOrder")?;
         let r = self.post(
             &url,
@@ -246,48 +248,85 @@ impl AcmeClient {
             return Err(format!("newOrder: {} {}", r.status, r.text()));
         }
         let order_url = r.header("Location").ok_or("newOrder: no Location")?;
-        let order = r.json();
-        for authz in order["authorizations"]
-            .as_array()
-            .ok_or("no authorizations")?
-        {
-            let authz = authz.as_str().ok_or("authorization URL")?;
-            let a = self.post(authz, None)?.json();
-            let chall = a["challenges"]
+        self.last_order = Some(order_url.clone());
+        let cert = self.complete(&order_url, name, answers)?;
+        Ok((order_url, cert))
+    }
+
+    /// Takes the order at `order_url` from whatever state it is in to its
+    /// certificate: validates what is pending, finalizes what is ready,
+    /// downloads what is valid. An order in `processing` or `invalid`, or
+    /// a challenge left `processing`, is an error.
+    pub fn complete(
+        &mut self,
+        order_url: &str,
+        name: &str,
+        answers: &Answers,
+    ) -> Step<Certificate> {
+        let thumbprint = Jwk::from_json(&self.jwk).unwrap().thumbprint();
+        let order = self.post(order_url, None)?;
+        if order.status != 200 {
+            return Err(format!("{order_url}: {} {}", order.status, order.text()));
+        }
+        let order = order.json();
+        if !["pending", "ready", "valid"].contains(&order["status"].as_str().unwrap_or("")) {
+            return Err(format!("{order_url} is {}", order["status"]));
+        }
+        if order["status"] == "pending" {
+            for authz in order["authorizations"]
                 .as_array()
-                .and_then(|c| c.iter().find(|c| c["type"] == "http-01"))
-                .ok_or(format!("no http-01 challenge: {a}"))?
-                .clone();
-            let token = chall["token"].as_str().ok_or("no token")?.to_string();
-            answers
-                .lock()
-                .unwrap()
-                .insert(token.clone(), format!("{token}.{thumbprint}"));
-            self.post(
-                chall["url"].as_str().ok_or("challenge URL")?,
-                Some(json!({})),
-            )?;
-            self.poll(authz, "valid")?;
+                .ok_or("no authorizations")?
+            {
+                let authz = authz.as_str().ok_or("authorization URL")?;
+                let a = self.post(authz, None)?.json();
+                if a["status"] == "valid" {
+                    continue;
+                }
+                let chall = a["challenges"]
+                    .as_array()
+                    .and_then(|c| c.iter().find(|c| c["type"] == "http-01"))
+                    .ok_or(format!("no http-01 challenge: {a}"))?
+                    .clone();
+                if chall["status"] != "pending" {
+                    return Err(format!("the challenge is {}: {a}", chall["status"]));
+                }
+                let token = chall["token"].as_str().ok_or("no token")?.to_string();
+                answers
+                    .lock()
+                    .unwrap()
+                    .insert(token.clone(), format!("{token}.{thumbprint}"));
+                self.post(
+                    chall["url"].as_str().ok_or("challenge URL")?,
+                    Some(json!({})),
+                )?;
+                self.poll(authz, "valid")?;
+            }
         }
-        self.poll(&order_url, "ready")?;
-        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
-        let csr = Csr::create(&key, &[SubjectName::parse(name).unwrap()]).unwrap();
-        let finalize = order["finalize"].as_str().ok_or("finalize URL")?;
-        let r = self.post(finalize, Some(json!({"csr": b64encode(csr.der())})))?;
-        if r.status != 200 {
-            return Err(format!("finalize: {} {}", r.status, r.text()));
-        }
-        let done = self.poll(&order_url, "valid")?;
-        let cert = self.post(done["certificate"].as_str().ok_or("certificate URL")?, None)?;
+        let order = if order["status"] == "valid" {
+            order
+        } else {
+            self.poll(order_url, "ready")?;
+            let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+            let csr = Csr::create(&key, &[SubjectName::parse(name).unwrap()]).unwrap();
+            let finalize = order["finalize"].as_str().ok_or("finalize URL")?;
+            let r = self.post(finalize, Some(json!({"csr": b64encode(csr.der())})))?;
+            if r.status != 200 {
+                return Err(format!("finalize: {} {}", r.status, r.text()));
+            }
+            self.poll(order_url, "valid")?
+        };
+        let cert = self.post(
+            order["certificate"].as_str().ok_or("certificate URL")?,
+            None,
+        )?;
         if cert.status != 200 {
             return Err(format!("certificate: {} {}", cert.status, cert.text()));
         }
-        let leaf = Certificate::parse_all(&cert.body)
+        Certificate::parse_all(&cert.body)
             .map_err(|e| e.to_string())?
             .into_iter()
             .next()
-            .ok_or("an empty chain")?;
-        Ok((order_url, leaf))
+            .ok_or("an empty chain".into())
     }
 }
 

@@ -90,8 +90,17 @@ impl Drop for Replica {
 /// and the certificate in the end (from the first server or the retry).
 struct Outcome {
     name: String,
-    retried: bool,
+    retried: Option<Retry>,
     cert: Result<Certificate, String>,
+}
+
+/// How a client whose server failed it got its certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Its order, carried on at the other server.
+    Resumed,
+    /// A new order (its order was left `processing`, or never created).
+    Reordered,
 }
 
 /// `orders` clients at once, client `i` on `first(i)`; `kill` runs once
@@ -131,7 +140,7 @@ fn run_orders(
                     .use_server(&first(i))
                     .and_then(|_| client.order(&name, answers));
                 let (retried, cert) = match first_try {
-                    Ok((_, cert)) => (false, Ok(cert)),
+                    Ok((_, cert)) => (None, Ok(cert)),
                     Err(first_error) => {
                         // Only the killed server fails a client: wait
                         // for the kill to be over, then go elsewhere.
@@ -140,15 +149,29 @@ fn run_orders(
                             k = killed_signal.wait(k).unwrap();
                         }
                         drop(k);
-                        let again = client.use_server(&retry()).and_then(|status| {
-                            client.order(&name, answers).map(|(_, c)| (status, c))
+                        // The order itself, through the other server
+                        // (same database: same order), else a new one.
+                        let (to, from) = (retry(), first(i));
+                        let again = client.use_server(&to).and_then(|_| {
+                            let base = |d: &str| d.trim_end_matches("/directory").to_string();
+                            let resumed = client.last_order.clone().and_then(|url| {
+                                let url = url.replace(&base(&from), &base(&to));
+                                client.complete(&url, &name, answers).ok()
+                            });
+                            match resumed {
+                                Some(cert) => Ok((Retry::Resumed, cert)),
+                                None => client
+                                    .order(&name, answers)
+                                    .map(|(_, c)| (Retry::Reordered, c)),
+                            }
                         });
-                        (
-                            true,
-                            again
-                                .map(|(_, c)| c)
-                                .map_err(|e| format!("first: {first_error}; retry: {e}")),
-                        )
+                        match again {
+                            Ok((how, cert)) => (Some(how), Ok(cert)),
+                            Err(e) => (
+                                Some(Retry::Reordered),
+                                Err(format!("first: {first_error}; retry: {e}")),
+                            ),
+                        }
                     }
                 };
                 done.fetch_add(1, Ordering::SeqCst);
@@ -170,7 +193,7 @@ fn check_outcomes(outcomes: &[Outcome]) -> BTreeSet<String> {
         let cert = o
             .cert
             .as_ref()
-            .unwrap_or_else(|e| panic!("{} (retried: {}): {e}", o.name, o.retried));
+            .unwrap_or_else(|e| panic!("{} (retried: {:?}): {e}", o.name, o.retried));
         assert!(
             cert.info().names.iter().any(|n| n.contains(&o.name)),
             "{}: {:?}",
@@ -264,7 +287,7 @@ fn two_replicas_on_postgres_share_the_state_through_a_sigkill() {
     let mut a = Replica::start(&ca, http01, Some(&pg.url));
     let b = Replica::start(&ca, http01, Some(&pg.url));
     let db = PostgresStorage::open(&pg.url).unwrap();
-    assert_eq!(db.schema_version().unwrap(), 1);
+    assert_eq!(db.schema_version().unwrap(), 2);
 
     // A nonce replica A handed out is good once, at replica B.
     let mut probe = AcmeClient::new(Arc::clone(&tls));
@@ -308,7 +331,11 @@ fn two_replicas_on_postgres_share_the_state_through_a_sigkill() {
         || a_cell.lock().unwrap().sigkill(),
         || dir_b.clone(),
     );
-    let retried = outcomes.iter().filter(|o| o.retried).count();
+    let retried = outcomes.iter().filter(|o| o.retried.is_some()).count();
+    let resumed = outcomes
+        .iter()
+        .filter(|o| o.retried == Some(Retry::Resumed))
+        .count();
     let serials = check_outcomes(&outcomes);
     assert_eq!(serials.len(), 100);
     assert!(
@@ -325,7 +352,9 @@ fn two_replicas_on_postgres_share_the_state_through_a_sigkill() {
         );
     }
     check_ca_list(&ca, &serials);
-    eprintln!("postgres: {retried} orders retried on replica B after the SIGKILL of A");
+    eprintln!(
+        "postgres: {retried} orders retried on replica B after the SIGKILL of A, {resumed} of them carried on (the rest ordered again)"
+    );
     drop(b);
 }
 
@@ -357,7 +386,11 @@ fn sqlite_survives_a_sigkill_mid_run_and_loses_nothing() {
         },
         || restarted_dir.lock().unwrap().clone(),
     );
-    let retried = outcomes.iter().filter(|o| o.retried).count();
+    let retried = outcomes.iter().filter(|o| o.retried.is_some()).count();
+    let resumed = outcomes
+        .iter()
+        .filter(|o| o.retried == Some(Retry::Resumed))
+        .count();
     let serials = check_outcomes(&outcomes);
     assert!(retried > 0, "the kill hit no order in flight");
     let db = SqliteStorage::open(&ca.dir.join("acme.sqlite3")).unwrap();
@@ -370,6 +403,21 @@ fn sqlite_survives_a_sigkill_mid_run_and_loses_nothing() {
     }
     check_agreement(&db, &ca.dir, retried);
     check_ca_list(&ca, &serials);
-    eprintln!("sqlite: {retried} orders retried after the restart");
+    eprintln!("sqlite: {retried} orders retried after the restart, {resumed} carried on");
+
+    // `ca revoke` of an ACME certificate: the server learns it at start.
+    let revoked = serials.iter().next().unwrap();
+    succeed(ca.command("revoke").arg(revoked));
     drop(restarted);
+    let again = Replica::start(&ca, http01, None);
+    let db = SqliteStorage::open(&ca.dir.join("acme.sqlite3")).unwrap();
+    assert!(db.cert_by_serial(revoked).unwrap().unwrap().revoked);
+    assert!(
+        db.revocations()
+            .unwrap()
+            .iter()
+            .any(|r| &r.serial == revoked),
+        "the revocation by `ca revoke` is in the database"
+    );
+    drop(again);
 }

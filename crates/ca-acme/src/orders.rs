@@ -514,6 +514,37 @@ impl AcmeService {
         }
     }
 
+    /// Revocations the CA directory has and the database lacks (`ca
+    /// revoke` of an ACME certificate, or a revokeCert that stopped between
+    /// the two writes): recorded in the database. Returns how many. The
+    /// server runs this at start.
+    pub fn reconcile_revocations(&self) -> AcmeResult<usize> {
+        let listed = ca_core::revocation::revocations(self.ca.ca_dir())
+            .map_err(|e| Problem::internal(format!("reading the revocations: {e}")))?;
+        let mut learnt = 0;
+        for r in listed.iter().filter(|r| r.issuer == self.ca.issuer_name()) {
+            let serial = r.serial.to_hex();
+            let Some(cert) = self.storage.cert_by_serial(&serial)? else {
+                continue; // not issued over ACME
+            };
+            if cert.revoked {
+                continue;
+            }
+            let revoked_at = r
+                .revoked_at_time()
+                .map_err(|e| Problem::internal(e.to_string()))?;
+            if self.storage.insert_revocation(&RevocationRow {
+                serial,
+                issuer: r.issuer.clone(),
+                reason: reason_code(r.reason),
+                revoked_at: revoked_at.unix_timestamp(),
+            })? {
+                learnt += 1;
+            }
+        }
+        Ok(learnt)
+    }
+
     /// A serial number no replica has used, reserved in the database.
     pub(crate) fn reserve_serial(&self, now: i64) -> AcmeResult<Serial> {
         Ok(reserve_random_serial(

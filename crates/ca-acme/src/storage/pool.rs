@@ -3,19 +3,38 @@
 //! back. Bounded so that replicas together stay under the server's
 //! `max_connections`; a broken connection is dropped, not given back.
 
-use std::ops::{Deref, DerefMut};
+use std::collections::HashMap;
 use std::sync::{Condvar, Mutex};
 use std::time::Duration;
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config, NoTls, Statement};
 
 use super::{StorageError, StorageResult};
+
+/// A connection and the statements prepared on it: each query is parsed
+/// once per connection, then only bound and run (one round trip, not two).
+pub(super) struct Conn {
+    pub(super) client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl Conn {
+    /// The statement for `sql`, prepared on this connection once.
+    pub(super) fn statement(&mut self, sql: &'static str) -> Result<Statement, postgres::Error> {
+        if let Some(statement) = self.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = self.client.prepare(sql)?;
+        self.statements.insert(sql, statement.clone());
+        Ok(statement)
+    }
+}
 
 pub(super) struct Pool {
     config: Config,
     max: usize,
     /// Idle connections and how many are open in all.
-    state: Mutex<(Vec<Client>, usize)>,
+    state: Mutex<(Vec<Conn>, usize)>,
     freed: Condvar,
 }
 
@@ -35,10 +54,10 @@ impl Pool {
     pub(super) fn get(&self) -> StorageResult<Pooled<'_>> {
         let mut state = self.state.lock().expect("pool lock");
         loop {
-            if let Some(client) = state.0.pop() {
+            if let Some(conn) = state.0.pop() {
                 return Ok(Pooled {
                     pool: self,
-                    client: Some(client),
+                    conn: Some(conn),
                 });
             }
             if state.1 < self.max {
@@ -47,7 +66,10 @@ impl Pool {
                 return match self.config.connect(NoTls) {
                     Ok(client) => Ok(Pooled {
                         pool: self,
-                        client: Some(client),
+                        conn: Some(Conn {
+                            client,
+                            statements: HashMap::new(),
+                        }),
                     }),
                     Err(e) => {
                         self.state.lock().expect("pool lock").1 -= 1;
@@ -72,30 +94,23 @@ impl Pool {
 /// A connection on loan; goes back to the pool when dropped.
 pub(super) struct Pooled<'a> {
     pool: &'a Pool,
-    client: Option<Client>,
+    conn: Option<Conn>,
 }
 
-impl Deref for Pooled<'_> {
-    type Target = Client;
-    fn deref(&self) -> &Client {
-        self.client.as_ref().expect("a pooled client")
-    }
-}
-
-impl DerefMut for Pooled<'_> {
-    fn deref_mut(&mut self) -> &mut Client {
-        self.client.as_mut().expect("a pooled client")
+impl Pooled<'_> {
+    pub(super) fn conn(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a pooled connection")
     }
 }
 
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
-        let client = self.client.take().expect("a pooled client");
+        let conn = self.conn.take().expect("a pooled connection");
         let mut state = self.pool.state.lock().expect("pool lock");
-        if client.is_closed() {
+        if conn.client.is_closed() {
             state.1 -= 1;
         } else {
-            state.0.push(client);
+            state.0.push(conn);
         }
         drop(state);
         self.pool.freed.notify_one();

@@ -272,6 +272,10 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         AcmeService::new(&placeholder, storage, Arc::clone(&ca), validation, clock)
             .with_policy(policy),
     );
+    // `ca revoke` of an ACME certificate while the server was down.
+    service
+        .reconcile_revocations()
+        .map_err(|e| CliError::bad_input(format!("--db {}: {e}", db.describe())))?;
     let server = Server::bind(args.listen, tls, Arc::clone(&service), Limits::default())
         .map_err(|e| CliError::bad_input(format!("--listen {}: {e}", args.listen)))?;
     println!("ACME directory: {}", service.directory_url());
