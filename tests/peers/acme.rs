@@ -30,6 +30,11 @@ struct AcmeServer {
 impl AcmeServer {
     /// Serves for `names` (resolved to 127.0.0.1 for validation).
     fn start(ca: &Ca, names: &[&str]) -> AcmeServer {
+        Self::start_with(ca, names, &[])
+    }
+
+    /// `start` with more `ca acme serve` arguments.
+    fn start_with(ca: &Ca, names: &[&str], extra: &[String]) -> AcmeServer {
         let (http01_port, tls_alpn01_port) = (free_port(), free_port());
         let mut cmd = ca.command_without_ca_dir("acme");
         cmd.arg("serve")
@@ -44,6 +49,7 @@ impl AcmeServer {
         for name in names {
             cmd.arg("--resolve").arg(format!("{name}=127.0.0.1"));
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -374,4 +380,96 @@ fn the_same_lego_command_works_against_pebble_and_ca() {
         };
         verify(&trust, &cert, name);
     }
+}
+
+/// dns-01 with a real client: lego's `exec` DNS provider puts the TXT
+/// records into pebble-challtestsrv (through its management API, with
+/// curl), and `ca acme serve --dns` asks that server. The order is for a
+/// wildcard and its base name (RFC 8555 §7.1.3, §8.4), the account is
+/// bound to an external account (§7.3.4, lego --eab) and agrees to the
+/// terms of service (§7.3).
+#[test]
+fn lego_dns01_gets_a_wildcard_certificate_with_eab_and_terms() {
+    let ca = Ca::new();
+    let root = ca.init("ecdsa-p256").cert;
+    let (dns, management) = (free_port(), free_port());
+    let _dns_server = Killed(
+        CHALLTESTSRV
+            .command()
+            .args(["-dns01", &format!("127.0.0.1:{dns}")])
+            .args(["-management", &format!("127.0.0.1:{management}")])
+            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("cannot start pebble-challtestsrv"),
+    );
+    wait_listening(management, "pebble-challtestsrv");
+    let hook = ca.work().join("dns-hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\n# lego's exec provider: present|cleanup FQDN VALUE\n\
+             case \"$1\" in\n\
+             present) exec curl -sSf -d \"{{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}}\" http://127.0.0.1:{management}/set-txt ;;\n\
+             cleanup) exec curl -sSf -d \"{{\\\"host\\\":\\\"$2\\\"}}\" http://127.0.0.1:{management}/clear-txt ;;\n\
+             esac\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    // The HMAC key the operator hands out, base64url without padding.
+    let hmac = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3QtMDEyMzQ1Njc";
+    let server = AcmeServer::start_with(
+        &ca,
+        &[],
+        &[
+            "--dns".into(),
+            format!("127.0.0.1:{dns}"),
+            "--eab".into(),
+            format!("team-a={hmac}"),
+            "--tos".into(),
+            "https://ca.example.test/terms".into(),
+        ],
+    );
+    let path = ca.work().join("lego-dns");
+    let lego = |eab: bool| {
+        let mut cmd = LEGO.command();
+        cmd.env("LEGO_CA_CERTIFICATES", &root)
+            .env("EXEC_PATH", &hook)
+            .env("EXEC_POLLING_INTERVAL", "1")
+            .env("EXEC_PROPAGATION_TIMEOUT", "30")
+            // lego's exec provider solves one name at a time, 60 s apart by default.
+            .env("EXEC_SEQUENCE_INTERVAL", "1")
+            .args(["--server", &server.directory, "--accept-tos"])
+            .args(["--email", "admin@example.test"])
+            .arg("--path")
+            .arg(&path)
+            .args([
+                "--domains",
+                "*.wild.acme.test",
+                "--domains",
+                "wild.acme.test",
+            ])
+            .args(["--dns", "exec", "--dns.disable-cp"])
+            .args(["--dns.resolvers", &format!("127.0.0.1:{dns}")]);
+        if eab {
+            cmd.args(["--eab", "--kid", "team-a", "--hmac", hmac]);
+        }
+        cmd.arg("run");
+        cmd
+    };
+    // Without the binding there is no account: the directory says
+    // externalAccountRequired, which lego reads before trying.
+    let refused = run(&mut lego(false));
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr).to_string()
+        + &String::from_utf8_lossy(&refused.stdout);
+    assert!(said.contains("External Account Binding"), "{said}");
+
+    succeed(&mut lego(true));
+    let cert = path.join("certificates/_.wild.acme.test.crt");
+    verify(&root, &cert, "host.wild.acme.test");
+    verify(&root, &cert, "wild.acme.test");
 }

@@ -10,12 +10,16 @@
 mod support;
 
 mod acme;
+mod acme_client;
+mod acme_db;
+mod acme_storage;
 mod csr;
 mod gnutls;
 mod keys;
 mod names;
 mod openssl;
 mod pkilint;
+mod postgres;
 mod probe;
 mod tls;
 mod trust;

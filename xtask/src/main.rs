@@ -186,6 +186,7 @@ fn setup(install: bool) -> Result<TestEnv, String> {
             path.push(PathBuf::from(sbin));
         }
     }
+    path.extend(postgres_bin_dirs().into_iter().take(1));
     let path = env::join_paths(path).map_err(|e| format!("PATH: {e}"))?;
     let mut vars = vec![("PATH", path)];
 
@@ -320,7 +321,28 @@ fn python_peers(python: &Path, venv: &Path) -> Result<(), String> {
 fn find_program(program: &str) -> Option<PathBuf> {
     let mut path = env::var_os("PATH").unwrap_or_default();
     path.push(":/usr/sbin:/sbin");
+    for dir in postgres_bin_dirs() {
+        path.push(":");
+        path.push(dir);
+    }
     find_program_in(program, &path)
+}
+
+/// Debian keeps PostgreSQL's server programs (initdb, postgres) in
+/// /usr/lib/postgresql/<version>/bin, off PATH: the newest version first.
+fn postgres_bin_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse().ok()?;
+            Some((version, e.path().join("bin")))
+        })
+        .filter(|(_, bin)| bin.is_dir())
+        .collect();
+    dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.into_iter().map(|(_, bin)| bin).collect()
 }
 
 fn find_program_in(program: &str, path: &OsString) -> Option<PathBuf> {

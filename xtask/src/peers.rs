@@ -81,6 +81,21 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
         program: "unshare",
         package: "util-linux",
     },
+    // `ca acme serve --db postgres://`: the replica test starts a throw-away
+    // cluster (initdb, postgres from /usr/lib/postgresql/<version>/bin, which
+    // `setup` puts on PATH) as `nobody` through setpriv.
+    DebianPeer {
+        program: "initdb",
+        package: "postgresql",
+    },
+    DebianPeer {
+        program: "postgres",
+        package: "postgresql",
+    },
+    DebianPeer {
+        program: "setpriv",
+        package: "util-linux",
+    },
     // `ca issue` warns about keys a git work tree would commit.
     DebianPeer {
         program: "git",

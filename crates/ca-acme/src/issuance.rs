@@ -4,7 +4,8 @@
 use ca_core::revocation::{self, RevocationReason as Reason};
 use ca_core::store::ROOT;
 use ca_core::{
-    CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, SubjectName,
+    CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, Serial,
+    SubjectName, ValidityRequest,
 };
 use time::OffsetDateTime;
 
@@ -18,6 +19,8 @@ pub struct CaIssuance {
     issuer: Issuer,
     /// The CRL last made: how many revocations it lists, its nextUpdate, DER.
     crl: std::sync::Mutex<Option<(usize, OffsetDateTime, Vec<u8>)>>,
+    /// Where certificates say the CRL is (cRLDistributionPoints).
+    crl_urls: Vec<String>,
 }
 
 /// How long a CRL the server makes is valid (its nextUpdate).
@@ -38,7 +41,19 @@ impl CaIssuance {
             issuer_name,
             issuer,
             crl: std::sync::Mutex::new(None),
+            crl_urls: Vec::new(),
         })
+    }
+
+    /// Puts these URLs in the cRLDistributionPoints of every certificate
+    /// issued over ACME (RFC 5280 §4.2.1.13), e.g. this server's GET /crl.
+    pub fn with_crl_urls(mut self, urls: Vec<String>) -> CaIssuance {
+        self.crl_urls = urls;
+        self
+    }
+
+    pub fn crl_urls(&self) -> &[String] {
+        &self.crl_urls
     }
 
     pub fn ca_dir(&self) -> &CaDir {
@@ -47,6 +62,11 @@ impl CaIssuance {
 
     pub fn issuer_name(&self) -> &str {
         &self.issuer_name
+    }
+
+    /// When the issuing CA expires: no certificate may end later.
+    pub fn issuer_not_after(&self) -> OffsetDateTime {
+        self.issuer.not_after()
     }
 
     /// The issuing CA's own rules for names (its name constraints, and the rulebook's rules
@@ -68,11 +88,37 @@ impl CaIssuance {
     /// used) and records the certificate in the CA directory's index, so
     /// that `ca list` and `ca revoke` see it.
     pub fn issue(&self, csr: &Csr, now: OffsetDateTime) -> AcmeResult<IssuedCert> {
+        self.issue_with_serial(csr, now, Serial::random())
+    }
+
+    /// [`CaIssuance::issue`] with the serial number the caller reserved
+    /// (in the database shared by the replicas).
+    pub fn issue_with_serial(
+        &self,
+        csr: &Csr,
+        now: OffsetDateTime,
+        serial: Serial,
+    ) -> AcmeResult<IssuedCert> {
+        self.issue_with_validity(csr, ValidityRequest::default(), now, serial)
+    }
+
+    /// [`CaIssuance::issue_with_serial`] with the validity the order asked
+    /// for (RFC 8555 §7.4 notBefore/notAfter; default: the server profile's).
+    pub fn issue_with_validity(
+        &self,
+        csr: &Csr,
+        validity: ValidityRequest,
+        now: OffsetDateTime,
+        serial: Serial,
+    ) -> AcmeResult<IssuedCert> {
+        let serials = move || serial.clone();
         let request = IssueRequest {
             issuer: &self.issuer_name,
             leaf: LeafOptions {
                 names: csr.names().to_vec(),
                 key_type: csr.key_type(),
+                validity,
+                crl_distribution_points: self.crl_urls.clone(),
                 ..Default::default()
             },
             csr: Some(csr),
@@ -84,7 +130,11 @@ impl CaIssuance {
         };
         let outcome = self
             .ca_dir
-            .issue_by(&self.issuer, &request, &IssueContext::at(now))
+            .issue_by(
+                &self.issuer,
+                &request,
+                &IssueContext::with_serials(now, &serials),
+            )
             .map_err(|e| match e {
                 ca_core::Error::Refused(d) => Problem::new(ProblemType::BadCsr, d),
                 other => Problem::internal(format!("issuing the certificate: {other}")),
@@ -110,6 +160,17 @@ impl CaIssuance {
         names: &[String],
         now: OffsetDateTime,
     ) -> ca_core::Result<Issued> {
+        self.issue_server_identity_with_serial(names, now, Serial::random())
+    }
+
+    /// [`CaIssuance::issue_server_identity`] with a serial the caller reserved.
+    pub fn issue_server_identity_with_serial(
+        &self,
+        names: &[String],
+        now: OffsetDateTime,
+        serial: Serial,
+    ) -> ca_core::Result<Issued> {
+        let serials = move || serial.clone();
         let request = IssueRequest {
             issuer: &self.issuer_name,
             leaf: LeafOptions::server(names)?,
@@ -120,9 +181,11 @@ impl CaIssuance {
             ca_passphrase: None,
             create_root: None,
         };
-        let outcome = self
-            .ca_dir
-            .issue_by(&self.issuer, &request, &IssueContext::at(now))?;
+        let outcome = self.ca_dir.issue_by(
+            &self.issuer,
+            &request,
+            &IssueContext::with_serials(now, &serials),
+        )?;
         Ok(outcome.issued)
     }
 
@@ -190,4 +253,19 @@ pub fn reason_from_code(code: u64) -> AcmeResult<Reason> {
             ))
         }
     })
+}
+
+/// The RFC 5280 §5.3.1 code of a reason, as the database stores it.
+pub fn reason_code(reason: Reason) -> u8 {
+    match reason {
+        Reason::Unspecified => 0,
+        Reason::KeyCompromise => 1,
+        Reason::CaCompromise => 2,
+        Reason::AffiliationChanged => 3,
+        Reason::Superseded => 4,
+        Reason::CessationOfOperation => 5,
+        Reason::CertificateHold => 6,
+        Reason::PrivilegeWithdrawn => 9,
+        Reason::AaCompromise => 10,
+    }
 }

@@ -352,6 +352,17 @@ impl Jws {
         key.verify(self.alg, &self.signing_input, &self.signature)
     }
 
+    /// The same checks for a JWS read elsewhere (an inner JWS, RFC 8555
+    /// §7.3.5): the algorithm by name, then the signature.
+    pub fn verify_detached(
+        alg: &str,
+        key: &Jwk,
+        signing_input: &[u8],
+        signature: &[u8],
+    ) -> AcmeResult<()> {
+        key.verify(Alg::parse(alg)?, signing_input, signature)
+    }
+
     /// The payload as a JSON object; POST-as-GET (empty payload) is refused.
     pub fn json_payload(&self) -> AcmeResult<Map<String, Value>> {
         if self.payload.is_empty() {

@@ -4,33 +4,32 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{Certificate, Csr, SubjectName};
+use ca_core::{Certificate, Csr, Serial, SubjectName};
 use serde_json::Value;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
-use crate::issuance::reason_from_code;
+use crate::issuance::{reason_code, reason_from_code};
 use crate::jws::{b64decode, Signer};
+use crate::policy::{canonical_identifier, challenge_types};
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
 use crate::service::{AcmeService, KeyForm, Request, Response};
+use crate::storage::{reserve_random_serial, RevocationRow};
 
 /// How long an order and its authorizations stay usable.
 const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most identifiers in one order.
 const MAX_IDENTIFIERS: usize = 100;
-/// The challenge types offered for each DNS identifier.
-const CHALLENGE_TYPES: [&str; 2] = ["http-01", "tls-alpn-01"];
 
 impl AcmeService {
     /// RFC 8555 §7.4.
     pub(crate) fn new_order(&self, req: &Request) -> AcmeResult<Response> {
         let caller = self.authenticate(req, KeyForm::Kid)?;
         let account = Self::caller_account(&caller)?;
+        self.check_current_terms(account)?;
         let payload = caller.jws.json_payload()?;
-        if payload.contains_key("notBefore") || payload.contains_key("notAfter") {
-            return Err(Problem::malformed(
-                "notBefore/notAfter are not supported: certificates get the CA's server profile validity",
-            ));
-        }
+        let (not_before, not_after) = self.order_validity(&payload)?;
         let identifiers: Vec<Identifier> =
             serde_json::from_value(payload.get("identifiers").cloned().unwrap_or(Value::Null))
                 .map_err(|e| {
@@ -43,40 +42,66 @@ impl AcmeService {
                 "an order needs 1 to {MAX_IDENTIFIERS} identifiers"
             )));
         }
+        let mut unique: Vec<Identifier> = Vec::new();
         let mut names = Vec::new();
         for id in &identifiers {
-            names.push(self.check_identifier(id)?);
-        }
-        self.ca.check_names(&names, (self.clock)())?;
-        let mut unique: Vec<Identifier> = Vec::new();
-        for id in identifiers {
-            let id = Identifier {
-                kind: id.kind,
-                value: id.value.to_ascii_lowercase(),
-            };
+            let (id, name) = canonical_identifier(id)?;
+            self.policy.check_allowed(&id)?;
             if !unique.contains(&id) {
                 unique.push(id);
+                names.push(name);
+            }
+        }
+        let values: Vec<String> = unique.iter().map(|i| i.value.clone()).collect();
+        let replaces = self.check_replaces(&payload, &account.id, &values)?;
+        // The issuing CA's name constraints and the rulebook (rejectedIdentifier).
+        self.ca.check_names(&names, (self.clock)())?;
+        // RFC 8555 §6.6: over the limit, rateLimited with Retry-After.
+        let now = (self.clock)().unix_timestamp();
+        if let Some(limit) = &self.policy.rate_limit {
+            if let Some(wait) = self.rate_limit_wait(limit, &account.id, now)? {
+                return Err(Problem::new(
+                    ProblemType::RateLimited,
+                    format!(
+                        "this account may create {} orders per {} s; retry in {} s",
+                        limit.count,
+                        limit.per.as_secs(),
+                        wait
+                    ),
+                )
+                .with_header("Retry-After", wait.to_string()));
             }
         }
         let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
         let authzs: Vec<Authz> = unique
             .iter()
-            .map(|identifier| Authz {
-                id: self.new_id(),
-                account_id: account.id.clone(),
-                identifier: identifier.clone(),
-                status: Status::Pending,
-                expires,
-                challenges: CHALLENGE_TYPES
-                    .iter()
-                    .map(|kind| Challenge {
-                        kind: kind.to_string(),
-                        token: self.new_token(),
-                        status: Status::Pending,
-                        validated: None,
-                        error: None,
-                    })
-                    .collect(),
+            .map(|identifier| {
+                // RFC 8555 §7.1.4: a wildcard's authorization is for the
+                // base name, marked `wildcard`.
+                let base = identifier.value.strip_prefix("*.");
+                let authz_identifier = Identifier {
+                    kind: identifier.kind.clone(),
+                    value: base.unwrap_or(&identifier.value).to_string(),
+                };
+                let wildcard = base.is_some();
+                Authz {
+                    id: self.new_id(),
+                    account_id: account.id.clone(),
+                    status: Status::Pending,
+                    expires,
+                    challenges: challenge_types(&authz_identifier, wildcard)
+                        .iter()
+                        .map(|kind| Challenge {
+                            kind: kind.to_string(),
+                            token: self.new_token(),
+                            status: Status::Pending,
+                            validated: None,
+                            error: None,
+                        })
+                        .collect(),
+                    identifier: authz_identifier,
+                    wildcard,
+                }
             })
             .collect();
         let order = Order {
@@ -88,43 +113,14 @@ impl AcmeService {
             authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
             cert_id: None,
             error: None,
+            not_before,
+            not_after,
+            created: now,
+            replaces,
         };
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
             .with_header("Location", self.urls.order(&order.id)))
-    }
-
-    /// A DNS identifier we can validate: a valid host name, no wildcard
-    /// (that needs dns-01, RFC 8555 §7.1.3), no IP (RFC 8738, not yet).
-    fn check_identifier(&self, id: &Identifier) -> AcmeResult<SubjectName> {
-        if id.kind != "dns" {
-            return Err(Problem::new(
-                ProblemType::UnsupportedIdentifier,
-                format!("identifier type {:?} is not supported (dns)", id.kind),
-            ));
-        }
-        if id.value.starts_with("*.") {
-            return Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!(
-                    "{}: wildcards need dns-01, which this server does not offer yet",
-                    id.value
-                ),
-            ));
-        }
-        match SubjectName::parse(&id.value) {
-            Ok(SubjectName::Dns(name)) if name == id.value.to_ascii_lowercase() => {
-                Ok(SubjectName::Dns(name))
-            }
-            Ok(_) => Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!("{:?} is not a DNS name in A-label form", id.value),
-            )),
-            Err(e) => Err(Problem::new(
-                ProblemType::RejectedIdentifier,
-                format!("{:?}: {e}", id.value),
-            )),
-        }
     }
 
     /// The order with its status brought up to date from its
@@ -176,7 +172,12 @@ impl AcmeService {
         let account = Self::caller_account(&caller)?;
         let _state = self.state.lock().expect("state lock");
         let order = self.current_order(id, &account.id)?;
-        Ok(Response::json(200, &self.urls.order_json(&order)))
+        let response = Response::json(200, &self.urls.order_json(&order));
+        // RFC 8555 §7.4: Retry-After while the client has to wait.
+        Ok(match order.status {
+            Status::Pending | Status::Processing => self.with_retry_after(response),
+            _ => response,
+        })
     }
 
     fn owned_authz(&self, id: &str, account_id: &str) -> AcmeResult<Authz> {
@@ -214,7 +215,12 @@ impl AcmeService {
             authz.status = Status::Deactivated;
             self.storage.put_authz(&authz)?;
         }
-        Ok(Response::json(200, &self.urls.authz_json(&authz)))
+        let response = Response::json(200, &self.urls.authz_json(&authz));
+        Ok(if authz.status == Status::Pending {
+            self.with_retry_after(response)
+        } else {
+            response
+        })
     }
 
     /// RFC 8555 §7.5.1: an empty JSON object starts validation; an empty
@@ -248,13 +254,19 @@ impl AcmeService {
                 format!("{}.{}", authz.challenges[index].token, account.thumbprint);
             self.spawn_validation(authz.id.clone(), index, key_authorization);
         }
-        Ok(Response::json(
+        let response = Response::json(
             200,
             &self
                 .urls
                 .challenge_json(&authz.id, &authz.challenges[index]),
-        )
-        .with_header(
+        );
+        // RFC 8555 §8.2: Retry-After while validation runs.
+        let response = if authz.challenges[index].status == Status::Processing {
+            self.with_retry_after(response)
+        } else {
+            response
+        };
+        Ok(response.with_header(
             "Link",
             format!("<{}>;rel=\"up\"", self.urls.authz(&authz.id)),
         ))
@@ -273,7 +285,7 @@ impl AcmeService {
             let challenge = &authz.challenges[index];
             let outcome = config.validate(
                 &challenge.kind,
-                &authz.identifier.value,
+                &authz.identifier,
                 &challenge.token,
                 &key_authorization,
             );
@@ -330,49 +342,40 @@ impl AcmeService {
             ));
         }
         let csr = Csr::parse(&der).map_err(|e| Problem::new(ProblemType::BadCsr, e.to_string()))?;
-        let mut wanted: Vec<String> = order.identifiers.iter().map(|i| i.value.clone()).collect();
-        let mut named: Vec<String> = Vec::new();
-        for name in csr.names() {
-            match name {
-                SubjectName::Dns(n) => named.push(n.clone()),
-                other => {
-                    return Err(Problem::new(
-                        ProblemType::BadCsr,
-                        format!("the CSR names {other}, which the order does not have"),
-                    ))
-                }
-            }
-        }
-        wanted.sort();
-        named.sort();
-        named.dedup();
-        if let Some(extra) = named.iter().find(|n| !wanted.contains(n)) {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {extra}, which the order does not have"),
-            ));
-        }
-        if named != wanted {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!(
-                    "the CSR must name exactly the order's identifiers: {}",
-                    wanted.join(", ")
-                ),
-            ));
-        }
+        check_csr_names(&csr, &order.identifiers)?;
         // Signing and recording in the CA directory (which writes files)
         // happen outside the state lock: the order is `processing` (RFC
         // 8555 §7.1.6) meanwhile, so a second finalize gets orderNotReady.
+        // The move to `processing` is compare-and-set in the database:
+        // of two finalize requests reaching two replicas, one signs.
         order.status = Status::Processing;
-        self.storage.put_order(&order)?;
+        if !self.storage.put_order_if(&order, Status::Ready)? {
+            return Err(Problem::new(
+                ProblemType::OrderNotReady,
+                "the order is being finalized by another request",
+            ));
+        }
         drop(state);
-        let issued = match self.ca.issue(&csr, (self.clock)()) {
+        let validity = ca_core::ValidityRequest {
+            not_before: order
+                .not_before
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+            not_after: order
+                .not_after
+                .and_then(|t| OffsetDateTime::from_unix_timestamp(t).ok()),
+            days: None,
+        };
+        let now = (self.clock)();
+        let issued = match self
+            .reserve_serial(now.unix_timestamp())
+            .and_then(|serial| self.ca.issue_with_validity(&csr, validity, now, serial))
+        {
             Ok(issued) => issued,
             Err(problem) => {
                 let _state = self.state.lock().expect("state lock");
-                order.status = Status::Ready;
-                self.storage.put_order(&order)?;
+                let mut back = order.clone();
+                back.status = Status::Ready;
+                self.storage.put_order_if(&back, Status::Processing)?;
                 return Err(problem);
             }
         };
@@ -384,10 +387,12 @@ impl AcmeService {
             issuer: self.ca.issuer_name().to_string(),
             chain_pem: issued.chain_pem,
             revoked: false,
+            replaced: false,
         };
         order.status = Status::Valid;
         order.cert_id = Some(cert.id.clone());
         self.storage.insert_cert(&cert, &order)?;
+        self.mark_replaced(&order)?;
         Ok(Response::json(200, &self.urls.order_json(&order))
             .with_header("Location", self.urls.order(&order.id)))
     }
@@ -441,7 +446,7 @@ impl AcmeService {
         let leaf = Certificate::from_der(der)
             .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
         let _state = self.state.lock().expect("state lock");
-        let mut record = self
+        let record = self
             .storage
             .cert_by_serial(&leaf.info().serial.to_hex())?
             .filter(|r| {
@@ -450,9 +455,12 @@ impl AcmeService {
             .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
         match &caller.jws.signer {
             Signer::Kid(_) => {
-                if Self::caller_account(&caller)?.id != record.account_id {
+                let account = Self::caller_account(&caller)?;
+                if account.id != record.account_id
+                    && !self.validated_all_names(&account.id, &leaf)?
+                {
                     return Err(Problem::unauthorized(
-                        "the certificate was ordered by another account",
+                        "the certificate was ordered by another account, and this account                          holds no valid authorization for each of its names (RFC 8555 §7.6)",
                     ));
                 }
             }
@@ -475,10 +483,244 @@ impl AcmeService {
                 "the certificate is already revoked",
             ));
         }
-        self.ca
-            .revoke(&leaf, &record.issuer, reason, (self.clock)())?;
-        record.revoked = true;
-        self.storage.put_cert(&record)?;
-        Ok(Response::empty(200))
+        let now = (self.clock)();
+        // The CA directory first (what `ca crl` lists), then the database:
+        // a crash in between leaves the certificate on the CRL, and the
+        // next request finds it revoked there and brings the database along.
+        let in_ca_dir = self.ca.revoke(&leaf, &record.issuer, reason, now);
+        let row = RevocationRow {
+            serial: record.serial.clone(),
+            issuer: record.issuer.clone(),
+            reason: reason_code(reason),
+            revoked_at: now.unix_timestamp(),
+        };
+        match in_ca_dir {
+            Ok(()) => {
+                if !self.storage.insert_revocation(&row)? {
+                    return Err(Problem::new(
+                        ProblemType::AlreadyRevoked,
+                        "the certificate is already revoked",
+                    ));
+                }
+                Ok(Response::empty(200))
+            }
+            Err(p) if p.kind == ProblemType::AlreadyRevoked => {
+                // Revoked by `ca revoke`, or by a request that stopped
+                // half-way: the database learns it now.
+                self.storage.insert_revocation(&row)?;
+                Err(p)
+            }
+            Err(p) => Err(p),
+        }
+    }
+
+    /// Revocations the CA directory has and the database lacks (`ca
+    /// revoke` of an ACME certificate, or a revokeCert that stopped between
+    /// the two writes): recorded in the database. Returns how many. The
+    /// server runs this at start.
+    pub fn reconcile_revocations(&self) -> AcmeResult<usize> {
+        let listed = ca_core::revocation::revocations(self.ca.ca_dir())
+            .map_err(|e| Problem::internal(format!("reading the revocations: {e}")))?;
+        let mut learnt = 0;
+        for r in listed.iter().filter(|r| r.issuer == self.ca.issuer_name()) {
+            let serial = r.serial.to_hex();
+            let Some(cert) = self.storage.cert_by_serial(&serial)? else {
+                continue; // not issued over ACME
+            };
+            if cert.revoked {
+                continue;
+            }
+            let revoked_at = r
+                .revoked_at_time()
+                .map_err(|e| Problem::internal(e.to_string()))?;
+            if self.storage.insert_revocation(&RevocationRow {
+                serial,
+                issuer: r.issuer.clone(),
+                reason: reason_code(r.reason),
+                revoked_at: revoked_at.unix_timestamp(),
+            })? {
+                learnt += 1;
+            }
+        }
+        Ok(learnt)
+    }
+
+    /// A serial number no replica has used, reserved in the database.
+    pub(crate) fn reserve_serial(&self, now: i64) -> AcmeResult<Serial> {
+        Ok(reserve_random_serial(
+            self.storage.as_ref(),
+            self.ca.issuer_name(),
+            now,
+        )?)
+    }
+}
+
+/// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
+/// names, wildcards included, and IP addresses, RFC 8738 §3), nothing else.
+fn check_csr_names(csr: &Csr, identifiers: &[Identifier]) -> AcmeResult<()> {
+    let key = |name: &SubjectName| -> Option<String> {
+        match name {
+            SubjectName::Dns(n) => Some(format!("dns:{}", n.to_ascii_lowercase())),
+            SubjectName::Ip(ip) => Some(format!("ip:{ip}")),
+            _ => None,
+        }
+    };
+    let mut wanted: Vec<String> = identifiers
+        .iter()
+        .map(|i| format!("{}:{}", i.kind, i.value))
+        .collect();
+    let mut named: Vec<String> = Vec::new();
+    for name in csr.names() {
+        let k = key(name).ok_or_else(|| {
+            Problem::new(
+                ProblemType::BadCsr,
+                format!("the CSR names {name}, which the order does not have"),
+            )
+        })?;
+        if !wanted.contains(&k) {
+            return Err(Problem::new(
+                ProblemType::BadCsr,
+                format!("the CSR names {name}, which the order does not have"),
+            ));
+        }
+        named.push(k);
+    }
+    wanted.sort();
+    named.sort();
+    named.dedup();
+    if named != wanted {
+        let list: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
+        return Err(Problem::new(
+            ProblemType::BadCsr,
+            format!(
+                "the CSR must name exactly the order's identifiers: {}",
+                list.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+impl AcmeService {
+    fn with_retry_after(&self, response: Response) -> Response {
+        response.with_header(
+            "Retry-After",
+            self.policy.retry_after.as_secs().max(1).to_string(),
+        )
+    }
+
+    /// RFC 8555 §7.4: notBefore/notAfter (RFC 3339) in a newOrder. The
+    /// server may refuse what it will not issue: here a window that is
+    /// empty, already over, starting more than an hour ago or after the
+    /// order expires, longer than the policy's maximum, or ending after
+    /// the issuing CA does. Refusals are malformed, saying which rule.
+    fn order_validity(
+        &self,
+        payload: &serde_json::Map<String, Value>,
+    ) -> AcmeResult<(Option<i64>, Option<i64>)> {
+        let read = |field: &str| -> AcmeResult<Option<OffsetDateTime>> {
+            match payload.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(text)) => OffsetDateTime::parse(text, &Rfc3339)
+                    .map(Some)
+                    .map_err(|e| {
+                        Problem::malformed(format!(
+                            "{field} {text:?} is not an RFC 3339 date-time ({e})"
+                        ))
+                    }),
+                Some(_) => Err(Problem::malformed(format!(
+                    "{field} must be an RFC 3339 date-time string"
+                ))),
+            }
+        };
+        let (not_before, not_after) = (read("notBefore")?, read("notAfter")?);
+        if not_before.is_none() && not_after.is_none() {
+            return Ok((None, None));
+        }
+        let now = (self.clock)();
+        let start = not_before.unwrap_or(now);
+        let default_end = start + time::Duration::days(i64::from(ca_core::profile::LEAF_DAYS));
+        let end = not_after.unwrap_or(default_end);
+        let refuse = |why: String| Err(Problem::malformed(format!("notBefore/notAfter: {why}")));
+        if end <= start {
+            return refuse("notAfter must be later than notBefore".into());
+        }
+        if end <= now {
+            return refuse("notAfter is in the past".into());
+        }
+        if start < now - time::Duration::HOUR {
+            return refuse("notBefore may be at most one hour in the past".into());
+        }
+        if start > now + ORDER_LIFETIME {
+            return refuse(format!(
+                "notBefore is after the order would expire ({} days from now)",
+                ORDER_LIFETIME.as_secs() / 86400
+            ));
+        }
+        let max = time::Duration::try_from(self.policy.max_validity).unwrap_or(time::Duration::MAX);
+        if end - start > max {
+            return refuse(format!(
+                "the window is longer than this server issues ({} days at most)",
+                max.whole_days()
+            ));
+        }
+        if end > self.ca.issuer_not_after() {
+            return refuse(format!(
+                "notAfter is after the issuing CA expires ({})",
+                ca_core::validity::rfc3339(self.ca.issuer_not_after())
+            ));
+        }
+        Ok((
+            not_before.map(|t| t.unix_timestamp()),
+            not_after.map(|t| t.unix_timestamp()),
+        ))
+    }
+}
+
+impl AcmeService {
+    /// RFC 8555 §7.6: an account may revoke a certificate it did not order
+    /// when it holds a valid, unexpired authorization for every name in it
+    /// (a wildcard name: a wildcard authorization of its base name).
+    fn validated_all_names(&self, account_id: &str, leaf: &Certificate) -> AcmeResult<bool> {
+        let now = (self.clock)().unix_timestamp();
+        let authzs: Vec<Authz> = self
+            .storage
+            .valid_authzs_of(account_id)?
+            .into_iter()
+            .filter(|a| a.expires > now)
+            .collect();
+        let names = leaf.info().names;
+        Ok(!names.is_empty()
+            && names.iter().all(|name| {
+                let (base, wildcard) = match name.strip_prefix("*.") {
+                    Some(base) => (base, true),
+                    None => (name.as_str(), false),
+                };
+                authzs.iter().any(|a| {
+                    a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
+                })
+            }))
+    }
+}
+
+impl AcmeService {
+    /// None when the account has created fewer than `limit.count` orders
+    /// in the last `limit.per` (counted in the database, so replicas share
+    /// it), else the seconds until the oldest of them leaves the window.
+    fn rate_limit_wait(
+        &self,
+        limit: &crate::policy::RateLimit,
+        account_id: &str,
+        now: i64,
+    ) -> AcmeResult<Option<u64>> {
+        let window = limit.per.as_secs() as i64;
+        let times = self
+            .storage
+            .order_times_since(account_id, now - window + 1)?;
+        if times.len() < limit.count as usize {
+            return Ok(None);
+        }
+        let oldest = times.iter().copied().min().unwrap_or(now);
+        Ok(Some((oldest + window - now).clamp(1, window) as u64))
     }
 }

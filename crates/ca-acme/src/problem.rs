@@ -23,6 +23,11 @@ pub enum ProblemType {
     AlreadyRevoked,
     Incorrect,
     InvalidContact,
+    Dns,
+    ExternalAccountRequired,
+    UserActionRequired,
+    RateLimited,
+    AlreadyReplaced,
 }
 
 impl ProblemType {
@@ -47,6 +52,11 @@ impl ProblemType {
             AlreadyRevoked => "alreadyRevoked",
             Incorrect => "incorrectResponse",
             InvalidContact => "invalidContact",
+            Dns => "dns",
+            ExternalAccountRequired => "externalAccountRequired",
+            UserActionRequired => "userActionRequired",
+            RateLimited => "rateLimited",
+            AlreadyReplaced => "alreadyReplaced",
         }
     }
 
@@ -57,6 +67,9 @@ impl ProblemType {
             Unauthorized => 403,
             AccountDoesNotExist => 400,
             OrderNotReady => 403,
+            UserActionRequired => 403,
+            // RFC 8555 §6.6: rate limits answer 429 with Retry-After.
+            RateLimited => 429,
             ServerInternal => 500,
             _ => 400,
         }
@@ -75,6 +88,12 @@ pub struct Problem {
     /// Overrides the type's usual status (e.g. 404 for an unknown resource,
     /// 413 for an oversized body, 405 for a wrong method).
     pub status: Option<u16>,
+    /// Headers the problem's response carries (Retry-After for
+    /// rateLimited, RFC 8555 §6.6; the terms' Link for
+    /// userActionRequired, §7.3.3).
+    pub headers: Vec<(String, String)>,
+    /// A URL where a human can act (RFC 7807 `instance`; RFC 8555 §7.3.3).
+    pub instance: Option<String>,
 }
 
 impl Problem {
@@ -83,11 +102,18 @@ impl Problem {
             kind,
             detail: detail.into(),
             status: None,
+            headers: Vec::new(),
+            instance: None,
         }
     }
 
     pub fn with_status(mut self, status: u16) -> Problem {
         self.status = Some(status);
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: impl Into<String>) -> Problem {
+        self.headers.push((name.into(), value.into()));
         self
     }
 
@@ -112,7 +138,12 @@ impl Problem {
     }
 
     pub fn to_json(&self) -> Value {
-        json!({"type": self.kind.urn(), "detail": self.detail, "status": self.status()})
+        let mut v =
+            json!({"type": self.kind.urn(), "detail": self.detail, "status": self.status()});
+        if let Some(instance) = &self.instance {
+            v["instance"] = json!(instance);
+        }
+        v
     }
 }
 

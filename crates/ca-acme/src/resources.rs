@@ -35,6 +35,12 @@ pub struct Account {
     pub status: Status,
     pub contact: Vec<String>,
     pub created: i64,
+    /// The terms-of-service URL the account agreed to (RFC 8555 §7.3.3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terms_agreed: Option<String>,
+    /// The External Account Binding key id it registered with (§7.3.4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eab_kid: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -47,11 +53,22 @@ pub struct Order {
     pub authz_ids: Vec<String>,
     pub cert_id: Option<String>,
     pub error: Option<Value>,
+    /// The validity the client asked for (RFC 8555 §7.4), unix seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_before: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<i64>,
+    /// When the order was created (unix seconds): what rate limits count.
+    #[serde(default)]
+    pub created: i64,
+    /// The ARI certID of the certificate this order replaces (RFC 9773 §5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Challenge {
-    /// `http-01` or `tls-alpn-01`.
+    /// `http-01`, `dns-01` or `tls-alpn-01`.
     pub kind: String,
     pub token: String,
     pub status: Status,
@@ -67,6 +84,9 @@ pub struct Authz {
     pub status: Status,
     pub expires: i64,
     pub challenges: Vec<Challenge>,
+    /// For an order of `*.NAME`: the identifier is NAME (RFC 8555 §7.1.4).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wildcard: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +100,9 @@ pub struct CertRecord {
     /// Leaf then intermediates, PEM (`application/pem-certificate-chain`).
     pub chain_pem: String,
     pub revoked: bool,
+    /// A later order said it `replaces` this one (RFC 9773 §5).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub replaced: bool,
 }
 
 pub fn rfc3339(unix: i64) -> String {
@@ -123,6 +146,8 @@ impl Urls {
             "newAccount": self.path("/acme/new-account"),
             "newOrder": self.path("/acme/new-order"),
             "revokeCert": self.path("/acme/revoke-cert"),
+            "keyChange": self.path("/acme/key-change"),
+            "renewalInfo": self.path("/acme/renewal-info"),
             "meta": {"externalAccountRequired": false}
         })
     }
@@ -148,6 +173,15 @@ impl Urls {
         if let Some(cert) = &o.cert_id {
             v["certificate"] = json!(self.cert(cert));
         }
+        if let Some(id) = &o.replaces {
+            v["replaces"] = json!(id);
+        }
+        if let Some(t) = o.not_before {
+            v["notBefore"] = json!(rfc3339(t));
+        }
+        if let Some(t) = o.not_after {
+            v["notAfter"] = json!(rfc3339(t));
+        }
         if let Some(err) = &o.error {
             v["error"] = err.clone();
         }
@@ -156,12 +190,16 @@ impl Urls {
 
     /// RFC 8555 §7.1.4.
     pub fn authz_json(&self, a: &Authz) -> Value {
-        json!({
+        let mut v = json!({
             "status": a.status,
             "expires": rfc3339(a.expires),
             "identifier": a.identifier,
             "challenges": a.challenges.iter().map(|c| self.challenge_json(&a.id, c)).collect::<Vec<_>>(),
-        })
+        });
+        if a.wildcard {
+            v["wildcard"] = json!(true);
+        }
+        v
     }
 
     /// RFC 8555 §8.

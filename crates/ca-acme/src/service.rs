@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::issuance::CaIssuance;
 use crate::jws::{Jwk, Jws, Signer};
 use crate::nonce::NonceStore;
+use crate::policy::Policy;
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Account, Status, Urls};
 use crate::storage::{Storage, StorageError};
@@ -53,6 +54,7 @@ impl Response {
     pub fn problem(p: &Problem) -> Response {
         let mut r = Response::json(p.status(), &p.to_json());
         r.headers[0].1 = "application/problem+json".into();
+        r.headers.extend(p.headers.iter().cloned());
         r
     }
 
@@ -86,9 +88,11 @@ pub struct AcmeService {
     pub(crate) ca: Arc<CaIssuance>,
     pub(crate) validation: Arc<ValidationConfig>,
     /// Serialises read-modify-write of orders, authorizations and
-    /// certificates (one process; a shared database needs row locks).
+    /// certificates within this process; what replicas could race on is
+    /// compare-and-set in the database (see [`Storage::put_order_if`]).
     pub(crate) state: Arc<Mutex<()>>,
     pub(crate) clock: Clock,
+    pub(crate) policy: Policy,
     rng: SystemRandom,
 }
 
@@ -121,14 +125,21 @@ impl AcmeService {
             urls: Urls {
                 base: base_url.trim_end_matches('/').to_string(),
             },
+            nonces: NonceStore::new(Arc::clone(&storage)),
             storage,
-            nonces: NonceStore::new(100_000),
             ca,
             validation: Arc::new(validation),
             state: Arc::new(Mutex::new(())),
             clock,
+            policy: Policy::default(),
             rng: SystemRandom::new(),
         }
+    }
+
+    /// The operator's policy (identifiers, terms, EAB, rate limits).
+    pub fn with_policy(mut self, policy: Policy) -> AcmeService {
+        self.policy = policy;
+        self
     }
 
     pub fn directory_url(&self) -> String {
@@ -160,8 +171,21 @@ impl AcmeService {
             Ok(r) => r,
             Err(p) => Response::problem(&p),
         };
+        self.with_common_headers(response)
+    }
+
+    /// The Replay-Nonce, the directory link, no caching. When the database
+    /// cannot record a nonce the answer becomes a 500 without one.
+    fn with_common_headers(&self, response: Response) -> Response {
+        let (response, nonce) = match self.nonces.issue((self.clock)().unix_timestamp()) {
+            Ok(nonce) => (response, Some(nonce)),
+            Err(e) => (Response::problem(&Problem::from(e)), None),
+        };
+        let response = match nonce {
+            Some(nonce) => response.with_header("Replay-Nonce", nonce),
+            None => response,
+        };
         response
-            .with_header("Replay-Nonce", self.nonces.issue())
             .with_header("Link", format!("<{}>;rel=\"index\"", self.urls.directory()))
             .with_header("Cache-Control", "no-store")
     }
@@ -170,7 +194,7 @@ impl AcmeService {
         let parts: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
         let method = req.method.as_str();
         match (method, parts.as_slice()) {
-            ("GET", ["directory"]) => Ok(Response::json(200, &self.urls.directory_json())),
+            ("GET", ["directory"]) => Ok(Response::json(200, &self.directory_json())),
             // RFC 8555 §7.2: HEAD answers 200, GET 204.
             ("HEAD", ["acme", "new-nonce"]) => Ok(Response::empty(200)),
             ("GET", ["acme", "new-nonce"]) => Ok(Response::empty(204)),
@@ -190,6 +214,9 @@ impl AcmeService {
             ("POST", ["acme", "finalize", id]) => self.finalize(req, id),
             ("POST", ["acme", "cert", id]) => self.get_cert(req, id),
             ("POST", ["acme", "revoke-cert"]) => self.revoke_cert(req),
+            ("POST", ["acme", "key-change"]) => self.key_change(req),
+            // RFC 9773 §4.2: renewal information is a plain GET.
+            ("GET", ["acme", "renewal-info", id]) => self.renewal_info(id),
             (_, ["directory"] | ["acme", "new-nonce"]) => {
                 Err(Problem::malformed(format!("{method} is not allowed here")).with_status(405))
             }
@@ -248,7 +275,10 @@ impl AcmeService {
                 jws.url
             )));
         }
-        if !self.nonces.consume(&jws.nonce) {
+        if !self
+            .nonces
+            .consume(&jws.nonce, (self.clock)().unix_timestamp())?
+        {
             return Err(Problem::new(
                 ProblemType::BadNonce,
                 "the nonce is unknown or already used; get a fresh one from newNonce",
@@ -284,6 +314,16 @@ impl AcmeService {
         Ok(account)
     }
 
+    /// RFC 8555 §7.1.1, with the policy's meta fields.
+    fn directory_json(&self) -> Value {
+        let mut v = self.urls.directory_json();
+        v["meta"]["externalAccountRequired"] = json!(!self.policy.eab_keys.is_empty());
+        if let Some(terms) = &self.policy.terms_of_service {
+            v["meta"]["termsOfService"] = json!(terms);
+        }
+        v
+    }
+
     /// The caller's account, for `kid` requests.
     pub(crate) fn caller_account(caller: &Caller) -> AcmeResult<&Account> {
         caller
@@ -309,6 +349,9 @@ impl AcmeService {
             ));
         }
         let contact = contacts(&payload)?;
+        let terms_agreed = self.check_terms_agreed(&payload)?;
+        let eab_kid =
+            self.check_external_binding(&payload, &caller.key, &self.urls.path(&req.path))?;
         let account = Account {
             id: self.new_id(),
             jwk: caller.key.canonical_json(),
@@ -316,6 +359,8 @@ impl AcmeService {
             status: Status::Valid,
             contact,
             created: (self.clock)().unix_timestamp(),
+            terms_agreed,
+            eab_kid,
         };
         let stored = self.storage.insert_account(&account)?;
         let status = if stored.id == account.id { 201 } else { 200 };
@@ -334,6 +379,10 @@ impl AcmeService {
             let payload = caller.jws.json_payload()?;
             if payload.contains_key("contact") {
                 account.contact = contacts(&payload)?;
+            }
+            // Agreeing again after the terms changed (RFC 8555 §7.3.3).
+            if payload.get("termsOfServiceAgreed") == Some(&Value::Bool(true)) {
+                account.terms_agreed = self.policy.terms_of_service.clone();
             }
             match payload.get("status").and_then(Value::as_str) {
                 None => {}
@@ -399,8 +448,6 @@ impl AcmeService {
     /// A problem found before routing (size, framing), with the headers
     /// every response carries.
     pub fn respond_problem(&self, problem: &Problem) -> Response {
-        Response::problem(problem)
-            .with_header("Replay-Nonce", self.nonces.issue())
-            .with_header("Link", format!("<{}>;rel=\"index\"", self.urls.directory()))
+        self.with_common_headers(Response::problem(problem))
     }
 }

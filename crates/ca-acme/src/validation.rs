@@ -1,6 +1,7 @@
-//! Challenge validation: http-01 (RFC 8555 §8.3) and tls-alpn-01
-//! (RFC 8737 §3). Each attempt is bounded in time and in bytes read; a
-//! failure says what was expected and what came back.
+//! Challenge validation: http-01 (RFC 8555 §8.3), dns-01 (RFC 8555 §8.4)
+//! and tls-alpn-01 (RFC 8737 §3), for DNS and IP identifiers (RFC 8738).
+//! Each attempt is bounded in time and in bytes read; a failure says what
+//! was expected and what came back.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -12,7 +13,9 @@ use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, Server
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
+use crate::dns::DnsClient;
 use crate::problem::{Problem, ProblemType};
+use crate::resources::Identifier;
 
 /// Where and how challenges are checked.
 #[derive(Debug, Clone)]
@@ -23,6 +26,11 @@ pub struct ValidationConfig {
     pub tls_alpn01_port: u16,
     /// Fixed addresses for names (`--resolve NAME=ADDR`), asked before DNS.
     pub resolve: HashMap<String, IpAddr>,
+    /// The DNS server to ask (`--dns ADDR:PORT`): TXT records for dns-01,
+    /// and A/AAAA for names `resolve` does not cover. Without it, dns-01
+    /// asks the first nameserver of /etc/resolv.conf and addresses come
+    /// from the system resolver.
+    pub dns: Option<SocketAddr>,
     /// For each attempt: connect, send, read.
     pub timeout: Duration,
     pub attempts: u32,
@@ -35,11 +43,18 @@ impl Default for ValidationConfig {
             http01_port: 80,
             tls_alpn01_port: 443,
             resolve: HashMap::new(),
+            dns: None,
             timeout: Duration::from_secs(5),
             attempts: 3,
             retry_delay: Duration::from_millis(500),
         }
     }
+}
+
+/// The TXT value dns-01 expects (RFC 8555 §8.4).
+pub fn dns01_value(key_authorization: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, key_authorization.as_bytes());
+    crate::jws::b64encode(digest.as_ref())
 }
 
 /// The most of a challenge response we read (a key authorization is ~90 bytes).
@@ -65,6 +80,20 @@ impl ValidationConfig {
             }
             rest = parent;
         }
+        if let Some(server) = self.dns {
+            let found = DnsClient::new(server, self.timeout)
+                .addresses(name)
+                .map_err(|e| Problem::new(ProblemType::Dns, format!("looking up {name}: {e}")))?;
+            return found
+                .first()
+                .map(|ip| SocketAddr::new(*ip, port))
+                .ok_or_else(|| {
+                    Problem::new(
+                        ProblemType::Dns,
+                        format!("{name} has no A or AAAA record at {server}"),
+                    )
+                });
+        }
         (name, port)
             .to_socket_addrs()
             .ok()
@@ -74,8 +103,12 @@ impl ValidationConfig {
             })
     }
 
+    /// An IP identifier is validated at that address (RFC 8738 §§4-6).
     fn connect(&self, name: &str, port: u16) -> Result<TcpStream, Problem> {
-        let addr = self.address(name, port)?;
+        let addr = match name.parse::<IpAddr>() {
+            Ok(ip) => SocketAddr::new(ip, port),
+            Err(_) => self.address(name, port)?,
+        };
         let stream = TcpStream::connect_timeout(&addr, self.timeout).map_err(|e| {
             Problem::new(
                 ProblemType::Connection,
@@ -89,13 +122,16 @@ impl ValidationConfig {
 
     /// Runs `kind` for `name` up to `attempts` times; Ok once one succeeds,
     /// else the last failure.
+    /// `identifier` is the authorization's: for a wildcard order, the base
+    /// name (RFC 8555 §7.1.4).
     pub fn validate(
         &self,
         kind: &str,
-        name: &str,
+        identifier: &Identifier,
         token: &str,
         key_authorization: &str,
     ) -> Result<(), Problem> {
+        let name = identifier.value.as_str();
         let mut last = Problem::internal("no attempt made");
         for attempt in 0..self.attempts.max(1) {
             if attempt > 0 {
@@ -104,6 +140,7 @@ impl ValidationConfig {
             let result = match kind {
                 "http-01" => self.http01(name, token, key_authorization),
                 "tls-alpn-01" => self.tls_alpn01(name, key_authorization),
+                "dns-01" if identifier.kind == "dns" => self.dns01(name, key_authorization),
                 other => Err(Problem::malformed(format!(
                     "unknown challenge type {other}"
                 ))),
@@ -121,8 +158,13 @@ impl ValidationConfig {
     pub fn http01(&self, name: &str, token: &str, key_authorization: &str) -> Result<(), Problem> {
         let mut stream = self.connect(name, self.http01_port)?;
         let path = format!("/.well-known/acme-challenge/{token}");
+        // RFC 8738 §5: an IPv6 address goes in brackets in the Host header.
+        let host = match name.parse::<IpAddr>() {
+            Ok(IpAddr::V6(v6)) => format!("[{v6}]"),
+            _ => name.to_string(),
+        };
         let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {name}\r\nUser-Agent: ca-acme\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: ca-acme\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         );
         let conn_err = |e: std::io::Error| {
             Problem::new(ProblemType::Connection, format!("http-01 at {name}: {e}"))
@@ -137,7 +179,7 @@ impl ValidationConfig {
         })?;
         if status != 200 {
             return Err(Problem::unauthorized(format!(
-                "http-01: http://{name}{path} answered status {status}, expected 200"
+                "http-01: http://{host}{path} answered status {status}, expected 200"
             )));
         }
         let text = String::from_utf8_lossy(&body);
@@ -145,12 +187,51 @@ impl ValidationConfig {
             return Err(Problem::new(
                 ProblemType::Incorrect,
                 format!(
-                    "http-01: http://{name}{path} answered {:?}, expected {key_authorization:?}",
+                    "http-01: http://{host}{path} answered {:?}, expected {key_authorization:?}",
                     truncate(&text)
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// RFC 8555 §8.4: a TXT record at `_acme-challenge.NAME` must hold
+    /// base64url(SHA-256(key authorization)); other records may be there too.
+    pub fn dns01(&self, name: &str, key_authorization: &str) -> Result<(), Problem> {
+        let record = format!("_acme-challenge.{name}");
+        let client = match self.dns {
+            Some(server) => DnsClient::new(server, self.timeout),
+            None => DnsClient::from_resolv_conf(self.timeout).ok_or_else(|| {
+                Problem::new(
+                    ProblemType::Dns,
+                    "no DNS server to ask for dns-01: start the server with --dns ADDR:PORT",
+                )
+            })?,
+        };
+        let found = client
+            .txt(&record)
+            .map_err(|e| Problem::new(ProblemType::Dns, format!("dns-01 for {name}: {e}")))?;
+        let expected = dns01_value(key_authorization);
+        if found.iter().any(|v| v.trim() == expected) {
+            return Ok(());
+        }
+        if found.is_empty() {
+            return Err(Problem::unauthorized(format!(
+                "dns-01: no TXT record at {record} (asked {})",
+                client.server
+            )));
+        }
+        Err(Problem::new(
+            ProblemType::Incorrect,
+            format!(
+                "dns-01: the TXT records at {record} are {:?}, expected {expected:?}",
+                found
+                    .iter()
+                    .take(5)
+                    .map(|v| truncate(v))
+                    .collect::<Vec<_>>()
+            ),
+        ))
     }
 
     /// RFC 8737 §3: a TLS handshake with SNI NAME and ALPN acme-tls/1 must
@@ -167,8 +248,12 @@ impl ValidationConfig {
             .with_custom_certificate_verifier(Arc::new(AnyCertificate))
             .with_no_client_auth();
         config.alpn_protocols = vec![ACME_TLS_ALPN.to_vec()];
-        let server_name =
-            ServerName::try_from(name.to_string()).map_err(|e| tls_err(e.to_string()))?;
+        // RFC 8738 §6: for an IP, the SNI is its reverse-mapping name.
+        let sni = match name.parse::<IpAddr>() {
+            Ok(ip) => reverse_name(ip),
+            Err(_) => name.to_string(),
+        };
+        let server_name = ServerName::try_from(sni).map_err(|e| tls_err(e.to_string()))?;
         let mut conn = rustls::ClientConnection::new(Arc::new(config), server_name)
             .map_err(|e| tls_err(e.to_string()))?;
         let mut sock = self.connect(name, self.tls_alpn01_port)?;
@@ -210,11 +295,20 @@ fn check_alpn_certificate(der: &[u8], name: &str, key_authorization: &str) -> Re
         .subject_alternative_name()
         .map_err(|e| format!("bad subjectAltName ({e})"))?
         .ok_or("the certificate has no subjectAltName")?;
+    // RFC 8738 §6: for an IP identifier, exactly that iPAddress.
     let names = &san.value.general_names;
-    if names.len() != 1
-        || !matches!(names[0], GeneralName::DNSName(n) if n.eq_ignore_ascii_case(name))
-    {
-        return Err(format!("the subjectAltName must be exactly dNSName {name}"));
+    let matches = match (names.as_slice(), name.parse::<IpAddr>()) {
+        ([GeneralName::IPAddress(raw)], Ok(ip)) => ip_of(raw) == Some(ip),
+        ([GeneralName::DNSName(n)], Err(_)) => n.eq_ignore_ascii_case(name),
+        _ => false,
+    };
+    if !matches {
+        let kind = if name.parse::<IpAddr>().is_ok() {
+            "iPAddress"
+        } else {
+            "dNSName"
+        };
+        return Err(format!("the subjectAltName must be exactly {kind} {name}"));
     }
     // "... MUST contain ... a critical acmeIdentifier extension" whose
     // value is the DER OCTET STRING of SHA-256(key authorization).
@@ -233,6 +327,32 @@ fn check_alpn_certificate(der: &[u8], name: &str, key_authorization: &str) -> Re
         return Err("the acmeIdentifier does not match the key authorization".into());
     }
     Ok(())
+}
+
+fn ip_of(raw: &[u8]) -> Option<IpAddr> {
+    match raw.len() {
+        4 => Some(IpAddr::from(<[u8; 4]>::try_from(raw).ok()?)),
+        16 => Some(IpAddr::from(<[u8; 16]>::try_from(raw).ok()?)),
+        _ => None,
+    }
+}
+
+/// The in-addr.arpa / ip6.arpa name of an address (RFC 1035 §3.5, RFC 3596 §2.5).
+pub fn reverse_name(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            format!("{}.{}.{}.{}.in-addr.arpa", o[3], o[2], o[1], o[0])
+        }
+        IpAddr::V6(v6) => {
+            let mut out = String::with_capacity(72);
+            for byte in v6.octets().iter().rev() {
+                out.push_str(&format!("{:x}.{:x}.", byte & 0x0f, byte >> 4));
+            }
+            out.push_str("ip6.arpa");
+            out
+        }
+    }
 }
 
 fn truncate(text: &str) -> String {
@@ -408,6 +528,18 @@ mod tests {
         assert_eq!(ip("a.test").unwrap(), "127.0.0.2");
         assert_eq!(ip("x.y.load.test").unwrap(), "127.0.0.3");
         assert!(ip("load.test").is_err() || ip("load.test").unwrap() != "127.0.0.3");
+    }
+
+    #[test]
+    fn reverse_names_follow_rfc_1035_and_3596() {
+        assert_eq!(
+            reverse_name("192.0.2.1".parse().unwrap()),
+            "1.2.0.192.in-addr.arpa"
+        );
+        let v6 = reverse_name("2001:db8::1".parse().unwrap());
+        assert!(v6.starts_with("1.0.0.0.0.0.0.0."), "{v6}");
+        assert!(v6.ends_with(".8.b.d.0.1.0.0.2.ip6.arpa"), "{v6}");
+        assert_eq!(v6.split('.').count(), 34);
     }
 
     #[test]

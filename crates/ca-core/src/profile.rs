@@ -288,6 +288,9 @@ pub struct LeafOptions {
     pub subject: Subject,
     /// Refuse, rather than warn about, Web PKI rules the certificate breaks.
     pub strict_webpki: bool,
+    /// URLs where the issuer's CRL is published: one cRLDistributionPoints
+    /// entry with these fullName URIs (RFC 5280 §4.2.1.13); none by default.
+    pub crl_distribution_points: Vec<String>,
 }
 
 impl LeafOptions {
@@ -388,6 +391,11 @@ pub(crate) fn leaf_params(
         ExtendedKeyUsagePurpose::ServerAuth
     }];
     params.use_authority_key_identifier_extension = true;
+    if !options.crl_distribution_points.is_empty() {
+        params.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+            uris: options.crl_distribution_points.clone(),
+        }];
+    }
     set_common(&mut params, validity, serial, subject_key);
     Ok(params)
 }

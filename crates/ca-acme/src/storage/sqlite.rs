@@ -11,8 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use super::{Counts, Storage, StorageError, StorageResult};
-use crate::resources::{Account, Authz, CertRecord, Order};
+use super::{status_name, Counts, RevocationRow, Storage, StorageError, StorageResult};
+use crate::resources::{Account, Authz, CertRecord, Order, Status};
 
 /// Migration N brings the schema from version N to N+1. Append only: never
 /// edit a released step.
@@ -23,6 +23,20 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX orders_account ON orders(account_id);
      CREATE TABLE authzs (id TEXT PRIMARY KEY, account_id TEXT NOT NULL, data TEXT NOT NULL);
      CREATE TABLE certs (id TEXT PRIMARY KEY, serial TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL, data TEXT NOT NULL);",
+    // 1 -> 2: nonces, serial reservations and revocations in the database;
+    // the order status as a column for compare-and-set.
+    "ALTER TABLE orders ADD COLUMN status TEXT NOT NULL DEFAULT '';
+     UPDATE orders SET status = json_extract(data, '$.status');
+     CREATE TABLE nonces (nonce TEXT PRIMARY KEY, issued_at INTEGER NOT NULL);
+     CREATE INDEX nonces_issued_at ON nonces(issued_at);
+     CREATE TABLE serials (serial TEXT PRIMARY KEY, issuer TEXT NOT NULL, reserved_at INTEGER NOT NULL);
+     INSERT INTO serials (serial, issuer, reserved_at)
+       SELECT serial, json_extract(data, '$.issuer'), 0 FROM certs;
+     CREATE TABLE revocations (serial TEXT PRIMARY KEY, issuer TEXT NOT NULL,
+       reason INTEGER NOT NULL, revoked_at INTEGER NOT NULL);
+     INSERT INTO revocations (serial, issuer, reason, revoked_at)
+       SELECT serial, json_extract(data, '$.issuer'), 0, 0 FROM certs
+       WHERE json_extract(data, '$.revoked') = 1;",
 ];
 
 pub struct SqliteStorage {
@@ -66,13 +80,6 @@ impl SqliteStorage {
         })
     }
 
-    /// The schema version after migrations.
-    pub fn schema_version(&self) -> StorageResult<i64> {
-        let conn = self.conn.lock().expect("db lock");
-        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)
-    }
-
     fn get<T: DeserializeOwned>(&self, sql: &str, key: &str) -> StorageResult<Option<T>> {
         let conn = self.conn.lock().expect("db lock");
         let text: Option<String> = conn
@@ -107,8 +114,9 @@ fn migrate(conn: &mut Connection) -> StorageResult<()> {
     tx.commit().map_err(err)
 }
 
-const UPSERT_ORDER: &str = "INSERT INTO orders (id, account_id, data) VALUES (?1, ?2, ?3)
-     ON CONFLICT(id) DO UPDATE SET data = excluded.data";
+const UPSERT_ORDER: &str =
+    "INSERT INTO orders (id, account_id, data, status) VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT(id) DO UPDATE SET data = excluded.data, status = excluded.status";
 const UPSERT_AUTHZ: &str = "INSERT INTO authzs (id, account_id, data) VALUES (?1, ?2, ?3)
      ON CONFLICT(id) DO UPDATE SET data = excluded.data";
 const UPSERT_CERT: &str = "INSERT INTO certs (id, serial, account_id, data) VALUES (?1, ?2, ?3, ?4)
@@ -144,6 +152,22 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn change_account_key(&self, account: &Account) -> StorageResult<bool> {
+        let conn = self.conn.lock().expect("db lock");
+        match conn.execute(
+            "UPDATE accounts SET thumbprint = ?2, data = ?3 WHERE id = ?1",
+            params![account.id, account.thumbprint, to_json(account)],
+        ) {
+            Ok(_) => Ok(true),
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(err(e)),
+        }
+    }
+
     fn account(&self, id: &str) -> StorageResult<Option<Account>> {
         self.get("SELECT data FROM accounts WHERE id = ?1", id)
     }
@@ -164,7 +188,12 @@ impl Storage for SqliteStorage {
         }
         tx.execute(
             UPSERT_ORDER,
-            params![order.id, order.account_id, to_json(order)],
+            params![
+                order.id,
+                order.account_id,
+                to_json(order),
+                status_name(order.status)
+            ],
         )
         .map_err(err)?;
         tx.commit().map_err(err)
@@ -173,7 +202,12 @@ impl Storage for SqliteStorage {
     fn put_order(&self, order: &Order) -> StorageResult<()> {
         self.exec(
             UPSERT_ORDER,
-            &[&order.id, &order.account_id, &to_json(order)],
+            &[
+                &order.id,
+                &order.account_id,
+                &to_json(order),
+                &status_name(order.status),
+            ],
         )
     }
 
@@ -190,6 +224,20 @@ impl Storage for SqliteStorage {
         rows.collect::<Result<_, _>>().map_err(err)
     }
 
+    fn order_times_since(&self, account_id: &str, since: i64) -> StorageResult<Vec<i64>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare(
+                "SELECT created FROM (SELECT CAST(json_extract(data, '$.created') AS INTEGER) AS created
+                 FROM orders WHERE account_id = ?1) WHERE created >= ?2",
+            )
+            .map_err(err)?;
+        let rows = stmt
+            .query_map(params![account_id, since], |r| r.get(0))
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
     fn put_authz(&self, authz: &Authz) -> StorageResult<()> {
         self.exec(
             UPSERT_AUTHZ,
@@ -199,6 +247,24 @@ impl Storage for SqliteStorage {
 
     fn authz(&self, id: &str) -> StorageResult<Option<Authz>> {
         self.get("SELECT data FROM authzs WHERE id = ?1", id)
+    }
+
+    fn valid_authzs_of(&self, account_id: &str) -> StorageResult<Vec<Authz>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT data FROM authzs WHERE account_id = ?1")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([account_id], |r| r.get::<_, String>(0))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let authz: Authz = from_json(row.map_err(err)?)?;
+            if authz.status == crate::resources::Status::Valid {
+                out.push(authz);
+            }
+        }
+        Ok(out)
     }
 
     fn insert_cert(&self, cert: &CertRecord, order: &Order) -> StorageResult<()> {
@@ -211,7 +277,12 @@ impl Storage for SqliteStorage {
         .map_err(err)?;
         tx.execute(
             UPSERT_ORDER,
-            params![order.id, order.account_id, to_json(order)],
+            params![
+                order.id,
+                order.account_id,
+                to_json(order),
+                status_name(order.status)
+            ],
         )
         .map_err(err)?;
         tx.commit().map_err(err)
@@ -248,6 +319,129 @@ impl Storage for SqliteStorage {
             certs: count("certs")?,
         })
     }
+
+    fn schema_version(&self) -> StorageResult<i64> {
+        let conn = self.conn.lock().expect("db lock");
+        conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(err)
+    }
+
+    fn insert_nonce(&self, nonce: &str, issued_at: i64) -> StorageResult<()> {
+        self.exec(
+            "INSERT INTO nonces (nonce, issued_at) VALUES (?1, ?2)",
+            &[&nonce, &issued_at],
+        )
+    }
+
+    fn consume_nonce(&self, nonce: &str, not_before: i64) -> StorageResult<bool> {
+        let conn = self.conn.lock().expect("db lock");
+        // One statement: the delete both checks and uses the nonce up.
+        let deleted = conn
+            .execute(
+                "DELETE FROM nonces WHERE nonce = ?1 AND issued_at >= ?2",
+                params![nonce, not_before],
+            )
+            .map_err(err)?;
+        Ok(deleted == 1)
+    }
+
+    fn prune_nonces(&self, before: i64) -> StorageResult<u64> {
+        let conn = self.conn.lock().expect("db lock");
+        conn.execute("DELETE FROM nonces WHERE issued_at < ?1", [before])
+            .map(|n| n as u64)
+            .map_err(err)
+    }
+
+    fn reserve_serial(&self, issuer: &str, serial: &str, at: i64) -> StorageResult<bool> {
+        let conn = self.conn.lock().expect("db lock");
+        let inserted = conn
+            .execute(
+                "INSERT INTO serials (serial, issuer, reserved_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(serial) DO NOTHING",
+                params![serial, issuer, at],
+            )
+            .map_err(err)?;
+        Ok(inserted == 1)
+    }
+
+    fn serials(&self) -> StorageResult<Vec<String>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT serial FROM serials ORDER BY rowid")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get(0)).map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    fn certs(&self) -> StorageResult<Vec<CertRecord>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT data FROM certs ORDER BY rowid")
+            .map_err(err)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(err)?;
+        let texts: Vec<String> = rows.collect::<Result<_, _>>().map_err(err)?;
+        texts.into_iter().map(from_json).collect()
+    }
+
+    fn put_order_if(&self, order: &Order, expected: Status) -> StorageResult<bool> {
+        let conn = self.conn.lock().expect("db lock");
+        let updated = conn
+            .execute(
+                "UPDATE orders SET data = ?2, status = ?3 WHERE id = ?1 AND status = ?4",
+                params![
+                    order.id,
+                    to_json(order),
+                    status_name(order.status),
+                    status_name(expected)
+                ],
+            )
+            .map_err(err)?;
+        Ok(updated == 1)
+    }
+
+    fn insert_revocation(&self, revocation: &RevocationRow) -> StorageResult<bool> {
+        let mut conn = self.conn.lock().expect("db lock");
+        let tx = conn.transaction().map_err(err)?;
+        let inserted = tx
+            .execute(
+                "INSERT INTO revocations (serial, issuer, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(serial) DO NOTHING",
+                params![
+                    revocation.serial,
+                    revocation.issuer,
+                    revocation.reason,
+                    revocation.revoked_at
+                ],
+            )
+            .map_err(err)?;
+        if inserted == 1 {
+            tx.execute(
+                "UPDATE certs SET data = json_set(data, '$.revoked', json('true')) WHERE serial = ?1",
+                [&revocation.serial],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(inserted == 1)
+    }
+
+    fn revocations(&self) -> StorageResult<Vec<RevocationRow>> {
+        let conn = self.conn.lock().expect("db lock");
+        let mut stmt = conn
+            .prepare("SELECT serial, issuer, reason, revoked_at FROM revocations ORDER BY rowid")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(RevocationRow {
+                    serial: r.get(0)?,
+                    issuer: r.get(1)?,
+                    reason: r.get(2)?,
+                    revoked_at: r.get(3)?,
+                })
+            })
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
 }
 
 #[cfg(test)]
@@ -268,6 +462,8 @@ mod tests {
             status: Status::Valid,
             contact: vec![],
             created: 0,
+            terms_agreed: None,
+            eab_kid: None,
         };
         db.insert_account(&account).unwrap();
         drop(db);
@@ -280,5 +476,66 @@ mod tests {
         };
         assert_eq!(db.insert_account(&again).unwrap().id, "a1");
         assert_eq!(db.counts().unwrap().accounts, 1);
+    }
+
+    #[test]
+    fn a_version_1_database_is_migrated_with_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("acme.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            let order = serde_json::json!({"id": "o1", "account_id": "a1", "status": "ready",
+                "expires": 0, "identifiers": [], "authz_ids": [], "cert_id": "c1", "error": null});
+            conn.execute(
+                "INSERT INTO orders (id, account_id, data) VALUES ('o1', 'a1', ?1)",
+                [order.to_string()],
+            )
+            .unwrap();
+            let cert = serde_json::json!({"id": "c1", "account_id": "a1", "serial": "0abc",
+                "issuer": "root", "chain_pem": "", "revoked": true});
+            conn.execute(
+                "INSERT INTO certs (id, serial, account_id, data) VALUES ('c1', '0abc', 'a1', ?1)",
+                [cert.to_string()],
+            )
+            .unwrap();
+        }
+        let db = SqliteStorage::open(&path).unwrap();
+        assert_eq!(db.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        // The status column was filled from the JSON: compare-and-set works.
+        let mut order = db.order("o1").unwrap().unwrap();
+        order.status = Status::Processing;
+        assert!(!db.put_order_if(&order, Status::Pending).unwrap());
+        assert!(db.put_order_if(&order, Status::Ready).unwrap());
+        // The issued serial stays reserved; the revocation is a row.
+        assert_eq!(db.serials().unwrap(), vec!["0abc".to_string()]);
+        assert!(!db.reserve_serial("root", "0abc", 5).unwrap());
+        assert_eq!(db.revocations().unwrap()[0].serial, "0abc");
+    }
+
+    #[test]
+    fn a_revocation_is_recorded_once_and_marks_the_certificate() {
+        let db = SqliteStorage::in_memory().unwrap();
+        let cert = CertRecord {
+            id: "c1".into(),
+            account_id: "a1".into(),
+            serial: "01".into(),
+            issuer: "root".into(),
+            chain_pem: String::new(),
+            revoked: false,
+            replaced: false,
+        };
+        db.put_cert(&cert).unwrap();
+        let row = RevocationRow {
+            serial: "01".into(),
+            issuer: "root".into(),
+            reason: 1,
+            revoked_at: 7,
+        };
+        assert!(db.insert_revocation(&row).unwrap());
+        assert!(!db.insert_revocation(&row).unwrap());
+        assert!(db.cert("c1").unwrap().unwrap().revoked);
+        assert_eq!(db.revocations().unwrap(), vec![row]);
     }
 }

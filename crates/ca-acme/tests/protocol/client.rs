@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use ca_acme::jws::b64encode;
 use ca_acme::storage::Counts;
-use ca_acme::{AcmeService, CaIssuance, Request, Response, SqliteStorage, ValidationConfig};
+use ca_acme::{
+    AcmeService, CaIssuance, Policy, Request, Response, SqliteStorage, ValidationConfig,
+};
 use ca_core::{CaDir, CaOptions};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
@@ -32,6 +34,11 @@ impl Env {
     /// A fresh CA, database and http-01 responder (on 127.0.0.1, a free
     /// port; its thread ends with the test process).
     pub fn new() -> Env {
+        Env::with(|_, _| {})
+    }
+
+    /// Like `new`, with the validation settings and the policy adjusted.
+    pub fn with(configure: impl FnOnce(&mut ValidationConfig, &mut Policy)) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let ca_dir = CaDir::at(dir.path().join("ca"));
         ca_dir
@@ -41,7 +48,12 @@ impl Env {
                 &ca_core::IssueContext::at(time::OffsetDateTime::now_utc()),
             )
             .unwrap();
-        let ca = Arc::new(CaIssuance::load(CaDir::at(ca_dir.path()), None).unwrap());
+        // As `ca acme serve` does: certificates point at this server's CRL.
+        let ca = Arc::new(
+            CaIssuance::load(CaDir::at(ca_dir.path()), None)
+                .unwrap()
+                .with_crl_urls(vec![format!("{BASE}/crl")]),
+        );
         let storage = Arc::new(SqliteStorage::open(&dir.path().join("acme.sqlite3")).unwrap());
         let answers: Answers = Arc::default();
         let port = http01_responder(Arc::clone(&answers));
@@ -55,14 +67,32 @@ impl Env {
             attempts: 1,
             ..ValidationConfig::default()
         };
+        let mut validation = validation;
+        let mut policy = Policy::default();
+        configure(&mut validation, &mut policy);
         let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
-        let service = AcmeService::new(BASE, storage, ca, validation, clock);
+        let service = AcmeService::new(BASE, storage, ca, validation, clock).with_policy(policy);
         Env {
             _dir: dir,
             service,
             answers,
             ca_dir,
         }
+    }
+
+    /// Swaps in a service over the same database and CA with another
+    /// policy (an operator restarting the server with other flags).
+    pub fn restart_with(&mut self, policy: Policy) {
+        let ca = Arc::new(CaIssuance::load(CaDir::at(self.ca_dir.path()), None).unwrap());
+        let clock: ca_acme::service::Clock = Arc::new(time::OffsetDateTime::now_utc);
+        self.service = AcmeService::new(
+            BASE,
+            Arc::clone(self.service.storage()),
+            ca,
+            ValidationConfig::default(),
+            clock,
+        )
+        .with_policy(policy);
     }
 
     pub fn counts(&self) -> Counts {
@@ -151,6 +181,21 @@ impl Account {
         json!({"protected": protected, "payload": payload, "signature": b64encode(signature.as_ref())})
             .to_string()
             .into_bytes()
+    }
+
+    /// A flattened JWS over `payload` with exactly this protected header
+    /// (e.g. an inner JWS, RFC 8555 §7.3.5), signed by this key.
+    pub fn jws_value(&self, protected: Value, payload: &Value) -> Value {
+        let protected = b64encode(protected.to_string().as_bytes());
+        let payload = b64encode(payload.to_string().as_bytes());
+        let signature = self
+            .key
+            .sign(
+                &SystemRandom::new(),
+                format!("{protected}.{payload}").as_bytes(),
+            )
+            .unwrap();
+        json!({"protected": protected, "payload": payload, "signature": b64encode(signature.as_ref())})
     }
 
     /// A well-formed request with a fresh nonce.

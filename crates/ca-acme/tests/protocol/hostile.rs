@@ -271,9 +271,15 @@ fn identifiers_outside_policy_are_rejected() {
     let env = Env::new();
     let account = Account::register(&env);
     for (value, kind, expected) in [
-        ("*.a.test", "dns", "rejectedIdentifier"),
+        // RFC 8555 §7.1.3: a wildcard is `*.` and a name, nothing else.
+        ("a.*.test", "dns", "rejectedIdentifier"),
+        ("*a.test", "dns", "rejectedIdentifier"),
         ("not a name", "dns", "rejectedIdentifier"),
-        ("127.0.0.1", "ip", "unsupportedIdentifier"),
+        // RFC 8738 §3: an ip identifier holds an address.
+        ("1.2.3", "ip", "rejectedIdentifier"),
+        // An address sent as a DNS name (RFC 8738 §3: type ip).
+        ("127.0.0.1", "dns", "rejectedIdentifier"),
+        ("a@b.test", "email", "unsupportedIdentifier"),
     ] {
         let r = account.post(
             &env,

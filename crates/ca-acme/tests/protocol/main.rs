@@ -2,6 +2,10 @@
 //! directory, a real SQLite file and real http-01 validation on
 //! 127.0.0.1; requests are JWS signed here with ring (ES256).
 
+mod accounts;
 mod client;
 mod flow;
 mod hostile;
+mod identifiers;
+mod policy;
+mod renewal;

@@ -114,6 +114,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             validity,
             subject: args.subject.clone().unwrap_or_default(),
             strict_webpki: args.strict_webpki,
+            crl_distribution_points: Vec::new(),
         },
         csr: None,
         outputs: vec![

@@ -334,6 +334,7 @@ fn leaf(
             },
             subject,
             strict_webpki: false,
+            crl_distribution_points: Vec::new(),
         },
         renew_before,
         cert: path(&spec.cert, format!("{stem}.pem")),
