@@ -245,7 +245,8 @@ fn write_temp(path: &Path, contents: &[u8], mode: FileMode) -> Result<(PathBuf, 
         .unwrap_or_default();
     let temp = dir.join(format!(
         ".{name}.{:016x}.tmp",
-        rand::thread_rng().next_u64()
+        // OsRng, not thread_rng: see Serial::random.
+        rand::rngs::OsRng.next_u64()
     ));
     let mut file = OpenOptions::new()
         .write(true)

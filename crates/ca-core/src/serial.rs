@@ -19,7 +19,9 @@ impl Serial {
     /// encoding is always 16 octets long).
     pub fn random() -> Self {
         let mut bytes = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut bytes);
+        // Straight from the OS (getrandom): one system call, where thread_rng would first
+        // seed a ChaCha generator and probe the CPU's features (slow in a VM), for 16 bytes.
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
         bytes[0] &= 0x7f;
         if bytes[0] == 0 {
             bytes[0] = 0x01;

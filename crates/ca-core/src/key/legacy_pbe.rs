@@ -9,8 +9,7 @@
 use cbc::cipher::{block_padding::Pkcs7, BlockCipherDecrypt, BlockModeDecrypt, KeyInit, KeyIvInit};
 #[cfg(feature = "p12")]
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
-use pkcs8::der::asn1::AnyRef;
-use pkcs8::der::asn1::OctetStringRef;
+use pkcs8::der::asn1::{AnyRef, OctetStringRef};
 use pkcs8::der::{Decode, Reader, SliceReader};
 use pkcs8::spki::AlgorithmIdentifierRef;
 use pkcs8::ObjectIdentifier;
@@ -103,8 +102,8 @@ const SCHEMES: [Scheme; 12] = [
     },
 ];
 
-/// An `EncryptedPrivateKeyInfo` read by shape: the scheme OID, its parameters and the data.
-// Without `p12` only the OID is read (to name the scheme that is not built in).
+/// An `EncryptedPrivateKeyInfo` read by shape: the scheme OID, its parameters and the data
+/// (the last two are used only to decrypt, with the `p12` feature).
 #[cfg_attr(not(feature = "p12"), allow(dead_code))]
 pub(crate) struct Encrypted<'a> {
     pub(crate) oid: ObjectIdentifier,
