@@ -42,7 +42,12 @@ fn openssl_root(dir: &Path, name: &str) {
 
 /// A CA `NAME.pem` / `NAME-key.pem` signed by `issuer`.
 fn openssl_ca(dir: &Path, name: &str, issuer: &str) {
-    write(dir, "ca.ext", CA_EXT);
+    openssl_ca_with(dir, name, issuer, CA_EXT);
+}
+
+/// As `openssl_ca`, with the extensions of `ext` (an openssl config with a `[ca]` section).
+fn openssl_ca_with(dir: &Path, name: &str, issuer: &str, ext: &str) {
+    write(dir, "ca.ext", ext);
     let (key, csr, cert) = (
         format!("{name}-key.pem"),
         format!("{name}.csr"),
@@ -275,4 +280,33 @@ fn bundles_out_of_order_or_with_strangers_are_refused_and_nothing_is_written() {
         assert!(run.stderr.contains(why), "{name}: {}", run.stderr);
         assert!(!d.join("cadir").exists(), "{name} left a CA directory");
     }
+}
+
+/// RFC 5280 4.2.1.9: a CA certificate's basicConstraints MUST be critical (rule
+/// bc.ca-critical). Clients following the RFC 5280 profile refuse such a CA, so importing it
+/// is refused with the rule, unless --accept-violations says to use it as it is.
+#[test]
+fn an_imported_ca_that_breaks_a_rule_is_refused_unless_accepted() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    openssl_root(d, "corp-root");
+    let lax = CA_EXT.replace("critical, CA:TRUE", "CA:TRUE");
+    openssl_ca_with(d, "lax-ca", "corp-root", &lax);
+    let b = bundle(d, "lax-bundle.pem", &["lax-ca", "corp-root"]);
+
+    let run = import(d, &b, "lax-ca-key.pem", &[]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("bc.ca-critical"), "{}", run.stderr);
+    assert!(run.stderr.contains("RFC 5280 4.2.1.9"), "{}", run.stderr);
+    assert!(run.stderr.contains("lax-ca"), "{}", run.stderr);
+    assert!(run.stderr.contains("--accept-violations"), "{}", run.stderr);
+    assert!(
+        !d.join("cadir").exists(),
+        "a refused import left a CA directory"
+    );
+
+    let run = import(d, &b, "lax-ca-key.pem", &["--accept-violations"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("bc.ca-critical"), "{}", run.stderr);
+    assert!(run.stderr.contains("imported anyway"), "{}", run.stderr);
 }

@@ -90,6 +90,8 @@ pub use name::SubjectName;
 pub use passphrase::Passphrase;
 pub use profile::{CaOptions, CertProfile, LeafOptions, NameConstraintsSpec};
 pub use serial::Serial;
-pub use store::{CaDir, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind};
+pub use store::{
+    CaDir, ImportRules, IndexEntry, IssueOutcome, IssueRequest, OutputFile, OutputKind,
+};
 pub use subject::Subject;
 pub use validity::ValidityRequest;

@@ -94,12 +94,12 @@ impl SubjectName {
                      last) and !#$%&'*+-/=?^_`{|}~ only (RFC 5321)",
                 ));
             }
-            let domain = dns_name(domain, false).map_err(|why| refuse(&why))?;
+            let domain = dns_name(domain, false).map_err(|e| name_error(input, e))?;
             return Ok(SubjectName::Email(format!("{local}@{domain}")));
         }
         dns_name(trimmed, true)
             .map(SubjectName::Dns)
-            .map_err(|why| refuse(&why))
+            .map_err(|e| name_error(input, e))
     }
 
     /// The kind of name, as the index and `--json` output spell it.
@@ -195,31 +195,89 @@ fn is_uri_scheme(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
+/// Why a DNS name was not taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DnsNameError {
+    /// Not a domain name at all (bad input): empty, a misplaced wildcard, an invalid IDN, or
+    /// beyond the size limits of DNS itself (RFC 1035 2.3.4).
+    NotAName(String),
+    /// A domain name, but one the verifier's rule san.dns-syntax refuses in a certificate
+    /// (RFC 5280 4.2.1.6 preferred name syntax: '_', a label starting with '-', ...): a
+    /// refusal by that rule, not bad input.
+    Rule(String),
+}
+
+impl fmt::Display for DnsNameError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DnsNameError::NotAName(why) | DnsNameError::Rule(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<DnsNameError> for String {
+    fn from(e: DnsNameError) -> String {
+        e.to_string()
+    }
+}
+
+/// The error for a name `input` that `dns_name` did not take: bad input, or (exit 1 in the
+/// CLI) a refusal by the rule san.dns-syntax, since clients would reject the certificate.
+fn name_error(input: &str, e: DnsNameError) -> Error {
+    match e {
+        DnsNameError::NotAName(why) => Error::Name(format!(
+            "'{input}' is not a DNS name, IP address, e-mail address or URI: {why}"
+        )),
+        DnsNameError::Rule(why) => Error::Refused(format!(
+            "'{input}' is not issued: {why}; clients would reject a certificate for it"
+        )),
+    }
+}
+
 /// Normalises a DNS name to lower-case A-labels and checks its syntax.
 /// Returns the reason when it is not a valid host name.
-pub(crate) fn dns_name(input: &str, allow_wildcard: bool) -> Result<String, String> {
+pub(crate) fn dns_name(input: &str, allow_wildcard: bool) -> Result<String, DnsNameError> {
+    use DnsNameError::NotAName;
     let input = input.strip_suffix('.').unwrap_or(input);
     let (wildcard, rest) = match input.strip_prefix("*.") {
         Some(rest) if allow_wildcard => (true, rest),
-        Some(_) => return Err("a wildcard is not allowed here".into()),
+        Some(_) => return Err(NotAName("a wildcard is not allowed here".into())),
         None => (false, input),
     };
     if rest.contains('*') {
-        return Err("a wildcard must be the whole leftmost label, as in *.example.test".into());
+        return Err(NotAName(
+            "a wildcard must be the whole leftmost label, as in *.example.test".into(),
+        ));
     }
     let ascii = if rest.is_ascii() {
         rest.to_ascii_lowercase()
     } else {
         idna::domain_to_ascii_strict(rest)
-            .map_err(|_| "it is not a valid internationalised domain name".to_string())?
+            .map_err(|_| NotAName("it is not a valid internationalised domain name".into()))?
     };
     if ascii.is_empty() {
-        return Err("the domain part is empty".into());
+        return Err(NotAName("the domain part is empty".into()));
+    }
+    // DNS itself (RFC 1035 2.3.4): labels of 1 to 63 octets, at most 253 in all. Past these
+    // limits the text is no domain name, whatever a certificate rule says.
+    if ascii.len() > 253 {
+        return Err(NotAName(
+            "it is longer than 253 octets (RFC 1035 2.3.4)".into(),
+        ));
+    }
+    if ascii.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        return Err(NotAName(
+            "it has an empty label or one longer than 63 octets (RFC 1035 2.3.4)".into(),
+        ));
     }
     // One implementation of the syntax: the verifier's rule san.dns-syntax.
     let rule = ca_verify::RuleId::SanDnsSyntax.rule();
-    ca_verify::names::dns_name_syntax(&ascii)
-        .map_err(|why| format!("the name {why} (rule {}, {})", rule.id, rule.clause))?;
+    ca_verify::names::dns_name_syntax(&ascii).map_err(|why| {
+        DnsNameError::Rule(format!(
+            "the name {why} (rule {}, {})",
+            rule.id, rule.clause
+        ))
+    })?;
     Ok(if wildcard {
         format!("*.{ascii}")
     } else {
@@ -290,12 +348,8 @@ mod tests {
         for (input, why) in [
             ("", "empty"),
             ("foo bar", "white space"),
-            ("foo_bar.test", "'_'"),
             ("a.*.test", "leftmost"),
             ("foo..test", "empty label"),
-            ("-foo.test", "starts or ends"),
-            ("1.2.3", "IP address"),
-            ("999.1.1.1", "IP address"),
             ("localhost:8443", "host:port"),
             ("a:", "':'"),
             ("@example.test", "local part"),
@@ -311,6 +365,28 @@ mod tests {
             let err = SubjectName::parse(input).unwrap_err().to_string();
             assert!(err.contains(why), "{input}: {err}");
             assert!(err.contains("is not a DNS name"), "{input}: {err}");
+        }
+    }
+
+    /// Domain names outside RFC 5280 4.2.1.6 preferred name syntax are refused by the rule
+    /// san.dns-syntax (exit 1 in the CLI), naming it; they are not bad input.
+    #[test]
+    fn names_the_rule_refuses_are_refusals() {
+        for (input, why) in [
+            ("foo_bar.test", "'_'"),
+            ("-foo.test", "starts or ends"),
+            ("1.2.3", "IP address"),
+            ("999.1.1.1", "IP address"),
+            ("x@under_score.test", "'_'"),
+        ] {
+            let err = SubjectName::parse(input).unwrap_err();
+            assert!(err.is_refusal(), "{input}: {err}");
+            let text = err.to_string();
+            assert!(text.contains(why), "{input}: {text}");
+            assert!(
+                text.contains("san.dns-syntax") && text.contains("RFC 5280 4.2.1.6"),
+                "{input}: {text}"
+            );
         }
     }
 

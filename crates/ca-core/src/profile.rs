@@ -225,7 +225,7 @@ fn email_constraint(input: &str) -> Result<String> {
         if local.is_empty() || !local.is_ascii() {
             return Err(bad("the part before '@' must be ASCII and not empty".into()));
         }
-        let domain = name::dns_name(domain, false).map_err(bad)?;
+        let domain = name::dns_name(domain, false).map_err(|e| bad(e.into()))?;
         return Ok(format!("{local}@{domain}"));
     }
     dns_constraint(input).map_err(|_| bad("expected a mailbox, a host or .domain".into()))

@@ -24,6 +24,7 @@ use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyI
 use crate::key::{Curve, PublicKey};
 
 /// Reads one element of tag `tag` from the front of `input`, advancing it.
+#[inline]
 fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
     let (t, rest) = read_tlv(input)?;
     if t.tag != tag {
@@ -34,6 +35,7 @@ fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
 }
 
 /// Reads one element that must be all of `input`.
+#[inline]
 fn only(input: &[u8], tag: u8) -> Option<Tlv<'_>> {
     let mut rest = input;
     let t = take(&mut rest, tag)?;
@@ -227,31 +229,25 @@ fn name(t: Tlv<'_>) -> Option<Name> {
 /// UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5), in Unix seconds.
 fn time(t: Tlv<'_>) -> Option<i64> {
     let c = t.content;
-    let (year_digits, len) = match t.tag {
-        0x17 => (2, 13),
-        0x18 => (4, 15),
+    // Two decimal digits at `i`.
+    let pair = |i: usize| -> Option<i64> {
+        let (a, b) = (c[i].wrapping_sub(b'0'), c[i + 1].wrapping_sub(b'0'));
+        (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
+    };
+    let (year, at) = match (t.tag, c.len()) {
+        // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
+        (0x17, 13) => {
+            let yy = pair(0)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        }
+        (0x18, 15) => (pair(0)? * 100 + pair(2)?, 4),
         _ => return None,
     };
-    if c.len() != len || c[len - 1] != b'Z' {
+    if c[c.len() - 1] != b'Z' {
         return None;
     }
-    // Pairs of digits: YY(YY) MM DD HH MM SS.
-    let mut pairs = [0i64; 7];
-    for (i, pair) in c[..len - 1].chunks_exact(2).enumerate() {
-        let (a, b) = (pair[0].wrapping_sub(b'0'), pair[1].wrapping_sub(b'0'));
-        if a > 9 || b > 9 {
-            return None;
-        }
-        pairs[i] = i64::from(a * 10 + b);
-    }
-    let (year, rest) = if year_digits == 2 {
-        // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
-        let yy = pairs[0];
-        (if yy >= 50 { 1900 + yy } else { 2000 + yy }, &pairs[1..6])
-    } else {
-        (pairs[0] * 100 + pairs[1], &pairs[2..7])
-    };
-    let [month, day, hour, minute, second] = [rest[0], rest[1], rest[2], rest[3], rest[4]];
+    let (month, day) = (pair(at)?, pair(at + 2)?);
+    let (hour, minute, second) = (pair(at + 4)?, pair(at + 6)?, pair(at + 8)?);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -593,6 +589,27 @@ mod tests {
         assert_eq!(days_from_civil(1970, 1, 1), 0);
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(days_from_civil(1969, 12, 31), -1);
+    }
+
+    #[test]
+    fn times() {
+        let t = |tag: u8, text: &str| {
+            time(Tlv {
+                tag,
+                content: text.as_bytes(),
+                whole: &[],
+            })
+        };
+        assert_eq!(t(0x17, "491231235959Z"), Some(2_524_607_999));
+        assert_eq!(t(0x17, "500101000000Z"), Some(-631_152_000));
+        assert_eq!(t(0x18, "20000229120000Z"), Some(951_825_600));
+        assert_eq!(t(0x18, "20010229120000Z"), None); // not a leap year
+        assert_eq!(t(0x17, "991301000000Z"), None); // month 13
+        assert_eq!(t(0x17, "990101240000Z"), None); // hour 24
+        assert_eq!(t(0x17, "9901010000000"), None); // no Z
+        assert_eq!(t(0x17, "99010100000Z"), None); // too short
+        assert_eq!(t(0x18, "2000022912000Z"), None);
+        assert_eq!(t(0x17, "9a0101000000Z"), None);
     }
 
     #[test]

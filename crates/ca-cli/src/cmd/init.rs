@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ca_core::{CaOptions, Certificate, KeyType, PrivateKey, Subject};
+use ca_core::{CaOptions, Certificate, ImportRules, KeyType, PrivateKey, Subject};
 use serde_json::json;
 
 use super::common::{
@@ -66,6 +66,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "import_cert")]
     pub import_key: Option<PathBuf>,
 
+    /// Import --import-cert even when a certificate of it breaks a rule of the rulebook
+    /// (docs/rules.md) that clients enforce; each violation is shown as a warning. Without it
+    /// such a certificate is refused, naming the rule.
+    #[arg(long, requires = "import_cert")]
+    pub accept_violations: bool,
+
     /// Print one JSON object (cert, key, serial, not_after, sha256, ...).
     #[arg(long)]
     pub json: bool,
@@ -97,8 +103,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
             let unlock = args.passphrases.ca()?;
             let chain = Certificate::read_file_all(cert_path).map_err(core_error)?;
             let key = PrivateKey::read_file(key_path, unlock.as_ref()).map_err(core_error)?;
+            let rules = ImportRules {
+                strict_webpki: args.strict_webpki,
+                accept_violations: args.accept_violations,
+            };
             ca_dir
-                .import_chain(chain, key, unlock.as_ref(), &at)
+                .import_chain(chain, key, unlock.as_ref(), &at, rules)
                 .map_err(|e| core_error(e.in_file(cert_path)))?
         }
         _ => {

@@ -8,7 +8,58 @@
 use x509_parser::error::X509Error;
 
 use crate::cert::Certificate;
+use crate::compliance::{self, Issuing};
 use crate::error::{Error, Result};
+
+/// How an imported chain is held to the rulebook (`docs/rules.md`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportRules {
+    /// Web PKI (CA/B Forum) rules refuse too, instead of warning (`--strict-webpki`).
+    pub strict_webpki: bool,
+    /// Import even a certificate that breaks a rule, each violation becoming a warning
+    /// (`--accept-violations`): for a CA the user must keep using as it is.
+    pub accept_violations: bool,
+}
+
+/// Runs the rulebook on every certificate given (the CA first, then its issuers, the root
+/// last), as issuance runs it on what it makes: the top certificate as a trust anchor, the
+/// others as intermediates verified up to it. Returns the warnings, or the first refusal
+/// naming the certificate and the rule.
+pub(super) fn check_rules(given: &[Certificate], rules: ImportRules) -> Result<Vec<String>> {
+    let ders: Vec<&[u8]> = given.iter().map(Certificate::der).collect();
+    let mut warnings = Vec::new();
+    for (i, der) in ders.iter().enumerate() {
+        let above = &ders[i + 1..];
+        let what = if above.is_empty() {
+            Issuing::Root
+        } else {
+            Issuing::Intermediate
+        };
+        let which = format!(
+            "certificate {} (\"{}\") of --import-cert",
+            i + 1,
+            given[i].info().subject
+        );
+        match compliance::check(der, what, above, rules.strict_webpki) {
+            Ok(found) => warnings.extend(found.into_iter().map(|w| format!("{which}: {w}"))),
+            Err(Error::Refused(why)) => {
+                let why = why.strip_prefix("not issued, ").unwrap_or(&why);
+                if rules.accept_violations {
+                    warnings.push(format!(
+                        "{which} breaks {why}; imported anyway (--accept-violations)"
+                    ));
+                } else {
+                    return Err(Error::Refused(format!(
+                        "{which} is not imported: {why}. Import it anyway with \
+                         --accept-violations if it must be used as it is"
+                    )));
+                }
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(warnings)
+}
 
 /// What an imported CA's chain comes to.
 #[derive(Debug)]

@@ -26,6 +26,7 @@ mod record;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+pub use import::ImportRules;
 pub use index::{Index, IndexEntry};
 pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
 use record::{index_entry, Pending};
@@ -271,7 +272,7 @@ impl CaDir {
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
     ) -> Result<CreatedCa> {
-        self.import_chain(vec![cert], key, passphrase, at)
+        self.import_chain(vec![cert], key, passphrase, at, ImportRules::default())
     }
 
     /// Makes an existing CA this directory's root issuer: `chain` is its
@@ -279,25 +280,36 @@ impl CaDir {
     /// (optionally including) the self-signed root. Each must have signed
     /// the one before it. Chains issued later carry the CA and its issuers
     /// (not the root), and [`CaDir::anchor_path`] is the root.
+    ///
+    /// Every certificate of `chain` is held to the rulebook as issuance holds
+    /// what it makes (see [`crate::compliance`]): one that clients would refuse
+    /// is refused, naming the rule, unless `rules.accept_violations`.
     pub fn import_chain(
         &self,
         chain: Vec<Certificate>,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
+        rules: ImportRules,
     ) -> Result<CreatedCa> {
         let Some(cert) = chain.first().cloned() else {
             return Err(Error::cert_at(None, "no CA certificate given"));
         };
         // Checked before the lock, which creates the directory: a refused
         // import leaves nothing behind.
-        let imported = import::check_chain(chain)?;
+        let given = chain.clone();
+        let mut imported = import::check_chain(chain)?;
         let mut above = Vec::new();
         if !imported.ca_is_root {
             above.push(cert.clone());
             above.extend(imported.issuers.iter().cloned());
         }
         let issuer = Issuer::from_parts(cert, key, above, imported.anchor.clone())?;
+        // Bad input first (a bundle in the wrong order, a leaf, a key that does not match:
+        // exit 2), then the rules (a refusal: exit 1).
+        imported
+            .warnings
+            .extend(import::check_rules(&given, rules)?);
         let _lock = self.lock()?;
         self.refuse_existing()?;
         let warnings = imported.warnings.clone();

@@ -115,11 +115,15 @@ fn import_an_intermediate_with_its_root() {
     let ca = CaDir::at(dir.path().join("ca"));
     let key = || PrivateKey::from_pkcs8_der(corp.key().pkcs8_der()).unwrap();
     let backwards = vec![root.cert().clone(), corp.cert().clone()];
-    assert!(ca.import_chain(backwards, key(), None, &at()).is_err());
+    assert!(ca
+        .import_chain(backwards, key(), None, &at(), Default::default())
+        .is_err());
     assert!(!ca.path().exists());
 
     let chain = vec![corp.cert().clone(), root.cert().clone()];
-    let created = ca.import_chain(chain, key(), None, &at()).unwrap();
+    let created = ca
+        .import_chain(chain, key(), None, &at(), Default::default())
+        .unwrap();
     assert!(created.warnings.is_empty(), "{:?}", created.warnings);
     assert_eq!(ca.anchor_path(), ca.path().join("root/anchor.pem"));
     assert_eq!(
