@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{Certificate, Csr, SubjectName};
+use ca_core::{CertDer, Csr, SubjectName};
 use serde_json::Value;
 
 use crate::issuance::reason_from_code;
@@ -438,15 +438,13 @@ impl AcmeService {
                 )
             })?)?,
         };
-        let leaf = Certificate::from_der(der)
-            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
+        let leaf =
+            CertDer::from_der(der).map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
         let _state = self.state.lock().expect("state lock");
         let mut record = self
             .storage
             .cert_by_serial(&leaf.info().serial.to_hex())?
-            .filter(|r| {
-                Certificate::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der())
-            })
+            .filter(|r| CertDer::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der()))
             .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
         match &caller.jws.signer {
             Signer::Kid(_) => {
