@@ -1,5 +1,5 @@
 //! Certificates: what `inspect` shows, what `needs-renewal` decides, and
-//! core's reader (`Certificate::parse_all`, used by `sign`, `init --import-cert`).
+//! core's reader (`CertDer::parse_all`, used by `sign`, `init --import-cert`).
 #![no_main]
 
 use ca_core::renewal::{check_certificate, RenewBefore};
@@ -13,7 +13,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = check_certificate(data, threshold, now);
     }
     let _ = check_certificate(data, "30d".parse().unwrap(), OffsetDateTime::UNIX_EPOCH);
-    if let Ok(certs) = ca_core::Certificate::parse_all(data) {
+    if let Ok(certs) = ca_core::CertDer::parse_all(data) {
         for cert in certs {
             let _ = cert.info();
         }

@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use ca_acme::jws::{b64encode, Jwk};
 use ca_acme::validation::parse_http_response;
-use ca_core::{Certificate, Csr, KeyType, PrivateKey, SubjectName};
+use ca_core::{CertDer, Csr, KeyType, PrivateKey, SubjectName};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use rustls::pki_types::ServerName;
@@ -249,7 +249,7 @@ impl<'a> Client<'a> {
         let done = self.poll(&order_url, "valid");
         let cert = self.post(done["certificate"].as_str().unwrap(), None);
         assert_eq!(cert.status, 200);
-        assert!(!Certificate::parse_all(&cert.body).unwrap().is_empty());
+        assert!(!CertDer::parse_all(&cert.body).unwrap().is_empty());
     }
 }
 
@@ -287,7 +287,7 @@ fn responder(addr: &str, answers: Answers) {
 
 fn tls_config(root_pem: &str) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in Certificate::parse_all(&std::fs::read(root_pem).expect("the root PEM")).unwrap() {
+    for cert in CertDer::parse_all(&std::fs::read(root_pem).expect("the root PEM")).unwrap() {
         roots.add(cert.der().to_vec().into()).unwrap();
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());

@@ -4,7 +4,7 @@
 use ca_core::revocation::{self, RevocationReason as Reason};
 use ca_core::store::ROOT;
 use ca_core::{
-    CaDir, Certificate, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, Serial,
+    CaDir, CertDer, Csr, IssueContext, IssueRequest, Issued, Issuer, LeafOptions, Serial,
     SubjectName, ValidityRequest,
 };
 use time::OffsetDateTime;
@@ -193,7 +193,7 @@ impl CaIssuance {
     /// so that `ca crl` lists it.
     pub fn revoke(
         &self,
-        leaf: &Certificate,
+        leaf: &CertDer,
         issuer: &str,
         reason: Reason,
         now: OffsetDateTime,

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{Certificate, Csr, Serial, SubjectName};
+use ca_core::{CertDer, Csr, Serial, SubjectName};
 use serde_json::Value;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -443,14 +443,14 @@ impl AcmeService {
                 )
             })?)?,
         };
-        let leaf = Certificate::from_der(der)
+        let leaf = CertDer::from_der(der)
             .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
         let _state = self.state.lock().expect("state lock");
         let record = self
             .storage
             .cert_by_serial(&leaf.info().serial.to_hex())?
             .filter(|r| {
-                Certificate::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der())
+                CertDer::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der())
             })
             .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
         match &caller.jws.signer {
@@ -681,7 +681,7 @@ impl AcmeService {
     /// RFC 8555 §7.6: an account may revoke a certificate it did not order
     /// when it holds a valid, unexpired authorization for every name in it
     /// (a wildcard name: a wildcard authorization of its base name).
-    fn validated_all_names(&self, account_id: &str, leaf: &Certificate) -> AcmeResult<bool> {
+    fn validated_all_names(&self, account_id: &str, leaf: &CertDer) -> AcmeResult<bool> {
         let now = (self.clock)().unix_timestamp();
         let authzs: Vec<Authz> = self
             .storage

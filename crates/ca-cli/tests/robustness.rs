@@ -203,6 +203,7 @@ fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
             ("-key.pem", "-----END PRIVATE KEY-----\n"),
             (".pem", "-----END CERTIFICATE-----\n"),
             ("-chain.pem", "-----END CERTIFICATE-----\n"),
+            ("-fullchain.pem", "-----END CERTIFICATE-----\n"),
         ] {
             let path = env.path(&format!("k{i}.test{suffix}"));
             if let Ok(text) = std::fs::read_to_string(&path) {

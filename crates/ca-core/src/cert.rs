@@ -14,9 +14,11 @@ use crate::error::{Error, Result};
 use crate::pem_text;
 use crate::serial::Serial;
 
-/// One X.509 certificate, checked to parse when it was made.
+/// One X.509 certificate as DER, checked to parse when it was made, with PEM in
+/// and out. Named apart from `ca_verify::Certificate` (a certificate parsed for
+/// path validation), so that a reader of code using both never has to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Certificate {
+pub struct CertDer {
     der: Vec<u8>,
 }
 
@@ -36,18 +38,18 @@ pub struct CertInfo {
     pub sha256: String,
 }
 
-impl Certificate {
+impl CertDer {
     /// Wraps DER that issuance has just signed and [`crate::compliance::check`] has just
     /// parsed with the verifier's parser (stricter than this module's), so it is not parsed a
     /// third time.
     pub(crate) fn from_issued_der(der: Vec<u8>) -> Self {
-        Certificate { der }
+        CertDer { der }
     }
 
     /// Wraps DER after checking that it parses as a certificate.
     pub fn from_der(der: Vec<u8>) -> Result<Self> {
         match X509Certificate::from_der(&der) {
-            Ok((&[], _)) => Ok(Certificate { der }),
+            Ok((&[], _)) => Ok(CertDer { der }),
             Ok(_) => Err(Error::cert_at(None, "trailing bytes after the certificate")),
             // In the verifier's words, the same as `ca inspect` and `ca verify` give.
             Err(_) => Err(Error::cert_at(
@@ -156,8 +158,8 @@ impl Certificate {
 }
 
 /// Concatenated PEM of several certificates.
-pub fn pem_bundle<'a>(certs: impl IntoIterator<Item = &'a Certificate>) -> String {
-    certs.into_iter().map(Certificate::pem).collect()
+pub fn pem_bundle<'a>(certs: impl IntoIterator<Item = &'a CertDer>) -> String {
+    certs.into_iter().map(CertDer::pem).collect()
 }
 
 /// A DNS name, e-mail, URI or IP address entry as text; `None` for the

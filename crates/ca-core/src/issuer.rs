@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 use time::OffsetDateTime;
 
-use crate::cert::{pem_bundle, Certificate};
+use crate::cert::{pem_bundle, CertDer};
 use crate::compliance::{self, Issuing, IssuingChain};
 use crate::context::IssueContext;
 use crate::csr::Csr;
@@ -30,11 +30,11 @@ use crate::profile::{self, CaOptions, CertProfile, LeafOptions};
 
 /// A CA certificate with its private key, ready to sign.
 pub struct Issuer {
-    cert: Certificate,
+    cert: CertDer,
     /// Certificates between this issuer and the root, this issuer's own
     /// first when it is an intermediate; empty for a root.
-    intermediates: Vec<Certificate>,
-    root: Certificate,
+    intermediates: Vec<CertDer>,
+    root: CertDer,
     not_after: OffsetDateTime,
     path_len: Option<u32>,
     signer: rcgen::Issuer<'static, PrivateKey>,
@@ -55,13 +55,13 @@ impl std::fmt::Debug for Issuer {
 /// A certificate just signed, with what a server or client needs to use it.
 #[derive(Debug)]
 pub struct Issued {
-    pub cert: Certificate,
+    pub cert: CertDer,
     /// The new private key; `None` when a CSR was signed.
     pub key: Option<PrivateKey>,
     /// The intermediates between the certificate and the root (not the
     /// root itself), nearest first.
-    pub intermediates: Vec<Certificate>,
-    pub root: Certificate,
+    pub intermediates: Vec<CertDer>,
+    pub root: CertDer,
     pub profile: CertProfile,
     /// Odd but allowed things the user should hear about (an expired
     /// window, a clamped notAfter, ...).
@@ -127,7 +127,7 @@ impl Issuer {
             None,
             options.strict_webpki,
         )?);
-        let cert = Certificate::from_issued_der(der);
+        let cert = CertDer::from_issued_der(der);
         let signer = rcgen::Issuer::new(params, key);
         let issuer = Issuer {
             root: cert.clone(),
@@ -157,10 +157,10 @@ impl Issuer {
     /// (excluded); `root` is the trust anchor (`cert` itself for a root).
     /// Refuses a certificate that is not a CA, or a key that does not match.
     pub fn from_parts(
-        cert: Certificate,
+        cert: CertDer,
         key: PrivateKey,
-        intermediates: Vec<Certificate>,
-        root: Certificate,
+        intermediates: Vec<CertDer>,
+        root: CertDer,
     ) -> Result<Issuer> {
         let parsed = cert.parsed();
         if parsed.public_key().raw != key.public_key_der().as_slice() {
@@ -262,7 +262,7 @@ impl Issuer {
             Some(self.checked_chain()?),
             options.strict_webpki,
         )?);
-        let cert = Certificate::from_issued_der(der);
+        let cert = CertDer::from_issued_der(der);
         let mut intermediates = vec![cert.clone()];
         intermediates.extend(self.intermediates.iter().cloned());
         let path_len = Some(u32::from(options.path_len.unwrap_or(0)));
@@ -353,7 +353,7 @@ impl Issuer {
             options.strict_webpki,
         )?);
         Ok(Issued {
-            cert: Certificate::from_issued_der(der),
+            cert: CertDer::from_issued_der(der),
             key: None,
             intermediates: self.intermediates.clone(),
             root: self.root.clone(),
@@ -385,7 +385,7 @@ impl Issuer {
     }
 
     /// This CA's certificate.
-    pub fn cert(&self) -> &Certificate {
+    pub fn cert(&self) -> &CertDer {
         &self.cert
     }
 
@@ -395,12 +395,12 @@ impl Issuer {
     }
 
     /// The root at the top of this issuer's chain (itself for a root).
-    pub fn root(&self) -> &Certificate {
+    pub fn root(&self) -> &CertDer {
         &self.root
     }
 
     /// The intermediates from this issuer up to the root, excluded.
-    pub fn intermediates(&self) -> &[Certificate] {
+    pub fn intermediates(&self) -> &[CertDer] {
         &self.intermediates
     }
 

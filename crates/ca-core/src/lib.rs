@@ -80,7 +80,7 @@ pub use ca_verify::text;
 #[path = "../../../tests/support/tool.rs"]
 mod test_tool;
 
-pub use cert::{CertInfo, Certificate};
+pub use cert::{CertDer, CertInfo};
 pub use context::{IssueContext, RandomSerials, SerialSource};
 pub use csr::Csr;
 pub use error::{Error, Result};

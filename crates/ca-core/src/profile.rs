@@ -124,7 +124,7 @@ impl NameConstraintsSpec {
 impl NameConstraintsSpec {
     /// The DNS, IP and e-mail constraints of a certificate (other kinds,
     /// such as directory names, are left out), as the flags would give them.
-    pub fn from_certificate(cert: &crate::cert::Certificate) -> Self {
+    pub fn from_certificate(cert: &crate::cert::CertDer) -> Self {
         use x509_parser::extensions::{GeneralName, GeneralSubtree};
         let mut spec = NameConstraintsSpec::default();
         let parsed = cert.parsed();

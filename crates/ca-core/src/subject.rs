@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use rcgen::{DistinguishedName, DnType};
 
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::error::{Error, Result};
 
 /// One attribute type the subject may carry, with its RFC 5280 bound.
@@ -130,7 +130,7 @@ impl Subject {
 
     /// The attributes of `cert`'s subject that `--subject` takes (all but
     /// the CN), in their order: what a renewal carries over.
-    pub fn of(cert: &Certificate) -> Subject {
+    pub fn of(cert: &CertDer) -> Subject {
         let parsed = cert.parsed();
         let mut attributes = Vec::new();
         for rdn in parsed.subject().iter() {

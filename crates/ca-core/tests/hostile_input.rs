@@ -92,7 +92,7 @@ fn exercise(data: &[u8]) {
     let _ = CsrInfo::from_der(data);
     let _ = CrlInfo::from_der(data, now);
     let _ = PrivateKey::parse(data, None);
-    if let Ok(certs) = ca_core::Certificate::parse_all(data) {
+    if let Ok(certs) = ca_core::CertDer::parse_all(data) {
         for cert in certs {
             let _ = cert.info();
         }

@@ -31,14 +31,14 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use ca_core::Certificate;
+use ca_core::CertDer;
 
 pub use error::TrustError;
 
 /// The certificate to trust, with the name it is installed under.
 #[derive(Debug, Clone)]
 pub struct Anchor {
-    cert: Certificate,
+    cert: CertDer,
     name: String,
 }
 
@@ -46,7 +46,7 @@ impl Anchor {
     /// Only CA certificates can be anchors: a client never accepts a
     /// server certificate as its own issuer (RFC 5280 §6.1: the trust
     /// anchor is the issuer of the first certificate of the path).
-    pub fn new(cert: Certificate) -> Result<Anchor, TrustError> {
+    pub fn new(cert: CertDer) -> Result<Anchor, TrustError> {
         let info = cert.info();
         if !info.is_ca {
             return Err(TrustError::NotAnAnchor(format!(
@@ -64,7 +64,7 @@ impl Anchor {
         &self.name
     }
 
-    pub fn certificate(&self) -> &Certificate {
+    pub fn certificate(&self) -> &CertDer {
         &self.cert
     }
 

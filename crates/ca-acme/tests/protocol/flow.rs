@@ -2,7 +2,7 @@
 //! revocation; and what the CA directory records.
 
 use ca_acme::jws::b64encode;
-use ca_core::{Certificate, Csr, KeyType, PrivateKey, SubjectName};
+use ca_core::{CertDer, Csr, KeyType, PrivateKey, SubjectName};
 use serde_json::json;
 
 use crate::client::{body, path_of, problem, ready_order, text, Account, Env};
@@ -37,7 +37,7 @@ fn an_order_is_validated_finalized_downloaded_and_revoked() {
         r.header("Content-Type"),
         Some("application/pem-certificate-chain")
     );
-    let chain = Certificate::parse_all(&r.body).unwrap();
+    let chain = CertDer::parse_all(&r.body).unwrap();
     assert!(chain.len() >= 2, "leaf then its issuer");
     let mut names = chain[0].info().names;
     names.sort();
@@ -75,7 +75,7 @@ fn an_order_is_validated_finalized_downloaded_and_revoked() {
         listed.iter().any(|s| s.as_slice() == serial.as_bytes()),
         "{listed:?}"
     );
-    let root = ca_core::Certificate::read_file(&env.ca_dir.anchor_path()).unwrap();
+    let root = ca_core::CertDer::read_file(&env.ca_dir.anchor_path()).unwrap();
     assert!(crl.verify_signature(root.parsed().public_key()).is_ok());
 }
 
@@ -93,7 +93,7 @@ fn the_certificate_key_may_revoke_without_the_account() {
     let pem = account
         .post(&env, &path_of(done["certificate"].as_str().unwrap()), None)
         .body;
-    let leaf = Certificate::parse(&pem).unwrap();
+    let leaf = CertDer::parse(&pem).unwrap();
 
     // Another account's key, in jwk form, is not the certificate's key.
     let stranger = Account::new();

@@ -7,8 +7,8 @@ use ca_core::atomic::{self, FileMode, FileToWrite};
 use ca_core::store::{locate_ca_dir, resolve_ca_dir, CaDirOrigin, OutputKind};
 use ca_core::validity::parse_rfc3339;
 use ca_core::{
-    CaDir, Certificate, IssueContext, IssueOutcome, KeyError, NameConstraintsSpec, Passphrase,
-    Subject, ValidityRequest,
+    CaDir, CertDer, IssueContext, IssueOutcome, KeyError, NameConstraintsSpec, Passphrase, Subject,
+    ValidityRequest,
 };
 use serde_json::{json, Map, Value};
 
@@ -464,7 +464,7 @@ pub fn abs(path: &Path) -> String {
 }
 
 /// The certificate facts every `--json` output shares.
-pub fn cert_json(cert: &Certificate) -> Map<String, Value> {
+pub fn cert_json(cert: &CertDer) -> Map<String, Value> {
     let info = cert.info();
     let mut map = Map::new();
     map.insert("serial".into(), json!(info.serial.to_hex()));

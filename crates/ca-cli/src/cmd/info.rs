@@ -2,7 +2,7 @@
 //! should trust, like `mkcert -CAROOT`.
 
 use ca_core::store::ROOT;
-use ca_core::Certificate;
+use ca_core::CertDer;
 use serde_json::{json, Value};
 
 use super::common::{abs, core_error, print_json, CaDirArgs};
@@ -58,11 +58,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
         return Ok(());
     }
     let root_path = ca_dir.anchor_path();
-    let root = Certificate::read_file(&root_path).map_err(core_error)?;
+    let root = CertDer::read_file(&root_path).map_err(core_error)?;
     let mut intermediates = Vec::new();
     for name in ca_dir.intermediates().map_err(core_error)? {
         let path = ca_dir.cert_path(&name);
-        let cert = Certificate::read_file(&path).map_err(core_error)?;
+        let cert = CertDer::read_file(&path).map_err(core_error)?;
         intermediates.push((name, path, cert));
     }
     if args.json {

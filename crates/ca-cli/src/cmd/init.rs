@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use ca_core::{CaOptions, Certificate, ImportRules, KeyType, PrivateKey, Subject};
+use ca_core::{CaOptions, CertDer, ImportRules, KeyType, PrivateKey, Subject};
 use serde_json::json;
 
 use super::common::{
@@ -101,7 +101,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let created = match (&args.import_cert, &args.import_key) {
         (Some(cert_path), Some(key_path)) => {
             let unlock = args.passphrases.ca()?;
-            let chain = Certificate::read_file_all(cert_path).map_err(core_error)?;
+            let chain = CertDer::read_file_all(cert_path).map_err(core_error)?;
             let key = PrivateKey::read_file(key_path, unlock.as_ref()).map_err(core_error)?;
             let rules = ImportRules {
                 strict_webpki: args.strict_webpki,

@@ -8,7 +8,7 @@ use ca_core::revocation;
 use ca_core::store::{IndexEntry, ROOT};
 use ca_core::text::escape_untrusted as esc;
 use ca_core::validity::parse_rfc3339;
-use ca_core::{CaDir, CertProfile, Certificate, Serial};
+use ca_core::{CaDir, CertDer, CertProfile, Serial};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
@@ -262,7 +262,7 @@ impl<'a> Tree<'a> {
             ca_by_name.insert(ROOT.to_string(), root);
         }
         for name in ca_dir.intermediates().map_err(core_error)? {
-            let cert = Certificate::read_file(&ca_dir.cert_path(&name)).map_err(core_error)?;
+            let cert = CertDer::read_file(&ca_dir.cert_path(&name)).map_err(core_error)?;
             let serial = cert.info().serial;
             if let Some(i) = listed.iter().rposition(|l| l.entry.serial == serial) {
                 ca_by_name.insert(name, i);

@@ -6,7 +6,7 @@ use ca_core::atomic::Overwrite;
 use ca_core::name::parse_names;
 use ca_core::profile::LeafKind;
 use ca_core::store::{IssueRequest, OutputFile, OutputKind};
-use ca_core::{CertProfile, Certificate, Csr, LeafOptions, PrivateKey, Subject};
+use ca_core::{CertDer, CertProfile, Csr, LeafOptions, PrivateKey, Subject};
 use serde_json::{json, Value};
 
 use super::common::{
@@ -96,7 +96,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let validity = args.validity.request()?;
     let mut renewed = Vec::new();
     for path in &args.files {
-        let old = Certificate::read_file(path).map_err(core_error)?;
+        let old = CertDer::read_file(path).map_err(core_error)?;
         let info = old.info();
         // The index knows the issuer, profile and key type of what this CA made.
         let Some(entry) = index.find(&info.serial) else {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ca_core::store::ROOT;
-use ca_core::{Certificate, PrivateKey};
+use ca_core::{CertDer, PrivateKey};
 use ca_tls::serve::{Connection, ServeOptions, Server};
 use ca_tls::Versions;
 use ca_verify::TrustAnchor;
@@ -233,7 +233,7 @@ fn issue(args: &Args) -> Result<Loaded, CliError> {
         .map_err(core_error)?;
     let issued = outcome.issued;
     let key = issued.key.as_ref().expect("the pipeline makes a key");
-    let chain = Certificate::parse_all(issued.fullchain_pem().as_bytes())
+    let chain = CertDer::parse_all(issued.fullchain_pem().as_bytes())
         .map_err(core_error)?
         .iter()
         .map(|c| c.der().to_vec())

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use ca_core::Certificate;
+use ca_core::CertDer;
 use ca_trust::env::{self as trust_env, Shell};
 use ca_trust::{Anchor, Change, Detection, Places, StoreKind, TrustError, TrustStore};
 use serde_json::json;
@@ -136,7 +136,7 @@ fn anchor(source: &Source) -> Result<(Anchor, PathBuf), CliError> {
             dir.anchor_path()
         }
     };
-    let cert = Certificate::read_file(&path).map_err(core_error)?;
+    let cert = CertDer::read_file(&path).map_err(core_error)?;
     let anchor =
         Anchor::new(cert).map_err(|e| CliError::bad_input(format!("{}: {e}", path.display())))?;
     Ok((anchor, path))

@@ -13,7 +13,7 @@ use x509_parser::extensions::ParsedExtension;
 
 use super::drift;
 use super::validate::{Desired, DesiredLeaf};
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::error::{Error, Result};
 use crate::inspect::PublicKeyInfo;
 use crate::key::PrivateKey;
@@ -198,7 +198,7 @@ fn ca_step(
         return Ok(step);
     }
     let path = ca_dir.cert_path(name);
-    let cert = Certificate::read_file(&path)?;
+    let cert = CertDer::read_file(&path)?;
     step.action = Action::Keep;
     let info = cert.info();
     step.serial = Some(info.serial.to_hex());
@@ -263,7 +263,7 @@ impl LeafCheck<'_> {
             return Ok(step);
         }
         let cert = match leaf.cert.is_file() {
-            true => Certificate::read_file(&leaf.cert).ok(),
+            true => CertDer::read_file(&leaf.cert).ok(),
             false => None,
         };
         let managed = cert
@@ -302,7 +302,7 @@ impl LeafCheck<'_> {
     }
 
     /// Why the leaf on disk must be reissued; empty when it is fine.
-    fn reasons(&self, cert: &Certificate, issuer_is_new: bool) -> Result<Vec<String>> {
+    fn reasons(&self, cert: &CertDer, issuer_is_new: bool) -> Result<Vec<String>> {
         let leaf = self.leaf;
         let mut reasons = Vec::new();
         let info = cert.info();
@@ -342,7 +342,7 @@ impl LeafCheck<'_> {
             reasons.push(format!("its issuer '{}' is new", leaf.issuer));
             return Ok(reasons);
         }
-        let issuer = Certificate::read_file(&self.ca_dir.cert_path(&leaf.issuer))?;
+        let issuer = CertDer::read_file(&self.ca_dir.cert_path(&leaf.issuer))?;
         if !signed_by(&parsed, &issuer.parsed()) {
             reasons.push(format!(
                 "it was not issued by '{}' (the file's issuer)",
@@ -377,7 +377,7 @@ impl LeafCheck<'_> {
         Ok(reasons)
     }
 
-    fn key_problem(&self, cert: &Certificate) -> Result<Option<String>> {
+    fn key_problem(&self, cert: &CertDer) -> Result<Option<String>> {
         let path = &self.leaf.key;
         if !path.is_file() {
             return Ok(Some(format!("its key {} is missing", path.display())));

@@ -31,7 +31,7 @@ fn key(key_type: KeyType) -> PrivateKey {
     PrivateKey::from_pkcs8_der(&keys[i]).unwrap()
 }
 
-fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) -> bool {
+fn openssl_verify(root: &CertDer, chain: &str, host: &str, purpose: &str) -> bool {
     let dir = tempfile::tempdir().unwrap();
     let root_path = dir.path().join("root.pem");
     let chain_path = dir.path().join("chain.pem");
@@ -50,7 +50,7 @@ fn openssl_verify(root: &Certificate, chain: &str, host: &str, purpose: &str) ->
     out.status.success()
 }
 
-fn extensions(cert: &Certificate) -> Vec<(String, bool)> {
+fn extensions(cert: &CertDer) -> Vec<(String, bool)> {
     cert.parsed()
         .extensions()
         .iter()
@@ -145,7 +145,7 @@ fn profiles_have_the_documented_extensions() {
     assert!(serial.len() <= 20 && serial[0] & 0x80 == 0);
 
     // Key ids: RFC 7093 method 1, and each AKI is its issuer's SKI.
-    let ski = |c: &Certificate| {
+    let ski = |c: &CertDer| {
         c.parsed()
             .extensions()
             .iter()
@@ -155,7 +155,7 @@ fn profiles_have_the_documented_extensions() {
             })
             .unwrap()
     };
-    let aki = |c: &Certificate| {
+    let aki = |c: &CertDer| {
         c.parsed()
             .extensions()
             .iter()
@@ -468,7 +468,7 @@ fn an_intermediate_the_root_did_not_sign_issues_nothing() {
     let mut der = int.cert().der().to_vec();
     let last = der.len() - 1;
     der[last] ^= 0x01;
-    let tampered = Certificate::from_der(der).unwrap();
+    let tampered = CertDer::from_der(der).unwrap();
     let int = Issuer::from_parts(
         tampered,
         PrivateKey::from_pkcs8_der(int.key().pkcs8_der()).unwrap(),

@@ -26,7 +26,7 @@ pub use reason::RevocationReason;
 pub use target::{resolve, Target, TargetProblem};
 
 use crate::atomic::{self, FileMode, Overwrite};
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::error::{Error, Result};
 use crate::serial::Serial;
 use crate::store::{CaDir, ROOT};
@@ -136,7 +136,7 @@ pub fn revoke(
 /// tampered certificate, or one another CA with the same name issued.
 pub fn issuer_of(
     ca_dir: &CaDir,
-    cert: &Certificate,
+    cert: &CertDer,
 ) -> Result<Option<std::result::Result<String, String>>> {
     let serial = cert.info().serial;
     if let Some(entry) = ca_dir.index()?.find(&serial) {
@@ -153,7 +153,7 @@ pub fn issuer_of(
         if !path.is_file() {
             continue;
         }
-        let ca = Certificate::read_file(&path)?;
+        let ca = CertDer::read_file(&path)?;
         let ca_parsed = ca.parsed();
         if ca_parsed.subject().as_raw() != parsed.issuer().as_raw() || ca == *cert {
             continue;

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::issuer_of;
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::error::Result;
 use crate::profile::CertProfile;
 use crate::serial::Serial;
@@ -14,7 +14,7 @@ use crate::store::{CaDir, ROOT};
 #[derive(Debug, Clone)]
 pub enum Target {
     Serial(Serial),
-    Certificate(Certificate),
+    Certificate(CertDer),
 }
 
 impl Target {
@@ -23,7 +23,7 @@ impl Target {
     pub fn parse(text: &str) -> Result<Option<Target>> {
         let path = Path::new(text);
         if path.exists() {
-            return Ok(Some(Target::Certificate(Certificate::read_file(path)?)));
+            return Ok(Some(Target::Certificate(CertDer::read_file(path)?)));
         }
         Ok(Serial::from_hex(text).map(Target::Serial))
     }
@@ -66,7 +66,7 @@ pub fn resolve(
             (serial.clone(), entry.map(|e| e.issuer.clone()))
         }
         Target::Certificate(cert) => {
-            if *cert == Certificate::read_file(&ca_dir.cert_path(ROOT))? {
+            if *cert == CertDer::read_file(&ca_dir.cert_path(ROOT))? {
                 return Ok(Err(TargetProblem::Root));
             }
             let found = match issuer_of(ca_dir, cert)? {

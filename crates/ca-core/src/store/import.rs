@@ -7,7 +7,7 @@
 
 use x509_parser::error::X509Error;
 
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::compliance::{self, Issuing};
 use crate::error::{Error, Result};
 
@@ -26,7 +26,7 @@ pub struct ImportRules {
 /// others as intermediates verified up to it. Returns the warnings, or the first refusal
 /// naming the certificate and the rule.
 pub(super) fn check_rules(given: &[Certificate], rules: ImportRules) -> Result<Vec<String>> {
-    let ders: Vec<&[u8]> = given.iter().map(Certificate::der).collect();
+    let ders: Vec<&[u8]> = given.iter().map(CertDer::der).collect();
     let mut warnings = Vec::new();
     for (i, der) in ders.iter().enumerate() {
         let above = &ders[i + 1..];
@@ -68,16 +68,16 @@ pub(super) struct ImportedChain {
     pub ca_is_root: bool,
     /// The issuers of the CA that go into chains, nearest first: all the
     /// certificates given after the CA except a self-signed root.
-    pub issuers: Vec<Certificate>,
+    pub issuers: Vec<CertDer>,
     /// The trust anchor: the self-signed root when given, else the top
     /// certificate given (the CA itself when it came alone).
-    pub anchor: Certificate,
+    pub anchor: CertDer,
     pub warnings: Vec<String>,
 }
 
 /// Checks that each certificate in `given` (the CA first) was signed by
 /// the next one, and that each of them is a CA.
-pub(super) fn check_chain(mut given: Vec<Certificate>) -> Result<ImportedChain> {
+pub(super) fn check_chain(mut given: Vec<CertDer>) -> Result<ImportedChain> {
     for (at, pair) in given.windows(2).enumerate() {
         let (child, parent) = (&pair[0], &pair[1]);
         if is_self_signed(child) {
@@ -132,7 +132,7 @@ pub(super) fn check_chain(mut given: Vec<Certificate>) -> Result<ImportedChain> 
     })
 }
 
-fn check_signed_by(child: &Certificate, parent: &Certificate, at: usize) -> Result<()> {
+fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
     let parent_parsed = parent.parsed();
     match child
         .parsed()
@@ -164,7 +164,7 @@ fn check_signed_by(child: &Certificate, parent: &Certificate, at: usize) -> Resu
 }
 
 /// Issued by itself, and the signature checks with its own key.
-pub(super) fn is_self_signed(cert: &Certificate) -> bool {
+pub(super) fn is_self_signed(cert: &CertDer) -> bool {
     let parsed = cert.parsed();
     parsed.subject().as_raw() == parsed.issuer().as_raw() && parsed.verify_signature(None).is_ok()
 }

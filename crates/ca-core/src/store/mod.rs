@@ -32,7 +32,7 @@ pub use issue::{IssueOutcome, IssueRequest, OutputFile, OutputKind};
 use record::{index_entry, Pending};
 
 use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
-use crate::cert::{pem_bundle, Certificate};
+use crate::cert::{pem_bundle, CertDer};
 use crate::context::IssueContext;
 use crate::error::{Error, Result};
 use crate::issuer::Issuer;
@@ -106,9 +106,9 @@ pub struct CreatedCa {
 /// [`CaDir::trust_material`]).
 #[derive(Debug, Clone)]
 pub struct TrustMaterial {
-    pub anchor: Certificate,
+    pub anchor: CertDer,
     pub anchor_path: PathBuf,
-    pub untrusted: Vec<Certificate>,
+    pub untrusted: Vec<CertDer>,
 }
 
 /// Holds the directory lock until dropped.
@@ -267,7 +267,7 @@ impl CaDir {
     /// then end at it), with a warning; see [`CaDir::import_chain`].
     pub fn import(
         &self,
-        cert: Certificate,
+        cert: CertDer,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
@@ -286,7 +286,7 @@ impl CaDir {
     /// is refused, naming the rule, unless `rules.accept_violations`.
     pub fn import_chain(
         &self,
-        chain: Vec<Certificate>,
+        chain: Vec<CertDer>,
         key: PrivateKey,
         passphrase: Option<&Passphrase>,
         at: &IssueContext,
@@ -408,18 +408,18 @@ impl CaDir {
     /// The certificates above the root issuer that chains carry (the root
     /// issuer first), and the anchor: nothing and the root issuer itself,
     /// unless it is an imported CA that is not self-signed.
-    fn read_imported_issuers(&self, root: Certificate) -> Result<(Vec<Certificate>, Certificate)> {
+    fn read_imported_issuers(&self, root: CertDer) -> Result<(Vec<CertDer>, CertDer)> {
         let anchor_path = self.imported_anchor_path();
         if !anchor_path.is_file() {
             return Ok((Vec::new(), root));
         }
-        let anchor = Certificate::read_file(&anchor_path)?;
+        let anchor = CertDer::read_file(&anchor_path)?;
         let path = self.imported_issuers_path();
         let data = crate::input::read_file(&path)
             .map_err(|e| Error::io(&path, "read the imported CA's issuers", e))?;
         let mut above = vec![root];
         if !data.iter().all(u8::is_ascii_whitespace) {
-            above.extend(Certificate::parse_all(&data).map_err(|e| e.in_file(&path))?);
+            above.extend(CertDer::parse_all(&data).map_err(|e| e.in_file(&path))?);
         }
         Ok((above, anchor))
     }
@@ -479,7 +479,7 @@ impl CaDir {
             });
         }
         let _lock = self.lock_shared()?;
-        let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        let root = CertDer::read_file(&self.cert_path(ROOT))?;
         let (above, anchor) = self.read_imported_issuers(root)?;
         if name != ROOT {
             validate_intermediate_name(name)?;
@@ -499,7 +499,7 @@ impl CaDir {
                 ));
             }
         }
-        let cert = Certificate::read_file(&self.cert_path(name))?;
+        let cert = CertDer::read_file(&self.cert_path(name))?;
         let key = PrivateKey::read_file(&self.key_path(name), passphrase)?;
         Issuer::from_parts(cert, key, above, anchor).map_err(|e| e.in_file(&self.cert_path(name)))
     }
@@ -514,10 +514,10 @@ impl CaDir {
             return Err(Error::ca_dir(Some(&self.path), "no CA here yet"));
         }
         let _lock = self.lock_shared()?;
-        let root = Certificate::read_file(&self.cert_path(ROOT))?;
+        let root = CertDer::read_file(&self.cert_path(ROOT))?;
         let (mut untrusted, anchor) = self.read_imported_issuers(root)?;
         for name in self.intermediates()? {
-            untrusted.push(Certificate::read_file(&self.cert_path(&name))?);
+            untrusted.push(CertDer::read_file(&self.cert_path(&name))?);
         }
         Ok(TrustMaterial {
             anchor,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{index, CaDir, IndexEntry};
 use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
-use crate::cert::Certificate;
+use crate::cert::CertDer;
 use crate::context::IssueContext;
 use crate::error::Result;
 use crate::key::KeyType;
@@ -17,7 +17,7 @@ impl CaDir {
     /// directory): keeps a copy in `issued/` and appends to the index.
     pub fn record(
         &self,
-        cert: &Certificate,
+        cert: &CertDer,
         issuer: &str,
         profile: CertProfile,
         key_type: KeyType,
@@ -35,7 +35,7 @@ impl CaDir {
     /// The copy in `issued/` is not flushed: the index line is the record.
     pub(crate) fn record_deferred(
         &self,
-        cert: &Certificate,
+        cert: &CertDer,
         issuer: &str,
         (profile, key_type): (CertProfile, KeyType),
         out: Option<&Path>,
@@ -96,7 +96,7 @@ impl Pending {
 /// The index line of `cert`, issued by `issuer` at `at.now`, kept at `file`
 /// (and written for the user to `out`).
 pub(super) fn index_entry(
-    cert: &Certificate,
+    cert: &CertDer,
     issuer: &str,
     profile: CertProfile,
     key_type: KeyType,

@@ -126,10 +126,7 @@ fn import_an_intermediate_with_its_root() {
         .unwrap();
     assert!(created.warnings.is_empty(), "{:?}", created.warnings);
     assert_eq!(ca.anchor_path(), ca.path().join("root/anchor.pem"));
-    assert_eq!(
-        Certificate::read_file(&ca.anchor_path()).unwrap(),
-        *root.cert()
-    );
+    assert_eq!(CertDer::read_file(&ca.anchor_path()).unwrap(), *root.cert());
     let issued = ca
         .load_issuer(None, None)
         .unwrap()
@@ -189,7 +186,7 @@ fn the_pipeline_issues_records_and_writes_at_the_time_given() {
     );
     assert_eq!(outcome.entry.issued_at, "2030-01-02T03:04:05Z");
     assert_eq!(outcome.issued.cert.info().not_before, now);
-    let written = Certificate::read_file(&out.join("a.pem")).unwrap();
+    let written = CertDer::read_file(&out.join("a.pem")).unwrap();
     assert_eq!(written, outcome.issued.cert);
     assert!(out.join("a-key.pem").is_file() && out.join("a-fullchain.pem").is_file());
     // Signed by the root: no intermediates, so no chain file.
