@@ -45,6 +45,7 @@ impl<'a> Log<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn step(
         &mut self,
         check: &'static str,
