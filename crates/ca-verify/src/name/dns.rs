@@ -173,6 +173,11 @@ pub fn is_public_suffix(name: &str) -> bool {
 
 /// RFC 6125 matching of a presented dNSName against a reference host name (already validated).
 pub(crate) fn matches(presented: &str, reference: &str) -> bool {
+    // Without a wildcard only a name equal to the reference up to ASCII case matches, and
+    // such a name is a valid host name as the reference is: no syntax check is needed first.
+    if !presented.starts_with("*.") {
+        return presented.eq_ignore_ascii_case(reference);
+    }
     match classify(presented) {
         Presented::Exact(p) => p.eq_ignore_ascii_case(reference),
         Presented::Wildcard(suffix) => match reference.split_once('.') {
