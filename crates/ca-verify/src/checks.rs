@@ -141,6 +141,7 @@ pub(crate) fn issuer(
 }
 
 /// Fails with `reason` when `rule` is in `profile` and `broken` holds.
+#[inline]
 fn rule(
     profile: Profile,
     rule: RuleId,

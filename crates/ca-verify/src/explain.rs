@@ -45,6 +45,7 @@ impl<'a> Log<'a> {
         }
     }
 
+    #[inline]
     pub(crate) fn step(
         &mut self,
         check: &'static str,
@@ -105,7 +106,12 @@ impl VerifiedPath {
             required_key_usage: opts.required_key_usage.clone(),
             profile: opts.profile,
             revocation: opts.revocation,
-            policy: opts.policy.clone(),
+            // The checks `describe` re-runs do not read the policy inputs (what policy
+            // processing found is kept in `policy`): not copied, no allocation.
+            policy: crate::options::PolicyInputs {
+                initial_policy_set: Vec::new(),
+                ..opts.policy
+            },
         };
         VerifiedPath {
             certs,

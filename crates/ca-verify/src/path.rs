@@ -112,6 +112,9 @@ impl<K: Copy + Eq + std::hash::Hash, V> std::ops::Index<&K> for NodeCache<K, V> 
     }
 }
 
+/// A path being built, leaf first: inline up to the longest path allowed.
+type Chain = smallvec::SmallVec<[Node; HARD_MAX_PATH_LEN]>;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Node {
     Leaf,
@@ -204,8 +207,8 @@ impl<'a> Search<'a> {
 
     /// Finds a valid path, or the most specific reason there is none.
     pub(crate) fn run(mut self) -> Result<Found, VerifyError> {
-        // The longest path there can be: no reallocation while searching.
-        let mut chain = Vec::with_capacity(HARD_MAX_PATH_LEN);
+        // Inline up to the longest path there can be: no allocation while searching.
+        let mut chain = Chain::new();
         chain.push(Node::Leaf);
         match self.extend(&mut chain) {
             Ok(true) => {
@@ -249,7 +252,7 @@ impl<'a> Search<'a> {
 
     /// Extends `chain` upward. Ok(true): `chain` is now a valid path ending at an anchor.
     /// Err: the work budget ran out.
-    fn extend(&mut self, chain: &mut Vec<Node>) -> Result<bool, VerifyError> {
+    fn extend(&mut self, chain: &mut Chain) -> Result<bool, VerifyError> {
         let child_node = *chain.last().expect("chain starts with the leaf");
         let child = self.cert(child_node);
         let position = chain.len();
@@ -269,7 +272,7 @@ impl<'a> Search<'a> {
                 Reason::UnknownIssuer(child.issuer.text().to_string()),
                 Some(self.cert_ref(child_node, position - 1)),
             );
-            self.best.offer(e, || chain.clone());
+            self.best.offer(e, || chain.to_vec());
             return Ok(false);
         }
         // Issuers whose key id matches the child's authority key id first.
@@ -314,7 +317,7 @@ impl<'a> Search<'a> {
                     Ok(()) => true,
                     Err((r, at)) => {
                         self.best
-                            .offer(VerifyError::new(r, Some(at)), || chain.clone());
+                            .offer(VerifyError::new(r, Some(at)), || chain.to_vec());
                         false
                     }
                 },
@@ -335,7 +338,7 @@ impl<'a> Search<'a> {
                 Reason::UnknownIssuer(format!("{}; {why}", child.issuer.text())),
                 Some(self.cert_ref(child_node, position - 1)),
             );
-            self.best.offer(e, || chain.clone());
+            self.best.offer(e, || chain.to_vec());
         }
         Ok(false)
     }
@@ -614,7 +617,7 @@ pub(crate) fn validate_crl_signer(
 
 /// A path found by the search: the certificates, and what each link's checks found.
 pub(crate) struct Found {
-    nodes: Vec<Node>,
+    nodes: Chain,
     links: Vec<Link>,
     policy: PolicyOutcome,
 }

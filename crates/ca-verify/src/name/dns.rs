@@ -28,6 +28,14 @@ fn is_valid_label(l: &[u8]) -> bool {
 /// A-labels (RFC 5280 7.2). One leading `*.` label is allowed (RFC 6125 6.4.3). A dotted-decimal
 /// or IPv6 address is not a host name (RFC 1123 2.1).
 pub fn presented_syntax(name: &str) -> Result<(), String> {
+    if plainly_valid_presented(name.as_bytes()) {
+        return Ok(());
+    }
+    presented_syntax_checks(name)
+}
+
+/// The rules of [`presented_syntax`] one by one, naming the first that fails.
+fn presented_syntax_checks(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("is empty".into());
     }
@@ -82,6 +90,40 @@ pub fn presented_syntax(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One pass over the bytes for the usual name: true only when every rule of
+/// [`presented_syntax`] holds (letters, digits and '-' in labels of 1 to 63 octets not
+/// starting or ending with '-', an optional leading `*.`, at most 253 octets, a last label
+/// not all digits). Such a name cannot be an IP address: an IPv6 address needs ':', a
+/// dotted-decimal one an all-digit last label. Anything else goes through the full checks,
+/// which word the error.
+fn plainly_valid_presented(name: &[u8]) -> bool {
+    let host = name.strip_prefix(b"*.").unwrap_or(name);
+    if host.is_empty() || name.len() > 253 {
+        return false;
+    }
+    let (mut len, mut all_digits, mut prev) = (0usize, true, b'.');
+    for &b in host {
+        if b == b'.' {
+            if len == 0 || prev == b'-' {
+                return false;
+            }
+            len = 0;
+            all_digits = true;
+        } else {
+            if !(b.is_ascii_alphanumeric() || b == b'-') || (len == 0 && b == b'-') {
+                return false;
+            }
+            len += 1;
+            if len > 63 {
+                return false;
+            }
+            all_digits &= b.is_ascii_digit();
+        }
+        prev = b;
+    }
+    len > 0 && prev != b'-' && !all_digits
+}
+
 /// Whether `name` is a wildcard directly over a single label or a suffix of the ICANN section
 /// of the Public Suffix List (`*.com`, `*.co.uk`): CA/B BR 3.2.2.6 forbids issuing it, browsers
 /// never match it. Suffixes of the private section (`*.s3.amazonaws.com`) are left to their
@@ -131,6 +173,11 @@ pub fn is_public_suffix(name: &str) -> bool {
 
 /// RFC 6125 matching of a presented dNSName against a reference host name (already validated).
 pub(crate) fn matches(presented: &str, reference: &str) -> bool {
+    // Without a wildcard only a name equal to the reference up to ASCII case matches, and
+    // such a name is a valid host name as the reference is: no syntax check is needed first.
+    if !presented.starts_with("*.") {
+        return presented.eq_ignore_ascii_case(reference);
+    }
     match classify(presented) {
         Presented::Exact(p) => p.eq_ignore_ascii_case(reference),
         Presented::Wildcard(suffix) => match reference.split_once('.') {
@@ -207,6 +254,58 @@ mod tests {
         assert!(!matches("*.co.uk", "example.co.uk"));
         assert!(!matches("*.s3.amazonaws.com", "example.s3.amazonaws.com"));
         assert!(matches("*.example.co.uk", "www.example.co.uk"));
+    }
+
+    #[test]
+    fn the_one_pass_syntax_check_agrees_with_the_full_one() {
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "*",
+            "*.",
+            "*.*.example.com",
+            "a",
+            "example.com",
+            "EXAMPLE.com",
+            "*.example.com",
+            "a.*.example.com",
+            "-a.example.com",
+            "a-.example.com",
+            "a--b.example.com",
+            "example.com.",
+            ".example.com",
+            "a..b",
+            "under_score.example",
+            "1.2.3.4",
+            "1.2.3.4a",
+            "host.123",
+            "123.host",
+            "::1",
+            "fe80::1",
+            "dead.beef",
+            "é.example.com",
+            "xn--bcher-kva.example",
+            "a b.example",
+            "*.com",
+            "0",
+            "0a",
+            "a.0",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.push(format!("{}.example.com", "a".repeat(63)));
+        names.push(format!("{}.example.com", "a".repeat(64)));
+        names.push(format!("{}.com", vec!["a".repeat(60); 4].join(".")));
+        names.push(format!("*.{}", vec!["a".repeat(62); 4].join(".")));
+        names.push(vec!["a".repeat(62); 4].join("."));
+        for n in &names {
+            let full = presented_syntax_checks(n);
+            assert_eq!(presented_syntax(n), full, "{n:?}");
+            if plainly_valid_presented(n.as_bytes()) {
+                assert_eq!(full, Ok(()), "{n:?}");
+            }
+        }
     }
 
     #[test]
