@@ -187,12 +187,39 @@ fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
     );
 }
 
+/// The CRL as OpenSSL reads it from `url` (fetched with curl over plain
+/// HTTP): `openssl crl -text`.
+fn crl_text(ca: &Ca, url: &str) -> String {
+    let file = ca.work().join("fetched.crl");
+    succeed(
+        crate::support::CURL
+            .command()
+            .args(["-sSf", "-o"])
+            .arg(&file)
+            .arg(url),
+    );
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["crl", "-inform", "DER", "-noout", "-text", "-in"])
+            .arg(&file),
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
 fn lego_http01_gets_a_certificate_and_revokes_it() {
     let ca = Ca::new();
     let root = ca.init("ecdsa-p256").cert;
     let name = "lego-http.acme.test";
-    let server = AcmeServer::start(&ca, &[name]);
+    // The CRL also over plain HTTP, named in every certificate.
+    let crl_port = free_port();
+    let crl_url = format!("http://127.0.0.1:{crl_port}/crl");
+    let server = AcmeServer::start_with(
+        &ca,
+        &[name],
+        &["--crl-listen".into(), format!("127.0.0.1:{crl_port}")],
+    );
     let (mut cmd, certs) = lego(&ca, &server, &root, name);
     succeed(cmd.args([
         "--http",
@@ -204,6 +231,27 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
     // lego archives the file when it revokes: keep a copy.
     std::fs::copy(certs.join(format!("{name}.crt")), &cert).unwrap();
     verify(&root, &cert, name);
+    let ext = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args([
+                "x509",
+                "-noout",
+                "-ext",
+                "crlDistributionPoints",
+                "-serial",
+                "-in",
+            ])
+            .arg(&cert),
+    );
+    let ext = String::from_utf8_lossy(&ext.stdout).into_owned();
+    assert!(ext.contains(&format!("URI:{crl_url}")), "{ext}");
+    let serial = ext
+        .lines()
+        .find_map(|l| l.strip_prefix("serial="))
+        .unwrap()
+        .to_string();
+    assert!(!crl_text(&ca, &crl_url).contains(&serial));
 
     let (mut cmd, _) = lego(&ca, &server, &root, name);
     succeed(cmd.args(["revoke", "--reason", "4"]));
@@ -216,6 +264,12 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
         String::from_utf8_lossy(&again.stderr)
     );
     assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+    // The CRL at the certificate's distribution point now lists it.
+    let listed = crl_text(&ca, &crl_url);
+    assert!(
+        listed.contains(&format!("Serial Number: {serial}")),
+        "{listed}"
+    );
 }
 
 #[test]
