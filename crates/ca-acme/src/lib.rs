@@ -21,6 +21,7 @@ pub mod http;
 pub mod issuance;
 pub mod jws;
 pub mod nonce;
+mod order_rules;
 mod orders;
 pub mod policy;
 pub mod problem;

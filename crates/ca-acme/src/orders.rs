@@ -4,13 +4,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{Certificate, Csr, Serial, SubjectName};
+use ca_core::{Certificate, Csr, Serial};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::issuance::{reason_code, reason_from_code};
 use crate::jws::{b64decode, Signer};
+use crate::order_rules::check_csr_names;
 use crate::policy::{canonical_identifier, challenge_types};
 use crate::problem::{AcmeResult, Problem, ProblemType};
 use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
@@ -18,7 +18,7 @@ use crate::service::{AcmeService, KeyForm, Request, Response};
 use crate::storage::{reserve_random_serial, RevocationRow};
 
 /// How long an order and its authorizations stay usable.
-const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most identifiers in one order.
 const MAX_IDENTIFIERS: usize = 100;
 
@@ -552,175 +552,5 @@ impl AcmeService {
             self.ca.issuer_name(),
             now,
         )?)
-    }
-}
-
-/// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
-/// names, wildcards included, and IP addresses, RFC 8738 §3), nothing else.
-fn check_csr_names(csr: &Csr, identifiers: &[Identifier]) -> AcmeResult<()> {
-    let key = |name: &SubjectName| -> Option<String> {
-        match name {
-            SubjectName::Dns(n) => Some(format!("dns:{}", n.to_ascii_lowercase())),
-            SubjectName::Ip(ip) => Some(format!("ip:{ip}")),
-            _ => None,
-        }
-    };
-    let mut wanted: Vec<String> = identifiers
-        .iter()
-        .map(|i| format!("{}:{}", i.kind, i.value))
-        .collect();
-    let mut named: Vec<String> = Vec::new();
-    for name in csr.names() {
-        let k = key(name).ok_or_else(|| {
-            Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {name}, which the order does not have"),
-            )
-        })?;
-        if !wanted.contains(&k) {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {name}, which the order does not have"),
-            ));
-        }
-        named.push(k);
-    }
-    wanted.sort();
-    named.sort();
-    named.dedup();
-    if named != wanted {
-        let list: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
-        return Err(Problem::new(
-            ProblemType::BadCsr,
-            format!(
-                "the CSR must name exactly the order's identifiers: {}",
-                list.join(", ")
-            ),
-        ));
-    }
-    Ok(())
-}
-
-impl AcmeService {
-    fn with_retry_after(&self, response: Response) -> Response {
-        response.with_header(
-            "Retry-After",
-            self.policy.retry_after.as_secs().max(1).to_string(),
-        )
-    }
-
-    /// RFC 8555 §7.4: notBefore/notAfter (RFC 3339) in a newOrder. The
-    /// server may refuse what it will not issue: here a window that is
-    /// empty, already over, starting more than an hour ago or after the
-    /// order expires, longer than the policy's maximum, or ending after
-    /// the issuing CA does. Refusals are malformed, saying which rule.
-    fn order_validity(
-        &self,
-        payload: &serde_json::Map<String, Value>,
-    ) -> AcmeResult<(Option<i64>, Option<i64>)> {
-        let read = |field: &str| -> AcmeResult<Option<OffsetDateTime>> {
-            match payload.get(field) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(text)) => OffsetDateTime::parse(text, &Rfc3339)
-                    .map(Some)
-                    .map_err(|e| {
-                        Problem::malformed(format!(
-                            "{field} {text:?} is not an RFC 3339 date-time ({e})"
-                        ))
-                    }),
-                Some(_) => Err(Problem::malformed(format!(
-                    "{field} must be an RFC 3339 date-time string"
-                ))),
-            }
-        };
-        let (not_before, not_after) = (read("notBefore")?, read("notAfter")?);
-        if not_before.is_none() && not_after.is_none() {
-            return Ok((None, None));
-        }
-        let now = (self.clock)();
-        let start = not_before.unwrap_or(now);
-        let default_end = start + time::Duration::days(i64::from(ca_core::profile::LEAF_DAYS));
-        let end = not_after.unwrap_or(default_end);
-        let refuse = |why: String| Err(Problem::malformed(format!("notBefore/notAfter: {why}")));
-        if end <= start {
-            return refuse("notAfter must be later than notBefore".into());
-        }
-        if end <= now {
-            return refuse("notAfter is in the past".into());
-        }
-        if start < now - time::Duration::HOUR {
-            return refuse("notBefore may be at most one hour in the past".into());
-        }
-        if start > now + ORDER_LIFETIME {
-            return refuse(format!(
-                "notBefore is after the order would expire ({} days from now)",
-                ORDER_LIFETIME.as_secs() / 86400
-            ));
-        }
-        let max = time::Duration::try_from(self.policy.max_validity).unwrap_or(time::Duration::MAX);
-        if end - start > max {
-            return refuse(format!(
-                "the window is longer than this server issues ({} days at most)",
-                max.whole_days()
-            ));
-        }
-        if end > self.ca.issuer_not_after() {
-            return refuse(format!(
-                "notAfter is after the issuing CA expires ({})",
-                ca_core::validity::rfc3339(self.ca.issuer_not_after())
-            ));
-        }
-        Ok((
-            not_before.map(|t| t.unix_timestamp()),
-            not_after.map(|t| t.unix_timestamp()),
-        ))
-    }
-}
-
-impl AcmeService {
-    /// RFC 8555 §7.6: an account may revoke a certificate it did not order
-    /// when it holds a valid, unexpired authorization for every name in it
-    /// (a wildcard name: a wildcard authorization of its base name).
-    fn validated_all_names(&self, account_id: &str, leaf: &Certificate) -> AcmeResult<bool> {
-        let now = (self.clock)().unix_timestamp();
-        let authzs: Vec<Authz> = self
-            .storage
-            .valid_authzs_of(account_id)?
-            .into_iter()
-            .filter(|a| a.expires > now)
-            .collect();
-        let names = leaf.info().names;
-        Ok(!names.is_empty()
-            && names.iter().all(|name| {
-                let (base, wildcard) = match name.strip_prefix("*.") {
-                    Some(base) => (base, true),
-                    None => (name.as_str(), false),
-                };
-                authzs.iter().any(|a| {
-                    a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
-                })
-            }))
-    }
-}
-
-impl AcmeService {
-    /// None when the account has created fewer than `limit.count` orders
-    /// in the last `limit.per` (counted in the database, so replicas share
-    /// it), else the seconds until the oldest of them leaves the window.
-    fn rate_limit_wait(
-        &self,
-        limit: &crate::policy::RateLimit,
-        account_id: &str,
-        now: i64,
-    ) -> AcmeResult<Option<u64>> {
-        let window = limit.per.as_secs() as i64;
-        let times = self
-            .storage
-            .order_times_since(account_id, now - window + 1)?;
-        if times.len() < limit.count as usize {
-            return Ok(None);
-        }
-        let oldest = times.iter().copied().min().unwrap_or(now);
-        Ok(Some((oldest + window - now).clamp(1, window) as u64))
     }
 }
