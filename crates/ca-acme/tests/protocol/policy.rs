@@ -55,6 +55,35 @@ fn identifiers_outside_the_allowed_suffixes_and_ranges_are_rejected() {
 }
 
 #[test]
+fn identifiers_outside_the_issuing_cas_name_constraints_are_rejected() {
+    // RFC 5280 §4.2.1.10 on the issuer, checked at newOrder (RFC 8555
+    // §7.4: rejectedIdentifier), not at finalize.
+    let options = ca_core::CaOptions {
+        name_constraints: ca_core::NameConstraintsSpec {
+            permit_dns: vec!["a.test".into()],
+            permit_ip: vec!["127.0.0.0/8".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let env = Env::with_ca(&options, |_, _| {});
+    let account = Account::register(&env);
+    for (value, kind) in [("b.test", "dns"), ("*.b.test", "dns"), ("10.0.0.1", "ip")] {
+        let r = account.post(&env, "/acme/new-order", order(value, kind));
+        assert_eq!(problem(&r), "rejectedIdentifier", "{value}: {}", text(&r));
+    }
+    assert_eq!(env.counts().orders, 0);
+    for (value, kind) in [
+        ("x.a.test", "dns"),
+        ("*.a.test", "dns"),
+        ("127.0.0.1", "ip"),
+    ] {
+        let r = account.post(&env, "/acme/new-order", order(value, kind));
+        assert_eq!(r.status, 201, "{value}: {}", text(&r));
+    }
+}
+
+#[test]
 fn an_account_over_its_rate_limit_is_told_when_to_retry() {
     let env = Env::with(|_, policy| policy.rate_limit = Some(RateLimit::parse("2/min").unwrap()));
     let account = Account::register(&env);
