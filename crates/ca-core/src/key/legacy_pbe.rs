@@ -104,6 +104,8 @@ const SCHEMES: [Scheme; 12] = [
 ];
 
 /// An `EncryptedPrivateKeyInfo` read by shape: the scheme OID, its parameters and the data.
+/// Without the `p12` feature only the OID is used (to name the scheme in the error).
+#[cfg_attr(not(feature = "p12"), allow(dead_code))]
 pub(crate) struct Encrypted<'a> {
     pub(crate) oid: ObjectIdentifier,
     parameters: Option<AnyRef<'a>>,
