@@ -21,6 +21,11 @@ use crate::storage::{reserve_random_serial, RevocationRow};
 pub(crate) const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most identifiers in one order.
 const MAX_IDENTIFIERS: usize = 100;
+/// After this long in `processing`, an order or a challenge was left by a
+/// replica that died (or hangs): finalize signs in milliseconds and a
+/// request is cut after 30 s; validation takes at most 3 attempts of 5 s.
+/// Such an order is `ready` again, such a challenge can be started again.
+pub(crate) const STALE_PROCESSING_SECS: i64 = 60;
 
 impl AcmeService {
     /// RFC 8555 §7.4.
@@ -97,6 +102,7 @@ impl AcmeService {
                             status: Status::Pending,
                             validated: None,
                             error: None,
+                            started: None,
                         })
                         .collect(),
                     identifier: authz_identifier,
@@ -117,6 +123,7 @@ impl AcmeService {
             not_after,
             created: now,
             replaces,
+            processing_since: None,
         };
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
@@ -136,6 +143,16 @@ impl AcmeService {
             ));
         }
         let now = (self.clock)().unix_timestamp();
+        if order.status == Status::Processing && is_stale(order.processing_since, now) {
+            // The finalize that moved it died: ready again, once (of two
+            // replicas noticing it, one moves it).
+            let mut back = order.clone();
+            back.status = Status::Ready;
+            back.processing_since = None;
+            if self.storage.put_order_if(&back, Status::Processing)? {
+                order = back;
+            }
+        }
         let before = order.status;
         if matches!(order.status, Status::Pending | Status::Ready) && now > order.expires {
             order.status = Status::Invalid;
@@ -244,11 +261,13 @@ impl AcmeService {
             .iter()
             .position(|c| c.kind == kind)
             .ok_or_else(|| Problem::not_found("challenge"))?;
-        if start
-            && authz.status == Status::Pending
-            && authz.challenges[index].status == Status::Pending
-        {
+        let now = (self.clock)().unix_timestamp();
+        let challenge = &authz.challenges[index];
+        let startable = challenge.status == Status::Pending
+            || (challenge.status == Status::Processing && is_stale(challenge.started, now));
+        if start && authz.status == Status::Pending && startable {
             authz.challenges[index].status = Status::Processing;
+            authz.challenges[index].started = Some(now);
             self.storage.put_authz(&authz)?;
             let key_authorization =
                 format!("{}.{}", authz.challenges[index].token, account.thumbprint);
@@ -349,6 +368,7 @@ impl AcmeService {
         // The move to `processing` is compare-and-set in the database:
         // of two finalize requests reaching two replicas, one signs.
         order.status = Status::Processing;
+        order.processing_since = Some((self.clock)().unix_timestamp());
         if !self.storage.put_order_if(&order, Status::Ready)? {
             return Err(Problem::new(
                 ProblemType::OrderNotReady,
@@ -375,6 +395,7 @@ impl AcmeService {
                 let _state = self.state.lock().expect("state lock");
                 let mut back = order.clone();
                 back.status = Status::Ready;
+                back.processing_since = None;
                 self.storage.put_order_if(&back, Status::Processing)?;
                 return Err(problem);
             }
@@ -390,6 +411,7 @@ impl AcmeService {
             replaced: false,
         };
         order.status = Status::Valid;
+        order.processing_since = None;
         order.cert_id = Some(cert.id.clone());
         self.storage.insert_cert(&cert, &order)?;
         self.mark_replaced(&order)?;
@@ -553,4 +575,11 @@ impl AcmeService {
             now,
         )?)
     }
+}
+
+/// Whether something `processing` since `since` was left by a request or
+/// thread that died; no start time (stored before the time was) counts as
+/// stale.
+fn is_stale(since: Option<i64>, now: i64) -> bool {
+    since.is_none_or(|t| now - t > STALE_PROCESSING_SECS)
 }

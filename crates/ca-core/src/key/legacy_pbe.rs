@@ -104,7 +104,7 @@ const SCHEMES: [Scheme; 12] = [
 ];
 
 /// An `EncryptedPrivateKeyInfo` read by shape: the scheme OID, its parameters and the data.
-// Without `p12` only the OID is read (to name the scheme that is not built in).
+/// Without the `p12` feature only the OID is used (to name the scheme in the error).
 #[cfg_attr(not(feature = "p12"), allow(dead_code))]
 pub(crate) struct Encrypted<'a> {
     pub(crate) oid: ObjectIdentifier,
