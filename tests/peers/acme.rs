@@ -105,26 +105,29 @@ impl Drop for AcmeServer {
     }
 }
 
-fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
+/// certbot with its state under the test's directory, trusting `root`
+/// only, talking to `server`: `sub` is the subcommand.
+fn certbot_in(ca: &Ca, server: &AcmeServer, root: &Path, sub: &str) -> Command {
     let state = ca.work().join("certbot");
     let mut cmd = CERTBOT.command();
     cmd.env("REQUESTS_CA_BUNDLE", root)
-        .args([
-            "certonly",
-            "--standalone",
-            "--non-interactive",
-            "--agree-tos",
-        ])
-        .arg("--register-unsafely-without-email")
-        .args(["--server", &server.directory, "-d", name])
-        .args(["--http-01-address", "127.0.0.1"])
-        .args(["--http-01-port", &server.http01_port.to_string()])
+        .args([sub, "--non-interactive", "--server", &server.directory])
         .arg("--config-dir")
         .arg(state.join("config"))
         .arg("--work-dir")
         .arg(state.join("work"))
         .arg("--logs-dir")
         .arg(state.join("logs"));
+    cmd
+}
+
+fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
+    let mut cmd = certbot_in(ca, server, root, "certonly");
+    cmd.args(["--standalone", "--agree-tos"])
+        .arg("--register-unsafely-without-email")
+        .args(["-d", name])
+        .args(["--http-01-address", "127.0.0.1"])
+        .args(["--http-01-port", &server.http01_port.to_string()]);
     cmd
 }
 
@@ -155,8 +158,91 @@ fn verify(root: &Path, cert: &Path, name: &str) {
     ));
 }
 
+/// The serial number of `cert` as OpenSSL prints it (hex, upper case).
+fn serial_of(cert: &Path) -> String {
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["x509", "-noout", "-serial", "-in"])
+            .arg(cert),
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .strip_prefix("serial=")
+        .expect("openssl x509 -serial prints serial=")
+        .to_string()
+}
+
+/// The CRL `ca acme serve` serves at GET /crl (over its HTTPS, trusting
+/// only `root`), saved to a file, and `openssl crl -text` of it.
+fn served_crl(ca: &Ca, server: &AcmeServer, root: &Path) -> (PathBuf, String) {
+    let base = server
+        .directory
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap();
+    let file = ca.work().join("served.crl");
+    succeed(
+        crate::support::CURL
+            .command()
+            .args(["-sSf", "--cacert"])
+            .arg(root)
+            .arg("-o")
+            .arg(&file)
+            .arg(format!("{base}/crl")),
+    );
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["crl", "-inform", "DER", "-noout", "-text", "-CAfile"])
+            .arg(root)
+            .arg("-in")
+            .arg(&file),
+    );
+    (file, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// After a client revoked `cert`: the server's CRL (signature checked by
+/// OpenSSL against `root`) lists its serial, and `ca verify` with that
+/// CRL refuses it (exit 1, "revoked"), while OpenSSL without a CRL still
+/// accepts the chain (so the refusal is the revocation's doing).
+fn assert_revoked(ca: &Ca, server: &AcmeServer, root: &Path, cert: &Path, name: &str) {
+    let serial = serial_of(cert);
+    let (crl, text) = served_crl(ca, server, root);
+    assert!(text.contains(&format!("Serial Number: {serial}")), "{text}");
+    verify(root, cert, name);
+    let refused = run(ca
+        .command_without_ca_dir("verify")
+        .arg("--roots")
+        .arg(root)
+        .arg("--crl")
+        .arg(&crl)
+        .args(["--host", name])
+        .arg(cert));
+    let said = String::from_utf8_lossy(&refused.stdout).to_string()
+        + &String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("revoked"), "{said}");
+}
+
+/// Before revocation: `ca verify` with the server's current CRL accepts
+/// `cert` (the CRL covers it and does not list it).
+fn assert_not_revoked(ca: &Ca, server: &AcmeServer, root: &Path, cert: &Path, name: &str) {
+    let (crl, text) = served_crl(ca, server, root);
+    assert!(!text.contains(&serial_of(cert)), "{text}");
+    succeed(
+        ca.command_without_ca_dir("verify")
+            .arg("--roots")
+            .arg(root)
+            .arg("--crl")
+            .arg(&crl)
+            .args(["--host", name])
+            .arg(cert),
+    );
+}
+
 #[test]
-fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
+fn certbot_standalone_http01_gets_renews_and_revokes_a_certificate() {
     let ca = Ca::new();
     let root = ca.init("ecdsa-p256").cert;
     let name = "certbot.acme.test";
@@ -181,6 +267,28 @@ fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
         .filter(|c| c["names"] == serde_json::json!([name]))
         .count();
     assert_eq!(ours, 2, "{list}");
+
+    // `certbot renew` renews the lineage from its stored renewal
+    // configuration (standalone, the same port and server).
+    // certbot sleeps up to 8 min before renewing without a terminal.
+    succeed(
+        certbot_in(&ca, &server, &root, "renew")
+            .args(["--force-renewal", "--no-random-sleep-on-renew"]),
+    );
+    let renewed_again = std::fs::read(live.join("cert.pem")).unwrap();
+    assert_ne!(renewed, renewed_again, "certbot renew: a new certificate");
+    verify(&root, &live.join("cert.pem"), name);
+    assert_not_revoked(&ca, &server, &root, &live.join("cert.pem"), name);
+
+    // `certbot revoke --cert-path` (RFC 8555 §7.6, signed by the account
+    // that ordered it): the CRL then lists it and `ca verify` refuses it.
+    succeed(
+        certbot_in(&ca, &server, &root, "revoke")
+            .arg("--cert-path")
+            .arg(live.join("cert.pem"))
+            .args(["--reason", "superseded", "--no-delete-after-revoke"]),
+    );
+    assert_revoked(&ca, &server, &root, &live.join("cert.pem"), name);
     assert!(
         server.stop().success(),
         "SIGTERM stops the server with exit 0"
@@ -208,7 +316,7 @@ fn crl_text(ca: &Ca, url: &str) -> String {
 }
 
 #[test]
-fn lego_http01_gets_a_certificate_and_revokes_it() {
+fn lego_http01_gets_renews_and_revokes_a_certificate() {
     let ca = Ca::new();
     let root = ca.init("ecdsa-p256").cert;
     let name = "lego-http.acme.test";
@@ -227,10 +335,25 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
         &format!("127.0.0.1:{}", server.http01_port),
         "run",
     ]));
+    let first = std::fs::read(certs.join(format!("{name}.crt"))).unwrap();
+    // `lego renew --days N` renews once fewer than N days are left: with
+    // more days than the certificate's whole validity, now.
+    let (mut cmd, _) = lego(&ca, &server, &root, name);
+    succeed(cmd.args([
+        "--http",
+        "--http.port",
+        &format!("127.0.0.1:{}", server.http01_port),
+        "renew",
+        "--days",
+        "1000",
+        "--no-random-sleep",
+    ]));
     let cert = ca.work().join("lego-http.pem");
     // lego archives the file when it revokes: keep a copy.
     std::fs::copy(certs.join(format!("{name}.crt")), &cert).unwrap();
+    assert_ne!(first, std::fs::read(&cert).unwrap(), "lego renewed");
     verify(&root, &cert, name);
+    assert_not_revoked(&ca, &server, &root, &cert, name);
     let ext = succeed(
         crate::support::OPENSSL
             .command()
@@ -270,6 +393,8 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
         listed.contains(&format!("Serial Number: {serial}")),
         "{listed}"
     );
+    // And so does GET /crl on the ACME server; `ca verify` refuses it.
+    assert_revoked(&ca, &server, &root, &cert, name);
 }
 
 #[test]
