@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::orders::ORDER_LIFETIME;
 use crate::problem::{AcmeResult, Problem, ProblemType};
-use crate::resources::{Authz, Identifier};
+use crate::resources::{Authz, Identifier, Status};
 use crate::service::{AcmeService, Response};
 
 /// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
@@ -144,13 +144,7 @@ impl AcmeService {
         account_id: &str,
         leaf: &Certificate,
     ) -> AcmeResult<bool> {
-        let now = (self.clock)().unix_timestamp();
-        let authzs: Vec<Authz> = self
-            .storage
-            .valid_authzs_of(account_id)?
-            .into_iter()
-            .filter(|a| a.expires > now)
-            .collect();
+        let authzs = self.unexpired_valid_authzs(account_id)?;
         let names = leaf.info().names;
         Ok(!names.is_empty()
             && names.iter().all(|name| {
@@ -166,6 +160,21 @@ impl AcmeService {
 }
 
 impl AcmeService {
+    /// The account's valid authorizations that have not expired: what
+    /// revocation by a validating account needs (§7.6), and what a new
+    /// order may reuse instead of a new pending authorization (§7.1.3:
+    /// "authorizations ... that the server has already ... completed";
+    /// §7.4: the server may reuse authorizations, as Let's Encrypt does).
+    pub(crate) fn unexpired_valid_authzs(&self, account_id: &str) -> AcmeResult<Vec<Authz>> {
+        let now = (self.clock)().unix_timestamp();
+        Ok(self
+            .storage
+            .valid_authzs_of(account_id)?
+            .into_iter()
+            .filter(|a| a.status == Status::Valid && a.expires > now)
+            .collect())
+    }
+
     /// None when the account has created fewer than `limit.count` orders
     /// in the last `limit.per` (counted in the database, so replicas share
     /// it), else the seconds until the oldest of them leaves the window.

@@ -77,10 +77,14 @@ impl AcmeService {
                 .with_header("Retry-After", wait.to_string()));
             }
         }
-        let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
+        let authz_expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
+        let mut expires = authz_expires;
+        let reusable = self.unexpired_valid_authzs(&account.id)?;
+        let mut authz_ids = Vec::new();
+        let mut reused = 0;
         let authzs: Vec<Authz> = unique
             .iter()
-            .map(|identifier| {
+            .filter_map(|identifier| {
                 // RFC 8555 §7.1.4: a wildcard's authorization is for the
                 // base name, marked `wildcard`.
                 let base = identifier.value.strip_prefix("*.");
@@ -89,11 +93,25 @@ impl AcmeService {
                     value: base.unwrap_or(&identifier.value).to_string(),
                 };
                 let wildcard = base.is_some();
-                Authz {
-                    id: self.new_id(),
+                // §7.1.3, §7.4: a valid authorization of this account for
+                // the same identifier (and wildcard-ness) is reused; the
+                // order then expires no later than it.
+                if let Some(valid) = reusable
+                    .iter()
+                    .find(|a| a.identifier == authz_identifier && a.wildcard == wildcard)
+                {
+                    authz_ids.push(valid.id.clone());
+                    expires = expires.min(valid.expires);
+                    reused += 1;
+                    return None;
+                }
+                let id = self.new_id();
+                authz_ids.push(id.clone());
+                Some(Authz {
+                    id,
                     account_id: account.id.clone(),
                     status: Status::Pending,
-                    expires,
+                    expires: authz_expires,
                     challenges: challenge_types(&authz_identifier, wildcard)
                         .iter()
                         .map(|kind| Challenge {
@@ -107,16 +125,21 @@ impl AcmeService {
                         .collect(),
                     identifier: authz_identifier,
                     wildcard,
-                }
+                })
             })
             .collect();
         let order = Order {
             id: self.new_id(),
             account_id: account.id.clone(),
-            status: Status::Pending,
+            // Every authorization reused: nothing left to validate (§7.1.6).
+            status: if reused == unique.len() {
+                Status::Ready
+            } else {
+                Status::Pending
+            },
             expires,
             identifiers: unique,
-            authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
+            authz_ids,
             cert_id: None,
             error: None,
             not_before,

@@ -9,3 +9,4 @@ mod hostile;
 mod identifiers;
 mod policy;
 mod renewal;
+mod reuse;
