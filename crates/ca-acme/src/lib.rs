@@ -15,6 +15,7 @@
 //! - [`problem`]: errors as problem documents.
 
 mod accounts;
+pub mod caa;
 pub mod crl_http;
 pub mod dns;
 pub mod http;

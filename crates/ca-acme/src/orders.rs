@@ -325,12 +325,16 @@ impl AcmeService {
                 return Ok(());
             };
             let challenge = &authz.challenges[index];
-            let outcome = config.validate(
-                &challenge.kind,
-                &authz.identifier,
-                &challenge.token,
-                &key_authorization,
-            );
+            let outcome = config
+                .validate(
+                    &challenge.kind,
+                    &authz.identifier,
+                    &challenge.token,
+                    &key_authorization,
+                )
+                // RFC 8659: CAA once control is shown (checked after it, as
+                // the answer is then the freshest before issuance).
+                .and_then(|()| config.check_caa(&authz.identifier, authz.wildcard));
             let _state = state.lock().expect("state lock");
             let Some(mut authz) = storage.authz(&authz_id)? else {
                 return Ok(());

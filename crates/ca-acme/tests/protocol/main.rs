@@ -3,6 +3,7 @@
 //! 127.0.0.1; requests are JWS signed here with ring (ES256).
 
 mod accounts;
+mod caa;
 mod client;
 mod flow;
 mod hostile;

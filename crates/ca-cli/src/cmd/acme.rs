@@ -83,6 +83,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     dns: Option<SocketAddr>,
 
+    /// This CA's issuer domain name for CAA (RFC 8659), e.g. ca.example.com: after a
+    /// challenge succeeds, the CAA records of the name (or its closest parent with
+    /// any) must allow it in an issue (issuewild for wildcards) property, else the
+    /// authorization fails with `caa`. Looked up at --dns [default: CAA not checked]
+    #[arg(long, value_name = "DOMAIN")]
+    caa_identity: Option<String>,
+
     /// Only names equal to or under this DNS suffix may be ordered (repeatable)
     /// [default: any name the issuing CA's name constraints allow].
     #[arg(long, value_name = "SUFFIX")]
@@ -208,8 +215,30 @@ fn policy(args: &ServeArgs) -> Result<Policy, CliError> {
     Ok(policy)
 }
 
+/// RFC 8659 §4.2: issuer-domain-name = label *("." label), each label
+/// letters and digits with inner hyphens.
+fn check_caa_identity(identity: &str) -> Result<(), CliError> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if identity.len() <= 253 && identity.split('.').all(label_ok) {
+        return Ok(());
+    }
+    Err(CliError::bad_input(format!(
+        "--caa-identity {identity:?}: expected a domain name such as ca.example.com \
+         (the issuer domain name CAA issue records name, RFC 8659 §4.2)"
+    )))
+}
+
 fn serve(args: ServeArgs) -> Result<(), CliError> {
     let policy = policy(&args)?;
+    if let Some(identity) = &args.caa_identity {
+        check_caa_identity(identity)?;
+    }
     let ca_dir = args.ca.ca_dir()?;
     let db = Database::parse(args.db.as_deref(), ca_dir.path())?;
     let resolve = resolve_map(&args.resolve)?;
@@ -275,6 +304,7 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         tls_alpn01_port: args.tls_alpn_01_port,
         resolve,
         dns: args.dns,
+        caa_identity: args.caa_identity.clone(),
         ..ValidationConfig::default()
     };
     http::stop_on_signals();
