@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use crate::orders::ORDER_LIFETIME;
 use crate::problem::{AcmeResult, Problem, ProblemType};
-use crate::resources::{Authz, Identifier, Status};
+use crate::resources::{Authz, Identifier, Order, Status};
 use crate::service::{AcmeService, Response};
 
 /// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
@@ -159,7 +159,34 @@ impl AcmeService {
     }
 }
 
+/// How long a CAA check stays good for issuance (CA/B Forum Baseline
+/// Requirements §3.2.2.8: the CA may issue within the greater of the CAA
+/// record's TTL and 8 hours of checking it; we do not keep TTLs).
+const CAA_GOOD_FOR_SECS: i64 = 8 * 3600;
+
 impl AcmeService {
+    /// At finalize: an authorization validated (and so CAA-checked) more
+    /// than 8 hours ago, as a reused one can be, has its CAA checked again
+    /// (RFC 8659 §3 wants CAA checked before issuance). Nothing without a
+    /// CAA identity.
+    pub(crate) fn recheck_caa(&self, order: &Order) -> AcmeResult<()> {
+        if self.validation.caa_identity.is_none() {
+            return Ok(());
+        }
+        let now = (self.clock)().unix_timestamp();
+        for authz_id in &order.authz_ids {
+            let Some(authz) = self.storage.authz(authz_id)? else {
+                continue;
+            };
+            let validated = authz.challenges.iter().filter_map(|c| c.validated).max();
+            if validated.is_none_or(|t| now - t > CAA_GOOD_FOR_SECS) {
+                self.validation
+                    .check_caa(&authz.identifier, authz.wildcard)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The account's valid authorizations that have not expired: what
     /// revocation by a validating account needs (§7.6), and what a new
     /// order may reuse instead of a new pending authorization (§7.1.3:

@@ -414,7 +414,8 @@ impl AcmeService {
         };
         let now = (self.clock)();
         let issued = match self
-            .reserve_serial(now.unix_timestamp())
+            .recheck_caa(&order)
+            .and_then(|()| self.reserve_serial(now.unix_timestamp()))
             .and_then(|serial| self.ca.issue_with_validity(&csr, validity, now, serial))
         {
             Ok(issued) => issued,

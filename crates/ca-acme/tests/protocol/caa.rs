@@ -8,6 +8,7 @@ use ca_acme::validation::dns01_value;
 use serde_json::{json, Value};
 
 use crate::client::{body, path_of, Account, Env};
+use crate::flow::csr_for;
 use crate::identifiers::{authorizations, challenge, new_order, respond, thumbprint, ChallTestSrv};
 
 const US: &str = "ca.example.test";
@@ -144,4 +145,63 @@ fn without_a_caa_identity_caa_is_not_checked() {
     let account = Account::register(&env);
     let a = validate(&env, &account, &dns, "denied.caa.test", "http-01");
     assert_eq!(a["status"], "valid", "{a}");
+}
+
+/// A reused authorization (RFC 8555 §7.1.3) whose CAA check is over 8
+/// hours old (Baseline Requirements §3.2.2.8) is checked again at
+/// finalize: records added since then refuse the issuance with `caa`,
+/// and the order stays ready.
+#[test]
+fn a_reused_authorization_has_its_caa_checked_again_at_finalize() {
+    let dns = ChallTestSrv::start();
+    let env = env(&dns, Some(US));
+    let account = Account::register(&env);
+    let name = "later.caa.test";
+    let a = validate(&env, &account, &dns, name, "http-01");
+    assert_eq!(a["status"], "valid", "{a}");
+    // The owner forbids this CA afterwards.
+    dns.add_caa(name, &[("issue", "letsencrypt.org")]);
+
+    let finalize = |expect: u16| -> Value {
+        let (order_path, order) =
+            new_order(&env, &account, json!([{"type": "dns", "value": name}]));
+        assert_eq!(order["status"], "ready", "reused: {order}");
+        let (_key, csr) = csr_for(&[name]);
+        let r = account.post(
+            &env,
+            &path_of(order["finalize"].as_str().unwrap()),
+            Some(json!({ "csr": csr })),
+        );
+        assert_eq!(r.status, expect, "{}", String::from_utf8_lossy(&r.body));
+        let after = body(&account.post(&env, &order_path, None));
+        json!({"reply": body(&r), "order": after})
+    };
+    // Checked less than 8 hours ago: good for issuance.
+    let done = finalize(200);
+    assert_eq!(done["order"]["status"], "valid", "{done}");
+
+    // Make the check 9 hours old in the database.
+    let storage = env.service.storage();
+    let url = a_url(&env, &account, name);
+    let authz_id = url.rsplit('/').next().unwrap().to_string();
+    let mut stored = storage.authz(&authz_id).unwrap().unwrap();
+    for c in &mut stored.challenges {
+        if let Some(t) = c.validated.as_mut() {
+            *t -= 9 * 3600;
+        }
+    }
+    storage.put_authz(&stored).unwrap();
+
+    let refused = finalize(400);
+    assert_eq!(
+        refused["reply"]["type"], "urn:ietf:params:acme:error:caa",
+        "{refused}"
+    );
+    assert_eq!(refused["order"]["status"], "ready", "{refused}");
+}
+
+/// The URL of the authorization a new order for `name` reuses.
+fn a_url(env: &Env, account: &Account, name: &str) -> String {
+    let (_, order) = new_order(env, account, json!([{"type": "dns", "value": name}]));
+    order["authorizations"][0].as_str().unwrap().to_string()
 }
