@@ -5,3 +5,4 @@
 mod client;
 mod flow;
 mod hostile;
+mod replicas;
