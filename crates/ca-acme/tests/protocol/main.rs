@@ -10,4 +10,5 @@ mod hostile;
 mod identifiers;
 mod policy;
 mod renewal;
+mod replicas;
 mod reuse;
