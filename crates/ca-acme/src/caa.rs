@@ -3,6 +3,9 @@
 //! domain name (`--caa-identity`); without one, CAA is not checked.
 
 use crate::dns::{DnsClient, DnsError};
+use crate::problem::{Problem, ProblemType};
+use crate::resources::Identifier;
+use crate::validation::ValidationConfig;
 
 /// The CAA record type (RFC 8659 §4.1, IANA RR type 257).
 pub const TYPE_CAA: u16 = 257;
@@ -126,6 +129,53 @@ pub fn relevant_records(
         }
     }
     Ok(None)
+}
+
+impl ValidationConfig {
+    /// RFC 8659: with a CAA identity configured, the relevant CAA record
+    /// set of a DNS identifier must allow this CA (a wildcard by its
+    /// issuewild properties, §4.3); else `caa`. A failed lookup is `dns`
+    /// (refused, not taken as permission). IP identifiers have no CAA.
+    pub fn check_caa(&self, identifier: &Identifier, wildcard: bool) -> Result<(), Problem> {
+        let Some(identity) = &self.caa_identity else {
+            return Ok(());
+        };
+        if identifier.kind != "dns" {
+            return Ok(());
+        }
+        let name = identifier.value.as_str();
+        let client = self.dns_client("CAA")?;
+        let Some((at, records)) = relevant_records(&client, name)
+            .map_err(|e| Problem::new(ProblemType::Dns, format!("CAA for {name}: {e}")))?
+        else {
+            return Ok(());
+        };
+        let shown = if wildcard {
+            format!("*.{name}")
+        } else {
+            name.to_string()
+        };
+        check_records(&records, wildcard, identity).map_err(|refusal| {
+            let why = match refusal {
+                CaaRefusal::UnknownCritical(tag) => format!(
+                    "the CAA records at {at} have an unknown critical property {tag:?} (RFC 8659 §4.1)"
+                ),
+                CaaRefusal::NotAuthorized(named) => format!(
+                    "the CAA {} records at {at} allow {} but not this CA ({identity}) (RFC 8659 §4.2)",
+                    if wildcard && records.iter().any(|r| r.tag == "issuewild") {
+                        "issuewild"
+                    } else {
+                        "issue"
+                    },
+                    named.join(", ")
+                ),
+            };
+            Problem::new(
+                ProblemType::Caa,
+                format!("{shown}: {why}; asked {}", client.server),
+            )
+        })
+    }
 }
 
 #[cfg(test)]

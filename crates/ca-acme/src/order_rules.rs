@@ -9,8 +9,9 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::orders::ORDER_LIFETIME;
+use crate::policy::challenge_types;
 use crate::problem::{AcmeResult, Problem, ProblemType};
-use crate::resources::{Authz, Identifier, Order, Status};
+use crate::resources::{Authz, Challenge, Identifier, Order, Status};
 use crate::service::{AcmeService, Response};
 
 /// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
@@ -156,6 +157,87 @@ impl AcmeService {
                     a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
                 })
             }))
+    }
+}
+
+/// The authorizations of a new order: reused ones and new pending ones.
+pub(crate) struct OrderAuthzs {
+    /// In the order's identifier order.
+    pub ids: Vec<String>,
+    /// The new pending authorizations to store with the order.
+    pub new: Vec<Authz>,
+    /// When the order expires: its lifetime, or earlier with a reused
+    /// authorization that expires earlier.
+    pub expires: i64,
+    /// Every one reused: the order is ready at once (§7.1.6).
+    pub all_reused: bool,
+}
+
+impl AcmeService {
+    /// For each identifier of a new order: the account's valid
+    /// authorization for it, else a new pending one with its challenges.
+    pub(crate) fn order_authzs(
+        &self,
+        account_id: &str,
+        unique: &[Identifier],
+    ) -> AcmeResult<OrderAuthzs> {
+        let authz_expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
+        let mut expires = authz_expires;
+        let reusable = self.unexpired_valid_authzs(account_id)?;
+        let mut authz_ids = Vec::new();
+        let mut reused = 0;
+        let authzs: Vec<Authz> = unique
+            .iter()
+            .filter_map(|identifier| {
+                // RFC 8555 §7.1.4: a wildcard's authorization is for the
+                // base name, marked `wildcard`.
+                let base = identifier.value.strip_prefix("*.");
+                let authz_identifier = Identifier {
+                    kind: identifier.kind.clone(),
+                    value: base.unwrap_or(&identifier.value).to_string(),
+                };
+                let wildcard = base.is_some();
+                // §7.1.3, §7.4: a valid authorization of this account for
+                // the same identifier (and wildcard-ness) is reused; the
+                // order then expires no later than it.
+                if let Some(valid) = reusable
+                    .iter()
+                    .find(|a| a.identifier == authz_identifier && a.wildcard == wildcard)
+                {
+                    authz_ids.push(valid.id.clone());
+                    expires = expires.min(valid.expires);
+                    reused += 1;
+                    return None;
+                }
+                let id = self.new_id();
+                authz_ids.push(id.clone());
+                Some(Authz {
+                    id,
+                    account_id: account_id.to_string(),
+                    status: Status::Pending,
+                    expires: authz_expires,
+                    challenges: challenge_types(&authz_identifier, wildcard)
+                        .iter()
+                        .map(|kind| Challenge {
+                            kind: kind.to_string(),
+                            token: self.new_token(),
+                            status: Status::Pending,
+                            validated: None,
+                            error: None,
+                            started: None,
+                        })
+                        .collect(),
+                    identifier: authz_identifier,
+                    wildcard,
+                })
+            })
+            .collect();
+        Ok(OrderAuthzs {
+            ids: authz_ids,
+            new: authzs,
+            expires,
+            all_reused: reused == unique.len(),
+        })
     }
 }
 

@@ -10,10 +10,10 @@ use time::OffsetDateTime;
 
 use crate::issuance::{reason_code, reason_from_code};
 use crate::jws::{b64decode, Signer};
-use crate::order_rules::check_csr_names;
-use crate::policy::{canonical_identifier, challenge_types};
+use crate::order_rules::{check_csr_names, OrderAuthzs};
+use crate::policy::canonical_identifier;
 use crate::problem::{AcmeResult, Problem, ProblemType};
-use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
+use crate::resources::{Authz, CertRecord, Identifier, Order, Status};
 use crate::service::{AcmeService, KeyForm, Request, Response};
 use crate::storage::{reserve_random_serial, RevocationRow};
 
@@ -77,62 +77,17 @@ impl AcmeService {
                 .with_header("Retry-After", wait.to_string()));
             }
         }
-        let authz_expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
-        let mut expires = authz_expires;
-        let reusable = self.unexpired_valid_authzs(&account.id)?;
-        let mut authz_ids = Vec::new();
-        let mut reused = 0;
-        let authzs: Vec<Authz> = unique
-            .iter()
-            .filter_map(|identifier| {
-                // RFC 8555 §7.1.4: a wildcard's authorization is for the
-                // base name, marked `wildcard`.
-                let base = identifier.value.strip_prefix("*.");
-                let authz_identifier = Identifier {
-                    kind: identifier.kind.clone(),
-                    value: base.unwrap_or(&identifier.value).to_string(),
-                };
-                let wildcard = base.is_some();
-                // §7.1.3, §7.4: a valid authorization of this account for
-                // the same identifier (and wildcard-ness) is reused; the
-                // order then expires no later than it.
-                if let Some(valid) = reusable
-                    .iter()
-                    .find(|a| a.identifier == authz_identifier && a.wildcard == wildcard)
-                {
-                    authz_ids.push(valid.id.clone());
-                    expires = expires.min(valid.expires);
-                    reused += 1;
-                    return None;
-                }
-                let id = self.new_id();
-                authz_ids.push(id.clone());
-                Some(Authz {
-                    id,
-                    account_id: account.id.clone(),
-                    status: Status::Pending,
-                    expires: authz_expires,
-                    challenges: challenge_types(&authz_identifier, wildcard)
-                        .iter()
-                        .map(|kind| Challenge {
-                            kind: kind.to_string(),
-                            token: self.new_token(),
-                            status: Status::Pending,
-                            validated: None,
-                            error: None,
-                            started: None,
-                        })
-                        .collect(),
-                    identifier: authz_identifier,
-                    wildcard,
-                })
-            })
-            .collect();
+        let OrderAuthzs {
+            ids: authz_ids,
+            new: authzs,
+            expires,
+            all_reused,
+        } = self.order_authzs(&account.id, &unique)?;
         let order = Order {
             id: self.new_id(),
             account_id: account.id.clone(),
             // Every authorization reused: nothing left to validate (§7.1.6).
-            status: if reused == unique.len() {
+            status: if all_reused {
                 Status::Ready
             } else {
                 Status::Pending

@@ -200,7 +200,7 @@ impl ValidationConfig {
     }
 
     /// The DNS server dns-01 and CAA ask: `--dns`, else resolv.conf's.
-    fn dns_client(&self, purpose: &str) -> Result<DnsClient, Problem> {
+    pub(crate) fn dns_client(&self, purpose: &str) -> Result<DnsClient, Problem> {
         match self.dns {
             Some(server) => Ok(DnsClient::new(server, self.timeout)),
             None => DnsClient::from_resolv_conf(self.timeout).ok_or_else(|| {
@@ -212,51 +212,6 @@ impl ValidationConfig {
                 )
             }),
         }
-    }
-
-    /// RFC 8659: with a CAA identity configured, the relevant CAA record
-    /// set of a DNS identifier must allow this CA (a wildcard by its
-    /// issuewild properties, §4.3); else `caa`. A failed lookup is `dns`
-    /// (refused, not taken as permission). IP identifiers have no CAA.
-    pub fn check_caa(&self, identifier: &Identifier, wildcard: bool) -> Result<(), Problem> {
-        let Some(identity) = &self.caa_identity else {
-            return Ok(());
-        };
-        if identifier.kind != "dns" {
-            return Ok(());
-        }
-        let name = identifier.value.as_str();
-        let client = self.dns_client("CAA")?;
-        let Some((at, records)) = crate::caa::relevant_records(&client, name)
-            .map_err(|e| Problem::new(ProblemType::Dns, format!("CAA for {name}: {e}")))?
-        else {
-            return Ok(());
-        };
-        let shown = if wildcard {
-            format!("*.{name}")
-        } else {
-            name.to_string()
-        };
-        crate::caa::check_records(&records, wildcard, identity).map_err(|refusal| {
-            let why = match refusal {
-                crate::caa::CaaRefusal::UnknownCritical(tag) => format!(
-                    "the CAA records at {at} have an unknown critical property {tag:?} (RFC 8659 §4.1)"
-                ),
-                crate::caa::CaaRefusal::NotAuthorized(named) => format!(
-                    "the CAA {} records at {at} allow {} but not this CA ({identity}) (RFC 8659 §4.2)",
-                    if wildcard && records.iter().any(|r| r.tag == "issuewild") {
-                        "issuewild"
-                    } else {
-                        "issue"
-                    },
-                    named.join(", ")
-                ),
-            };
-            Problem::new(
-                ProblemType::Caa,
-                format!("{shown}: {why}; asked {}", client.server),
-            )
-        })
     }
 
     /// RFC 8555 §8.4: a TXT record at `_acme-challenge.NAME` must hold
