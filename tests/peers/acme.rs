@@ -1,6 +1,8 @@
 //! `ca acme serve` with real ACME clients: certbot (standalone http-01)
-//! and lego (http-01, tls-alpn-01, revocation), each trusting only the
-//! CA's root; what they get must pass `openssl verify`.
+//! and lego (http-01, tls-alpn-01), each trusting only the CA's root,
+//! getting, renewing and revoking certificates; what they get must pass
+//! `openssl verify`, what they revoke is in the server's CRL and refused
+//! by `ca verify --crl`. dns-01, CAA and Pebble: `acme_dns.rs`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,27 +16,27 @@ const CERTBOT: Tool = Tool {
     program: "certbot",
     package: "the Debian package `certbot`",
 };
-const LEGO: Tool = Tool {
+pub(crate) const LEGO: Tool = Tool {
     program: "lego",
     package: "the Debian package `lego`",
 };
 
 /// `ca acme serve` on 127.0.0.1, stopped with SIGTERM when dropped.
-struct AcmeServer {
+pub(crate) struct AcmeServer {
     child: Child,
-    directory: String,
-    http01_port: u16,
+    pub(crate) directory: String,
+    pub(crate) http01_port: u16,
     tls_alpn01_port: u16,
 }
 
 impl AcmeServer {
     /// Serves for `names` (resolved to 127.0.0.1 for validation).
-    fn start(ca: &Ca, names: &[&str]) -> AcmeServer {
+    pub(crate) fn start(ca: &Ca, names: &[&str]) -> AcmeServer {
         Self::start_with(ca, names, &[])
     }
 
     /// `start` with more `ca acme serve` arguments.
-    fn start_with(ca: &Ca, names: &[&str], extra: &[String]) -> AcmeServer {
+    pub(crate) fn start_with(ca: &Ca, names: &[&str], extra: &[String]) -> AcmeServer {
         let (http01_port, tls_alpn01_port) = (free_port(), free_port());
         let mut cmd = ca.command_without_ca_dir("acme");
         cmd.arg("serve")
@@ -105,20 +107,13 @@ impl Drop for AcmeServer {
     }
 }
 
-fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
+/// certbot with its state under the test's directory, trusting `root`
+/// only, talking to `server`: `sub` is the subcommand.
+fn certbot_in(ca: &Ca, server: &AcmeServer, root: &Path, sub: &str) -> Command {
     let state = ca.work().join("certbot");
     let mut cmd = CERTBOT.command();
     cmd.env("REQUESTS_CA_BUNDLE", root)
-        .args([
-            "certonly",
-            "--standalone",
-            "--non-interactive",
-            "--agree-tos",
-        ])
-        .arg("--register-unsafely-without-email")
-        .args(["--server", &server.directory, "-d", name])
-        .args(["--http-01-address", "127.0.0.1"])
-        .args(["--http-01-port", &server.http01_port.to_string()])
+        .args([sub, "--non-interactive", "--server", &server.directory])
         .arg("--config-dir")
         .arg(state.join("config"))
         .arg("--work-dir")
@@ -128,7 +123,17 @@ fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
     cmd
 }
 
-fn lego(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> (Command, PathBuf) {
+fn certbot(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> Command {
+    let mut cmd = certbot_in(ca, server, root, "certonly");
+    cmd.args(["--standalone", "--agree-tos"])
+        .arg("--register-unsafely-without-email")
+        .args(["-d", name])
+        .args(["--http-01-address", "127.0.0.1"])
+        .args(["--http-01-port", &server.http01_port.to_string()]);
+    cmd
+}
+
+pub(crate) fn lego(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> (Command, PathBuf) {
     let path = ca.work().join("lego");
     let mut cmd = LEGO.command();
     cmd.env("LEGO_CA_CERTIFICATES", root)
@@ -145,7 +150,7 @@ fn lego(ca: &Ca, server: &AcmeServer, root: &Path, name: &str) -> (Command, Path
     (cmd, path.join("certificates"))
 }
 
-fn verify(root: &Path, cert: &Path, name: &str) {
+pub(crate) fn verify(root: &Path, cert: &Path, name: &str) {
     succeed(&mut openssl_verify(
         root,
         cert,
@@ -155,8 +160,91 @@ fn verify(root: &Path, cert: &Path, name: &str) {
     ));
 }
 
+/// The serial number of `cert` as OpenSSL prints it (hex, upper case).
+fn serial_of(cert: &Path) -> String {
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["x509", "-noout", "-serial", "-in"])
+            .arg(cert),
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .strip_prefix("serial=")
+        .expect("openssl x509 -serial prints serial=")
+        .to_string()
+}
+
+/// The CRL `ca acme serve` serves at GET /crl (over its HTTPS, trusting
+/// only `root`), saved to a file, and `openssl crl -text` of it.
+fn served_crl(ca: &Ca, server: &AcmeServer, root: &Path) -> (PathBuf, String) {
+    let base = server
+        .directory
+        .rsplit_once('/')
+        .map(|(base, _)| base)
+        .unwrap();
+    let file = ca.work().join("served.crl");
+    succeed(
+        crate::support::CURL
+            .command()
+            .args(["-sSf", "--cacert"])
+            .arg(root)
+            .arg("-o")
+            .arg(&file)
+            .arg(format!("{base}/crl")),
+    );
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["crl", "-inform", "DER", "-noout", "-text", "-CAfile"])
+            .arg(root)
+            .arg("-in")
+            .arg(&file),
+    );
+    (file, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// After a client revoked `cert`: the server's CRL (signature checked by
+/// OpenSSL against `root`) lists its serial, and `ca verify` with that
+/// CRL refuses it (exit 1, "revoked"), while OpenSSL without a CRL still
+/// accepts the chain (so the refusal is the revocation's doing).
+fn assert_revoked(ca: &Ca, server: &AcmeServer, root: &Path, cert: &Path, name: &str) {
+    let serial = serial_of(cert);
+    let (crl, text) = served_crl(ca, server, root);
+    assert!(text.contains(&format!("Serial Number: {serial}")), "{text}");
+    verify(root, cert, name);
+    let refused = run(ca
+        .command_without_ca_dir("verify")
+        .arg("--roots")
+        .arg(root)
+        .arg("--crl")
+        .arg(&crl)
+        .args(["--host", name])
+        .arg(cert));
+    let said = String::from_utf8_lossy(&refused.stdout).to_string()
+        + &String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{said}");
+    assert!(said.contains("revoked"), "{said}");
+}
+
+/// Before revocation: `ca verify` with the server's current CRL accepts
+/// `cert` (the CRL covers it and does not list it).
+fn assert_not_revoked(ca: &Ca, server: &AcmeServer, root: &Path, cert: &Path, name: &str) {
+    let (crl, text) = served_crl(ca, server, root);
+    assert!(!text.contains(&serial_of(cert)), "{text}");
+    succeed(
+        ca.command_without_ca_dir("verify")
+            .arg("--roots")
+            .arg(root)
+            .arg("--crl")
+            .arg(&crl)
+            .args(["--host", name])
+            .arg(cert),
+    );
+}
+
 #[test]
-fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
+fn certbot_standalone_http01_gets_renews_and_revokes_a_certificate() {
     let ca = Ca::new();
     let root = ca.init("ecdsa-p256").cert;
     let name = "certbot.acme.test";
@@ -181,18 +269,67 @@ fn certbot_standalone_http01_gets_a_certificate_and_renews_it() {
         .filter(|c| c["names"] == serde_json::json!([name]))
         .count();
     assert_eq!(ours, 2, "{list}");
+
+    // `certbot renew` renews the lineage from its stored renewal
+    // configuration (standalone, the same port and server).
+    // certbot sleeps up to 8 min before renewing without a terminal.
+    succeed(
+        certbot_in(&ca, &server, &root, "renew")
+            .args(["--force-renewal", "--no-random-sleep-on-renew"]),
+    );
+    let renewed_again = std::fs::read(live.join("cert.pem")).unwrap();
+    assert_ne!(renewed, renewed_again, "certbot renew: a new certificate");
+    verify(&root, &live.join("cert.pem"), name);
+    assert_not_revoked(&ca, &server, &root, &live.join("cert.pem"), name);
+
+    // `certbot revoke --cert-path` (RFC 8555 §7.6, signed by the account
+    // that ordered it): the CRL then lists it and `ca verify` refuses it.
+    succeed(
+        certbot_in(&ca, &server, &root, "revoke")
+            .arg("--cert-path")
+            .arg(live.join("cert.pem"))
+            .args(["--reason", "superseded", "--no-delete-after-revoke"]),
+    );
+    assert_revoked(&ca, &server, &root, &live.join("cert.pem"), name);
     assert!(
         server.stop().success(),
         "SIGTERM stops the server with exit 0"
     );
 }
 
+/// The CRL as OpenSSL reads it from `url` (fetched with curl over plain
+/// HTTP): `openssl crl -text`.
+fn crl_text(ca: &Ca, url: &str) -> String {
+    let file = ca.work().join("fetched.crl");
+    succeed(
+        crate::support::CURL
+            .command()
+            .args(["-sSf", "-o"])
+            .arg(&file)
+            .arg(url),
+    );
+    let out = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args(["crl", "-inform", "DER", "-noout", "-text", "-in"])
+            .arg(&file),
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 #[test]
-fn lego_http01_gets_a_certificate_and_revokes_it() {
+fn lego_http01_gets_renews_and_revokes_a_certificate() {
     let ca = Ca::new();
     let root = ca.init("ecdsa-p256").cert;
     let name = "lego-http.acme.test";
-    let server = AcmeServer::start(&ca, &[name]);
+    // The CRL also over plain HTTP, named in every certificate.
+    let crl_port = free_port();
+    let crl_url = format!("http://127.0.0.1:{crl_port}/crl");
+    let server = AcmeServer::start_with(
+        &ca,
+        &[name],
+        &["--crl-listen".into(), format!("127.0.0.1:{crl_port}")],
+    );
     let (mut cmd, certs) = lego(&ca, &server, &root, name);
     succeed(cmd.args([
         "--http",
@@ -200,10 +337,46 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
         &format!("127.0.0.1:{}", server.http01_port),
         "run",
     ]));
+    let first = std::fs::read(certs.join(format!("{name}.crt"))).unwrap();
+    // `lego renew --days N` renews once fewer than N days are left: with
+    // more days than the certificate's whole validity, now.
+    let (mut cmd, _) = lego(&ca, &server, &root, name);
+    succeed(cmd.args([
+        "--http",
+        "--http.port",
+        &format!("127.0.0.1:{}", server.http01_port),
+        "renew",
+        "--days",
+        "1000",
+        "--no-random-sleep",
+    ]));
     let cert = ca.work().join("lego-http.pem");
     // lego archives the file when it revokes: keep a copy.
     std::fs::copy(certs.join(format!("{name}.crt")), &cert).unwrap();
+    assert_ne!(first, std::fs::read(&cert).unwrap(), "lego renewed");
     verify(&root, &cert, name);
+    assert_not_revoked(&ca, &server, &root, &cert, name);
+    let ext = succeed(
+        crate::support::OPENSSL
+            .command()
+            .args([
+                "x509",
+                "-noout",
+                "-ext",
+                "crlDistributionPoints",
+                "-serial",
+                "-in",
+            ])
+            .arg(&cert),
+    );
+    let ext = String::from_utf8_lossy(&ext.stdout).into_owned();
+    assert!(ext.contains(&format!("URI:{crl_url}")), "{ext}");
+    let serial = ext
+        .lines()
+        .find_map(|l| l.strip_prefix("serial="))
+        .unwrap()
+        .to_string();
+    assert!(!crl_text(&ca, &crl_url).contains(&serial));
 
     let (mut cmd, _) = lego(&ca, &server, &root, name);
     succeed(cmd.args(["revoke", "--reason", "4"]));
@@ -216,6 +389,14 @@ fn lego_http01_gets_a_certificate_and_revokes_it() {
         String::from_utf8_lossy(&again.stderr)
     );
     assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+    // The CRL at the certificate's distribution point now lists it.
+    let listed = crl_text(&ca, &crl_url);
+    assert!(
+        listed.contains(&format!("Serial Number: {serial}")),
+        "{listed}"
+    );
+    // And so does GET /crl on the ACME server; `ca verify` refuses it.
+    assert_revoked(&ca, &server, &root, &cert, name);
 }
 
 #[test]
@@ -232,244 +413,4 @@ fn lego_tls_alpn01_gets_a_certificate() {
         "run",
     ]));
     verify(&root, &certs.join(format!("{name}.crt")), name);
-}
-
-const PEBBLE: Tool = Tool {
-    program: "pebble",
-    package: "the Debian package `pebble`",
-};
-const CHALLTESTSRV: Tool = Tool {
-    program: "pebble-challtestsrv",
-    package: "the Debian package `pebble`",
-};
-
-/// A child process killed when dropped (Pebble and its DNS server).
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_listening(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not listen on {port} within 20 s"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Pebble (`PEBBLE_VA_NOSLEEP=1`) on 127.0.0.1 with an HTTPS certificate
-/// from `ca`, resolving every name to 127.0.0.1 through
-/// pebble-challtestsrv; returns the directory URL, the http-01 port and
-/// the management port (where Pebble's random root is published).
-fn start_pebble(ca: &Ca) -> (Vec<Killed>, String, u16, u16) {
-    let out = ca.new_out_dir();
-    succeed(
-        ca.command("issue")
-            .args(["localhost", "127.0.0.1", "--out"])
-            .arg(&out),
-    );
-    let (listen, management, http01, tls, dns) = (
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-        free_port(),
-    );
-    let config = serde_json::json!({"pebble": {
-        "listenAddress": format!("127.0.0.1:{listen}"),
-        "managementListenAddress": format!("127.0.0.1:{management}"),
-        "certificate": out.join("localhost.pem"),
-        "privateKey": out.join("localhost-key.pem"),
-        "httpPort": http01, "tlsPort": tls,
-        "ocspResponderURL": "", "externalAccountBindingRequired": false,
-    }});
-    let config_path = ca.work().join("pebble.json");
-    std::fs::write(&config_path, config.to_string()).unwrap();
-    let dns_server = CHALLTESTSRV
-        .command()
-        .args(["-defaultIPv4", "127.0.0.1", "-defaultIPv6", ""])
-        .args([
-            "-dns01",
-            &format!("127.0.0.1:{dns}"),
-            "-http01",
-            "",
-            "-https01",
-            "",
-            "-tlsalpn01",
-            "",
-        ])
-        .args(["-management", &format!("127.0.0.1:{}", free_port())])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("cannot start pebble-challtestsrv");
-    let dns_server = Killed(dns_server);
-    let pebble = PEBBLE
-        .command()
-        .env("PEBBLE_VA_NOSLEEP", "1")
-        .arg("-config")
-        .arg(&config_path)
-        .args(["-dnsserver", &format!("127.0.0.1:{dns}")])
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("cannot start pebble");
-    let pebble = Killed(pebble);
-    wait_listening(listen, "pebble");
-    wait_listening(management, "pebble's management interface");
-    (
-        vec![pebble, dns_server],
-        format!("https://127.0.0.1:{listen}/dir"),
-        http01,
-        management,
-    )
-}
-
-/// Issue 10: the same lego command against Pebble and against `ca acme
-/// serve` succeeds with both (docs/acme.md lists where they differ).
-#[test]
-fn the_same_lego_command_works_against_pebble_and_ca() {
-    let ca = Ca::new();
-    let root = ca.init("ecdsa-p256").cert;
-    let name = "both.acme.test";
-    let (_pebble, pebble_directory, pebble_http01, management) = start_pebble(&ca);
-    let ours = AcmeServer::start(&ca, &[name]);
-    for (label, directory, http01) in [
-        ("pebble", pebble_directory.as_str(), pebble_http01),
-        ("ca", ours.directory.as_str(), ours.http01_port),
-    ] {
-        let path = ca.work().join(format!("lego-{label}"));
-        let mut cmd = LEGO.command();
-        cmd.env("LEGO_CA_CERTIFICATES", &root)
-            .args([
-                "--server",
-                directory,
-                "--accept-tos",
-                "--email",
-                "admin@example.test",
-                "--domains",
-                name,
-            ])
-            .arg("--path")
-            .arg(&path)
-            .args([
-                "--http",
-                "--http.port",
-                &format!("127.0.0.1:{http01}"),
-                "run",
-            ]);
-        succeed(&mut cmd);
-        let cert = path.join("certificates").join(format!("{name}.crt"));
-        let trust = if label == "pebble" {
-            // Pebble makes a new root at every start and publishes it.
-            let mut curl = crate::support::CURL.command();
-            curl.args(["-sSf", "--cacert"])
-                .arg(&root)
-                .arg(format!("https://127.0.0.1:{management}/roots/0"));
-            let pem = succeed(&mut curl).stdout;
-            let file = ca.work().join("pebble-root.pem");
-            std::fs::write(&file, pem).unwrap();
-            file
-        } else {
-            root.clone()
-        };
-        verify(&trust, &cert, name);
-    }
-}
-
-/// dns-01 with a real client: lego's `exec` DNS provider puts the TXT
-/// records into pebble-challtestsrv (through its management API, with
-/// curl), and `ca acme serve --dns` asks that server. The order is for a
-/// wildcard and its base name (RFC 8555 §7.1.3, §8.4), the account is
-/// bound to an external account (§7.3.4, lego --eab) and agrees to the
-/// terms of service (§7.3).
-#[test]
-fn lego_dns01_gets_a_wildcard_certificate_with_eab_and_terms() {
-    let ca = Ca::new();
-    let root = ca.init("ecdsa-p256").cert;
-    let (dns, management) = (free_port(), free_port());
-    let _dns_server = Killed(
-        CHALLTESTSRV
-            .command()
-            .args(["-dns01", &format!("127.0.0.1:{dns}")])
-            .args(["-management", &format!("127.0.0.1:{management}")])
-            .args(["-http01", "", "-https01", "", "-tlsalpn01", ""])
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("cannot start pebble-challtestsrv"),
-    );
-    wait_listening(management, "pebble-challtestsrv");
-    let hook = ca.work().join("dns-hook.sh");
-    std::fs::write(
-        &hook,
-        format!(
-            "#!/bin/sh\n# lego's exec provider: present|cleanup FQDN VALUE\n\
-             case \"$1\" in\n\
-             present) exec curl -sSf -d \"{{\\\"host\\\":\\\"$2\\\",\\\"value\\\":\\\"$3\\\"}}\" http://127.0.0.1:{management}/set-txt ;;\n\
-             cleanup) exec curl -sSf -d \"{{\\\"host\\\":\\\"$2\\\"}}\" http://127.0.0.1:{management}/clear-txt ;;\n\
-             esac\n"
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
-
-    // The HMAC key the operator hands out, base64url without padding.
-    let hmac = "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3QtMDEyMzQ1Njc";
-    let server = AcmeServer::start_with(
-        &ca,
-        &[],
-        &[
-            "--dns".into(),
-            format!("127.0.0.1:{dns}"),
-            "--eab".into(),
-            format!("team-a={hmac}"),
-            "--tos".into(),
-            "https://ca.example.test/terms".into(),
-        ],
-    );
-    let path = ca.work().join("lego-dns");
-    let lego = |eab: bool| {
-        let mut cmd = LEGO.command();
-        cmd.env("LEGO_CA_CERTIFICATES", &root)
-            .env("EXEC_PATH", &hook)
-            .env("EXEC_POLLING_INTERVAL", "1")
-            .env("EXEC_PROPAGATION_TIMEOUT", "30")
-            // lego's exec provider solves one name at a time, 60 s apart by default.
-            .env("EXEC_SEQUENCE_INTERVAL", "1")
-            .args(["--server", &server.directory, "--accept-tos"])
-            .args(["--email", "admin@example.test"])
-            .arg("--path")
-            .arg(&path)
-            .args([
-                "--domains",
-                "*.wild.acme.test",
-                "--domains",
-                "wild.acme.test",
-            ])
-            .args(["--dns", "exec", "--dns.disable-cp"])
-            .args(["--dns.resolvers", &format!("127.0.0.1:{dns}")]);
-        if eab {
-            cmd.args(["--eab", "--kid", "team-a", "--hmac", hmac]);
-        }
-        cmd.arg("run");
-        cmd
-    };
-    // Without the binding there is no account: the directory says
-    // externalAccountRequired, which lego reads before trying.
-    let refused = run(&mut lego(false));
-    assert!(!refused.status.success());
-    let said = String::from_utf8_lossy(&refused.stderr).to_string()
-        + &String::from_utf8_lossy(&refused.stdout);
-    assert!(said.contains("External Account Binding"), "{said}");
-
-    succeed(&mut lego(true));
-    let cert = path.join("certificates/_.wild.acme.test.crt");
-    verify(&root, &cert, "host.wild.acme.test");
-    verify(&root, &cert, "wild.acme.test");
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use ca_acme::jws::{b64encode, Jwk};
 use ca_acme::validation::parse_http_response;
-use ca_core::{Certificate, Csr, KeyType, PrivateKey, SubjectName};
+use ca_core::{CertDer, Csr, KeyType, PrivateKey, SubjectName};
 use ring::rand::SystemRandom;
 use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use rustls::pki_types::ServerName;
@@ -110,7 +110,7 @@ pub fn request(
 /// A client trusting only `root_pem`.
 pub fn tls_config(root_pem: &[u8]) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
-    for cert in Certificate::parse_all(root_pem).unwrap() {
+    for cert in CertDer::parse_all(root_pem).unwrap() {
         roots.add(cert.der().to_vec().into()).unwrap();
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -238,7 +238,7 @@ impl AcmeClient {
 
     /// One order end to end (newOrder, http-01, finalize, download):
     /// the order URL and the certificate.
-    pub fn order(&mut self, name: &str, answers: &Answers) -> Step<(String, Certificate)> {
+    pub fn order(&mut self, name: &str, answers: &Answers) -> Step<(String, CertDer)> {
         let url = self.url("newOrder")?;
         let r = self.post(
             &url,
@@ -257,12 +257,7 @@ impl AcmeClient {
     /// certificate: validates what is pending, finalizes what is ready,
     /// downloads what is valid. An order in `processing` or `invalid`, or
     /// a challenge left `processing`, is an error.
-    pub fn complete(
-        &mut self,
-        order_url: &str,
-        name: &str,
-        answers: &Answers,
-    ) -> Step<Certificate> {
+    pub fn complete(&mut self, order_url: &str, name: &str, answers: &Answers) -> Step<CertDer> {
         let thumbprint = Jwk::from_json(&self.jwk).unwrap().thumbprint();
         let order = self.post(order_url, None)?;
         if order.status != 200 {
@@ -322,7 +317,7 @@ impl AcmeClient {
         if cert.status != 200 {
             return Err(format!("certificate: {} {}", cert.status, cert.text()));
         }
-        Certificate::parse_all(&cert.body)
+        CertDer::parse_all(&cert.body)
             .map_err(|e| e.to_string())?
             .into_iter()
             .next()

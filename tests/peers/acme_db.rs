@@ -13,7 +13,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ca_acme::{PostgresStorage, SqliteStorage, Storage};
-use ca_core::{CaDir, Certificate};
+use ca_core::{CaDir, CertDer};
 use serde_json::json;
 
 use crate::acme_client::{request, start_responder, tls_config, AcmeClient, Answers};
@@ -27,7 +27,20 @@ struct Replica {
 }
 
 impl Replica {
+    /// Starts one on a free port; again on another if it exits before it
+    /// listens (a port taken meanwhile by a parallel test).
     fn start(ca: &Ca, http01_port: u16, db: Option<&str>) -> Replica {
+        for attempt in 1..=3 {
+            match Replica::try_start(ca, http01_port, db) {
+                Ok(replica) => return replica,
+                Err(why) if attempt < 3 => eprintln!("`ca acme serve` attempt {attempt}: {why}"),
+                Err(why) => panic!("`ca acme serve` did not start: {why}"),
+            }
+        }
+        unreachable!()
+    }
+
+    fn try_start(ca: &Ca, http01_port: u16, db: Option<&str>) -> Result<Replica, String> {
         let mut cmd = ca.command_without_ca_dir("acme");
         cmd.arg("serve")
             .arg("--ca-dir")
@@ -53,14 +66,22 @@ impl Replica {
                 let _ = tx.send(line);
             }
         });
-        let line = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("`ca acme serve` printed no directory URL within 60 s");
+        let line = match rx.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => line,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(format!("it exited with {}", child.wait().unwrap()));
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("it printed no directory URL within 60 s".into());
+            }
+        };
         let directory = line
             .strip_prefix("ACME directory: ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_string();
-        Replica { child, directory }
+        Ok(Replica { child, directory })
     }
 
     fn sigkill(&mut self) {
@@ -91,7 +112,7 @@ impl Drop for Replica {
 struct Outcome {
     name: String,
     retried: Option<Retry>,
-    cert: Result<Certificate, String>,
+    cert: Result<CertDer, String>,
 }
 
 /// How a client whose server failed it got its certificate.

@@ -37,6 +37,7 @@ fn authz(id: &str, status: Status) -> Authz {
             status,
             validated: None,
             error: None,
+            started: None,
         }],
         wildcard: false,
     }
@@ -56,6 +57,7 @@ fn order(id: &str, created: i64, authz_ids: Vec<String>) -> Order {
         not_after: None,
         created,
         replaces: None,
+        processing_since: None,
     }
 }
 

@@ -12,6 +12,7 @@ mod support;
 mod acme;
 mod acme_client;
 mod acme_db;
+mod acme_dns;
 mod acme_storage;
 mod csr;
 mod gnutls;

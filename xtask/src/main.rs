@@ -341,7 +341,7 @@ fn postgres_bin_dirs() -> Vec<PathBuf> {
         })
         .filter(|(_, bin)| bin.is_dir())
         .collect();
-    dirs.sort_by(|a, b| b.0.cmp(&a.0));
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.0));
     dirs.into_iter().map(|(_, bin)| bin).collect()
 }
 

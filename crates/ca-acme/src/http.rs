@@ -146,7 +146,7 @@ fn serve_connection(
     tls_stream.flush()
 }
 
-enum ReadError {
+pub(crate) enum ReadError {
     Io(io::Error),
     /// The request is refused with this problem (size, framing).
     Refused(Problem),
@@ -160,7 +160,7 @@ impl From<io::Error> for ReadError {
 
 /// Reads one request: the head up to a blank line, then exactly
 /// Content-Length bytes of body.
-fn read_request<R: Read>(
+pub(crate) fn read_request<R: Read>(
     r: &mut R,
     limits: Limits,
     deadline: Instant,
@@ -286,7 +286,7 @@ fn reason_phrase(status: u16) -> &'static str {
     }
 }
 
-fn write_response<W: Write>(w: &mut W, response: &Response) -> io::Result<()> {
+pub(crate) fn write_response<W: Write>(w: &mut W, response: &Response) -> io::Result<()> {
     let mut head = format!(
         "HTTP/1.1 {} {}\r\n",
         response.status,
@@ -306,7 +306,7 @@ fn write_response<W: Write>(w: &mut W, response: &Response) -> io::Result<()> {
 /// Waits until a connection is pending, or 100 ms so that the stop flag
 /// is checked (poll(2) returns at once when a client connects; sleeping
 /// instead would add its length to every request).
-fn wait_readable(listener: &TcpListener) {
+pub(crate) fn wait_readable(listener: &TcpListener) {
     use std::os::fd::AsRawFd;
     let mut fd = libc::pollfd {
         fd: listener.as_raw_fd(),

@@ -10,15 +10,19 @@
 //! - [`dns`]: the bounded DNS stub client dns-01 asks.
 //! - [`issuance`]: the one place that signs and revokes, through ca-core.
 //! - [`service`] and the orders module: the protocol over plain requests.
+//! - [`crl_http`]: the CRL over plain HTTP (`--crl-listen`).
 //! - [`http`]: the HTTPS server (rustls over std threads) and its limits.
 //! - [`problem`]: errors as problem documents.
 
 mod accounts;
+pub mod caa;
+pub mod crl_http;
 pub mod dns;
 pub mod http;
 pub mod issuance;
 pub mod jws;
 pub mod nonce;
+mod order_rules;
 mod orders;
 pub mod policy;
 pub mod problem;

@@ -4,23 +4,28 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ca_core::{CertDer, Csr, Serial, SubjectName};
+use ca_core::{CertDer, Csr, Serial};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::issuance::{reason_code, reason_from_code};
 use crate::jws::{b64decode, Signer};
-use crate::policy::{canonical_identifier, challenge_types};
+use crate::order_rules::{check_csr_names, OrderAuthzs};
+use crate::policy::canonical_identifier;
 use crate::problem::{AcmeResult, Problem, ProblemType};
-use crate::resources::{Authz, CertRecord, Challenge, Identifier, Order, Status};
+use crate::resources::{Authz, CertRecord, Identifier, Order, Status};
 use crate::service::{AcmeService, KeyForm, Request, Response};
 use crate::storage::{reserve_random_serial, RevocationRow};
 
 /// How long an order and its authorizations stay usable.
-const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+pub(crate) const ORDER_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
 /// The most identifiers in one order.
 const MAX_IDENTIFIERS: usize = 100;
+/// After this long in `processing`, an order or a challenge was left by a
+/// replica that died (or hangs): finalize signs in milliseconds and a
+/// request is cut after 30 s; validation takes at most 3 attempts of 5 s.
+/// Such an order is `ready` again, such a challenge can be started again.
+pub(crate) const STALE_PROCESSING_SECS: i64 = 60;
 
 impl AcmeService {
     /// RFC 8555 §7.4.
@@ -72,51 +77,31 @@ impl AcmeService {
                 .with_header("Retry-After", wait.to_string()));
             }
         }
-        let expires = ((self.clock)() + ORDER_LIFETIME).unix_timestamp();
-        let authzs: Vec<Authz> = unique
-            .iter()
-            .map(|identifier| {
-                // RFC 8555 §7.1.4: a wildcard's authorization is for the
-                // base name, marked `wildcard`.
-                let base = identifier.value.strip_prefix("*.");
-                let authz_identifier = Identifier {
-                    kind: identifier.kind.clone(),
-                    value: base.unwrap_or(&identifier.value).to_string(),
-                };
-                let wildcard = base.is_some();
-                Authz {
-                    id: self.new_id(),
-                    account_id: account.id.clone(),
-                    status: Status::Pending,
-                    expires,
-                    challenges: challenge_types(&authz_identifier, wildcard)
-                        .iter()
-                        .map(|kind| Challenge {
-                            kind: kind.to_string(),
-                            token: self.new_token(),
-                            status: Status::Pending,
-                            validated: None,
-                            error: None,
-                        })
-                        .collect(),
-                    identifier: authz_identifier,
-                    wildcard,
-                }
-            })
-            .collect();
+        let OrderAuthzs {
+            ids: authz_ids,
+            new: authzs,
+            expires,
+            all_reused,
+        } = self.order_authzs(&account.id, &unique)?;
         let order = Order {
             id: self.new_id(),
             account_id: account.id.clone(),
-            status: Status::Pending,
+            // Every authorization reused: nothing left to validate (§7.1.6).
+            status: if all_reused {
+                Status::Ready
+            } else {
+                Status::Pending
+            },
             expires,
             identifiers: unique,
-            authz_ids: authzs.iter().map(|a| a.id.clone()).collect(),
+            authz_ids,
             cert_id: None,
             error: None,
             not_before,
             not_after,
             created: now,
             replaces,
+            processing_since: None,
         };
         self.storage.insert_order(&order, &authzs)?;
         Ok(Response::json(201, &self.urls.order_json(&order))
@@ -136,6 +121,16 @@ impl AcmeService {
             ));
         }
         let now = (self.clock)().unix_timestamp();
+        if order.status == Status::Processing && is_stale(order.processing_since, now) {
+            // The finalize that moved it died: ready again, once (of two
+            // replicas noticing it, one moves it).
+            let mut back = order.clone();
+            back.status = Status::Ready;
+            back.processing_since = None;
+            if self.storage.put_order_if(&back, Status::Processing)? {
+                order = back;
+            }
+        }
         let before = order.status;
         if matches!(order.status, Status::Pending | Status::Ready) && now > order.expires {
             order.status = Status::Invalid;
@@ -244,11 +239,13 @@ impl AcmeService {
             .iter()
             .position(|c| c.kind == kind)
             .ok_or_else(|| Problem::not_found("challenge"))?;
-        if start
-            && authz.status == Status::Pending
-            && authz.challenges[index].status == Status::Pending
-        {
+        let now = (self.clock)().unix_timestamp();
+        let challenge = &authz.challenges[index];
+        let startable = challenge.status == Status::Pending
+            || (challenge.status == Status::Processing && is_stale(challenge.started, now));
+        if start && authz.status == Status::Pending && startable {
             authz.challenges[index].status = Status::Processing;
+            authz.challenges[index].started = Some(now);
             self.storage.put_authz(&authz)?;
             let key_authorization =
                 format!("{}.{}", authz.challenges[index].token, account.thumbprint);
@@ -283,12 +280,16 @@ impl AcmeService {
                 return Ok(());
             };
             let challenge = &authz.challenges[index];
-            let outcome = config.validate(
-                &challenge.kind,
-                &authz.identifier,
-                &challenge.token,
-                &key_authorization,
-            );
+            let outcome = config
+                .validate(
+                    &challenge.kind,
+                    &authz.identifier,
+                    &challenge.token,
+                    &key_authorization,
+                )
+                // RFC 8659: CAA once control is shown (checked after it, as
+                // the answer is then the freshest before issuance).
+                .and_then(|()| config.check_caa(&authz.identifier, authz.wildcard));
             let _state = state.lock().expect("state lock");
             let Some(mut authz) = storage.authz(&authz_id)? else {
                 return Ok(());
@@ -349,6 +350,7 @@ impl AcmeService {
         // The move to `processing` is compare-and-set in the database:
         // of two finalize requests reaching two replicas, one signs.
         order.status = Status::Processing;
+        order.processing_since = Some((self.clock)().unix_timestamp());
         if !self.storage.put_order_if(&order, Status::Ready)? {
             return Err(Problem::new(
                 ProblemType::OrderNotReady,
@@ -367,7 +369,8 @@ impl AcmeService {
         };
         let now = (self.clock)();
         let issued = match self
-            .reserve_serial(now.unix_timestamp())
+            .recheck_caa(&order)
+            .and_then(|()| self.reserve_serial(now.unix_timestamp()))
             .and_then(|serial| self.ca.issue_with_validity(&csr, validity, now, serial))
         {
             Ok(issued) => issued,
@@ -375,6 +378,7 @@ impl AcmeService {
                 let _state = self.state.lock().expect("state lock");
                 let mut back = order.clone();
                 back.status = Status::Ready;
+                back.processing_since = None;
                 self.storage.put_order_if(&back, Status::Processing)?;
                 return Err(problem);
             }
@@ -390,6 +394,7 @@ impl AcmeService {
             replaced: false,
         };
         order.status = Status::Valid;
+        order.processing_since = None;
         order.cert_id = Some(cert.id.clone());
         self.storage.insert_cert(&cert, &order)?;
         self.mark_replaced(&order)?;
@@ -443,15 +448,13 @@ impl AcmeService {
                 )
             })?)?,
         };
-        let leaf = CertDer::from_der(der)
-            .map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
+        let leaf =
+            CertDer::from_der(der).map_err(|e| Problem::malformed(format!("certificate: {e}")))?;
         let _state = self.state.lock().expect("state lock");
         let record = self
             .storage
             .cert_by_serial(&leaf.info().serial.to_hex())?
-            .filter(|r| {
-                CertDer::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der())
-            })
+            .filter(|r| CertDer::parse(r.chain_pem.as_bytes()).is_ok_and(|c| c.der() == leaf.der()))
             .ok_or_else(|| Problem::not_found("certificate issued by this server"))?;
         match &caller.jws.signer {
             Signer::Kid(_) => {
@@ -555,172 +558,9 @@ impl AcmeService {
     }
 }
 
-/// RFC 8555 §7.4: the CSR must name exactly the order's identifiers (DNS
-/// names, wildcards included, and IP addresses, RFC 8738 §3), nothing else.
-fn check_csr_names(csr: &Csr, identifiers: &[Identifier]) -> AcmeResult<()> {
-    let key = |name: &SubjectName| -> Option<String> {
-        match name {
-            SubjectName::Dns(n) => Some(format!("dns:{}", n.to_ascii_lowercase())),
-            SubjectName::Ip(ip) => Some(format!("ip:{ip}")),
-            _ => None,
-        }
-    };
-    let mut wanted: Vec<String> = identifiers
-        .iter()
-        .map(|i| format!("{}:{}", i.kind, i.value))
-        .collect();
-    let mut named: Vec<String> = Vec::new();
-    for name in csr.names() {
-        let k = key(name).ok_or_else(|| {
-            Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {name}, which the order does not have"),
-            )
-        })?;
-        if !wanted.contains(&k) {
-            return Err(Problem::new(
-                ProblemType::BadCsr,
-                format!("the CSR names {name}, which the order does not have"),
-            ));
-        }
-        named.push(k);
-    }
-    wanted.sort();
-    named.sort();
-    named.dedup();
-    if named != wanted {
-        let list: Vec<&str> = identifiers.iter().map(|i| i.value.as_str()).collect();
-        return Err(Problem::new(
-            ProblemType::BadCsr,
-            format!(
-                "the CSR must name exactly the order's identifiers: {}",
-                list.join(", ")
-            ),
-        ));
-    }
-    Ok(())
-}
-
-impl AcmeService {
-    fn with_retry_after(&self, response: Response) -> Response {
-        response.with_header(
-            "Retry-After",
-            self.policy.retry_after.as_secs().max(1).to_string(),
-        )
-    }
-
-    /// RFC 8555 §7.4: notBefore/notAfter (RFC 3339) in a newOrder. The
-    /// server may refuse what it will not issue: here a window that is
-    /// empty, already over, starting more than an hour ago or after the
-    /// order expires, longer than the policy's maximum, or ending after
-    /// the issuing CA does. Refusals are malformed, saying which rule.
-    fn order_validity(
-        &self,
-        payload: &serde_json::Map<String, Value>,
-    ) -> AcmeResult<(Option<i64>, Option<i64>)> {
-        let read = |field: &str| -> AcmeResult<Option<OffsetDateTime>> {
-            match payload.get(field) {
-                None | Some(Value::Null) => Ok(None),
-                Some(Value::String(text)) => OffsetDateTime::parse(text, &Rfc3339)
-                    .map(Some)
-                    .map_err(|e| {
-                        Problem::malformed(format!(
-                            "{field} {text:?} is not an RFC 3339 date-time ({e})"
-                        ))
-                    }),
-                Some(_) => Err(Problem::malformed(format!(
-                    "{field} must be an RFC 3339 date-time string"
-                ))),
-            }
-        };
-        let (not_before, not_after) = (read("notBefore")?, read("notAfter")?);
-        if not_before.is_none() && not_after.is_none() {
-            return Ok((None, None));
-        }
-        let now = (self.clock)();
-        let start = not_before.unwrap_or(now);
-        let default_end = start + time::Duration::days(i64::from(ca_core::profile::LEAF_DAYS));
-        let end = not_after.unwrap_or(default_end);
-        let refuse = |why: String| Err(Problem::malformed(format!("notBefore/notAfter: {why}")));
-        if end <= start {
-            return refuse("notAfter must be later than notBefore".into());
-        }
-        if end <= now {
-            return refuse("notAfter is in the past".into());
-        }
-        if start < now - time::Duration::HOUR {
-            return refuse("notBefore may be at most one hour in the past".into());
-        }
-        if start > now + ORDER_LIFETIME {
-            return refuse(format!(
-                "notBefore is after the order would expire ({} days from now)",
-                ORDER_LIFETIME.as_secs() / 86400
-            ));
-        }
-        let max = time::Duration::try_from(self.policy.max_validity).unwrap_or(time::Duration::MAX);
-        if end - start > max {
-            return refuse(format!(
-                "the window is longer than this server issues ({} days at most)",
-                max.whole_days()
-            ));
-        }
-        if end > self.ca.issuer_not_after() {
-            return refuse(format!(
-                "notAfter is after the issuing CA expires ({})",
-                ca_core::validity::rfc3339(self.ca.issuer_not_after())
-            ));
-        }
-        Ok((
-            not_before.map(|t| t.unix_timestamp()),
-            not_after.map(|t| t.unix_timestamp()),
-        ))
-    }
-}
-
-impl AcmeService {
-    /// RFC 8555 §7.6: an account may revoke a certificate it did not order
-    /// when it holds a valid, unexpired authorization for every name in it
-    /// (a wildcard name: a wildcard authorization of its base name).
-    fn validated_all_names(&self, account_id: &str, leaf: &CertDer) -> AcmeResult<bool> {
-        let now = (self.clock)().unix_timestamp();
-        let authzs: Vec<Authz> = self
-            .storage
-            .valid_authzs_of(account_id)?
-            .into_iter()
-            .filter(|a| a.expires > now)
-            .collect();
-        let names = leaf.info().names;
-        Ok(!names.is_empty()
-            && names.iter().all(|name| {
-                let (base, wildcard) = match name.strip_prefix("*.") {
-                    Some(base) => (base, true),
-                    None => (name.as_str(), false),
-                };
-                authzs.iter().any(|a| {
-                    a.wildcard == wildcard && a.identifier.value.eq_ignore_ascii_case(base)
-                })
-            }))
-    }
-}
-
-impl AcmeService {
-    /// None when the account has created fewer than `limit.count` orders
-    /// in the last `limit.per` (counted in the database, so replicas share
-    /// it), else the seconds until the oldest of them leaves the window.
-    fn rate_limit_wait(
-        &self,
-        limit: &crate::policy::RateLimit,
-        account_id: &str,
-        now: i64,
-    ) -> AcmeResult<Option<u64>> {
-        let window = limit.per.as_secs() as i64;
-        let times = self
-            .storage
-            .order_times_since(account_id, now - window + 1)?;
-        if times.len() < limit.count as usize {
-            return Ok(None);
-        }
-        let oldest = times.iter().copied().min().unwrap_or(now);
-        Ok(Some((oldest + window - now).clamp(1, window) as u64))
-    }
+/// Whether something `processing` since `since` was left by a request or
+/// thread that died; no start time (stored before the time was) counts as
+/// stale.
+fn is_stale(since: Option<i64>, now: i64) -> bool {
+    since.is_none_or(|t| now - t > STALE_PROCESSING_SECS)
 }

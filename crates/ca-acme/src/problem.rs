@@ -28,6 +28,7 @@ pub enum ProblemType {
     UserActionRequired,
     RateLimited,
     AlreadyReplaced,
+    Caa,
 }
 
 impl ProblemType {
@@ -57,6 +58,7 @@ impl ProblemType {
             UserActionRequired => "userActionRequired",
             RateLimited => "rateLimited",
             AlreadyReplaced => "alreadyReplaced",
+            Caa => "caa",
         }
     }
 

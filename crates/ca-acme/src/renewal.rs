@@ -2,7 +2,7 @@
 //! answering a suggested renewal window per certificate, and the
 //! `replaces` field of newOrder.
 
-use ca_core::{Certificate, Serial};
+use ca_core::{CertDer, Serial};
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 use x509_parser::extensions::ParsedExtension;
@@ -19,7 +19,7 @@ const ARI_RETRY_AFTER_SECS: u64 = 6 * 3600;
 /// The ARI certificate identifier (RFC 9773 §4.1): base64url of the
 /// authorityKeyIdentifier's keyIdentifier, ".", base64url of the serial
 /// number's DER content octets.
-pub fn cert_id(leaf: &Certificate) -> Option<String> {
+pub fn cert_id(leaf: &CertDer) -> Option<String> {
     let parsed = leaf.parsed();
     let aki = parsed
         .extensions()
@@ -39,7 +39,7 @@ pub fn cert_id(leaf: &Certificate) -> Option<String> {
 /// of the certificate's life, so that renewal happens well before expiry;
 /// for a revoked certificate a window already past, meaning "now".
 pub fn suggested_window(
-    leaf: &Certificate,
+    leaf: &CertDer,
     revoked: bool,
     now: OffsetDateTime,
 ) -> (OffsetDateTime, OffsetDateTime) {
@@ -56,7 +56,7 @@ pub fn suggested_window(
 
 impl AcmeService {
     /// The certificate a certID names (RFC 9773 §4.1), issued here.
-    pub(crate) fn cert_by_cert_id(&self, id: &str) -> AcmeResult<(CertRecord, Certificate)> {
+    pub(crate) fn cert_by_cert_id(&self, id: &str) -> AcmeResult<(CertRecord, CertDer)> {
         let (aki, serial) = id.split_once('.').ok_or_else(|| {
             Problem::malformed(format!(
                 "{id:?} is not a certID (base64url keyIdentifier \".\" base64url serial, RFC 9773 §4.1)"
@@ -74,7 +74,7 @@ impl AcmeService {
             .storage
             .cert_by_serial(&Serial::from_be_bytes(&serial).to_hex())?
             .ok_or_else(unknown)?;
-        let leaf = Certificate::parse(record.chain_pem.as_bytes())
+        let leaf = CertDer::parse(record.chain_pem.as_bytes())
             .map_err(|e| Problem::internal(format!("a stored certificate does not parse: {e}")))?;
         if cert_id(&leaf).as_deref() != Some(id) {
             return Err(unknown());

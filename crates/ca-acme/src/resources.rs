@@ -64,6 +64,10 @@ pub struct Order {
     /// The ARI certID of the certificate this order replaces (RFC 9773 §5).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaces: Option<String>,
+    /// When a finalize moved it to `processing` (unix seconds): a replica
+    /// that died while signing leaves it so, which its age tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub processing_since: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +78,10 @@ pub struct Challenge {
     pub status: Status,
     pub validated: Option<i64>,
     pub error: Option<Value>,
+    /// When its validation started (unix seconds): a replica that died
+    /// while validating leaves it `processing`, which its age tells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -31,6 +31,9 @@ pub struct ValidationConfig {
     /// asks the first nameserver of /etc/resolv.conf and addresses come
     /// from the system resolver.
     pub dns: Option<SocketAddr>,
+    /// This CA's issuer domain name for CAA (RFC 8659 §4.2,
+    /// `--caa-identity`); None: CAA is not checked.
+    pub caa_identity: Option<String>,
     /// For each attempt: connect, send, read.
     pub timeout: Duration,
     pub attempts: u32,
@@ -44,6 +47,7 @@ impl Default for ValidationConfig {
             tls_alpn01_port: 443,
             resolve: HashMap::new(),
             dns: None,
+            caa_identity: None,
             timeout: Duration::from_secs(5),
             attempts: 3,
             retry_delay: Duration::from_millis(500),
@@ -195,19 +199,26 @@ impl ValidationConfig {
         Ok(())
     }
 
+    /// The DNS server dns-01 and CAA ask: `--dns`, else resolv.conf's.
+    pub(crate) fn dns_client(&self, purpose: &str) -> Result<DnsClient, Problem> {
+        match self.dns {
+            Some(server) => Ok(DnsClient::new(server, self.timeout)),
+            None => DnsClient::from_resolv_conf(self.timeout).ok_or_else(|| {
+                Problem::new(
+                    ProblemType::Dns,
+                    format!(
+                        "no DNS server to ask for {purpose}: start the server with --dns ADDR:PORT"
+                    ),
+                )
+            }),
+        }
+    }
+
     /// RFC 8555 §8.4: a TXT record at `_acme-challenge.NAME` must hold
     /// base64url(SHA-256(key authorization)); other records may be there too.
     pub fn dns01(&self, name: &str, key_authorization: &str) -> Result<(), Problem> {
         let record = format!("_acme-challenge.{name}");
-        let client = match self.dns {
-            Some(server) => DnsClient::new(server, self.timeout),
-            None => DnsClient::from_resolv_conf(self.timeout).ok_or_else(|| {
-                Problem::new(
-                    ProblemType::Dns,
-                    "no DNS server to ask for dns-01: start the server with --dns ADDR:PORT",
-                )
-            })?,
-        };
+        let client = self.dns_client("dns-01")?;
         let found = client
             .txt(&record)
             .map_err(|e| Problem::new(ProblemType::Dns, format!("dns-01 for {name}: {e}")))?;

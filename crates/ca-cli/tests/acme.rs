@@ -49,6 +49,9 @@ fn bad_input_is_refused_with_exit_2() {
         (&["--eab", "kid=c2hvcnQ"], "shorter than 16 bytes"),
         (&["--rate-limit", "ten/min"], "--rate-limit"),
         (&["--crl-url", "ldap://x/crl"], "http://"),
+        (&["--caa-identity", "ca..example"], "--caa-identity"),
+        (&["--caa-identity", "ca_1.example"], "--caa-identity"),
+        (&["--crl-listen", "nowhere"], "--crl-listen"),
     ] {
         let mut all = vec!["acme", "serve", "--ca-dir", "ca", "--listen", "127.0.0.1:0"];
         all.extend_from_slice(args);

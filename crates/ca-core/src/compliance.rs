@@ -64,20 +64,7 @@ pub(crate) fn check(
         Ok(c) => c,
         Err(reason) => return Err(refusal(&Violation { reason })),
     };
-    let mut warnings = Vec::new();
-    for v in ca_verify::check_parsed_before_issuance(&cert, what.role(), &what.purpose()) {
-        let rule = v.rule();
-        let leaf = matches!(what, Issuing::ServerLeaf | Issuing::ClientLeaf);
-        let browsers_refuse = leaf && BROWSER_ENFORCED.contains(&rule.rule);
-        if !v.is_webpki() || browsers_refuse || strict_webpki {
-            return Err(refusal(&v));
-        }
-        warnings.push(format!(
-            "{} (Web PKI rule {}): fine for private use, browsers would refuse it; \
-             --strict-webpki refuses to issue it",
-            v.reason, rule.id
-        ));
-    }
+    let mut warnings = rule_rows(&cert, what, strict_webpki)?;
     if let Some(chain) = chain {
         // The Web PKI profile holds every pkix rule and more, so a path it accepts the pkix
         // profile accepts too: when no Web PKI warning was given yet, one check under
@@ -104,6 +91,75 @@ pub(crate) fn check(
                 ));
             }
         }
+    }
+    Ok(warnings)
+}
+
+/// The rulebook rows on one certificate: the Web PKI warnings, or the first refusal.
+fn rule_rows(
+    cert: &ca_verify::Certificate,
+    what: Issuing,
+    strict_webpki: bool,
+) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
+    for v in ca_verify::check_parsed_before_issuance(cert, what.role(), &what.purpose()) {
+        let rule = v.rule();
+        let leaf = matches!(what, Issuing::ServerLeaf | Issuing::ClientLeaf);
+        let browsers_refuse = leaf && BROWSER_ENFORCED.contains(&rule.rule);
+        if !v.is_webpki() || browsers_refuse || strict_webpki {
+            return Err(refusal(&v));
+        }
+        warnings.push(format!(
+            "{} (Web PKI rule {}): fine for private use, browsers would refuse it; \
+             --strict-webpki refuses to issue it",
+            v.reason, rule.id
+        ));
+    }
+    Ok(warnings)
+}
+
+/// Checks a certificate of a chain being imported (`ca init --import-cert`) as `what`, with
+/// `above` its issuers (issuer first, root last; empty for the root). Unlike [`check`], the
+/// certificate was not made here: every signature on the path is verified. Validity windows
+/// are left out (an imported CA may be judged at any time later).
+pub(crate) fn check_imported(
+    der: &[u8],
+    what: Issuing,
+    above: &[&[u8]],
+    strict_webpki: bool,
+) -> Result<Vec<String>> {
+    let cert = match ca_verify::Certificate::from_der(der) {
+        Ok(c) => c,
+        Err(reason) => return Err(refusal(&Violation { reason })),
+    };
+    let mut warnings = rule_rows(&cert, what, strict_webpki)?;
+    let Some((root, intermediates)) = above.split_last() else {
+        return Ok(warnings);
+    };
+    let verify = |profile: Profile| -> std::result::Result<(), ca_verify::VerifyError> {
+        if what == Issuing::Intermediate && profile == Profile::WebPki {
+            return Ok(());
+        }
+        let anchor = ca_verify::TrustAnchor::from_der(root)?;
+        let mut opts = VerifyOptions::server(time::OffsetDateTime::UNIX_EPOCH, None);
+        opts.purpose = what.purpose();
+        opts.profile = profile;
+        match ca_verify::verify(der, intermediates, std::slice::from_ref(&anchor), &opts) {
+            Ok(_) => Ok(()),
+            Err(e) if matches!(e.reason.rule(), Some(RuleId::ValidityWindow)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    };
+    verify(Profile::Pkix).map_err(|e| path_refusal(&e))?;
+    if let Err(e) = verify(Profile::WebPki) {
+        if strict_webpki {
+            return Err(path_refusal(&e));
+        }
+        let id = e.reason.rule().map_or("path", |r| r.id());
+        warnings.push(format!(
+            "{e} (Web PKI rule {id}, on its chain): fine for private use, browsers would \
+             refuse it; --strict-webpki refuses to issue it"
+        ));
     }
     Ok(warnings)
 }

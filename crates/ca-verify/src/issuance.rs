@@ -138,7 +138,7 @@ impl IssuingChain {
             ));
         };
         let issuer = certs.first().unwrap_or(&root);
-        if issuer.spki != signing_spki {
+        if issuer.spki() != signing_spki {
             return Err(VerifyError::new(
                 Reason::BadSignature(
                     "the signing key is not the key of the issuer certificate".into(),
@@ -162,7 +162,7 @@ impl IssuingChain {
                     &RingVerifier,
                     &c.signature_algorithm,
                     c.tbs_der(),
-                    &c.signature,
+                    c.signature(),
                     &parent(i).public_key,
                 )
                 .is_ok()
@@ -278,7 +278,7 @@ impl JustSigned<'_> {
     fn known(&self, key: &[u8], message: &[u8], signature: &[u8]) -> bool {
         let same = |c: &Certificate, signer: &Certificate| {
             c.tbs_der() == message
-                && c.signature == signature
+                && c.signature() == signature
                 && verification_key(&signer.public_key).is_ok_and(|k| key_bytes(&k) == key)
         };
         let parent = |i: usize| {

@@ -75,6 +75,7 @@ impl SqliteStorage {
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(err)?;
         migrate(&mut conn)?;
+        conn.set_prepared_statement_cache_capacity(64);
         Ok(SqliteStorage {
             conn: Mutex::new(conn),
         })
@@ -83,16 +84,22 @@ impl SqliteStorage {
     fn get<T: DeserializeOwned>(&self, sql: &str, key: &str) -> StorageResult<Option<T>> {
         let conn = self.conn.lock().expect("db lock");
         let text: Option<String> = conn
-            .query_row(sql, [key], |r| r.get(0))
-            .optional()
+            .prepare_cached(sql)
+            .and_then(|mut statement| statement.query_row([key], |r| r.get(0)).optional())
             .map_err(err)?;
         text.map(from_json).transpose()
     }
 
     fn exec(&self, sql: &str, params: &[&dyn rusqlite::ToSql]) -> StorageResult<()> {
         let conn = self.conn.lock().expect("db lock");
-        conn.execute(sql, params).map(|_| ()).map_err(err)
+        run(&conn, sql, params).map(|_| ()).map_err(err)
     }
+}
+
+/// Runs `sql` through the connection's statement cache: each statement is
+/// parsed once, not at every request.
+fn run(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
 }
 
 fn migrate(conn: &mut Connection) -> StorageResult<()> {
@@ -125,13 +132,13 @@ const UPSERT_CERT: &str = "INSERT INTO certs (id, serial, account_id, data) VALU
 impl Storage for SqliteStorage {
     fn insert_account(&self, account: &Account) -> StorageResult<Account> {
         let conn = self.conn.lock().expect("db lock");
-        let inserted = conn
-            .execute(
-                "INSERT INTO accounts (id, thumbprint, data) VALUES (?1, ?2, ?3)
+        let inserted = run(
+            &conn,
+            "INSERT INTO accounts (id, thumbprint, data) VALUES (?1, ?2, ?3)
                  ON CONFLICT(thumbprint) DO NOTHING",
-                params![account.id, account.thumbprint, to_json(account)],
-            )
-            .map_err(err)?;
+            params![account.id, account.thumbprint, to_json(account)],
+        )
+        .map_err(err)?;
         if inserted == 1 {
             return Ok(account.clone());
         }
@@ -183,10 +190,10 @@ impl Storage for SqliteStorage {
         let mut conn = self.conn.lock().expect("db lock");
         let tx = conn.transaction().map_err(err)?;
         for a in authzs {
-            tx.execute(UPSERT_AUTHZ, params![a.id, a.account_id, to_json(a)])
-                .map_err(err)?;
+            run(&tx, UPSERT_AUTHZ, params![a.id, a.account_id, to_json(a)]).map_err(err)?;
         }
-        tx.execute(
+        run(
+            &tx,
             UPSERT_ORDER,
             params![
                 order.id,
@@ -270,12 +277,14 @@ impl Storage for SqliteStorage {
     fn insert_cert(&self, cert: &CertRecord, order: &Order) -> StorageResult<()> {
         let mut conn = self.conn.lock().expect("db lock");
         let tx = conn.transaction().map_err(err)?;
-        tx.execute(
+        run(
+            &tx,
             UPSERT_CERT,
             params![cert.id, cert.serial, cert.account_id, to_json(cert)],
         )
         .map_err(err)?;
-        tx.execute(
+        run(
+            &tx,
             UPSERT_ORDER,
             params![
                 order.id,
@@ -336,31 +345,31 @@ impl Storage for SqliteStorage {
     fn consume_nonce(&self, nonce: &str, not_before: i64) -> StorageResult<bool> {
         let conn = self.conn.lock().expect("db lock");
         // One statement: the delete both checks and uses the nonce up.
-        let deleted = conn
-            .execute(
-                "DELETE FROM nonces WHERE nonce = ?1 AND issued_at >= ?2",
-                params![nonce, not_before],
-            )
-            .map_err(err)?;
+        let deleted = run(
+            &conn,
+            "DELETE FROM nonces WHERE nonce = ?1 AND issued_at >= ?2",
+            params![nonce, not_before],
+        )
+        .map_err(err)?;
         Ok(deleted == 1)
     }
 
     fn prune_nonces(&self, before: i64) -> StorageResult<u64> {
         let conn = self.conn.lock().expect("db lock");
-        conn.execute("DELETE FROM nonces WHERE issued_at < ?1", [before])
+        run(&conn, "DELETE FROM nonces WHERE issued_at < ?1", [before])
             .map(|n| n as u64)
             .map_err(err)
     }
 
     fn reserve_serial(&self, issuer: &str, serial: &str, at: i64) -> StorageResult<bool> {
         let conn = self.conn.lock().expect("db lock");
-        let inserted = conn
-            .execute(
-                "INSERT INTO serials (serial, issuer, reserved_at) VALUES (?1, ?2, ?3)
+        let inserted = run(
+            &conn,
+            "INSERT INTO serials (serial, issuer, reserved_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT(serial) DO NOTHING",
-                params![serial, issuer, at],
-            )
-            .map_err(err)?;
+            params![serial, issuer, at],
+        )
+        .map_err(err)?;
         Ok(inserted == 1)
     }
 
@@ -385,37 +394,37 @@ impl Storage for SqliteStorage {
 
     fn put_order_if(&self, order: &Order, expected: Status) -> StorageResult<bool> {
         let conn = self.conn.lock().expect("db lock");
-        let updated = conn
-            .execute(
-                "UPDATE orders SET data = ?2, status = ?3 WHERE id = ?1 AND status = ?4",
-                params![
-                    order.id,
-                    to_json(order),
-                    status_name(order.status),
-                    status_name(expected)
-                ],
-            )
-            .map_err(err)?;
+        let updated = run(
+            &conn,
+            "UPDATE orders SET data = ?2, status = ?3 WHERE id = ?1 AND status = ?4",
+            params![
+                order.id,
+                to_json(order),
+                status_name(order.status),
+                status_name(expected)
+            ],
+        )
+        .map_err(err)?;
         Ok(updated == 1)
     }
 
     fn insert_revocation(&self, revocation: &RevocationRow) -> StorageResult<bool> {
         let mut conn = self.conn.lock().expect("db lock");
         let tx = conn.transaction().map_err(err)?;
-        let inserted = tx
-            .execute(
-                "INSERT INTO revocations (serial, issuer, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)
+        let inserted = run(
+            &tx,
+            "INSERT INTO revocations (serial, issuer, reason, revoked_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(serial) DO NOTHING",
-                params![
-                    revocation.serial,
-                    revocation.issuer,
-                    revocation.reason,
-                    revocation.revoked_at
-                ],
-            )
-            .map_err(err)?;
+            params![
+                revocation.serial,
+                revocation.issuer,
+                revocation.reason,
+                revocation.revoked_at
+            ],
+        )
+        .map_err(err)?;
         if inserted == 1 {
-            tx.execute(
+            run(&tx,
                 "UPDATE certs SET data = json_set(data, '$.revoked', json('true')) WHERE serial = ?1",
                 [&revocation.serial],
             )

@@ -39,11 +39,19 @@ impl Env {
 
     /// Like `new`, with the validation settings and the policy adjusted.
     pub fn with(configure: impl FnOnce(&mut ValidationConfig, &mut Policy)) -> Env {
+        Env::with_ca(&CaOptions::default(), configure)
+    }
+
+    /// Like `with`, the CA made with `options` (e.g. name constraints).
+    pub fn with_ca(
+        options: &CaOptions,
+        configure: impl FnOnce(&mut ValidationConfig, &mut Policy),
+    ) -> Env {
         let dir = tempfile::tempdir().unwrap();
         let ca_dir = CaDir::at(dir.path().join("ca"));
         ca_dir
             .ensure_initialized(
-                &CaOptions::default(),
+                options,
                 None,
                 &ca_core::IssueContext::at(time::OffsetDateTime::now_utc()),
             )

@@ -176,3 +176,37 @@ fn a_failed_challenge_tells_the_client_why() {
     assert!(error["detail"].as_str().unwrap().contains("404"), "{error}");
     assert_eq!(body(&account.post(&env, &order, None))["status"], "invalid");
 }
+
+/// A replica that died while signing leaves the order `processing` in the
+/// shared database: for a minute that is a finalize in flight (a second
+/// one is refused), after that the order is `ready` again and finalizes.
+#[test]
+fn an_order_left_processing_by_a_dead_finalizer_is_ready_again_after_a_minute() {
+    let env = Env::new();
+    let account = Account::register(&env);
+    let order_path = ready_order(&env, &account, &["a.test"]);
+    let id = order_path.rsplit('/').next().unwrap();
+    let storage = env.service.storage();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut order = storage.order(id).unwrap().unwrap();
+    order.status = ca_acme::resources::Status::Processing;
+    order.processing_since = Some(now - 10);
+    storage.put_order(&order).unwrap();
+    let finalize = body(&account.post(&env, &order_path, None))["finalize"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_key, csr) = csr_for(&["a.test"]);
+    let r = account.post(&env, &path_of(&finalize), Some(json!({ "csr": csr })));
+    assert_eq!(problem(&r), "orderNotReady");
+
+    order.processing_since = Some(now - 61);
+    storage.put_order(&order).unwrap();
+    assert_eq!(
+        body(&account.post(&env, &order_path, None))["status"],
+        "ready"
+    );
+    let r = account.post(&env, &path_of(&finalize), Some(json!({ "csr": csr })));
+    assert_eq!(r.status, 200, "{}", text(&r));
+    assert_eq!(body(&r)["status"], "valid");
+}

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use ca_acme::jws::Jwk;
 use ca_acme::validation::dns01_value;
-use ca_core::{Certificate, SubjectName};
+use ca_core::{CertDer, SubjectName};
 use serde_json::{json, Value};
 
 use crate::client::{body, path_of, problem, text, wait_status, Account, Env};
@@ -17,9 +17,9 @@ use crate::flow::csr_for;
 
 /// `pebble-challtestsrv` serving DNS on 127.0.0.1 (A queries answer
 /// 127.0.0.1), its management API on another port; killed on drop.
-struct ChallTestSrv {
+pub(crate) struct ChallTestSrv {
     child: Child,
-    dns: SocketAddr,
+    pub(crate) dns: SocketAddr,
     management: SocketAddr,
 }
 
@@ -40,7 +40,7 @@ fn free_tcp_port() -> u16 {
 }
 
 impl ChallTestSrv {
-    fn start() -> ChallTestSrv {
+    pub(crate) fn start() -> ChallTestSrv {
         let dns: SocketAddr = format!("127.0.0.1:{}", free_udp_port()).parse().unwrap();
         let management: SocketAddr = format!("127.0.0.1:{}", free_tcp_port()).parse().unwrap();
         let child = Command::new("pebble-challtestsrv")
@@ -73,12 +73,32 @@ impl ChallTestSrv {
     }
 
     /// POST /set-txt: adds a TXT record (several may share a name).
-    fn set_txt(&self, name: &str, value: &str) {
-        let body = json!({"host": format!("{name}."), "value": value}).to_string();
+    pub(crate) fn set_txt(&self, name: &str, value: &str) {
+        self.manage(
+            "/set-txt",
+            json!({"host": format!("{name}."), "value": value}),
+        );
+    }
+
+    /// POST /add-caa: the CAA records of `name`, as (tag, value) pairs.
+    pub(crate) fn add_caa(&self, name: &str, policies: &[(&str, &str)]) {
+        let policies: Vec<Value> = policies
+            .iter()
+            .map(|(tag, value)| json!({"tag": tag, "value": value}))
+            .collect();
+        self.manage(
+            "/add-caa",
+            json!({"host": format!("{name}."), "policies": policies}),
+        );
+    }
+
+    /// One request to the management API, which must answer 200.
+    fn manage(&self, path: &str, body: Value) {
+        let body = body.to_string();
         let mut s = TcpStream::connect(self.management).unwrap();
         write!(
             s,
-            "POST /set-txt HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .unwrap();
@@ -95,12 +115,12 @@ impl Drop for ChallTestSrv {
     }
 }
 
-fn thumbprint(account: &Account) -> String {
+pub(crate) fn thumbprint(account: &Account) -> String {
     Jwk::from_json(&account.jwk()).unwrap().thumbprint()
 }
 
 /// The order's authorizations, as JSON.
-fn authorizations(env: &Env, account: &Account, order: &Value) -> Vec<Value> {
+pub(crate) fn authorizations(env: &Env, account: &Account, order: &Value) -> Vec<Value> {
     order["authorizations"]
         .as_array()
         .unwrap()
@@ -109,7 +129,7 @@ fn authorizations(env: &Env, account: &Account, order: &Value) -> Vec<Value> {
         .collect()
 }
 
-fn challenge<'a>(authz: &'a Value, kind: &str) -> &'a Value {
+pub(crate) fn challenge<'a>(authz: &'a Value, kind: &str) -> &'a Value {
     authz["challenges"]
         .as_array()
         .unwrap()
@@ -129,13 +149,13 @@ fn kinds(authz: &Value) -> Vec<String> {
     k
 }
 
-fn new_order(env: &Env, account: &Account, ids: Value) -> (String, Value) {
+pub(crate) fn new_order(env: &Env, account: &Account, ids: Value) -> (String, Value) {
     let r = account.post(env, "/acme/new-order", Some(json!({ "identifiers": ids })));
     assert_eq!(r.status, 201, "{}", text(&r));
     (path_of(r.header("Location").unwrap()), body(&r))
 }
 
-fn respond(env: &Env, account: &Account, chall: &Value) {
+pub(crate) fn respond(env: &Env, account: &Account, chall: &Value) {
     let r = account.post(
         env,
         &path_of(chall["url"].as_str().unwrap()),
@@ -144,7 +164,7 @@ fn respond(env: &Env, account: &Account, chall: &Value) {
     assert_eq!(r.status, 200, "{}", text(&r));
 }
 
-fn finalize(env: &Env, account: &Account, order: &Value, names: &[&str]) -> Certificate {
+fn finalize(env: &Env, account: &Account, order: &Value, names: &[&str]) -> CertDer {
     let (_key, csr) = csr_for(names);
     let r = account.post(
         env,
@@ -154,7 +174,7 @@ fn finalize(env: &Env, account: &Account, order: &Value, names: &[&str]) -> Cert
     assert_eq!(r.status, 200, "{}", text(&r));
     let done = body(&r);
     let r = account.post(env, &path_of(done["certificate"].as_str().unwrap()), None);
-    Certificate::parse_all(&r.body).unwrap().remove(0)
+    CertDer::parse_all(&r.body).unwrap().remove(0)
 }
 
 #[test]

@@ -3,9 +3,12 @@
 //! 127.0.0.1; requests are JWS signed here with ring (ES256).
 
 mod accounts;
+mod caa;
 mod client;
 mod flow;
 mod hostile;
 mod identifiers;
 mod policy;
 mod renewal;
+mod replicas;
+mod reuse;

@@ -4,7 +4,7 @@
 //! notBefore/notAfter (§7.4).
 
 use ca_acme::policy::{Cidr, RateLimit};
-use ca_core::Certificate;
+use ca_core::CertDer;
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -48,6 +48,35 @@ fn identifiers_outside_the_allowed_suffixes_and_ranges_are_rejected() {
         ("x.y.a.test", "dns"),
         ("*.a.test", "dns"),
         ("10.2.3.4", "ip"),
+    ] {
+        let r = account.post(&env, "/acme/new-order", order(value, kind));
+        assert_eq!(r.status, 201, "{value}: {}", text(&r));
+    }
+}
+
+#[test]
+fn identifiers_outside_the_issuing_cas_name_constraints_are_rejected() {
+    // RFC 5280 §4.2.1.10 on the issuer, checked at newOrder (RFC 8555
+    // §7.4: rejectedIdentifier), not at finalize.
+    let options = ca_core::CaOptions {
+        name_constraints: ca_core::NameConstraintsSpec {
+            permit_dns: vec!["a.test".into()],
+            permit_ip: vec!["127.0.0.0/8".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let env = Env::with_ca(&options, |_, _| {});
+    let account = Account::register(&env);
+    for (value, kind) in [("b.test", "dns"), ("*.b.test", "dns"), ("10.0.0.1", "ip")] {
+        let r = account.post(&env, "/acme/new-order", order(value, kind));
+        assert_eq!(problem(&r), "rejectedIdentifier", "{value}: {}", text(&r));
+    }
+    assert_eq!(env.counts().orders, 0);
+    for (value, kind) in [
+        ("x.a.test", "dns"),
+        ("*.a.test", "dns"),
+        ("127.0.0.1", "ip"),
     ] {
         let r = account.post(&env, "/acme/new-order", order(value, kind));
         assert_eq!(r.status, 201, "{value}: {}", text(&r));
@@ -182,7 +211,7 @@ fn the_order_validity_is_honoured_or_refused_with_the_rule() {
         Some(json!({ "csr": csr })),
     ));
     let pem = account.post(&env, &path_of(done["certificate"].as_str().unwrap()), None);
-    let leaf = Certificate::parse_all(&pem.body).unwrap().remove(0);
+    let leaf = CertDer::parse_all(&pem.body).unwrap().remove(0);
     assert_eq!(leaf.info().not_before, nb);
     assert_eq!(leaf.info().not_after, na);
 }

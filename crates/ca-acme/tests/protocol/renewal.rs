@@ -5,7 +5,7 @@
 use ca_acme::jws::b64encode;
 use ca_acme::renewal::cert_id;
 use ca_acme::Request;
-use ca_core::Certificate;
+use ca_core::CertDer;
 use serde_json::{json, Value};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -15,7 +15,7 @@ use crate::client::{body, path_of, problem, ready_order, text, Account, Env, BAS
 use crate::flow::csr_for;
 
 /// Orders, validates and finalizes `names`; the leaf.
-fn issue(env: &Env, account: &Account, names: &[&str], extra: Value) -> Certificate {
+fn issue(env: &Env, account: &Account, names: &[&str], extra: Value) -> CertDer {
     let order = ready_order_with(env, account, names, extra);
     let order = body(&account.post(env, &order, None));
     let (_key, csr) = csr_for(names);
@@ -27,7 +27,7 @@ fn issue(env: &Env, account: &Account, names: &[&str], extra: Value) -> Certific
     assert_eq!(r.status, 200, "{}", text(&r));
     let done = body(&r);
     let pem = account.post(env, &path_of(done["certificate"].as_str().unwrap()), None);
-    Certificate::parse_all(&pem.body).unwrap().remove(0)
+    CertDer::parse_all(&pem.body).unwrap().remove(0)
 }
 
 /// `ready_order` with extra newOrder fields (`replaces`).
@@ -205,4 +205,38 @@ fn an_account_that_validated_every_name_may_revoke_and_another_may_not() {
         ca_core::revocation::revocations(&env.ca_dir).unwrap().len(),
         1
     );
+}
+
+#[test]
+fn the_crl_is_served_over_plain_http_and_nothing_else_is() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+
+    // The listener shares the service; the test stops it by its own flag.
+    static STOP: AtomicBool = AtomicBool::new(false);
+    // `_dir` keeps the CA directory (where the CRL is written) alive.
+    let Env { _dir, service, .. } = Env::new();
+    let service = Arc::new(service);
+    let crl = ca_acme::crl_http::CrlServer::bind("127.0.0.1:0".parse().unwrap(), service).unwrap();
+    let addr = crl.local_addr().unwrap();
+    let thread = std::thread::spawn(move || crl.serve(&STOP));
+    let fetch = |request: &str| {
+        let mut s = std::net::TcpStream::connect(addr).unwrap();
+        s.write_all(request.as_bytes()).unwrap();
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw).unwrap();
+        ca_acme::validation::parse_http_response(&raw).unwrap()
+    };
+    let (status, der) = fetch("GET /crl HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert_eq!(status, 200);
+    use x509_parser::prelude::FromDer;
+    assert!(x509_parser::revocation_list::CertificateRevocationList::from_der(&der).is_ok());
+    assert_eq!(fetch("GET /directory HTTP/1.1\r\nHost: x\r\n\r\n").0, 404);
+    assert_eq!(
+        fetch("POST /crl HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").0,
+        405
+    );
+    STOP.store(true, std::sync::atomic::Ordering::SeqCst);
+    thread.join().unwrap().unwrap();
 }

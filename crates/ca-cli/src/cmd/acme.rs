@@ -6,6 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use ca_acme::crl_http::CrlServer;
 use ca_acme::http::{self, Limits, Server};
 use ca_acme::policy::{Cidr, RateLimit};
 use ca_acme::{
@@ -47,7 +48,7 @@ Then e.g. `REQUESTS_CA_BUNDLE=$(ca list --root) certbot certonly --standalone \
 --server https://127.0.0.1:14000/directory -d app.test`.
 
 Exit codes: 0 stopped by a signal; 2 bad input (no CA, a bad --db, --listen, --resolve,
---allow-dns, --allow-ip, --tos, --eab or --rate-limit).")]
+--allow-dns, --allow-ip, --tos, --eab, --rate-limit, --crl-url or --crl-listen).")]
 pub struct ServeArgs {
     /// Sign with this intermediate [default: the root].
     #[arg(long, value_name = "NAME")]
@@ -82,6 +83,13 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR:PORT")]
     dns: Option<SocketAddr>,
 
+    /// This CA's issuer domain name for CAA (RFC 8659), e.g. ca.example.com: after a
+    /// challenge succeeds, the CAA records of the name (or its closest parent with
+    /// any) must allow it in an issue (issuewild for wildcards) property, else the
+    /// authorization fails with `caa`. Looked up at --dns [default: CAA not checked]
+    #[arg(long, value_name = "DOMAIN")]
+    caa_identity: Option<String>,
+
     /// Only names equal to or under this DNS suffix may be ordered (repeatable)
     /// [default: any name the issuing CA's name constraints allow].
     #[arg(long, value_name = "SUFFIX")]
@@ -107,11 +115,16 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N/min")]
     rate_limit: Option<String>,
 
-    /// The CRL URL put in each certificate's cRLDistributionPoints [default: this
-    /// server's https://HOST:PORT/crl]. The Baseline Requirements want an http://
-    /// URL: serve GET /crl behind one and give it here.
+    /// The CRL URL put in each certificate's cRLDistributionPoints [default:
+    /// http://HOST:PORT/crl of --crl-listen when given, else this server's
+    /// https://HOST:PORT/crl].
     #[arg(long, value_name = "URL")]
     crl_url: Option<String>,
+
+    /// Also serve GET /crl over plain HTTP here (the Baseline Requirements want an
+    /// http:// CRL URL); nothing else is served on it.
+    #[arg(long, value_name = "ADDR:PORT")]
+    crl_listen: Option<SocketAddr>,
 
     /// The server's own names, in its HTTPS certificate [default: localhost
     /// and the --listen address].
@@ -202,8 +215,30 @@ fn policy(args: &ServeArgs) -> Result<Policy, CliError> {
     Ok(policy)
 }
 
+/// RFC 8659 §4.2: issuer-domain-name = label *("." label), each label
+/// letters and digits with inner hyphens.
+fn check_caa_identity(identity: &str) -> Result<(), CliError> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if identity.len() <= 253 && identity.split('.').all(label_ok) {
+        return Ok(());
+    }
+    Err(CliError::bad_input(format!(
+        "--caa-identity {identity:?}: expected a domain name such as ca.example.com \
+         (the issuer domain name CAA issue records name, RFC 8659 §4.2)"
+    )))
+}
+
 fn serve(args: ServeArgs) -> Result<(), CliError> {
     let policy = policy(&args)?;
+    if let Some(identity) = &args.caa_identity {
+        check_caa_identity(identity)?;
+    }
     let ca_dir = args.ca.ca_dir()?;
     let db = Database::parse(args.db.as_deref(), ca_dir.path())?;
     let resolve = resolve_map(&args.resolve)?;
@@ -228,7 +263,13 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
                 "--crl-url {url:?}: expected an http:// (or https://) URL"
             )))
         }
-        None => format!("{placeholder}/crl"),
+        None => match args.crl_listen {
+            Some(addr) if addr.ip().is_unspecified() => {
+                format!("http://{}:{}/crl", names[0], addr.port())
+            }
+            Some(addr) => format!("http://{}:{}/crl", bracket(addr.ip()), addr.port()),
+            None => format!("{placeholder}/crl"),
+        },
     };
     let ca = Arc::new(
         CaIssuance::load(ca_dir, args.issuer.as_deref())
@@ -263,6 +304,7 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         tls_alpn01_port: args.tls_alpn_01_port,
         resolve,
         dns: args.dns,
+        caa_identity: args.caa_identity.clone(),
         ..ValidationConfig::default()
     };
     http::stop_on_signals();
@@ -278,13 +320,31 @@ fn serve(args: ServeArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::bad_input(format!("--db {}: {e}", db.describe())))?;
     let server = Server::bind(args.listen, tls, Arc::clone(&service), Limits::default())
         .map_err(|e| CliError::bad_input(format!("--listen {}: {e}", args.listen)))?;
+    let crl_server = match args.crl_listen {
+        Some(addr) => Some(
+            CrlServer::bind(addr, Arc::clone(&service))
+                .map_err(|e| CliError::bad_input(format!("--crl-listen {addr}: {e}")))?,
+        ),
+        None => None,
+    };
+    let crl_thread = crl_server.map(|crl| {
+        std::thread::spawn(move || {
+            if let Err(e) = crl.serve(&http::STOP) {
+                eprintln!("acme: the CRL listener stopped: {e}");
+            }
+        })
+    });
     println!("ACME directory: {}", service.directory_url());
     println!("  trust:    {}", ca.ca_dir().anchor_path().display());
     println!("  database: {}", db.describe());
+    println!("  CRL:      {}", ca.crl_urls().join(", "));
     let _ = std::io::stdout().flush();
     server
         .serve(&http::STOP)
         .map_err(|e| CliError::bad_input(format!("serving: {e}")))?;
+    if let Some(thread) = crl_thread {
+        let _ = thread.join();
+    }
     eprintln!("acme: stopped");
     Ok(())
 }

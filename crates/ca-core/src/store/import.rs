@@ -25,7 +25,7 @@ pub struct ImportRules {
 /// last), as issuance runs it on what it makes: the top certificate as a trust anchor, the
 /// others as intermediates verified up to it. Returns the warnings, or the first refusal
 /// naming the certificate and the rule.
-pub(super) fn check_rules(given: &[Certificate], rules: ImportRules) -> Result<Vec<String>> {
+pub(super) fn check_rules(given: &[CertDer], rules: ImportRules) -> Result<Vec<String>> {
     let ders: Vec<&[u8]> = given.iter().map(CertDer::der).collect();
     let mut warnings = Vec::new();
     for (i, der) in ders.iter().enumerate() {
@@ -40,7 +40,7 @@ pub(super) fn check_rules(given: &[Certificate], rules: ImportRules) -> Result<V
             i + 1,
             given[i].info().subject
         );
-        match compliance::check(der, what, above, rules.strict_webpki) {
+        match compliance::check_imported(der, what, above, rules.strict_webpki) {
             Ok(found) => warnings.extend(found.into_iter().map(|w| format!("{which}: {w}"))),
             Err(Error::Refused(why)) => {
                 let why = why.strip_prefix("not issued, ").unwrap_or(&why);
