@@ -359,6 +359,15 @@ impl Certificate {
         self.public_key.to_string()
     }
 
+    /// The algorithm the issuer signed this certificate with, as the verifier names it
+    /// ("ECDSA SHA-256"), or the dotted OID of one it does not accept.
+    pub fn signature_algorithm_description(&self) -> String {
+        match crate::signature::identify(&self.signature_algorithm) {
+            Ok(alg) => alg.to_string(),
+            Err(_) => self.signature_algorithm.oid.to_string(),
+        }
+    }
+
     /// Whether issuer and subject are the same name (RFC 5280 "self-issued").
     pub(crate) fn is_self_issued(&self) -> bool {
         self.issuer.raw == self.subject.raw
