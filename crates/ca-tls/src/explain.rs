@@ -622,7 +622,7 @@ fn signatures(out: &mut String, notes: &ChainNotes) {
         };
         let _ = writeln!(
             out,
-            "   #{} signed with {signature} by {by}; holds a {key} key",
+            "   #{} signed with {signature} by {by}; its own key is {key}",
             c.position
         );
     }

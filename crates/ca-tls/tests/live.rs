@@ -423,7 +423,7 @@ fn a_classical_chain_over_the_hybrid_post_quantum_group() {
         "{text}"
     );
     assert!(
-        text.contains("#0 signed with ECDSA SHA-256 by its issuer; holds a ECDSA P256 key"),
+        text.contains("#0 signed with ECDSA SHA-256 by its issuer; its own key is ECDSA P256"),
         "{text}"
     );
     assert!(!text.contains("ML-DSA (FIPS 204"), "{text}");
