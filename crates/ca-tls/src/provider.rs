@@ -11,7 +11,7 @@ use rustls::crypto::CryptoProvider;
 
 /// The crypto provider every configuration of this crate is built with.
 pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 /// The name of the provider, for the reports.

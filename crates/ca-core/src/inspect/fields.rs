@@ -20,7 +20,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }
 
 /// A serial number as hex, without the sign byte DER may add. A negative one (a DER INTEGER
