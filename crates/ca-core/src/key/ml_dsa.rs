@@ -81,7 +81,7 @@ impl MlDsaLevel {
         }
     }
 
-    pub(crate) fn key_type(self) -> KeyType {
+    pub fn key_type(self) -> KeyType {
         match self {
             MlDsaLevel::MlDsa44 => KeyType::MlDsa44,
             MlDsaLevel::MlDsa65 => KeyType::MlDsa65,
