@@ -158,7 +158,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 fn sha256_hex(der: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    for b in ring::digest::digest(&ring::digest::SHA256, der).as_ref() {
+    for b in aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref() {
         let _ = write!(s, "{b:02x}");
     }
     s
