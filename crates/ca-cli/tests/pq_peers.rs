@@ -22,9 +22,11 @@ use common::{ca, Run};
 use serde_json::Value;
 
 const PYCA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/pq_support/pyca.py");
-/// What the peer must import: ML-DSA keys and the X.509 path verifier.
-const PYCA_MODULES: &str =
-    "import cryptography.hazmat.primitives.asymmetric.mldsa, cryptography.x509.verification";
+/// What the peer must have: ML-DSA keys and the X.509 path verifier, from cryptography 50 or
+/// later (48 has the `mldsa` module, but its verifier refuses ML-DSA keys).
+const PYCA_CHECK: &str = "import cryptography, cryptography.hazmat.primitives.asymmetric.mldsa, \
+     cryptography.x509.verification; \
+     assert int(cryptography.__version__.split('.')[0]) >= 50, cryptography.__version__";
 const PYCA_INSTALL: &str = "Install pyca/cryptography 50 from PyPI: `cargo xtask test` puts \
      cryptography==50.0.2 into target/peers-venv (by hand: `python3 -m venv target/peers-venv && \
      target/peers-venv/bin/pip install cryptography==50.0.2`; Debian's python3-venv makes venvs)";
@@ -47,7 +49,7 @@ fn python() -> &'static Path {
 fn find_python(candidates: &[PathBuf]) -> Result<PathBuf, String> {
     for candidate in candidates {
         let ok = Command::new(candidate)
-            .args(["-c", PYCA_MODULES])
+            .args(["-c", PYCA_CHECK])
             .output()
             .is_ok_and(|out| out.status.success());
         if ok {
@@ -56,7 +58,7 @@ fn find_python(candidates: &[PathBuf]) -> Result<PathBuf, String> {
     }
     let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
     Err(format!(
-        "no python with ML-DSA support in pyca/cryptography (tried {}): this test needs it. \
+        "no python with pyca/cryptography 50 or later (tried {}): this test needs it. \
          {PYCA_INSTALL}.",
         tried.join(", ")
     ))
