@@ -309,3 +309,52 @@ fn csr_with_an_ml_dsa_key_is_signed_by_an_ml_dsa_ca() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("does not verify"), "{}", run.stderr);
 }
+
+#[test]
+fn apply_builds_a_mixed_post_quantum_tree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write(
+        dir,
+        "pki.toml",
+        r#"ca_dir = "ca"
+[root]
+key_type = "ml-dsa-87"
+
+[intermediates.web]
+key_type = "ecdsa-p256"
+
+[leaves.localhost]
+issuer = "web"
+names = ["localhost"]
+key_type = "ml-dsa-44"
+"#,
+    );
+    ok(ca(dir, &["apply", "pki.toml"]));
+    let root = ok(ca(dir, &["inspect", "ca/root/cert.pem"])).stdout;
+    assert!(root.contains("ML-DSA-87"), "{root}");
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let leaf = files
+        .iter()
+        .find(|f| f.ends_with("fullchain.pem"))
+        .unwrap_or_else(|| panic!("no fullchain in {files:?}"));
+    let run = ca(
+        dir,
+        &[
+            "verify",
+            leaf,
+            "--ca-dir",
+            "ca",
+            "--host",
+            "localhost",
+            "--profile",
+            "rfc5280",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let inspect = ok(ca(dir, &["inspect", leaf])).stdout;
+    assert!(inspect.contains("ML-DSA-44"), "{inspect}");
+}

@@ -11,6 +11,9 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 const MESSAGE: [u8; 1024] = [0x5a; 1024];
 
+/// Signs a message with a key read once.
+type Signer = Box<dyn Fn(&[u8]) -> Vec<u8>>;
+
 /// The classical algorithms both backends have.
 #[derive(Clone, Copy)]
 enum Alg {
@@ -40,7 +43,7 @@ mod with_ring {
     use ring::rand::SystemRandom;
     use ring::signature::{self as sig, KeyPair};
 
-    use super::Alg;
+    use super::{Alg, Signer};
 
     pub fn generate(alg: Alg, rng: &SystemRandom) -> Vec<u8> {
         match alg {
@@ -68,8 +71,7 @@ mod with_ring {
         }
     }
 
-    /// Signs `msg`; returns the signature and the public key.
-    pub fn signer(alg: Alg, pkcs8: &[u8]) -> Box<dyn Fn(&[u8]) -> Vec<u8>> {
+    pub fn signer(alg: Alg, pkcs8: &[u8]) -> Signer {
         let rng = SystemRandom::new();
         match alg {
             Alg::P256 | Alg::P384 => {
@@ -143,7 +145,7 @@ mod with_aws_lc {
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{self as sig, KeyPair};
 
-    use super::Alg;
+    use super::{Alg, Signer};
 
     pub fn generate(alg: Alg, rng: &SystemRandom) -> Vec<u8> {
         match alg {
@@ -173,7 +175,7 @@ mod with_aws_lc {
         }
     }
 
-    pub fn signer(alg: Alg, pkcs8: &[u8]) -> Box<dyn Fn(&[u8]) -> Vec<u8>> {
+    pub fn signer(alg: Alg, pkcs8: &[u8]) -> Signer {
         let rng = SystemRandom::new();
         match alg {
             Alg::P256 | Alg::P384 => {

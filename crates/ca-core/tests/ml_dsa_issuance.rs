@@ -68,7 +68,7 @@ fn key_encipherment_on_an_ml_dsa_key_is_refused_naming_the_rule() {
         let der = leaf(
             root_params.clone(),
             &root_key,
-            vec![KeyUsagePurpose::DigitalSignature, bad.clone()],
+            vec![KeyUsagePurpose::DigitalSignature, bad],
         );
         match check(&der, Issuing::ServerLeaf, &[&root_der], false) {
             Err(Error::Refused(msg)) => {

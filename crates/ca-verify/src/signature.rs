@@ -212,7 +212,7 @@ pub enum SignatureFailure {
 pub struct AwsLcVerifier;
 
 /// The name this backend had when it was ring's; kept so that code written against it builds.
-pub type RingVerifier = AwsLcVerifier;
+pub use AwsLcVerifier as RingVerifier;
 
 impl SignatureVerifier for AwsLcVerifier {
     fn verify(

@@ -340,7 +340,7 @@ fn ml_dsa_key_usage_only_signature_bits() {
     let good = with_ku(vec![Ku::DigitalSignature, Ku::ContentCommitment]);
     accepted(verify_ml_dsa(&good, &ica, &root, Rfc5280));
     for bad in [Ku::KeyEncipherment, Ku::KeyAgreement, Ku::DataEncipherment] {
-        let leaf = with_ku(vec![Ku::DigitalSignature, bad.clone()]);
+        let leaf = with_ku(vec![Ku::DigitalSignature, bad]);
         refused_by(
             verify_ml_dsa(&leaf, &ica, &root, Rfc5280),
             RuleId::MlDsaKeyUsage,
