@@ -436,5 +436,34 @@ fn post_quantum_and_classical_chains_over_the_hybrid_group() {
         }
         let status = serve.terminate();
         assert!(status.success(), "SIGTERM: {status}");
+
+        // `ca serve NAME --key-type`: a fresh leaf of that type from the CA directory.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ca"));
+        cmd.args([
+            "serve",
+            "localhost",
+            "--key-type",
+            leaf_type,
+            "--ca-dir",
+            ca_dir,
+        ])
+        .current_dir(dir.path())
+        .env_remove("CA_DIR");
+        let serve = CaServe::start(cmd);
+        let target = format!("localhost:{}", serve.port);
+        let run = ca(
+            dir.path(),
+            &[
+                &["probe", &target, "--ca-dir", ca_dir, "--json"][..],
+                profile,
+            ]
+            .concat(),
+        );
+        assert_eq!(run.code, 0, "{leaf_type}: {}\n{}", run.stdout, run.stderr);
+        let j = json(&run);
+        assert_eq!(j["chain"][0]["public_key"], key, "{j}");
+        assert_eq!(j["signature_scheme"], scheme, "{j}");
+        let status = serve.terminate();
+        assert!(status.success(), "SIGTERM: {status}");
     }
 }
