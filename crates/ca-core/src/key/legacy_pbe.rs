@@ -9,9 +9,7 @@
 use cbc::cipher::{block_padding::Pkcs7, BlockCipherDecrypt, BlockModeDecrypt, KeyInit, KeyIvInit};
 #[cfg(feature = "p12")]
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
-use pkcs8::der::asn1::AnyRef;
-#[cfg(feature = "p12")]
-use pkcs8::der::asn1::OctetStringRef;
+use pkcs8::der::asn1::{AnyRef, OctetStringRef};
 use pkcs8::der::{Decode, Reader, SliceReader};
 use pkcs8::spki::AlgorithmIdentifierRef;
 use pkcs8::ObjectIdentifier;
