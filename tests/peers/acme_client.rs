@@ -9,11 +9,11 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use ca_acme::jws::{b64encode, Jwk};
 use ca_acme::validation::parse_http_response;
 use ca_core::{CertDer, Csr, KeyType, PrivateKey, SubjectName};
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use rustls::pki_types::ServerName;
 use serde_json::{json, Value};
 
@@ -113,7 +113,7 @@ pub fn tls_config(root_pem: &[u8]) -> Arc<rustls::ClientConfig> {
     for cert in CertDer::parse_all(root_pem).unwrap() {
         roots.add(cert.der().to_vec().into()).unwrap();
     }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     Arc::new(
         rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -139,8 +139,8 @@ impl AcmeClient {
     pub fn new(tls: Arc<rustls::ClientConfig>) -> AcmeClient {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-            .unwrap();
+        let key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
         let point = key.public_key().as_ref();
         let jwk = json!({"kty": "EC", "crv": "P-256", "x": b64encode(&point[1..33]), "y": b64encode(&point[33..])});
         AcmeClient {

@@ -4,7 +4,7 @@
 //! 1. Installs the Debian packages of the real peers the tests talk to (OpenSSL, curl, GnuTLS,
 //!    nginx, ...) when any is missing: directly as root, through `sudo -n` otherwise, or else
 //!    prints the one `apt-get` line to run and stops.
-//! 2. Puts the Python peers (pkilint) into a virtual environment under `target/peers-venv`.
+//! 2. Puts the Python peers (pkilint, pyca/cryptography) into a virtual environment under `target/peers-venv`.
 //! 3. Finds the conformance suites in `../shared/conformance` when they are there.
 //! 4. Runs `cargo test --workspace --locked --no-fail-fast` with the peers first on `PATH`, so
 //!    that every test binary runs even when one fails, then `cargo fmt --check` and
@@ -19,7 +19,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
-use peers::{DEBIAN_PEERS, PYTHON_PEERS, VENV_PACKAGE};
+use peers::{Provides, PythonPeer, DEBIAN_PEERS, PYTHON_PEERS, VENV_PACKAGE};
 
 const USAGE: &str = "\
 usage: cargo xtask test [--no-lint] [--no-install] [-- CARGO-TEST-ARGS...]
@@ -288,7 +288,8 @@ fn python_peers(python: &Path, venv: &Path) -> Result<(), String> {
             ));
         }
     }
-    for (requirement, script) in PYTHON_PEERS {
+    for peer in PYTHON_PEERS {
+        let requirement = peer.requirement;
         let (name, version) = requirement.split_once("==").unwrap_or((requirement, ""));
         let installed = Command::new(&venv_python)
             .args(["-m", "pip", "show", name])
@@ -296,7 +297,7 @@ fn python_peers(python: &Path, venv: &Path) -> Result<(), String> {
             .map(|out| String::from_utf8_lossy(&out.stdout).into_owned())
             .unwrap_or_default();
         let wanted = format!("Version: {version}");
-        if installed.lines().any(|l| l.trim() == wanted) && venv.join("bin").join(script).exists() {
+        if installed.lines().any(|l| l.trim() == wanted) && is_usable(peer, venv) {
             continue;
         }
         let mut pip = Command::new(&venv_python);
@@ -314,8 +315,29 @@ fn python_peers(python: &Path, venv: &Path) -> Result<(), String> {
                 venv.display()
             ));
         }
+        if !is_usable(peer, venv) {
+            let what = match peer.provides {
+                Provides::Script(script) => format!("no script {script}"),
+                Provides::Module(module) => format!("python cannot import {module}"),
+            };
+            return Err(format!(
+                "pip installed {requirement} into {}, but {what}",
+                venv.display()
+            ));
+        }
     }
     Ok(())
+}
+
+/// Whether an installed Python peer provides what the tests use.
+fn is_usable(peer: &PythonPeer, venv: &Path) -> bool {
+    match peer.provides {
+        Provides::Script(script) => venv.join("bin").join(script).exists(),
+        Provides::Module(module) => Command::new(venv.join("bin/python"))
+            .args(["-c", &format!("import {module}")])
+            .output()
+            .is_ok_and(|out| out.status.success()),
+    }
 }
 
 fn find_program(program: &str) -> Option<PathBuf> {

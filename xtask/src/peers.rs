@@ -113,12 +113,41 @@ pub const DEBIAN_PEERS: &[DebianPeer] = &[
     },
 ];
 
-/// Python tools, installed with pip into a virtual environment under `target/` (Debian's own
-/// python3 refuses `pip install` outside one, PEP 668): (requirement, a script it installs).
-pub const PYTHON_PEERS: &[(&str, &str)] = &[
-    ("pkilint==0.13.3", "lint_pkix_cert"),
+/// A Python peer, installed with pip into a virtual environment under `target/` (Debian's own
+/// python3 refuses `pip install` outside one, PEP 668).
+pub struct PythonPeer {
+    /// A pinned pip requirement, `name==version`.
+    pub requirement: &'static str,
+    /// How to tell it is usable once pip has run.
+    pub provides: Provides,
+}
+
+/// What an installed Python peer provides, to check that it is there.
+pub enum Provides {
+    /// A script in the venv's `bin/`.
+    Script(&'static str),
+    /// A module the venv's python imports (a library with no command).
+    Module(&'static str),
+}
+
+/// Every Python peer the tests need.
+pub const PYTHON_PEERS: &[PythonPeer] = &[
+    PythonPeer {
+        requirement: "pkilint==0.13.3",
+        provides: Provides::Script("lint_pkix_cert"),
+    },
     // `ca trust env`: Python requests trusting REQUESTS_CA_BUNDLE.
-    ("requests==2.32.3", "normalizer"),
+    PythonPeer {
+        requirement: "requests==2.32.3",
+        provides: Provides::Script("normalizer"),
+    },
+    // ML-DSA (issue 13): pyca/cryptography 50 bundles OpenSSL 4, which reads ML-DSA keys
+    // (RFC 9881) and whose X.509 verifier checks ML-DSA chains; Debian 12's OpenSSL 3.0 does
+    // neither. Pinned here, not left to pkilint's own requirement on it.
+    PythonPeer {
+        requirement: "cryptography==50.0.2",
+        provides: Provides::Module("cryptography.hazmat.primitives.asymmetric.mldsa"),
+    },
 ];
 
 /// What `python3 -m venv` needs on Debian and Ubuntu, where the standard library ships

@@ -3,7 +3,7 @@
 //! §7.3.3). Both rollover and EAB carry a JWS inside the request's JWS;
 //! [`InnerJws`] reads it.
 
-use ring::hmac;
+use aws_lc_rs::hmac;
 use serde_json::{Map, Value};
 
 use crate::jws::{b64decode, Jwk, Jws};

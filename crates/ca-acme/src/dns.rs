@@ -105,7 +105,7 @@ impl DnsClient {
     /// CNAMEs within the answer).
     pub fn query(&self, name: &str, rtype: u16) -> Result<Vec<Vec<u8>>, DnsError> {
         let mut id = [0u8; 2];
-        ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut id)
+        aws_lc_rs::rand::SecureRandom::fill(&aws_lc_rs::rand::SystemRandom::new(), &mut id)
             .map_err(|_| self.io("no randomness for the query ID"))?;
         let id = u16::from_be_bytes(id);
         let question = encode_query(id, name, rtype)?;

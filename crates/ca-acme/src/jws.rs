@@ -3,9 +3,9 @@
 //! thumbprint (RFC 7638), and signature verification for ES256, ES384,
 //! RS256 and EdDSA (Ed25519, RFC 8037).
 
+use aws_lc_rs::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde_json::{json, Map, Value};
 
 use crate::problem::{AcmeResult, Problem, ProblemType};
@@ -156,7 +156,8 @@ impl Jwk {
     /// RFC 7638 thumbprint, SHA-256, base64url.
     pub fn thumbprint(&self) -> String {
         b64encode(
-            ring::digest::digest(&ring::digest::SHA256, self.canonical_json().as_bytes()).as_ref(),
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.canonical_json().as_bytes())
+                .as_ref(),
         )
     }
 

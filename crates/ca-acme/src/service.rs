@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use ring::rand::{SecureRandom, SystemRandom};
+use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 

@@ -57,7 +57,8 @@ impl Default for ValidationConfig {
 
 /// The TXT value dns-01 expects (RFC 8555 §8.4).
 pub fn dns01_value(key_authorization: &str) -> String {
-    let digest = ring::digest::digest(&ring::digest::SHA256, key_authorization.as_bytes());
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key_authorization.as_bytes());
     crate::jws::b64encode(digest.as_ref())
 }
 
@@ -251,7 +252,7 @@ impl ValidationConfig {
     pub fn tls_alpn01(&self, name: &str, key_authorization: &str) -> Result<(), Problem> {
         let tls_err =
             |d: String| Problem::new(ProblemType::Tls, format!("tls-alpn-01 at {name}: {d}"));
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| tls_err(e.to_string()))?
@@ -331,7 +332,8 @@ fn check_alpn_certificate(der: &[u8], name: &str, key_authorization: &str) -> Re
     if !ext.critical {
         return Err("the acmeIdentifier extension is not critical".into());
     }
-    let digest = ring::digest::digest(&ring::digest::SHA256, key_authorization.as_bytes());
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key_authorization.as_bytes());
     let mut expected = vec![0x04, 0x20];
     expected.extend_from_slice(digest.as_ref());
     if ext.value != expected.as_slice() {
@@ -453,7 +455,7 @@ fn verify_handshake(
     cert: &CertificateDer<'_>,
     dss: &DigitallySignedStruct,
 ) -> Result<HandshakeSignatureValid, rustls::Error> {
-    use ring::signature as sig;
+    use aws_lc_rs::signature as sig;
     use x509_parser::prelude::*;
     let bad = || rustls::Error::InvalidCertificate(rustls::CertificateError::BadSignature);
     let (_, parsed) = X509Certificate::from_der(cert.as_ref()).map_err(|_| bad())?;

@@ -1,6 +1,6 @@
 //! Issuing one ECDSA P-256 server leaf signed by a P-256 CA, in process:
 //! key generation, profile, signing and PEM encoding of certificate, key
-//! and chain. `rcgen + ring alone` does the same certificate (same names,
+//! and chain. `rcgen alone` does the same certificate (same names,
 //! extensions, serial size and validity) with rcgen directly: the floor
 //! that `Issuer::issue` is measured against. It is the rcgen that ca-core
 //! uses, with the same features, so both sides sign with the same backend
@@ -59,7 +59,7 @@ fn issue_p256_leaf(c: &mut Criterion) {
     let mut ca_params = CertificateParams::default();
     ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     let rcgen_ca = rcgen::Issuer::new(ca_params, ca_key);
-    group.bench_function("rcgen + ring alone", |b| {
+    group.bench_function("rcgen alone", |b| {
         b.iter(|| std::hint::black_box(rcgen_alone(&rcgen_ca, now)))
     });
     group.finish();

@@ -130,7 +130,7 @@ impl CertDer {
 
     /// SHA-256 fingerprint, lower-case hex.
     pub fn sha256(&self) -> String {
-        hex(ring::digest::digest(&ring::digest::SHA256, &self.der).as_ref())
+        hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.der).as_ref())
     }
 
     pub fn info(&self) -> CertInfo {

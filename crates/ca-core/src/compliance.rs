@@ -118,11 +118,11 @@ fn rule_rows(
     Ok(warnings)
 }
 
-/// Checks a certificate of a chain being imported (`ca init --import-cert`) as `what`, with
-/// `above` its issuers (issuer first, root last; empty for the root). Unlike [`check`], the
+/// Checks a certificate made elsewhere (a chain imported by `ca init --import-cert`, or made
+/// by another tool) as `what`, with `above` its issuers (issuer first, root last; empty for the root). Unlike [`check`], the
 /// certificate was not made here: every signature on the path is verified. Validity windows
 /// are left out (an imported CA may be judged at any time later).
-pub(crate) fn check_imported(
+pub fn check_with_signatures(
     der: &[u8],
     what: Issuing,
     above: &[&[u8]],

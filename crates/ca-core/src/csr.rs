@@ -17,6 +17,7 @@ use x509_parser::prelude::FromDer;
 use x509_parser::public_key::PublicKey;
 
 use crate::error::{Error, Result};
+use crate::key::ml_dsa::MlDsaLevel;
 use crate::key::{KeyType, PrivateKey};
 use crate::name::SubjectName;
 use crate::pem_text;
@@ -117,13 +118,13 @@ impl Csr {
         // must be named as such, not blamed on an "altered" signature.
         let spki = &csr.certification_request_info.subject_pki;
         let (key_type, alg) = key_type_of(spki)?;
-        csr.verify_signature().map_err(|e| {
+        verify_csr_signature(&csr).map_err(|e| {
             Error::csr_at(
                 None,
                 match e {
                     X509Error::SignatureUnsupportedAlgorithm => format!(
                         "the CSR is signed with an algorithm we do not check ({}); \
-                         make it with a plain signature (ECDSA, Ed25519 or RSA PKCS#1 v1.5)",
+                         make it with a plain signature (ECDSA, Ed25519, RSA PKCS#1 v1.5 or ML-DSA)",
                         csr.signature_algorithm.algorithm
                     ),
                     _ => "the CSR's signature does not verify: it was altered or signed with \
@@ -207,13 +208,25 @@ impl Csr {
     }
 }
 
+/// The CSR's self-signature (RFC 2986 4.2), ML-DSA included.
+pub(crate) fn verify_csr_signature(
+    csr: &X509CertificationRequest<'_>,
+) -> std::result::Result<(), X509Error> {
+    crate::key::ml_dsa::verify_x509_signature(
+        &csr.certification_request_info.subject_pki,
+        &csr.signature_algorithm,
+        &csr.signature_value.data,
+        csr.certification_request_info.raw,
+    )
+}
+
 fn key_type_of(
     spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
 ) -> Result<(KeyType, &'static rcgen::SignatureAlgorithm)> {
     let unsupported = |what: String| {
         Error::csr_at(
             None,
-            format!("{what} in the CSR is not supported; use ECDSA P-256/P-384, Ed25519 or RSA (2048 bits or more)"),
+            format!("{what} in the CSR is not supported; use ECDSA P-256/P-384, Ed25519, RSA (2048 bits or more) or ML-DSA"),
         )
     };
     let key_type = match spki.parsed() {
@@ -237,6 +250,20 @@ fn key_type_of(
             }
         }
         _ if spki.algorithm.algorithm == oid!(1.3.101 .112) => KeyType::Ed25519,
+        _ if MlDsaLevel::from_oid(&spki.algorithm.algorithm.to_id_string()).is_some() => {
+            let level = MlDsaLevel::from_oid(&spki.algorithm.algorithm.to_id_string())
+                .expect("an ML-DSA OID");
+            // RFC 9881 2 and 4: no parameters, and the raw key of the set's size.
+            if spki.algorithm.parameters.is_some()
+                || spki.subject_public_key.data.len() != level.public_key_len()
+            {
+                return Err(unsupported(format!(
+                    "a malformed {} key (parameters present or wrong size)",
+                    level.name()
+                )));
+            }
+            level.key_type()
+        }
         _ => {
             return Err(unsupported(format!(
                 "a key of algorithm {}",

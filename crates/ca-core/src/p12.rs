@@ -75,7 +75,8 @@ impl P12Contents<'_> {
             .map_err(|e| P12Error::Encode(e.to_string()))?;
         // The localKeyId ties the key to its certificate: the SHA-1 of the
         // certificate, as OpenSSL and Java use.
-        let key_id = ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, self.cert);
+        let key_id =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, self.cert);
         let chain = PrivateKeyChain::new(key_id.as_ref(), key, certs);
         let mut store = KeyStore::new();
         store.add_entry(self.friendly_name, KeyStoreEntry::PrivateKeyChain(chain));
@@ -137,7 +138,7 @@ mod tests {
 
     fn self_signed(key: &PrivateKey) -> Vec<u8> {
         let params = rcgen::CertificateParams::new(vec!["p12.test".into()]).unwrap();
-        params.self_signed(key.key_pair()).unwrap().der().to_vec()
+        params.self_signed(&key).unwrap().der().to_vec()
     }
 
     #[test]

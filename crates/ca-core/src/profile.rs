@@ -416,7 +416,7 @@ fn set_common(
 /// leftmost 160 bits of their SHA-256, RFC 7093 section 2 method 1, which
 /// linters recognise (rcgen's own method hashes the whole SPKI).
 pub fn key_identifier(public_key: &[u8]) -> Vec<u8> {
-    ring::digest::digest(&ring::digest::SHA256, public_key).as_ref()[..20].to_vec()
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, public_key).as_ref()[..20].to_vec()
 }
 
 #[cfg(test)]

@@ -18,6 +18,10 @@ pub struct SentCert {
     pub sha256: String,
     pub not_after: Option<String>,
     pub self_signed: bool,
+    /// The subject's public key ("ECDSA P256", "RSA-2048"; ML-DSA keys by parameter set).
+    pub key: Option<String>,
+    /// The algorithm its issuer signed it with, as ca-verify names it.
+    pub signature: Option<String>,
     /// Parsing failed: why.
     pub unreadable: Option<String>,
 }
@@ -52,6 +56,8 @@ impl ChainNotes {
                     sha256: c.sha256_hex(),
                     not_after: Some(rfc3339(c.not_after())),
                     self_signed: c.subject() == c.issuer(),
+                    key: Some(c.public_key_description()),
+                    signature: Some(c.signature_algorithm_description()),
                     unreadable: None,
                 },
                 None => SentCert {
@@ -61,6 +67,8 @@ impl ChainNotes {
                     sha256: sha256_hex(der),
                     not_after: None,
                     self_signed: false,
+                    key: None,
+                    signature: None,
                     unreadable: Certificate::from_der(der).err().map(|r| r.to_string()),
                 },
             });
@@ -150,7 +158,7 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
 fn sha256_hex(der: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut s = String::new();
-    for b in ring::digest::digest(&ring::digest::SHA256, der).as_ref() {
+    for b in aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der).as_ref() {
         let _ = write!(s, "{b:02x}");
     }
     s

@@ -373,9 +373,12 @@ fn words(out: &mut String, hs: &Handshake, notes: &ChainNotes, walk: Option<&str
                 c.cipher_suite.as_deref().unwrap_or("-")
             );
             let group = match &c.group {
-                Some(g) if c.post_quantum => {
-                    format!("{g} (hybrid post-quantum: ML-KEM with X25519)")
-                }
+                Some(g) if c.post_quantum => match hybrid_parts(g) {
+                    Some((classical, kem)) => format!(
+                        "{g} (hybrid post-quantum: {classical} + {kem}, resists a quantum computer)"
+                    ),
+                    None => format!("{g} (post-quantum: ML-KEM, FIPS 203)"),
+                },
                 Some(g) => {
                     format!("{g} (classical elliptic-curve Diffie-Hellman, not post-quantum)")
                 }
@@ -443,6 +446,7 @@ fn words(out: &mut String, hs: &Handshake, notes: &ChainNotes, walk: Option<&str
         "4. The client checks the certificate: each signature with the issuer's public key, up \
          to a trusted CA (ca-verify)."
     );
+    signatures(out, notes);
     match walk {
         Some(w) => {
             for line in w.lines() {
@@ -525,6 +529,19 @@ fn key_exchange(out: &mut String, hs: &Handshake) {
     let group = hs.chosen.group.as_deref().unwrap_or("?");
     if hs.chosen.version.is_none() {
         let _ = writeln!(out, "   not reached.");
+    } else if let Some((classical, kem)) = hybrid_parts(group).filter(|_| hs.is_tls13()) {
+        let _ = writeln!(
+            out,
+            "   TLS 1.3, hybrid post-quantum key exchange on {group}: {classical} + {kem}. The \
+             client's key share held an {classical} public key and an {kem} encapsulation key; \
+             the server answered with its own {classical} public key and an {kem} ciphertext \
+             (a secret encapsulated to the client's key). Each side got two shared secrets, \
+             the {classical} Diffie-Hellman one and the {kem} one, and HKDF derived the \
+             session keys from both together: an attacker must break both, so traffic \
+             recorded today stays secret even from a future quantum computer (which breaks \
+             {classical} but not ML-KEM, FIPS 203). No key travels on the wire, and the key \
+             shares are thrown away (forward secrecy)."
+        );
     } else if hs.is_tls13() {
         let _ = writeln!(
             out,
@@ -576,5 +593,44 @@ fn key_exchange(out: &mut String, hs: &Handshake) {
                 "   (Give --tls 1.2 to ask whether this server still accepts RSA key transport.)"
             );
         }
+    }
+}
+
+/// The two halves of a hybrid key-exchange group (draft-ietf-tls-ecdhe-mlkem), by the names
+/// `names::group` gives: the classical Diffie-Hellman and the ML-KEM parameter set.
+fn hybrid_parts(group: &str) -> Option<(&'static str, &'static str)> {
+    match group {
+        "X25519MLKEM768" => Some(("X25519", "ML-KEM-768")),
+        "SecP256r1MLKEM768" => Some(("secp256r1 ECDH", "ML-KEM-768")),
+        "SecP384r1MLKEM1024" => Some(("secp384r1 ECDH", "ML-KEM-1024")),
+        _ => None,
+    }
+}
+
+/// Step 4, certificate by certificate as sent: which algorithm signed it and what key it
+/// holds, so that a post-quantum chain (ML-DSA, FIPS 204) is named with its parameter sets.
+fn signatures(out: &mut String, notes: &ChainNotes) {
+    let mut ml_dsa = false;
+    for c in notes.certs.iter().filter(|c| c.unreadable.is_none()) {
+        let signature = c.signature.as_deref().unwrap_or("?");
+        let key = c.key.as_deref().unwrap_or("?");
+        ml_dsa |= signature.starts_with("ML-DSA") || key.starts_with("ML-DSA");
+        let by = if c.self_signed {
+            "itself"
+        } else {
+            "its issuer"
+        };
+        let _ = writeln!(
+            out,
+            "   #{} signed with {signature} by {by}; its own key is {key}",
+            c.position
+        );
+    }
+    if ml_dsa {
+        let _ = writeln!(
+            out,
+            "   ML-DSA (FIPS 204; RFC 9881 in certificates) is a post-quantum signature: a \
+             quantum computer that breaks RSA and ECDSA cannot forge it."
+        );
     }
 }

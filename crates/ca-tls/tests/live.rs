@@ -25,7 +25,11 @@ struct Ca {
 }
 
 fn ca(cn: &str, parent: Option<&Ca>) -> Ca {
-    let key = KeyPair::generate().unwrap();
+    ca_with(cn, parent, &rcgen::PKCS_ECDSA_P256_SHA256)
+}
+
+fn ca_with(cn: &str, parent: Option<&Ca>, alg: &'static rcgen::SignatureAlgorithm) -> Ca {
+    let key = KeyPair::generate_for(alg).unwrap();
     let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
     params.distinguished_name.push(DnType::CommonName, cn);
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -49,7 +53,15 @@ fn ca(cn: &str, parent: Option<&Ca>) -> Ca {
 
 /// A leaf for `localhost` (server) or a client, DER and PKCS#8 key.
 fn leaf(issuer: &Ca, client: bool) -> (Vec<u8>, Vec<u8>) {
-    let key = KeyPair::generate().unwrap();
+    leaf_with(issuer, client, &rcgen::PKCS_ECDSA_P256_SHA256)
+}
+
+fn leaf_with(
+    issuer: &Ca,
+    client: bool,
+    alg: &'static rcgen::SignatureAlgorithm,
+) -> (Vec<u8>, Vec<u8>) {
+    let key = KeyPair::generate_for(alg).unwrap();
     let name = if client { "client.test" } else { "localhost" };
     let mut params = CertificateParams::new(vec![name.to_string()]).unwrap();
     params.distinguished_name.push(DnType::CommonName, name);
@@ -367,4 +379,71 @@ fn starttls_imap_and_pop3() {
     opts.starttls = Some(StartTls::Pop3);
     let err = format!("{:?}", probe(&opts).unwrap_err());
     assert!(err.contains("-ERR not here"), "{err}");
+}
+
+/// Serves `chain` over TLS 1.3 with the library's provider and probes it trusting `root`.
+fn probe_tls13(chain: Vec<Vec<u8>>, key: Vec<u8>, root: &Ca) -> ca_tls::Handshake {
+    let (port, stop, handle) = start_server(ServeOptions {
+        chain,
+        key_pkcs8: key,
+        client_anchors: None,
+        versions: Versions::Tls13,
+        io_timeout: Duration::from_secs(10),
+        clock: Arc::new(OffsetDateTime::now_utc),
+    });
+    let hs = probe(&options(port, root)).unwrap();
+    stop.store(true, Ordering::Relaxed);
+    handle.join().unwrap();
+    hs
+}
+
+/// Both sides offer the hybrid X25519MLKEM768 first (provider.rs), so two `ca` ends agree
+/// on it, whatever the certificate's key; step 2 and step 5 say so.
+#[test]
+fn a_classical_chain_over_the_hybrid_post_quantum_group() {
+    let root = ca("hybrid root", None);
+    let (leaf_der, key) = leaf(&root, false);
+    let hs = probe_tls13(vec![leaf_der.clone()], key, &root);
+    assert!(hs.ok(), "{:?}", hs.failure);
+    assert_eq!(hs.chosen.group.as_deref(), Some("X25519MLKEM768"));
+    assert!(hs.chosen.post_quantum);
+    assert_eq!(hs.offer.groups[0], "X25519MLKEM768");
+    assert_eq!(
+        hs.signature_scheme.as_deref(),
+        Some("ecdsa_secp256r1_sha256")
+    );
+    let notes = ChainNotes::of(&[leaf_der], &[TrustAnchor::from_der(&root.der).unwrap()]);
+    let text = ca_tls::explain::render(&hs, &notes, None);
+    assert!(
+        text.contains("group           X25519MLKEM768 (hybrid post-quantum: X25519 + ML-KEM-768"),
+        "{text}"
+    );
+    assert!(
+        text.contains("hybrid post-quantum key exchange on X25519MLKEM768: X25519 + ML-KEM-768"),
+        "{text}"
+    );
+    assert!(
+        text.contains("#0 signed with ECDSA SHA-256 by its issuer; its own key is ECDSA P256"),
+        "{text}"
+    );
+    assert!(!text.contains("ML-DSA (FIPS 204"), "{text}");
+}
+
+/// An ML-DSA-65 root over an ML-DSA-44 leaf: the server signs the handshake with ML-DSA-44
+/// (TLS 1.3 scheme mldsa44, 0x0904), the client checks that signature with the leaf's key.
+#[test]
+fn an_ml_dsa_leaf_in_a_tls13_handshake() {
+    let root = ca_with("ML-DSA root", None, &rcgen::PKCS_ML_DSA_65);
+    let (leaf_der, key) = leaf_with(&root, false, &rcgen::PKCS_ML_DSA_44);
+    let hs = probe_tls13(vec![leaf_der.clone()], key, &root);
+    assert!(hs.finished, "{:?}", hs.failure);
+    assert_eq!(hs.chosen.version.as_deref(), Some("TLSv1.3"));
+    assert_eq!(hs.chosen.group.as_deref(), Some("X25519MLKEM768"));
+    assert_eq!(hs.signature_scheme.as_deref(), Some("mldsa44"));
+    let notes = ChainNotes::of(&[leaf_der], &[TrustAnchor::from_der(&root.der).unwrap()]);
+    let text = ca_tls::explain::render(&hs, &notes, None);
+    assert!(
+        text.contains("CertificateVerify: the server signed the handshake transcript with mldsa44"),
+        "{text}"
+    );
 }

@@ -41,7 +41,7 @@ impl KeychainStore {
 }
 
 fn sha1_hex(der: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA1_FOR_LEGACY_USE_ONLY, der)
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, der)
         .as_ref()
         .iter()
         .map(|b| format!("{b:02X}"))

@@ -396,6 +396,15 @@ impl Certificate {
         self.public_key.to_string()
     }
 
+    /// The algorithm the issuer signed this certificate with, as the verifier names it
+    /// ("ECDSA SHA-256"), or the dotted OID of one it does not accept.
+    pub fn signature_algorithm_description(&self) -> String {
+        match crate::signature::identify(&self.signature_algorithm) {
+            Ok(alg) => alg.to_string(),
+            Err(_) => self.signature_algorithm.oid.to_string(),
+        }
+    }
+
     /// Whether issuer and subject are the same name (RFC 5280 "self-issued").
     pub(crate) fn is_self_issued(&self) -> bool {
         self.issuer.raw == self.subject.raw
@@ -450,7 +459,7 @@ pub(crate) fn hex_colon(bytes: &[u8]) -> String {
 }
 
 fn sha256(data: &[u8]) -> [u8; 32] {
-    let d = ring::digest::digest(&ring::digest::SHA256, data);
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, data);
     let mut out = [0u8; 32];
     out.copy_from_slice(d.as_ref());
     out

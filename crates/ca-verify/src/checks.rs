@@ -46,9 +46,7 @@ pub(crate) fn leaf(
             None => "absent (self-issued, or not required by this profile)".into(),
         },
     )?;
-    log.step("public key", key(&cert.public_key, p), || {
-        cert.public_key.to_string()
-    })?;
+    log.step("public key", key(cert, p), || cert.public_key.to_string())?;
     log.step(
         "key usage",
         leaf_key_usage(cert, &opts.required_key_usage),
@@ -101,9 +99,7 @@ pub(crate) fn issuer(
         Some(n) => format!("CA, pathLenConstraint {n}"),
         None => "CA, no path length limit".into(),
     })?;
-    log.step("public key", key(&cert.public_key, p), || {
-        cert.public_key.to_string()
-    })?;
+    log.step("public key", key(cert, p), || cert.public_key.to_string())?;
     log.step("key usage", ca_key_usage(cert, p), || {
         match cert.ext.key_usage {
             Some(_) => "keyCertSign".into(),
@@ -354,8 +350,11 @@ fn require_aki(cert: &Certificate, p: Profile) -> Result<(), Reason> {
 }
 
 /// Keys any certificate may carry: usable ones (`key.usable`), RSA of 2048 bits or more
-/// (`key.rsa-2048`), and in the Web PKI the CA/B Forum list (`key.webpki-algorithms`).
-fn key(key: &PublicKey, p: Profile) -> Result<(), Reason> {
+/// (`key.rsa-2048`), ML-DSA encoded as RFC 9881 says (`alg.ml-dsa-no-parameters`,
+/// `ku.ml-dsa-bits`), and in the Web PKI the CA/B Forum list (`key.webpki-algorithms`).
+fn key(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    ml_dsa_algorithms(cert)?;
+    let key = &cert.public_key;
     match key {
         PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
         PublicKey::Rsa { bits, .. } if *bits < 2048 => Err(Reason::KeyNotAllowed {
@@ -377,7 +376,60 @@ fn key(key: &PublicKey, p: Profile) -> Result<(), Reason> {
                 key: key.to_string(),
             }
         }),
+        PublicKey::MlDsa { .. } => {
+            ml_dsa_key_usage(cert, p)?;
+            // BR 6.1.5 lists RSA and ECDSA only.
+            rule(p, RuleId::WebPkiKeyAlgorithms, true, |rule| {
+                Reason::KeyNotAllowed {
+                    rule,
+                    key: key.to_string(),
+                }
+            })
+        }
     }
+}
+
+/// RFC 9881 section 2: an ML-DSA AlgorithmIdentifier has no parameters, wherever it appears:
+/// the subject key's, and the certificate's own signature algorithm (checked here too for a
+/// trust anchor, whose signature is never verified).
+fn ml_dsa_algorithms(cert: &Certificate) -> Result<(), Reason> {
+    if let PublicKey::MlDsa {
+        level,
+        parameters: true,
+        ..
+    } = &cert.public_key
+    {
+        return Err(crate::signature::ml_dsa_key_parameters(*level));
+    }
+    for alg in [&cert.signature_algorithm, &cert.tbs_signature_algorithm] {
+        if let Some(level) = crate::key::MlDsaLevel::from_oid(&alg.oid) {
+            if alg.params.is_some() {
+                return Err(Reason::Syntax {
+                    rule: RuleId::MlDsaNoParameters,
+                    detail: format!("the {level} signature algorithm has a parameters field"),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// keyUsage bits an ML-DSA key may assert (RFC 9881 section 5): digitalSignature (0),
+/// nonRepudiation (1), keyCertSign (5), cRLSign (6). A signature key cannot encipher or agree
+/// on keys: keyEncipherment, dataEncipherment, keyAgreement, encipherOnly and decipherOnly
+/// MUST NOT be present.
+const KU_ML_DSA_ALLOWED: u16 = 1 | 1 << 1 | 1 << 5 | 1 << 6;
+
+fn ml_dsa_key_usage(cert: &Certificate, p: Profile) -> Result<(), Reason> {
+    let Some(ku) = &cert.ext.key_usage else {
+        return Ok(());
+    };
+    rule(
+        p,
+        RuleId::MlDsaKeyUsage,
+        ku.value & !KU_ML_DSA_ALLOWED != 0,
+        |rule| Reason::CaExtensions { rule },
+    )
 }
 
 fn leaf_key_usage(cert: &Certificate, required: &[KeyUsageBit]) -> Result<(), Reason> {
@@ -592,7 +644,7 @@ pub(crate) fn webpki_for_issuance(
         }
     };
     add(structure(cert, role, p));
-    add(key(&cert.public_key, p));
+    add(key(cert, p));
     match role {
         Role::Leaf => {
             add(leaf_constraints(cert, p));

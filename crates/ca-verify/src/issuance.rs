@@ -11,7 +11,7 @@ use crate::path;
 use crate::revocation;
 use crate::rules::{Kind, Rule, RuleId};
 use crate::signature::{
-    verification_key, verify_signed, RingVerifier, SignatureAlgorithm, SignatureFailure,
+    verification_key, verify_signed, AwsLcVerifier, SignatureAlgorithm, SignatureFailure,
     SignatureVerifier, VerificationKey,
 };
 
@@ -159,7 +159,7 @@ impl IssuingChain {
             .filter(|&i| {
                 let c = &certs[i];
                 verify_signed(
-                    &RingVerifier,
+                    &AwsLcVerifier,
                     &c.signature_algorithm,
                     c.tbs_der(),
                     c.signature(),
@@ -305,7 +305,7 @@ impl SignatureVerifier for JustSigned<'_> {
         signature: &[u8],
     ) -> Result<(), SignatureFailure> {
         if !self.known(key_bytes(&key), message, signature) {
-            return RingVerifier.verify(alg, key, message, signature);
+            return AwsLcVerifier.verify(alg, key, message, signature);
         }
         // The algorithm must still be one the verifier accepts with this key (e.g. ring
         // verifies no P-521): ask it, once per chain, with an empty signature, which it
@@ -319,7 +319,7 @@ impl SignatureVerifier for JustSigned<'_> {
         if supported.contains(&pair) {
             return Ok(());
         }
-        match RingVerifier.verify(alg, key, message, &[]) {
+        match AwsLcVerifier.verify(alg, key, message, &[]) {
             Err(SignatureFailure::Unsupported(why)) => Err(SignatureFailure::Unsupported(why)),
             _ => {
                 supported.push(pair);
@@ -339,6 +339,7 @@ fn key_kind(key: &VerificationKey<'_>) -> KeyKind {
         VerificationKey::EcdsaP384(_) => 2,
         VerificationKey::EcdsaP521(_) => 3,
         VerificationKey::Ed25519(_) => 4,
+        VerificationKey::MlDsa(level, _) => 5 + *level as u8,
     }
 }
 
@@ -348,6 +349,7 @@ fn key_bytes<'k>(key: &VerificationKey<'k>) -> &'k [u8] {
         VerificationKey::EcdsaP256(k)
         | VerificationKey::EcdsaP384(k)
         | VerificationKey::EcdsaP521(k)
-        | VerificationKey::Ed25519(k) => k,
+        | VerificationKey::Ed25519(k)
+        | VerificationKey::MlDsa(_, k) => k,
     }
 }

@@ -15,8 +15,56 @@ pub(crate) enum PublicKey {
     Ec { curve: Curve, point: Vec<u8> },
     /// Ed25519: the 32-byte key.
     Ed25519(Vec<u8>),
+    /// ML-DSA (FIPS 204, RFC 9881): the raw public key of the parameter set. `parameters`
+    /// says the AlgorithmIdentifier carried a parameters field, which RFC 9881 section 2
+    /// forbids (`alg.ml-dsa-no-parameters`).
+    MlDsa {
+        level: MlDsaLevel,
+        key: Vec<u8>,
+        parameters: bool,
+    },
     /// Anything else, with the reason it cannot be used.
     Unusable(String),
+}
+
+/// The ML-DSA parameter sets (FIPS 204 section 4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MlDsaLevel {
+    MlDsa44,
+    MlDsa65,
+    MlDsa87,
+}
+
+impl MlDsaLevel {
+    /// The level named by an AlgorithmIdentifier OID (RFC 9881 section 2: one OID names both
+    /// the key and the signature algorithm).
+    pub(crate) fn from_oid(oid: &str) -> Option<MlDsaLevel> {
+        Some(match oid {
+            "2.16.840.1.101.3.4.3.17" => MlDsaLevel::MlDsa44,
+            "2.16.840.1.101.3.4.3.18" => MlDsaLevel::MlDsa65,
+            "2.16.840.1.101.3.4.3.19" => MlDsaLevel::MlDsa87,
+            _ => return None,
+        })
+    }
+
+    /// The public key size in bytes (FIPS 204 table 2).
+    pub(crate) fn public_key_len(self) -> usize {
+        match self {
+            MlDsaLevel::MlDsa44 => 1312,
+            MlDsaLevel::MlDsa65 => 1952,
+            MlDsaLevel::MlDsa87 => 2592,
+        }
+    }
+}
+
+impl fmt::Display for MlDsaLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MlDsaLevel::MlDsa44 => "ML-DSA-44",
+            MlDsaLevel::MlDsa65 => "ML-DSA-65",
+            MlDsaLevel::MlDsa87 => "ML-DSA-87",
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,6 +80,7 @@ impl fmt::Display for PublicKey {
             PublicKey::Rsa { bits, .. } => write!(f, "RSA-{bits}"),
             PublicKey::Ec { curve, .. } => write!(f, "ECDSA {curve:?}"),
             PublicKey::Ed25519(_) => f.write_str("Ed25519"),
+            PublicKey::MlDsa { level, .. } => write!(f, "{level}"),
             PublicKey::Unusable(why) => write!(f, "unusable ({why})"),
         }
     }
@@ -85,6 +134,24 @@ pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> 
             PublicKey::Ed25519(key_bits.to_vec())
         }
         "1.2.840.10040.4.1" => PublicKey::Unusable("DSA keys are not allowed".into()),
+        oid if MlDsaLevel::from_oid(oid).is_some() => {
+            let level = MlDsaLevel::from_oid(oid).expect("an ML-DSA OID");
+            // RFC 9881 section 4: the BIT STRING holds the raw public key of FIPS 204, of the
+            // parameter set's fixed size.
+            if key_bits.len() != level.public_key_len() || spki.subject_public_key.unused_bits != 0
+            {
+                return PublicKey::Unusable(format!(
+                    "malformed {level} key ({} bytes; {} expected)",
+                    key_bits.len(),
+                    level.public_key_len()
+                ));
+            }
+            PublicKey::MlDsa {
+                level,
+                key: key_bits.to_vec(),
+                parameters: spki.algorithm.parameters.is_some(),
+            }
+        }
         other => PublicKey::Unusable(format!("key algorithm {other} is not supported")),
     }
 }

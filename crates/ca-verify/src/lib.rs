@@ -53,6 +53,7 @@ pub use cert::Certificate;
 pub use error::{CertRef, Reason, Role, VerifyError};
 pub use explain::{CheckRecord, PathCert, VerifiedPath};
 pub use issuance::{check_before_issuance, check_parsed_before_issuance, IssuingChain, Violation};
+pub use key::MlDsaLevel;
 pub use options::{
     ExpectedName, KeyUsageBit, PolicyInputs, Profile, Purpose, RevocationOptions, RevocationScope,
     UnknownRevocationStatus, VerifyOptions, OID_ANY_EKU, OID_CLIENT_AUTH, OID_CODE_SIGNING,
@@ -64,7 +65,8 @@ pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
-    RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
+    AwsLcVerifier, RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
+    VerificationKey,
 };
 
 use explain::Log;
@@ -121,7 +123,7 @@ pub fn verify<I: AsRef<[u8]>>(
     anchors: &[TrustAnchor],
     opts: &VerifyOptions,
 ) -> Result<VerifiedPath, VerifyError> {
-    verify_with(&RingVerifier, leaf_der, intermediates, anchors, opts)
+    verify_with(&AwsLcVerifier, leaf_der, intermediates, anchors, opts)
 }
 
 /// As [`verify`], with another signature backend.

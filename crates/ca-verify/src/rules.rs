@@ -169,9 +169,13 @@ rulebook! {
     SignatureAlgorithm: "sig.supported-algorithm", Pkix, LI,
         "RFC 5280 6.1.3 (a)(1); RFC 4055, 5758, 8410; local policy: no MD5 or SHA-1",
         "unsupported_signature_algorithm",
-        "the signature algorithm is RSA PKCS#1 v1.5 / PSS or ECDSA with SHA-2, or Ed25519";
-    KeyUsable: "key.usable", Pkix, ALL, "RFC 5280 4.1.2.7; RFC 3279, 5480, 8410",
-        "unsupported_key", "the public key is RSA, ECDSA on a named NIST curve, or Ed25519, and well-formed";
+        "the signature algorithm is RSA PKCS#1 v1.5 / PSS or ECDSA with SHA-2, Ed25519, or ML-DSA-44/65/87";
+    KeyUsable: "key.usable", Pkix, ALL, "RFC 5280 4.1.2.7; RFC 3279, 5480, 8410, 9881 4",
+        "unsupported_key", "the public key is RSA, ECDSA on a named NIST curve, Ed25519 or ML-DSA, and well-formed";
+    MlDsaNoParameters: "alg.ml-dsa-no-parameters", Pkix, ALL, "RFC 9881 2, 4", "syntax",
+        "an ML-DSA AlgorithmIdentifier (signatureAlgorithm, tbsCertificate.signature and subjectPublicKeyInfo) has no parameters field: absent, not NULL";
+    MlDsaKeyUsage: "ku.ml-dsa-bits", Rfc5280, ALL, "RFC 9881 5", "ca_extensions",
+        "the keyUsage of a certificate with an ML-DSA key asserts only digitalSignature, nonRepudiation, keyCertSign and cRLSign (no keyEncipherment, dataEncipherment, keyAgreement, encipherOnly, decipherOnly)";
     RsaMinimum: "key.rsa-2048", Pkix, ALL, "local policy (NIST SP 800-131A)", "unsupported_key",
         "RSA keys have at least 2048 bits";
     WebPkiKeyAlgorithms: "key.webpki-algorithms", WebPki, ALL, "CA/B BR 6.1.5, 7.1.3.1",

@@ -7,6 +7,8 @@ use x509_parser::signature_algorithm::RsaSsaPssParams;
 
 use crate::cert::{AlgId, Curve, PublicKey};
 use crate::error::Reason;
+use crate::key::MlDsaLevel;
+use crate::rules::RuleId;
 
 /// The signature algorithms the verifier accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub enum SignatureAlgorithm {
     EcdsaSha384,
     EcdsaSha512,
     Ed25519,
+    /// ML-DSA (FIPS 204) of one parameter set, pure mode with an empty context (RFC 9881 3).
+    MlDsa(MlDsaLevel),
 }
 
 impl fmt::Display for SignatureAlgorithm {
@@ -36,6 +40,7 @@ impl fmt::Display for SignatureAlgorithm {
             SignatureAlgorithm::EcdsaSha384 => "ECDSA SHA-384",
             SignatureAlgorithm::EcdsaSha512 => "ECDSA SHA-512",
             SignatureAlgorithm::Ed25519 => "Ed25519",
+            SignatureAlgorithm::MlDsa(level) => return write!(f, "{level}"),
         })
     }
 }
@@ -77,6 +82,7 @@ pub(crate) fn identify(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
         "1.2.840.10045.4.3.3" => no_params(EcdsaSha384),
         "1.2.840.10045.4.3.4" => no_params(EcdsaSha512),
         "1.3.101.112" => no_params(Ed25519),
+        oid if MlDsaLevel::from_oid(oid).is_some() => ml_dsa(alg),
         "1.2.840.113549.1.1.4" => Err(Reason::WeakSignatureAlgorithm(
             "md5WithRSAEncryption".into(),
         )),
@@ -93,6 +99,19 @@ pub(crate) fn identify(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
         ),
         other => Err(Reason::UnsupportedSignatureAlgorithm(other.to_string())),
     }
+}
+
+/// ML-DSA: RFC 9881 section 2, "the contents of the parameters component for each algorithm
+/// MUST be absent" (not NULL either).
+fn ml_dsa(alg: &AlgId) -> Result<SignatureAlgorithm, Reason> {
+    let level = MlDsaLevel::from_oid(&alg.oid).expect("an ML-DSA OID");
+    if alg.params.is_some() {
+        return Err(Reason::Syntax {
+            rule: RuleId::MlDsaNoParameters,
+            detail: format!("the {level} signatureAlgorithm has a parameters field"),
+        });
+    }
+    Ok(SignatureAlgorithm::MlDsa(level))
 }
 
 /// RSASSA-PSS: only the three conventional parameter sets (MGF1 with the same hash, salt as long
@@ -162,10 +181,12 @@ pub enum VerificationKey<'a> {
     EcdsaP521(&'a [u8]),
     /// Ed25519: the 32-byte key.
     Ed25519(&'a [u8]),
+    /// ML-DSA: the raw public key of the parameter set (FIPS 204 pkEncode).
+    MlDsa(MlDsaLevel, &'a [u8]),
 }
 
-/// Checks one signature. The verifier uses ring through [`RingVerifier`]; another backend
-/// implements this trait. Return `Err` with a reason when the algorithm/key pair is not supported.
+/// Checks one signature. The verifier uses aws-lc-rs through [`AwsLcVerifier`]; another
+/// backend implements this trait. Return `Err` with a reason when the algorithm/key pair is not supported.
 pub trait SignatureVerifier: Send + Sync {
     /// Verifies `signature` over `message` with `key` under `alg`.
     fn verify(
@@ -186,11 +207,14 @@ pub enum SignatureFailure {
     Unsupported(String),
 }
 
-/// The ring backend.
+/// The aws-lc-rs backend: the workspace's one crypto library (docs/benchmarks.md).
 #[derive(Clone, Copy, Debug, Default)]
-pub struct RingVerifier;
+pub struct AwsLcVerifier;
 
-impl SignatureVerifier for RingVerifier {
+/// The name this backend had when it was ring's; kept so that code written against it builds.
+pub use AwsLcVerifier as RingVerifier;
+
+impl SignatureVerifier for AwsLcVerifier {
     fn verify(
         &self,
         alg: SignatureAlgorithm,
@@ -198,7 +222,7 @@ impl SignatureVerifier for RingVerifier {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), SignatureFailure> {
-        use ring::signature as r;
+        use aws_lc_rs::signature as r;
         use SignatureAlgorithm::*;
         let (params, key): (&dyn r::VerificationAlgorithm, &[u8]) = match (alg, key) {
             (RsaPkcs1Sha256, VerificationKey::Rsa { der, .. }) => {
@@ -218,6 +242,9 @@ impl SignatureVerifier for RingVerifier {
             (EcdsaSha256, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA256_ASN1, k),
             (EcdsaSha384, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA384_ASN1, k),
             (Ed25519, VerificationKey::Ed25519(k)) => (&r::ED25519, k),
+            (MlDsa(alg_level), VerificationKey::MlDsa(key_level, k)) if alg_level == key_level => {
+                (ml_dsa_verification(alg_level), k)
+            }
             (alg, key) => {
                 return Err(SignatureFailure::Unsupported(format!(
                     "{alg} with a {} key",
@@ -231,6 +258,16 @@ impl SignatureVerifier for RingVerifier {
     }
 }
 
+fn ml_dsa_verification(
+    level: MlDsaLevel,
+) -> &'static aws_lc_rs::signature::PqdsaVerificationAlgorithm {
+    match level {
+        MlDsaLevel::MlDsa44 => &aws_lc_rs::signature::ML_DSA_44,
+        MlDsaLevel::MlDsa65 => &aws_lc_rs::signature::ML_DSA_65,
+        MlDsaLevel::MlDsa87 => &aws_lc_rs::signature::ML_DSA_87,
+    }
+}
+
 fn key_name(k: &VerificationKey<'_>) -> String {
     match k {
         VerificationKey::Rsa { bits, .. } => format!("RSA-{bits}"),
@@ -238,6 +275,15 @@ fn key_name(k: &VerificationKey<'_>) -> String {
         VerificationKey::EcdsaP384(_) => "P-384".into(),
         VerificationKey::EcdsaP521(_) => "P-521".into(),
         VerificationKey::Ed25519(_) => "Ed25519".into(),
+        VerificationKey::MlDsa(level, _) => level.to_string(),
+    }
+}
+
+/// An ML-DSA subjectPublicKeyInfo with a parameters field (RFC 9881 section 2).
+pub(crate) fn ml_dsa_key_parameters(level: MlDsaLevel) -> Reason {
+    Reason::Syntax {
+        rule: RuleId::MlDsaNoParameters,
+        detail: format!("the {level} subjectPublicKeyInfo algorithm has a parameters field"),
     }
 }
 
@@ -268,6 +314,10 @@ pub(crate) fn verification_key(key: &PublicKey) -> Result<VerificationKey<'_>, R
             point,
         } => Ok(VerificationKey::EcdsaP521(point)),
         PublicKey::Ed25519(k) => Ok(VerificationKey::Ed25519(k)),
+        PublicKey::MlDsa {
+            level, parameters, ..
+        } if *parameters => Err(ml_dsa_key_parameters(*level)),
+        PublicKey::MlDsa { level, key, .. } => Ok(VerificationKey::MlDsa(*level, key)),
         PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
     }
 }

@@ -268,3 +268,116 @@ fn every_rule_of_the_rulebook_has_a_test() {
         .collect();
     assert!(missing.is_empty(), "rules without a test: {missing:?}");
 }
+
+// --- ML-DSA (FIPS 204) in X.509, RFC 9881 ------------------------------------------------------
+
+/// An ML-DSA-65 root over an ML-DSA-44 intermediate.
+fn ml_dsa_pki() -> (Ca, Ca) {
+    let ml_dsa = |alg| rcgen::KeyPair::generate_for(alg).unwrap();
+    let root = rcgen::CertifiedIssuer::self_signed(
+        ca_params("ML-DSA Root"),
+        ml_dsa(&rcgen::PKCS_ML_DSA_65),
+    )
+    .unwrap();
+    let ica = rcgen::CertifiedIssuer::signed_by(
+        ca_params("ML-DSA Intermediate"),
+        ml_dsa(&rcgen::PKCS_ML_DSA_44),
+        &root,
+    )
+    .unwrap();
+    (root, ica)
+}
+
+/// An ML-DSA-87 leaf signed by `ica`.
+fn ml_dsa_leaf(params: rcgen::CertificateParams, ica: &Ca) -> Vec<u8> {
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ML_DSA_87).unwrap();
+    params.signed_by(&key, ica).unwrap().der().to_vec()
+}
+
+fn verify_ml_dsa(
+    leaf: &[u8],
+    ica: &Ca,
+    root: &Ca,
+    profile: Profile,
+) -> Result<(), ca_verify::Reason> {
+    let mut o = VerifyOptions::server(now(), Some(ExpectedName::Dns("example.com".into())));
+    o.profile = profile;
+    run(leaf, &der(ica), &der(root), &o)
+}
+
+#[test]
+fn ml_dsa_chain_verifies_and_one_flipped_signature_byte_is_refused() {
+    let (root, ica) = ml_dsa_pki();
+    let leaf = ml_dsa_leaf(leaf_params(&["example.com"]), &ica);
+    for p in [Pkix, Rfc5280] {
+        accepted(verify_ml_dsa(&leaf, &ica, &root, p));
+    }
+    // CA/B BR 6.1.5 lists RSA and ECDSA keys only.
+    refused_by(
+        verify_ml_dsa(&leaf, &ica, &root, WebPki),
+        RuleId::WebPkiKeyAlgorithms,
+    );
+    // The signature is the last BIT STRING of the certificate: change its last byte.
+    let mut flipped = leaf.clone();
+    *flipped.last_mut().unwrap() ^= 0x01;
+    refused_by(
+        verify_ml_dsa(&flipped, &ica, &root, Pkix),
+        RuleId::SignatureVerifies,
+    );
+}
+
+#[test]
+fn ml_dsa_key_usage_only_signature_bits() {
+    // RFC 9881 5: digitalSignature, nonRepudiation, keyCertSign, cRLSign only; an ML-DSA key
+    // neither enciphers nor agrees on keys.
+    let (root, ica) = ml_dsa_pki();
+    let with_ku = |bits: Vec<rcgen::KeyUsagePurpose>| {
+        let mut p = leaf_params(&["example.com"]);
+        p.key_usages = bits;
+        ml_dsa_leaf(p, &ica)
+    };
+    use rcgen::KeyUsagePurpose as Ku;
+    let good = with_ku(vec![Ku::DigitalSignature, Ku::ContentCommitment]);
+    accepted(verify_ml_dsa(&good, &ica, &root, Rfc5280));
+    for bad in [Ku::KeyEncipherment, Ku::KeyAgreement, Ku::DataEncipherment] {
+        let leaf = with_ku(vec![Ku::DigitalSignature, bad]);
+        refused_by(
+            verify_ml_dsa(&leaf, &ica, &root, Rfc5280),
+            RuleId::MlDsaKeyUsage,
+        );
+        // A profile rule (RFC 9881 is addressed to CAs): pkix relying parties do not check it.
+        accepted(verify_ml_dsa(&leaf, &ica, &root, Pkix));
+    }
+}
+
+#[test]
+fn ml_dsa_algorithm_identifiers_have_no_parameters() {
+    // RFC 9881 2 and 4: the parameters are absent, in signatureAlgorithm and in the
+    // SubjectPublicKeyInfo; a NULL is a parameters field too.
+    let (root, ica) = ml_dsa_pki();
+    let leaf = ml_dsa_leaf(leaf_params(&["example.com"]), &ica);
+    let null = Der::prim(0x05, &[]);
+    let spki_null = edit(&leaf, ica.key(), |t| {
+        let o = usize::from(t.0.kids()[0].tag == 0xa0);
+        t.0.kids()[o + 5].kids()[0].kids().push(null.clone());
+    });
+    let signature_null = edit(&leaf, ica.key(), |t| {
+        let o = usize::from(t.0.kids()[0].tag == 0xa0);
+        t.0.kids()[o + 1].kids().push(null.clone());
+    });
+    for broken in [spki_null, signature_null] {
+        for p in [Pkix, Rfc5280, WebPki] {
+            refused_by(
+                verify_ml_dsa(&broken, &ica, &root, p),
+                RuleId::MlDsaNoParameters,
+            );
+        }
+    }
+    // The editor itself changes nothing.
+    accepted(verify_ml_dsa(
+        &edit(&leaf, ica.key(), |_| {}),
+        &ica,
+        &root,
+        Pkix,
+    ));
+}

@@ -1,9 +1,9 @@
 //! Key rollover (RFC 8555 §7.3.5), External Account Binding (§7.3.4) and
 //! the terms of service (§7.3, §7.3.3); each refusal changes nothing.
 
+use aws_lc_rs::hmac;
 use ca_acme::jws::b64encode;
 use ca_acme::Policy;
-use ring::hmac;
 use serde_json::{json, Value};
 
 use crate::client::{body, problem, text, Account, Env, BASE};

@@ -7,14 +7,14 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use ca_acme::jws::b64encode;
 use ca_acme::storage::Counts;
 use ca_acme::{
     AcmeService, CaIssuance, Policy, Request, Response, SqliteStorage, ValidationConfig,
 };
 use ca_core::{CaDir, CaOptions};
-use ring::rand::SystemRandom;
-use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
 use serde_json::{json, Value};
 
 pub const BASE: &str = "https://acme.test:14000";
@@ -148,8 +148,8 @@ impl Account {
     pub fn new() -> Account {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
-            .unwrap();
+        let key =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref()).unwrap();
         Account {
             key,
             pkcs8: pkcs8.as_ref().to_vec(),
@@ -342,12 +342,7 @@ fn http01_responder(answers: Answers) -> u16 {
 impl Account {
     /// An account whose key is a PKCS#8 P-256 key (e.g. a certificate's).
     pub fn from_pkcs8(pkcs8: &[u8]) -> Account {
-        let key = EcdsaKeyPair::from_pkcs8(
-            &ECDSA_P256_SHA256_FIXED_SIGNING,
-            pkcs8,
-            &SystemRandom::new(),
-        )
-        .unwrap();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8).unwrap();
         Account {
             key,
             pkcs8: pkcs8.to_vec(),
@@ -359,10 +354,5 @@ impl Account {
 /// ring key pairs do not clone; tests keep the PKCS#8 to make a twin.
 pub fn clone_key(account: &Account) -> EcdsaKeyPair {
     let pkcs8 = account.pkcs8.clone();
-    EcdsaKeyPair::from_pkcs8(
-        &ECDSA_P256_SHA256_FIXED_SIGNING,
-        &pkcs8,
-        &SystemRandom::new(),
-    )
-    .unwrap()
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &pkcs8).unwrap()
 }

@@ -218,7 +218,7 @@ fn malformed_json_is_malformed() {
     let sig = account
         .key
         .sign(
-            &ring::rand::SystemRandom::new(),
+            &aws_lc_rs::rand::SystemRandom::new(),
             format!("{protected}.{payload}").as_bytes(),
         )
         .unwrap();

@@ -327,13 +327,14 @@ fn alpn_responder(
     key_authorization: &str,
 ) -> (u16, std::sync::Arc<std::sync::Mutex<Option<String>>>) {
     use std::sync::{Arc, Mutex};
-    let digest = ring::digest::digest(&ring::digest::SHA256, key_authorization.as_bytes());
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, key_authorization.as_bytes());
     let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     params.subject_alt_names = vec![rcgen::SanType::IpAddress(san)];
     params.custom_extensions = vec![rcgen::CustomExtension::new_acme_identifier(digest.as_ref())];
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
-    let signing = rustls::crypto::ring::sign::any_supported_type(
+    let signing = rustls::crypto::aws_lc_rs::sign::any_supported_type(
         &rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
     )
     .unwrap();
@@ -354,7 +355,7 @@ fn alpn_responder(
         }
     }
     let sni: Arc<Mutex<Option<String>>> = Arc::default();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()

@@ -35,6 +35,7 @@ Examples:
   ca serve --cert localhost.pem --key localhost-key.pem --chain intermediate.pem
   ca serve --cert server-chain.pem --key server-key.pem --listen 127.0.0.1:0 --json
   ca serve localhost --client-ca root.pem --tls 1.3
+  ca serve localhost --key-type ml-dsa-44
 
 Exit codes: 0 stopped by a signal; 2 bad usage or input (unreadable files, a key that \
 does not match the certificate, an address that cannot be listened on).")]
@@ -54,6 +55,11 @@ pub struct Args {
     /// Intermediate certificates to send after the leaf.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub chain: Option<PathBuf>,
+
+    /// The key type of the fresh server certificate (with NAME...): any `ca issue
+    /// --key-type`, e.g. ml-dsa-44 for a post-quantum leaf [default: ecdsa-p256].
+    #[arg(long, value_name = "TYPE", conflicts_with = "cert")]
+    pub key_type: Option<ca_core::KeyType>,
 
     /// Where to listen: ADDR:PORT (port 0 picks a free one).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8443")]
@@ -216,7 +222,10 @@ fn issue(args: &Args) -> Result<Loaded, CliError> {
     }
     // The one issuing pipeline: names checked, signed, recorded in the index; no files
     // written (the key stays in memory).
-    let leaf = ca_core::LeafOptions::server(&args.names).map_err(core_error)?;
+    let mut leaf = ca_core::LeafOptions::server(&args.names).map_err(core_error)?;
+    if let Some(key_type) = args.key_type {
+        leaf.key_type = key_type;
+    }
     let request = ca_core::IssueRequest {
         issuer: ROOT,
         leaf,

@@ -48,7 +48,7 @@ impl CsrInfo {
         Ok(CsrInfo {
             subject: fields::name_string(&info.subject),
             subject_text: super::dn::name_text(&info.subject).text,
-            signature_valid: csr.verify_signature().is_ok(),
+            signature_valid: crate::csr::verify_csr_signature(&csr).is_ok(),
             signature_algorithm: fields::signature_algorithm(&csr.signature_algorithm),
             public_key: PublicKeyInfo::from_spki(&info.subject_pki),
             names,

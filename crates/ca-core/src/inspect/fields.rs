@@ -1,6 +1,7 @@
 //! Pieces shared by certificates, CSRs and CRLs: names, public keys,
 //! extensions, times and fingerprints, turned into plain serialisable values.
 
+use crate::key::ml_dsa::MlDsaLevel;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -20,7 +21,7 @@ pub fn hex(bytes: &[u8]) -> String {
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref())
+    hex(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes).as_ref())
 }
 
 /// A serial number as hex, without the sign byte DER may add. A negative one (a DER INTEGER
@@ -134,6 +135,8 @@ impl PublicKeyInfo {
             ("ed448".into(), Some(456))
         } else if *alg == oid_registry::OID_KEY_TYPE_DSA {
             ("dsa".into(), None)
+        } else if let Some(level) = MlDsaLevel::from_oid(&alg.to_id_string()) {
+            (level.key_type().to_string(), None)
         } else {
             (oid_name(alg), None)
         };
@@ -156,6 +159,21 @@ impl PublicKeyInfo {
             "ecdsa-p521" => "ECDSA P-521".into(),
             "ed25519" => "Ed25519".into(),
             "ed448" => "Ed448".into(),
+            "ml-dsa-44" | "ml-dsa-65" | "ml-dsa-87" => {
+                let level = [
+                    MlDsaLevel::MlDsa44,
+                    MlDsaLevel::MlDsa65,
+                    MlDsaLevel::MlDsa87,
+                ]
+                .into_iter()
+                .find(|l| l.key_type().to_string() == self.key_type)
+                .expect("an ML-DSA key type");
+                format!(
+                    "{} (FIPS 204 parameter set, NIST security category {})",
+                    level.name(),
+                    level.category()
+                )
+            }
             t if t.starts_with("rsa-") => format!("RSA {} bits", self.bits.unwrap_or(0)),
             "ec-unknown-curve" => {
                 "EC, unknown curve (no named curve: explicit or missing parameters)".into()
@@ -449,7 +467,11 @@ fn eku_words(eku: &x509_parser::extensions::ExtendedKeyUsage<'_>) -> Vec<String>
 
 /// A signature algorithm by name (`ecdsa-with-SHA256`) or OID.
 pub fn signature_algorithm(alg: &x509_parser::x509::AlgorithmIdentifier<'_>) -> String {
-    oid_name(&alg.algorithm)
+    // The OID registry of x509-parser predates ML-DSA (RFC 9881 2).
+    match MlDsaLevel::from_oid(&alg.algorithm.to_id_string()) {
+        Some(level) => level.name().to_string(),
+        None => oid_name(&alg.algorithm),
+    }
 }
 
 pub fn to_pem(label: &str, der: &[u8]) -> String {

@@ -60,7 +60,12 @@ fn extensions(cert: &CertDer) -> Vec<(String, bool)> {
 
 #[test]
 fn every_key_type_makes_a_chain_openssl_accepts() {
-    for key_type in KeyType::GENERATABLE {
+    // The openssl of Debian 12 (3.0) has no ML-DSA (3.5 added it): ML-DSA chains are checked
+    // by `ca verify` and Python `cryptography` (tests of issue 13).
+    for key_type in KeyType::GENERATABLE
+        .into_iter()
+        .filter(|t| t.ml_dsa().is_none())
+    {
         let options = CaOptions {
             key_type,
             ..Default::default()

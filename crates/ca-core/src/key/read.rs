@@ -231,9 +231,23 @@ pub(crate) fn sec1_explicit_parameters(der: &[u8]) -> bool {
 }
 
 /// Builds the rcgen key pair for a plain PKCS#8 DER key.
-pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
+pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, Pair), KeyError> {
     let info = PrivateKeyInfo::from_der(der).map_err(|e| KeyError::Malformed(e.to_string()))?;
     let oid = info.algorithm.oid;
+    if let Some(level) = MlDsaLevel::from_oid(&oid.to_string()) {
+        // RFC 9881 section 2: the parameters of the AlgorithmIdentifier MUST be absent.
+        if info.algorithm.parameters.is_some() {
+            return Err(KeyError::Malformed(format!(
+                "the {} key's AlgorithmIdentifier has parameters; RFC 9881 section 2 says they \
+                 must be absent",
+                level.name()
+            )));
+        }
+        return Ok((
+            level.key_type(),
+            Pair::MlDsa(MlDsaKey::from_pkcs8(level, der)?),
+        ));
+    }
     if oid == OID_RSA {
         let rsa = rsa::pkcs1::RsaPrivateKey::from_der(info.private_key)
             .map_err(|e| KeyError::Malformed(format!("bad RSA key: {e}")))?;
@@ -251,7 +265,7 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
                  `ca`, use a CA key of at most {RSA_MAX_SIGNING_BITS} bits"
             )));
         }
-        return Ok((KeyType::Rsa(bits), rsa_pair(der)?));
+        return Ok((KeyType::Rsa(bits), rsa_pair(der)?.into()));
     }
     if oid == OID_EC {
         let curve = info.algorithm.parameters_oid().map_err(|_| {
@@ -284,7 +298,7 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
             return Err(unsupported_curve(curve));
         };
         let normalised = normalised.map_err(|e| malformed(&e))?;
-        return Ok((key_type, ring_pair(normalised.as_bytes(), key_type)?));
+        return Ok((key_type, ring_pair(normalised.as_bytes(), key_type)?.into()));
     }
     if oid == OID_ED25519 {
         // ring writes PKCS#8 v2 (with the public key), which OpenSSL 3.0
@@ -292,7 +306,7 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
         let v1 = PrivateKeyInfo::new(info.algorithm, info.private_key)
             .to_der()
             .map_err(|e| KeyError::Malformed(e.to_string()))?;
-        return Ok((KeyType::Ed25519, ring_pair(&v1, KeyType::Ed25519)?));
+        return Ok((KeyType::Ed25519, ring_pair(&v1, KeyType::Ed25519)?.into()));
     }
     let name = if oid == OID_RSA_PSS {
         "RSA-PSS keys are".to_string()
@@ -302,7 +316,7 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, KeyPair), KeyError> {
         format!("keys of algorithm {oid} are")
     };
     Err(KeyError::Unsupported(format!(
-        "{name} not supported; use ECDSA P-256/P-384, Ed25519 or RSA"
+        "{name} not supported; use ECDSA P-256/P-384, Ed25519, RSA or ML-DSA"
     )))
 }
 

@@ -18,6 +18,12 @@ fn generated(key_type: KeyType) -> &'static PrivateKey {
     keys.iter().find(|k| k.key_type() == key_type).unwrap()
 }
 
+/// The openssl of Debian 12 (3.0) has no ML-DSA (OpenSSL 3.5 added it): the ML-DSA keys are
+/// checked against Python `cryptography` instead (tests/peers, issue 13).
+fn openssl_knows(t: &KeyType) -> bool {
+    t.ml_dsa().is_none()
+}
+
 fn passphrase() -> Passphrase {
     Passphrase::new("correct horse").unwrap()
 }
@@ -92,7 +98,7 @@ fn encrypted_keys_round_trip_and_need_the_right_passphrase() {
 
 #[test]
 fn openssl_reads_our_plain_and_encrypted_keys() {
-    for t in KeyType::GENERATABLE {
+    for t in KeyType::GENERATABLE.into_iter().filter(openssl_knows) {
         let key = generated(t);
         let dir = tempfile::tempdir().unwrap();
         let plain = dir.path().join("plain.pem");
@@ -139,7 +145,7 @@ fn we_read_keys_openssl_writes() {
     let pass_file = dir.path().join("pass");
     std::fs::write(&pass_file, "correct horse").unwrap();
     let pass_arg = "pass:correct horse";
-    for t in KeyType::GENERATABLE {
+    for t in KeyType::GENERATABLE.into_iter().filter(openssl_knows) {
         // Re-export our key with openssl: that exercises openssl's writers
         // without generating more RSA keys.
         let pkcs8 = generated(t).to_pem();
@@ -285,7 +291,7 @@ fn bad_inputs_get_clear_errors() {
     );
     let cert = rcgen::CertificateParams::new(vec!["a.test".to_string()])
         .unwrap()
-        .self_signed(generated(KeyType::EcdsaP256).key_pair())
+        .self_signed(&generated(KeyType::EcdsaP256))
         .unwrap();
     assert_eq!(
         PrivateKey::parse(cert.pem().as_bytes(), None).unwrap_err(),

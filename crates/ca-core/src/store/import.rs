@@ -40,7 +40,7 @@ pub(super) fn check_rules(given: &[CertDer], rules: ImportRules) -> Result<Vec<S
             i + 1,
             given[i].info().subject
         );
-        match compliance::check_imported(der, what, above, rules.strict_webpki) {
+        match compliance::check_with_signatures(der, what, above, rules.strict_webpki) {
             Ok(found) => warnings.extend(found.into_iter().map(|w| format!("{which}: {w}"))),
             Err(Error::Refused(why)) => {
                 let why = why.strip_prefix("not issued, ").unwrap_or(&why);
@@ -134,16 +134,19 @@ pub(super) fn check_chain(mut given: Vec<CertDer>) -> Result<ImportedChain> {
 
 fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
     let parent_parsed = parent.parsed();
-    match child
-        .parsed()
-        .verify_signature(Some(parent_parsed.public_key()))
-    {
+    let child_parsed = child.parsed();
+    match crate::key::ml_dsa::verify_x509_signature(
+        parent_parsed.public_key(),
+        &child_parsed.signature_algorithm,
+        &child_parsed.signature_value.data,
+        child_parsed.tbs_certificate.as_ref(),
+    ) {
         Ok(()) => Ok(()),
         Err(X509Error::SignatureUnsupportedAlgorithm) => Err(Error::cert_at(
             None,
             format!(
                 "cannot check that certificate {} (\"{}\") signed certificate {at}: its \
-                 signature algorithm is not supported (RSA, ECDSA P-256/P-384 and Ed25519 are)",
+                 signature algorithm is not supported (RSA, ECDSA P-256/P-384, Ed25519 and ML-DSA are)",
                 at + 1,
                 parent.info().subject
             ),
@@ -166,5 +169,12 @@ fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
 /// Issued by itself, and the signature checks with its own key.
 pub(super) fn is_self_signed(cert: &CertDer) -> bool {
     let parsed = cert.parsed();
-    parsed.subject().as_raw() == parsed.issuer().as_raw() && parsed.verify_signature(None).is_ok()
+    parsed.subject().as_raw() == parsed.issuer().as_raw()
+        && crate::key::ml_dsa::verify_x509_signature(
+            parsed.public_key(),
+            &parsed.signature_algorithm,
+            &parsed.signature_value.data,
+            parsed.tbs_certificate.as_ref(),
+        )
+        .is_ok()
 }

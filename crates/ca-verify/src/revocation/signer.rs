@@ -61,6 +61,7 @@ fn key_bytes(key: &PublicKey) -> Vec<u8> {
         PublicKey::Rsa { der, .. } => der.clone(),
         PublicKey::Ec { point, .. } => point.clone(),
         PublicKey::Ed25519(k) => k.clone(),
+        PublicKey::MlDsa { key, .. } => key.clone(),
         PublicKey::Unusable(why) => why.as_bytes().to_vec(),
     }
 }

@@ -154,6 +154,8 @@ pub fn print_json(req: &Request, hs: &Handshake, notes: &ChainNotes) -> Result<(
                 "issuer": c.issuer,
                 "sha256": c.sha256,
                 "not_after": c.not_after,
+                "public_key": c.key,
+                "signature_algorithm": c.signature,
             })
         })
         .collect();
