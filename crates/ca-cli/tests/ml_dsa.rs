@@ -358,3 +358,28 @@ key_type = "ml-dsa-44"
     let inspect = ok(ca(dir, &["inspect", leaf])).stdout;
     assert!(inspect.contains("ML-DSA-44"), "{inspect}");
 }
+
+#[test]
+fn renew_keeps_the_parameter_set_and_reuse_key_keeps_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    hierarchy(dir, "ml-dsa-65", "ml-dsa-65", "ml-dsa-87");
+    let public_key = |dir: &Path| {
+        let text = ok(ca(dir, &["inspect", "localhost.pem"])).stdout;
+        assert!(text.contains("ML-DSA-87 (FIPS 204"), "{text}");
+        text.lines()
+            .find(|l| l.contains("Public key SHA-256:"))
+            .unwrap()
+            .to_string()
+    };
+    let first = public_key(dir);
+    ok(ca(dir, &["renew", "localhost.pem", "--ca-dir", "ca"]));
+    let renewed = public_key(dir);
+    assert_ne!(first, renewed, "a renewal makes a new key by default");
+    ok(ca(
+        dir,
+        &["renew", "localhost.pem", "--ca-dir", "ca", "--reuse-key"],
+    ));
+    assert_eq!(public_key(dir), renewed);
+    ok(verify_localhost(dir));
+}

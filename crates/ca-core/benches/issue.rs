@@ -6,9 +6,12 @@
 //! uses, with the same features, so both sides sign with the same backend
 //! (ring today; whatever ca-core's rcgen is built with tomorrow).
 //!
+//! A second group issues the same leaf with ML-DSA keys (FIPS 204): each parameter set for
+//! the leaf, signed by a CA of the same set, for the cost of post-quantum issuance end to end.
+//!
 //! Run: cargo bench -p ca-core --bench issue -- --warm-up-time 1 --measurement-time 3
 
-use ca_core::{IssueContext, Issuer, LeafOptions, Serial};
+use ca_core::{CaOptions, IssueContext, Issuer, KeyType, LeafOptions, Serial};
 use criterion::{criterion_group, criterion_main, Criterion};
 use rcgen::{
     CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -65,5 +68,27 @@ fn issue_p256_leaf(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, issue_p256_leaf);
+fn issue_ml_dsa_leaf(c: &mut Criterion) {
+    let at = IssueContext::at(OffsetDateTime::now_utc());
+    let mut group = c.benchmark_group("issue ML-DSA leaf (CA of the same set)");
+    for key_type in [KeyType::MlDsa44, KeyType::MlDsa65, KeyType::MlDsa87] {
+        let ca_options = CaOptions {
+            key_type,
+            ..Default::default()
+        };
+        let (ca, _) = Issuer::new_root(&ca_options, &at).expect("an ML-DSA root");
+        let mut options = LeafOptions::server(&["localhost", "127.0.0.1"]).expect("valid names");
+        options.key_type = key_type;
+        group.bench_function(key_type.to_string(), |b| {
+            b.iter(|| {
+                let issued = ca.issue(&options, &at).expect("issued");
+                let pem = (issued.cert.pem(), issued.key_pem(), issued.fullchain_pem());
+                std::hint::black_box(pem)
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, issue_p256_leaf, issue_ml_dsa_leaf);
 criterion_main!(benches);
