@@ -23,7 +23,6 @@ use std::str::FromStr;
 
 use pkcs8::der::Decode;
 use pkcs8::{ObjectIdentifier, PrivateKeyInfo};
-use rand::rngs::OsRng;
 use rcgen::{KeyPair, PublicKeyData};
 
 use crate::atomic::{self, FileMode, Overwrite};
@@ -352,7 +351,7 @@ mod read;
 
 use ml_dsa::{MlDsaKey, MlDsaLevel};
 pub(crate) use read::sec1_explicit_parameters;
-use read::{pkcs8_pair, rsa_pair};
+use read::pkcs8_pair;
 
 #[cfg(test)]
 mod tests;
