@@ -350,8 +350,8 @@ pub mod ml_dsa;
 mod read;
 
 use ml_dsa::{MlDsaKey, MlDsaLevel};
-pub(crate) use read::sec1_explicit_parameters;
 use read::pkcs8_pair;
+pub(crate) use read::sec1_explicit_parameters;
 
 #[cfg(test)]
 mod tests;
