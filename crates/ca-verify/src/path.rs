@@ -213,6 +213,10 @@ impl<'a> Search<'a> {
         match self.extend(&mut chain) {
             Ok(true) => {
                 let (statuses, policy) = self.completed.take().expect("set when a path completes");
+                // No statuses when revocation was not checked: NotChecked for every link.
+                let statuses = statuses
+                    .into_iter()
+                    .chain(std::iter::repeat_with(|| Status::NotChecked));
                 let links = chain
                     .windows(2)
                     .zip(statuses)

@@ -30,6 +30,10 @@ fn attr_equal(a: &Attr, b: &Attr) -> bool {
     if a.oid != b.oid {
         return false;
     }
+    // The same type and bytes: equal under every comparison below.
+    if a.tag == b.tag && a.value == b.value {
+        return true;
+    }
     const STRINGS: [u32; 4] = [12, 19, 22, 20]; // UTF8, Printable, IA5, Teletex
     if STRINGS.contains(&a.tag) && STRINGS.contains(&b.tag) {
         if a.value.is_ascii() && b.value.is_ascii() {

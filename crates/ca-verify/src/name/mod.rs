@@ -75,12 +75,14 @@ pub fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
 
 fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(), Reason> {
     let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
-    let cn_count = leaf.subject.values_of(OID_CN).count();
-    if full_stop && cn_count > 1 {
-        return Err(Reason::Subject {
-            rule,
-            detail: format!("the subject has {cn_count} commonName attributes"),
-        });
+    if full_stop {
+        let cn_count = leaf.subject.values_of(OID_CN).count();
+        if cn_count > 1 {
+            return Err(Reason::Subject {
+                rule,
+                detail: format!("the subject has {cn_count} commonName attributes"),
+            });
+        }
     }
     for cn in leaf.subject.values_of(OID_CN) {
         // UTF8String, PrintableString, IA5String and TeletexString hold the text as bytes; a

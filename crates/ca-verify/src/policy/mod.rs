@@ -94,7 +94,8 @@ pub(crate) struct PolicyOutcome {
     /// The user-constrained-policy-set (sorted; anyPolicy when every policy is acceptable).
     pub(crate) user_constrained: Vec<String>,
     /// For each certificate, leaf first (the anchor excluded): the valid policies after it,
-    /// or None when the tree was NULL by then.
+    /// or None when the tree was NULL by then. Empty when policies are not in play (the
+    /// explanation does not report them then).
     pub(crate) after_each: Vec<Option<Vec<String>>>,
     /// Whether any certificate of the path has a policy extension, or the inputs are not the
     /// defaults (for the explanation: are policies in play?).
@@ -151,7 +152,7 @@ fn without_policies(chain: &[&Certificate], inputs: &PolicyInputs) -> Option<Pol
         && inputs.initial_policy_set[0] == ANY_POLICY;
     (!path.is_empty() && default_inputs && path.iter().all(bare)).then(|| PolicyOutcome {
         user_constrained: Vec::new(),
-        after_each: vec![None; path.len()],
+        after_each: Vec::new(),
         in_play: false,
     })
 }
@@ -234,6 +235,9 @@ fn process_in_full(
         });
     }
     after_each.reverse();
+    if !in_play {
+        after_each = Vec::new();
+    }
     Ok(PolicyOutcome {
         user_constrained: user.into_iter().collect(),
         after_each,

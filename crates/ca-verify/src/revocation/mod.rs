@@ -80,15 +80,16 @@ pub(crate) struct Env<'a> {
 }
 
 /// The statuses of a complete path (leaf first, ending with the anchor), or the failure and the
-/// position of the certificate it concerns.
+/// position of the certificate it concerns. Empty when no CRL is given: every status is then
+/// `NotChecked`, and the list is not built.
 pub(crate) fn check_path(
     env: &Env<'_>,
     chain: &[&Certificate],
 ) -> Result<Vec<Status>, (Reason, usize)> {
-    let mut out = vec![Status::NotChecked; chain.len()];
     if env.shared.crls.is_empty() {
-        return Ok(out);
+        return Ok(Vec::new());
     }
+    let mut out = vec![Status::NotChecked; chain.len()];
     let checked = match env.opts.revocation.scope {
         RevocationScope::EveryCertificate => chain.len() - 1,
         RevocationScope::LeafOnly => 1.min(chain.len() - 1),
