@@ -112,6 +112,15 @@ pub trait Storage: Send + Sync {
     /// transaction: false when the serial was already revoked.
     fn insert_revocation(&self, revocation: &RevocationRow) -> StorageResult<bool>;
     fn revocations(&self) -> StorageResult<Vec<RevocationRow>>;
+
+    /// [`Storage::insert_nonce`] for several at once (one round trip where
+    /// the backend can).
+    fn insert_nonces(&self, nonces: &[String], issued_at: i64) -> StorageResult<()> {
+        for nonce in nonces {
+            self.insert_nonce(nonce, issued_at)?;
+        }
+        Ok(())
+    }
 }
 
 /// A serial number no replica has used: random (RFC 5280 §4.1.2.2; CA/B

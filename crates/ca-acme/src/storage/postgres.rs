@@ -370,6 +370,14 @@ impl Storage for PostgresStorage {
         .map(|_| ())
     }
 
+    fn insert_nonces(&self, nonces: &[String], issued_at: i64) -> StorageResult<()> {
+        self.exec(
+            "INSERT INTO nonces (nonce, issued_at) SELECT unnest($1::text[]), $2",
+            &[&nonces, &issued_at],
+        )
+        .map(|_| ())
+    }
+
     fn consume_nonce(&self, nonce: &str, not_before: i64) -> StorageResult<bool> {
         // One statement: of two replicas deleting the same nonce at once,
         // the row lock lets exactly one see it deleted.

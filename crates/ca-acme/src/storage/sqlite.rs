@@ -342,6 +342,20 @@ impl Storage for SqliteStorage {
         )
     }
 
+    fn insert_nonces(&self, nonces: &[String], issued_at: i64) -> StorageResult<()> {
+        let mut conn = self.conn.lock().expect("db lock");
+        let tx = conn.transaction().map_err(err)?;
+        for nonce in nonces {
+            run(
+                &tx,
+                "INSERT INTO nonces (nonce, issued_at) VALUES (?1, ?2)",
+                params![nonce, issued_at],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+
     fn consume_nonce(&self, nonce: &str, not_before: i64) -> StorageResult<bool> {
         let conn = self.conn.lock().expect("db lock");
         // One statement: the delete both checks and uses the nonce up.
