@@ -81,14 +81,7 @@ pub(crate) fn check(
         // for the new certificate too, once.
         if warnings.is_empty() {
             if let Err(e) = webpki {
-                if strict_webpki {
-                    return Err(path_refusal(&e));
-                }
-                let id = e.reason.rule().map_or("path", |r| r.id());
-                warnings.push(format!(
-                    "{e} (Web PKI rule {id}, on its chain): fine for private use, browsers would \
-                     refuse it; --strict-webpki refuses to issue it"
-                ));
+                warnings.push(chain_warning(&e, strict_webpki)?);
             }
         }
     }
@@ -152,14 +145,7 @@ pub fn check_with_signatures(
     };
     verify(Profile::Pkix).map_err(|e| path_refusal(&e))?;
     if let Err(e) = verify(Profile::WebPki) {
-        if strict_webpki {
-            return Err(path_refusal(&e));
-        }
-        let id = e.reason.rule().map_or("path", |r| r.id());
-        warnings.push(format!(
-            "{e} (Web PKI rule {id}, on its chain): fine for private use, browsers would \
-             refuse it; --strict-webpki refuses to issue it"
-        ));
+        warnings.push(chain_warning(&e, strict_webpki)?);
     }
     Ok(warnings)
 }
@@ -170,6 +156,19 @@ pub fn check_with_signatures(
 /// the signatures just made are not verified again).
 pub(crate) fn issuing_chain(chain: &[&[u8]], signing_spki: &[u8]) -> Result<IssuingChain> {
     IssuingChain::new(chain, signing_spki).map_err(|e| path_refusal(&e))
+}
+
+/// A Web PKI refusal of the chain above a certificate: a warning, or the refusal itself
+/// under `strict_webpki`.
+fn chain_warning(e: &ca_verify::VerifyError, strict_webpki: bool) -> Result<String> {
+    if strict_webpki {
+        return Err(path_refusal(e));
+    }
+    let id = e.reason.rule().map_or("path", |r| r.id());
+    Ok(format!(
+        "{e} (Web PKI rule {id}, on its chain): fine for private use, browsers would \
+         refuse it; --strict-webpki refuses to issue it"
+    ))
 }
 
 fn path_refusal(e: &ca_verify::VerifyError) -> Error {

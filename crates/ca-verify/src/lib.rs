@@ -65,8 +65,7 @@ pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
-    AwsLcVerifier, RingVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
-    VerificationKey,
+    AwsLcVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
 };
 
 use explain::Log;

@@ -211,9 +211,6 @@ pub enum SignatureFailure {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct AwsLcVerifier;
 
-/// The name this backend had when it was ring's; kept so that code written against it builds.
-pub use AwsLcVerifier as RingVerifier;
-
 impl SignatureVerifier for AwsLcVerifier {
     fn verify(
         &self,

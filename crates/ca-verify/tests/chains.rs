@@ -382,7 +382,7 @@ impl ca_verify::SignatureVerifier for Counting {
         signature: &[u8],
     ) -> Result<(), ca_verify::SignatureFailure> {
         self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        ca_verify::RingVerifier.verify(alg, key, message, signature)
+        ca_verify::AwsLcVerifier.verify(alg, key, message, signature)
     }
 }
 
