@@ -215,6 +215,113 @@ fn killed_issues_leave_a_readable_index_and_no_unrecorded_certificate() {
     assert!(index_serials(&env.ca_dir()).contains(&serial_of(&env.path("after.test.pem"))));
 }
 
+/// Whether `path` is absent, or present and ending with `end` (whole).
+fn absent_or_whole(path: &Path, end: &str) -> bool {
+    match std::fs::read_to_string(path) {
+        Ok(text) => text.ends_with(end),
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// `ca issue NAME` with HOME/ca as the default CA directory.
+fn issue_in(home: &Path, name: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ca"));
+    command
+        .args(["issue", name])
+        .current_dir(home)
+        .env_remove("CA_DIR")
+        .env("XDG_DATA_HOME", home)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+/// Once `ca issue` has returned, the CA key, its certificate and the index
+/// (the root's line and the leaf's) are there and whole.
+fn assert_ca_whole(home: &Path, leaf: &str) {
+    let ca = home.join("ca");
+    let key = std::fs::read_to_string(ca.join("root/key.pem")).expect("the CA key exists");
+    assert!(key.ends_with("-----END PRIVATE KEY-----\n"), "{key:?}");
+    let index = std::fs::read_to_string(ca.join("index.jsonl")).expect("the index exists");
+    assert!(
+        index.ends_with('\n'),
+        "the last index line is whole: {index:?}"
+    );
+    let recorded = index_serials(&ca);
+    assert!(
+        recorded.contains(&serial_of(&ca.join("root/cert.pem"))),
+        "root not indexed"
+    );
+    assert!(recorded.contains(&serial_of(&home.join(format!("{leaf}.pem")))));
+}
+
+/// The first `ca issue` creates the CA: its key, its certificate and the
+/// root's index line are made durable by one flush, before the leaf is
+/// written (docs/benchmarks.md, "What is durable when"). Once the command
+/// has returned they are there and whole, with no temporary file left; a
+/// kill -9 at any moment leaves each whole or absent (never a certificate
+/// without its key), and the next run completes the CA.
+#[test]
+fn a_new_ca_killed_or_not_has_a_whole_key_certificate_and_index() {
+    let env = Env::new();
+    let home = env.path("clean");
+    std::fs::create_dir(&home).unwrap();
+    let status = issue_in(&home, "a.test").status().expect("run ca issue");
+    assert!(status.success());
+    assert_ca_whole(&home, "a.test");
+    for dir in [home.join("ca"), home.join("ca/root")] {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".tmp"), "{name} left in {}", dir.display());
+        }
+    }
+
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .subsec_nanos() as u64;
+    for i in 0..12 {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let home = env.path(&format!("killed{i}"));
+        std::fs::create_dir(&home).unwrap();
+        let delay = std::time::Duration::from_micros(300 + (seed >> 33) % 30_000);
+        let mut child = issue_in(&home, "killed.test")
+            .spawn()
+            .expect("start ca issue");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+        let (key, cert) = (home.join("ca/root/key.pem"), home.join("ca/root/cert.pem"));
+        assert!(absent_or_whole(&key, "-----END PRIVATE KEY-----\n"));
+        assert!(absent_or_whole(&cert, "-----END CERTIFICATE-----\n"));
+        assert!(
+            !cert.exists() || key.exists(),
+            "a root certificate without its key"
+        );
+        let before = index_serials(&home.join("ca"));
+        let cert_existed = cert.exists();
+
+        let status = issue_in(&home, "after.test")
+            .status()
+            .expect("run ca issue");
+        assert!(status.success(), "ca issue after a kill -9 (run {i})");
+        assert_ca_whole(&home, "after.test");
+        // A complete CA keeps its lines; the line of a root whose
+        // certificate never came into place is dropped when it is made again.
+        let recorded = index_serials(&home.join("ca"));
+        if cert_existed {
+            assert!(
+                recorded.starts_with(&before),
+                "lost: {before:?} {recorded:?}"
+            );
+        } else {
+            assert_eq!(recorded.len(), 2, "one root, one leaf: {recorded:?}");
+        }
+    }
+}
+
 #[test]
 fn odd_names_are_refused_with_the_reason() {
     let env = Env::new();

@@ -116,9 +116,9 @@ pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
 }
 
 /// Drops the `root` lines of an index whose root certificate is missing.
-/// The root's index line and its files are written concurrently, so a
-/// creation killed half-way can leave a line for a root that never came
-/// into place; without this, each retry would add another. The caller holds
+/// The root's index line is written before its certificate comes into
+/// place, so a creation killed half-way can leave a line for a root that
+/// never came; without this, each retry would add another. The caller holds
 /// the exclusive lock and has checked that there is no root certificate.
 pub(crate) fn drop_roots(path: &Path) -> Result<()> {
     let data = match std::fs::read(path) {

@@ -349,7 +349,10 @@ impl CaDir {
     ) -> Result<CreatedCa> {
         index::drop_roots(&self.index_path())?;
         self.store_imported_issuers(imported)?;
-        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase, pending)?;
+        // The index line first, the certificate (which marks the CA as
+        // complete) after it: a kill -9 in between leaves a root line
+        // without a root certificate, which `drop_roots` removes when the
+        // root is made again, never a complete CA the index does not know.
         self.append_entry(
             index_entry(
                 issuer.cert(),
@@ -362,6 +365,7 @@ impl CaDir {
             ),
             pending,
         )?;
+        let (cert_path, key_path) = self.store_issuer(ROOT, &issuer, passphrase, pending)?;
         // The names root/, root/key.pem and root/cert.pem.
         pending.add(self.issuer_dir(ROOT));
         pending.add(self.path.clone());
