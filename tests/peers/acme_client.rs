@@ -1,7 +1,8 @@
 //! A small ACME client for tests that kill servers: every step returns an
 //! error instead of panicking, so that a client whose replica died can
-//! go on with another. ES256 account keys, JWS signed with ring, a new
-//! TLS connection per request (as `crates/ca-acme/examples/load.rs`).
+//! go on with another. ES256 account keys, JWS signed with aws-lc-rs, a new
+//! TLS connection per request. The load generator
+//! (`crates/ca-acme/examples/load.rs`) drives the same client.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -17,7 +18,7 @@ use ca_core::{CertDer, Csr, KeyType, PrivateKey, SubjectName};
 use rustls::pki_types::ServerName;
 use serde_json::{json, Value};
 
-/// http-01 answers by token, served by [`Responder`].
+/// http-01 answers by token, served by [`start_responder`].
 pub type Answers = Arc<Mutex<HashMap<String, String>>>;
 
 pub type Step<T> = Result<T, String>;
@@ -133,6 +134,8 @@ pub struct AcmeClient {
     nonce: Option<String>,
     /// The URL of the last order placed.
     pub last_order: Option<String>,
+    /// How long to wait between two polls of a pending resource.
+    pub poll_every: Duration,
 }
 
 impl AcmeClient {
@@ -151,6 +154,7 @@ impl AcmeClient {
             kid: None,
             nonce: None,
             last_order: None,
+            poll_every: Duration::from_millis(20),
         }
     }
 
@@ -232,7 +236,7 @@ impl AcmeClient {
             if v["status"] == "invalid" || Instant::now() > deadline {
                 return Err(format!("{url}: waiting for {want}: {v}"));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(self.poll_every);
         }
     }
 
@@ -249,7 +253,7 @@ impl AcmeClient {
         }
         let order_url = r.header("Location").ok_or("newOrder: no Location")?;
         self.last_order = Some(order_url.clone());
-        let cert = self.complete(&order_url, name, answers)?;
+        let cert = self.carry_on(&order_url, r.json(), name, answers)?;
         Ok((order_url, cert))
     }
 
@@ -258,12 +262,22 @@ impl AcmeClient {
     /// downloads what is valid. An order in `processing` or `invalid`, or
     /// a challenge left `processing`, is an error.
     pub fn complete(&mut self, order_url: &str, name: &str, answers: &Answers) -> Step<CertDer> {
-        let thumbprint = Jwk::from_json(&self.jwk).unwrap().thumbprint();
         let order = self.post(order_url, None)?;
         if order.status != 200 {
             return Err(format!("{order_url}: {} {}", order.status, order.text()));
         }
-        let order = order.json();
+        self.carry_on(order_url, order.json(), name, answers)
+    }
+
+    /// [`AcmeClient::complete`] from the order object already fetched.
+    fn carry_on(
+        &mut self,
+        order_url: &str,
+        order: Value,
+        name: &str,
+        answers: &Answers,
+    ) -> Step<CertDer> {
+        let thumbprint = Jwk::from_json(&self.jwk).unwrap().thumbprint();
         if !["pending", "ready", "valid"].contains(&order["status"].as_str().unwrap_or("")) {
             return Err(format!("{order_url} is {}", order["status"]));
         }
@@ -327,7 +341,8 @@ impl AcmeClient {
 
 /// Answers http-01 on `port` for every server that validates there.
 pub fn start_responder(port: u16, answers: Answers) {
-    let listener = TcpListener::bind(("127.0.0.1", port)).expect("the http-01 port");
+    let listener = TcpListener::bind(("127.0.0.1", port))
+        .unwrap_or_else(|e| panic!("the http-01 port 127.0.0.1:{port}: {e}"));
     for _ in 0..8 {
         let listener = listener.try_clone().unwrap();
         let answers = Arc::clone(&answers);
