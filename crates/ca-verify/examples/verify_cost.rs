@@ -1,23 +1,33 @@
-//! Runs N verifications of one leaf -> intermediate -> root chain with ca-verify or
-//! rustls-webpki, for instruction counts that do not depend on machine load:
+//! Runs N verifications of one leaf -> intermediate -> root chain with ca-verify and with
+//! rustls-webpki, the same chain for both, for instruction counts that do not depend on
+//! machine load:
 //!
 //! ```text
 //! cargo build --release -p ca-verify --example verify_cost
-//! valgrind --tool=callgrind --toggle-collect=verify_cost::timed \
-//!     target/release/examples/verify_cost ca p256 300
+//! valgrind --tool=callgrind --toggle-collect='verify_cost::timed_*' \
+//!     target/release/examples/verify_cost p256 50
+//! callgrind_annotate --inclusive=yes callgrind.out.PID | grep timed_
 //! ```
 //!
-//! Only `timed` (the N verifications) is counted, not the set-up (key generation). Criterion's
-//! wall-clock group in `benches/verify.rs` is the reference; this is for a busy machine.
+//! Only `timed_ca` and `timed_webpki` (N verifications each) are counted, not the set-up (key
+//! generation). Criterion's wall-clock group in `benches/verify.rs` is the reference; this is
+//! for a busy machine.
 
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 
 #[path = "../tests/support/pki.rs"]
 mod pki;
 
-/// The measured part: `n` verifications.
+/// The measured parts: `n` verifications each.
 #[inline(never)]
-fn timed(n: usize, verify_once: &mut dyn FnMut()) {
+fn timed_ca(n: usize, verify_once: &mut dyn FnMut()) {
+    for _ in 0..n {
+        verify_once();
+    }
+}
+
+#[inline(never)]
+fn timed_webpki(n: usize, verify_once: &mut dyn FnMut()) {
     for _ in 0..n {
         verify_once();
     }
@@ -25,10 +35,10 @@ fn timed(n: usize, verify_once: &mut dyn FnMut()) {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (which, alg, n) = match args.as_slice() {
-        [w, a, n] => (w.as_str(), a.as_str(), n.parse::<usize>().expect("N")),
+    let (alg, n) = match args.as_slice() {
+        [a, n] => (a.as_str(), n.parse::<usize>().expect("N")),
         _ => {
-            eprintln!("usage: verify_cost ca|webpki p256|rsa N");
+            eprintln!("usage: verify_cost p256|rsa N");
             std::process::exit(2);
         }
     };
@@ -60,26 +70,27 @@ fn main() {
     ));
     let name = ServerName::try_from("example.com").unwrap();
     let start = std::time::Instant::now();
-    timed(n, &mut || {
-        if which == "ca" {
-            ca_verify::verify(&leaf, &intermediates, &anchors, &opts).unwrap();
-        } else {
-            let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
-            ee.verify_for_usage(
-                webpki::ALL_VERIFICATION_ALGS,
-                &webpki_anchors,
-                &webpki_inter,
-                time,
-                webpki::KeyUsage::server_auth(),
-                None,
-                None,
-            )
-            .unwrap();
-            ee.verify_is_valid_for_subject_name(&name).unwrap();
-        }
+    timed_ca(n, &mut || {
+        ca_verify::verify(&leaf, &intermediates, &anchors, &opts).unwrap();
     });
+    let ca = start.elapsed() / n.max(1) as u32;
+    let start = std::time::Instant::now();
+    timed_webpki(n, &mut || {
+        let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
+        ee.verify_for_usage(
+            webpki::ALL_VERIFICATION_ALGS,
+            &webpki_anchors,
+            &webpki_inter,
+            time,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .unwrap();
+        ee.verify_is_valid_for_subject_name(&name).unwrap();
+    });
+    let webpki = start.elapsed() / n.max(1) as u32;
     eprintln!(
-        "{which} {n}: {:?} per verification",
-        start.elapsed() / n.max(1) as u32
+        "{n} verifications each: ca-verify {ca:?}, rustls-webpki {webpki:?} per verification"
     );
 }

@@ -2,6 +2,7 @@
 
 use crate::cert::Certificate;
 use crate::error::{CertRef, Role, VerifyError};
+use crate::signature::KeyCache;
 
 /// A trusted CA certificate. Its own signature is not checked, but its validity, constraints and
 /// extensions are, as for any CA on the path.
@@ -9,6 +10,9 @@ use crate::error::{CertRef, Role, VerifyError};
 pub struct TrustAnchor {
     pub(crate) cert: Certificate,
     pub(crate) source: Option<String>,
+    /// The anchor's key as the signature backend parsed it, so that each verification does
+    /// not parse it again.
+    pub(crate) key_cache: KeyCache,
 }
 
 impl TrustAnchor {
@@ -24,7 +28,11 @@ impl TrustAnchor {
                 }),
             )
         })?;
-        Ok(TrustAnchor { cert, source: None })
+        Ok(TrustAnchor {
+            cert,
+            source: None,
+            key_cache: KeyCache::default(),
+        })
     }
 
     /// Records where the anchor came from (a file name, "system store"), for explanations.

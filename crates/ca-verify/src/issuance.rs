@@ -164,6 +164,7 @@ impl IssuingChain {
                     c.tbs_der(),
                     c.signature(),
                     &parent(i).public_key,
+                    None,
                 )
                 .is_ok()
             })
@@ -179,6 +180,7 @@ impl IssuingChain {
             anchor: [TrustAnchor {
                 cert: root,
                 source: None,
+                key_cache: Default::default(),
             }],
             verified_links,
             latest_start,

@@ -65,7 +65,8 @@ pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
-    AwsLcVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
+    AwsLcVerifier, KeyCache, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
+    VerificationKey,
 };
 
 use explain::Log;
@@ -112,7 +113,7 @@ pub mod names {
 }
 
 /// Verifies `leaf_der` up to one of `anchors`, using `intermediates` as the pool of untrusted
-/// CA certificates, with the ring signature backend.
+/// CA certificates, with the aws-lc-rs signature backend.
 ///
 /// Intermediates that do not parse are ignored (they cannot be on any path). A leaf that does
 /// not parse, or a CRL that does not parse, is an error.
