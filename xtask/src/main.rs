@@ -8,10 +8,12 @@
 //! 3. Finds the conformance suites in `../shared/conformance` when they are there.
 //! 4. Runs `cargo test --workspace --locked --no-fail-fast` with the peers first on `PATH`, so
 //!    that every test binary runs even when one fails, then `cargo fmt --check` and
-//!    `cargo clippy -D warnings` (skip those two with `--no-lint`).
+//!    `cargo clippy -D warnings`, and checks that every crate built in two versions is explained
+//!    in deny.toml (skip these three with `--no-lint`).
 //!
 //! Arguments after `--` go to `cargo test` (e.g. `cargo xtask test -- -p ca-verify`).
 
+mod duplicates;
 mod peers;
 
 use std::env;
@@ -24,9 +26,11 @@ use peers::{Provides, PythonPeer, DEBIAN_PEERS, PYTHON_PEERS, VENV_PACKAGE};
 const USAGE: &str = "\
 usage: cargo xtask test [--no-lint] [--no-install] [-- CARGO-TEST-ARGS...]
        cargo xtask setup [--no-install]
+       cargo xtask deps
 
   test       install the test peers when missing, then run every test, fmt and clippy
   setup      only install the test peers, and print the environment the tests need
+  deps       only check that every crate built in two versions is explained in deny.toml
   --no-lint  skip `cargo fmt --check` and `cargo clippy` after the tests
   --no-install  never install Debian packages; fail naming them instead";
 
@@ -59,6 +63,7 @@ fn main() -> ExitCode {
                 println!("export {key}={}", value.to_string_lossy());
             }
         }),
+        "deps" => duplicates::check(&workspace_root()),
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())
@@ -119,6 +124,11 @@ fn test(install: bool, lint: bool, passthrough: &[String]) -> Result<(), String>
         ];
         if !run("lints", &mut cargo(&root, &clippy))? {
             failures.push("cargo clippy");
+        }
+        println!("== dependencies: duplicate crates against deny.toml (cargo tree -d)");
+        if let Err(message) = duplicates::check(&root) {
+            eprintln!("xtask: {message}");
+            failures.push("duplicate crates (deny.toml)");
         }
     }
     if failures.is_empty() {
