@@ -367,3 +367,103 @@ fn refusals_and_bad_input() {
     );
     assert!(!d.join("y.p12").exists());
 }
+
+/// ML-DSA keys: OpenSSL 3.0 here reads the container (MAC, bags, certificates) and stops at the
+/// key's algorithm, which it does not know; p12-keystore reads the key bag back byte for byte.
+#[test]
+fn ml_dsa_p12_holds_the_pkcs8_key_and_warns() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "pw.txt", "correct horse\n");
+    let run = ca(d, &["init", "--ca-dir", "pqca", "--key-type", "ml-dsa-65"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ca(
+        d,
+        &[
+            "issue",
+            "--ca-dir",
+            "pqca",
+            "--key-type",
+            "ml-dsa-44",
+            "pq.example.test",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ca(
+        d,
+        &[
+            "export",
+            "--p12",
+            "pq.p12",
+            "--cert",
+            "pq.example.test.pem",
+            "--key",
+            "pq.example.test-key.pem",
+            "--chain",
+            "pqca/root/cert.pem",
+            "--password-file",
+            "pw.txt",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("warning") && run.stderr.contains("ML-DSA-44"),
+        "{}",
+        run.stderr
+    );
+
+    let listed = openssl(
+        d,
+        &[
+            "pkcs12",
+            "-in",
+            "pq.p12",
+            "-passin",
+            "file:pw.txt",
+            "-nokeys",
+        ],
+    );
+    let leaf_pem = std::fs::read_to_string(d.join("pq.example.test.pem")).unwrap();
+    let root_pem = std::fs::read_to_string(d.join("pqca/root/cert.pem")).unwrap();
+    for pem in [&leaf_pem, &root_pem] {
+        let body = pem.lines().nth(1).unwrap();
+        assert!(listed.stdout.contains(body), "{}", listed.stdout);
+    }
+    let keys = openssl_may_fail(
+        d,
+        &[
+            "pkcs12",
+            "-in",
+            "pq.p12",
+            "-passin",
+            "file:pw.txt",
+            "-nocerts",
+            "-noenc",
+        ],
+    );
+    assert!(
+        keys.stderr.contains("2.16.840.1.101.3.4.3.17"),
+        "OpenSSL should reach the ML-DSA-44 key bag: {}",
+        keys.stderr
+    );
+
+    let p12 = std::fs::read(d.join("pq.p12")).unwrap();
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        &p12,
+        "correct horse",
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .unwrap();
+    let (_, chain) = store
+        .private_key_chain()
+        .expect("a key and its certificates");
+    let key_pem = std::fs::read(d.join("pq.example.test-key.pem")).unwrap();
+    assert_eq!(
+        chain.key().as_der(),
+        pem::parse(key_pem).unwrap().contents()
+    );
+    assert_eq!(
+        chain.certs()[0].as_der(),
+        pem::parse(leaf_pem).unwrap().contents()
+    );
+}

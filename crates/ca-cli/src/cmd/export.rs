@@ -114,6 +114,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
     })?;
     atomic::write_file(&args.p12, &der, FileMode::Private, args.force.into())
         .map_err(core_error)?;
+    if let Some(level) = key.key_type().ml_dsa().map(|l| l.name()) {
+        // The file is well formed (PKCS#12 holds any PKCS#8 key), but the usual readers of
+        // PKCS#12 do not know ML-DSA keys yet: say so before someone imports it.
+        eprintln!(
+            "warning: {}: the key is {level}; PKCS#12 readers that do not know ML-DSA keys \
+             (OpenSSL before 3.5, Java, Windows, macOS, Python cryptography 50) refuse the \
+             file: keep the PEM key and certificate for them",
+            args.p12.display()
+        );
+    }
     if args.json {
         #[derive(serde::Serialize)]
         struct Output<'a> {
