@@ -309,8 +309,8 @@ impl SignatureVerifier for JustSigned<'_> {
         if !self.known(key_bytes(&key), message, signature) {
             return AwsLcVerifier.verify(alg, key, message, signature);
         }
-        // The algorithm must still be one the verifier accepts with this key (e.g. ring
-        // verifies no P-521): ask it, once per chain, with an empty signature, which it
+        // The algorithm must still be one the verifier accepts with this key (e.g. no
+        // ECDSA with SHA-512 on P-256): ask it, once per chain, with an empty signature, which it
         // refuses as invalid when the pair is supported and as unsupported otherwise.
         let mut supported = self
             .chain

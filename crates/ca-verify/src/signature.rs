@@ -278,6 +278,11 @@ impl AwsLcVerifier {
             (EcdsaSha384, VerificationKey::EcdsaP256(k)) => (&r::ECDSA_P256_SHA384_ASN1, k),
             (EcdsaSha256, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA256_ASN1, k),
             (EcdsaSha384, VerificationKey::EcdsaP384(k)) => (&r::ECDSA_P384_SHA384_ASN1, k),
+            // P-521 with SHA-512 is the pairing of RFC 5758 3.2 and CA/B BR 7.1.3.2.2; the two
+            // shorter hashes are what other verifiers take too.
+            (EcdsaSha512, VerificationKey::EcdsaP521(k)) => (&r::ECDSA_P521_SHA512_ASN1, k),
+            (EcdsaSha384, VerificationKey::EcdsaP521(k)) => (&r::ECDSA_P521_SHA384_ASN1, k),
+            (EcdsaSha256, VerificationKey::EcdsaP521(k)) => (&r::ECDSA_P521_SHA256_ASN1, k),
             (Ed25519, VerificationKey::Ed25519(k)) => (&r::ED25519, k),
             (MlDsa(alg_level), VerificationKey::MlDsa(key_level, k)) if alg_level == key_level => {
                 (ml_dsa_verification(alg_level), k)

@@ -34,7 +34,7 @@ fn tampered(der: &[u8]) -> Vec<u8> {
 
 #[test]
 fn a_cached_anchor_key_still_refuses_a_bad_signature() {
-    for alg in [Alg::P256, Alg::Rsa2048, Alg::P384, Alg::Ed25519] {
+    for alg in [Alg::P256, Alg::Rsa2048, Alg::P384, Alg::P521, Alg::Ed25519] {
         let c = chain(alg);
         let anchors = vec![TrustAnchor::from_der(&der(&c.root)).unwrap()];
         let good = der(&c.intermediate);

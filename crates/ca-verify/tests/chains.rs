@@ -28,7 +28,7 @@ fn check(c: &Chain, o: &VerifyOptions) -> Result<ca_verify::VerifiedPath, Verify
 
 #[test]
 fn chains_of_every_key_type_verify() {
-    for alg in [Alg::P256, Alg::P384, Alg::Ed25519, Alg::Rsa2048] {
+    for alg in [Alg::P256, Alg::P384, Alg::P521, Alg::Ed25519, Alg::Rsa2048] {
         let c = chain(alg);
         let mut o = opts("example.com");
         if alg == Alg::Ed25519 {

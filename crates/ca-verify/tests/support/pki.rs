@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType, SignatureAlgorithm,
-    PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384, PKCS_ED25519, PKCS_RSA_SHA256,
+    PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384, PKCS_ECDSA_P521_SHA512, PKCS_ED25519,
+    PKCS_RSA_SHA256,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -27,6 +28,7 @@ pub fn not_after() -> OffsetDateTime {
 pub enum Alg {
     P256,
     P384,
+    P521,
     Ed25519,
     Rsa2048,
 }
@@ -45,6 +47,7 @@ pub fn key(alg: Alg) -> KeyPair {
     let a: &'static SignatureAlgorithm = match alg {
         Alg::P256 => &PKCS_ECDSA_P256_SHA256,
         Alg::P384 => &PKCS_ECDSA_P384_SHA384,
+        Alg::P521 => &PKCS_ECDSA_P521_SHA512,
         Alg::Ed25519 => &PKCS_ED25519,
         Alg::Rsa2048 => {
             let der = rustls_pki_types::PrivatePkcs8KeyDer::from(rsa_pkcs8().clone());
