@@ -680,6 +680,36 @@ fn a_root_whose_creation_was_killed_leaves_no_line_in_the_index() {
 }
 
 #[test]
+fn an_intermediate_whose_creation_was_killed_leaves_no_line_in_the_index() {
+    let env = Env::new();
+    env.run(&["init"], 0);
+    env.run(&["intermediate", "other"], 0);
+    // What `kill -9` during `ca intermediate web` can leave: its index line (written first)
+    // and its key, not its certificate (written last).
+    env.run(&["intermediate", "web"], 0);
+    std::fs::remove_file(env.ca_dir().join("intermediates/web/cert.pem")).unwrap();
+    env.run(&["issue", "a.test", "--issuer", "other"], 0);
+    env.run(&["intermediate", "web"], 0);
+    env.run(&["issue", "b.test", "--issuer", "web"], 0);
+    assert_eq!(
+        index_profiles(&env.ca_dir()),
+        ["root", "intermediate", "server", "intermediate", "server"]
+    );
+    let listed = env.run(&["list", "--json"], 0);
+    let json: serde_json::Value = serde_json::from_slice(&listed.stdout).expect("list --json");
+    let serials: Vec<&str> = json["certificates"]
+        .as_array()
+        .expect("certificates")
+        .iter()
+        .map(|c| c["serial"].as_str().expect("serial"))
+        .collect();
+    let web = serial_of(&env.ca_dir().join("intermediates/web/cert.pem"));
+    let other = serial_of(&env.ca_dir().join("intermediates/other/cert.pem"));
+    assert!(serials.contains(&web.as_str()), "{serials:?}");
+    assert!(serials.contains(&other.as_str()), "{serials:?}");
+}
+
+#[test]
 fn negative_numbers_are_bad_values_not_unknown_flags() {
     let env = Env::new();
     env.run(&["init"], 0);

@@ -121,21 +121,35 @@ pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
 /// never came; without this, each retry would add another. The caller holds
 /// the exclusive lock and has checked that there is no root certificate.
 pub(crate) fn drop_roots(path: &Path) -> Result<()> {
+    drop_lines(path, |entry| entry.profile == CertProfile::Root)
+}
+
+/// Removes the lines of the intermediate `name`: called while it is being made again, when its
+/// certificate is not there, so they are what a `kill -9` between its index line and its
+/// certificate left (a certificate that never came into place).
+pub(crate) fn drop_intermediate(path: &Path, name: &str) -> Result<()> {
+    let file = Path::new("intermediates").join(name).join("cert.pem");
+    drop_lines(path, |entry| {
+        entry.profile == CertProfile::Intermediate && Path::new(&entry.file).ends_with(&file)
+    })
+}
+
+/// Rewrites the index (atomically) without the lines `drop` picks; leaves it untouched when it
+/// picks none.
+fn drop_lines(path: &Path, drop: impl Fn(&IndexEntry) -> bool) -> Result<()> {
     let data = match std::fs::read(path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => return Err(Error::io(path, "read the index", e)),
     };
-    let is_root = |line: &&[u8]| {
-        serde_json::from_slice::<IndexEntry>(line)
-            .is_ok_and(|entry| entry.profile == CertProfile::Root)
-    };
-    if !data.split(|&b| b == b'\n').any(|line| is_root(&line)) {
+    let dropped =
+        |line: &&[u8]| serde_json::from_slice::<IndexEntry>(line).is_ok_and(|entry| drop(&entry));
+    if !data.split(|&b| b == b'\n').any(|line| dropped(&line)) {
         return Ok(());
     }
     let kept: Vec<&[u8]> = data
         .split(|&b| b == b'\n')
-        .filter(|l| !is_root(l))
+        .filter(|l| !dropped(l))
         .collect();
     let text = kept.join(&b'\n');
     atomic::write_file(path, &text, FileMode::Public, Overwrite::Replace)

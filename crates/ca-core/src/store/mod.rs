@@ -553,20 +553,25 @@ impl CaDir {
         }
         let (issuer, warnings) = root.new_intermediate_with_key(options, name, key, at)?;
         let mut pending = Pending::default();
-        let (cert_path, key_path) =
-            self.store_issuer(name, &issuer, key_passphrase, &mut pending)?;
+        // As for the root: the index line first, the certificate (which marks the
+        // intermediate as complete) after it. A kill -9 in between leaves a line without a
+        // certificate, dropped here when the intermediate is made again; never a usable
+        // intermediate that the index does not know.
+        index::drop_intermediate(&self.index_path(), name)?;
         self.append_entry(
             index_entry(
                 issuer.cert(),
                 ROOT,
                 CertProfile::Intermediate,
                 issuer.key().key_type(),
-                &cert_path,
+                &self.cert_path(name),
                 None,
                 at,
             ),
             &mut pending,
         )?;
+        let (cert_path, key_path) =
+            self.store_issuer(name, &issuer, key_passphrase, &mut pending)?;
         let dir = self.issuer_dir(name);
         pending.add(dir.parent().expect("intermediates/NAME").to_path_buf());
         pending.add(dir);
