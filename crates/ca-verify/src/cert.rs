@@ -46,6 +46,34 @@ pub struct CertData {
     pub(crate) ext: Extensions,
 }
 
+impl CertData {
+    /// A record with nothing in it, for the in-place reader to fill.
+    pub(crate) fn empty() -> Self {
+        let alg = || AlgId {
+            oid: Cow::Borrowed(""),
+            params: None,
+        };
+        CertData {
+            der: Vec::new(),
+            tbs: 0..0,
+            signature_algorithm: alg(),
+            tbs_signature_algorithm: alg(),
+            signature_range: 0..0,
+            algorithms_match: false,
+            version: 0,
+            serial: Serial::new(),
+            issuer: Name::empty(),
+            subject: Name::empty(),
+            not_before: 0,
+            not_after: 0,
+            spki_range: 0..0,
+            public_key: PublicKey::Unusable(String::new()),
+            has_unique_ids: false,
+            ext: Extensions::default(),
+        }
+    }
+}
+
 /// An AlgorithmIdentifier: dotted OID plus the full DER of the parameters, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct AlgId {
@@ -104,6 +132,15 @@ pub(crate) const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
 pub(crate) const OID_EMAIL_ATTR: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
 
 impl Name {
+    /// A name with no RDN and no bytes, to be filled.
+    pub(crate) fn empty() -> Self {
+        Name {
+            raw: NameBytes::new(),
+            rdns: Rdns::new(),
+            text: std::sync::OnceLock::new(),
+        }
+    }
+
     pub(crate) fn from_x509(n: &X509Name<'_>) -> Self {
         let rdns = n
             .iter_rdn()

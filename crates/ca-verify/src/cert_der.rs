@@ -14,11 +14,9 @@
 //! accept what that road accepts, with the same result (a test compares the two on every
 //! certificate of x509-limbo and PKITS); it never refuses anything on its own.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::cert::{
-    known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, NameBytes, Rdn, Rdns, Serial,
-};
+use crate::cert::{known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, Rdn};
 use crate::der::{read_tlv, Tlv};
 use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes};
 use crate::key::{Curve, PublicKey};
@@ -42,9 +40,18 @@ fn only(input: &[u8], tag: u8) -> Option<Tlv<'_>> {
     rest.is_empty().then_some(t)
 }
 
-/// The certificate's data, or None when it is not of the shape this reader accepts. Built
-/// straight into its shared allocation: the data is large, and each move copies it.
+/// The certificate's data, or None when it is not of the shape this reader accepts. Read
+/// straight into its shared allocation: the data is large (names, extensions), and building it
+/// elsewhere first would copy it once per move.
 pub(crate) fn parse(der: &[u8]) -> Option<Arc<CertData>> {
+    let mut shared = Arc::new(CertData::empty());
+    read_into(Arc::get_mut(&mut shared)?, der)?;
+    Some(shared)
+}
+
+/// Fills `d` from `der`, field by field in place; None as soon as a part is not of the shape
+/// this reader accepts (`d` is then dropped half filled).
+fn read_into(d: &mut CertData, der: &[u8]) -> Option<()> {
     let cert = only(der, 0x30)?;
     let mut parts = cert.content;
     let tbs = take(&mut parts, 0x30)?;
@@ -65,56 +72,45 @@ pub(crate) fn parse(der: &[u8]) -> Option<Arc<CertData>> {
         return None;
     }
     let inner_alg = take(&mut f, 0x30)?;
-    let issuer = name(take(&mut f, 0x30)?)?;
+    name_into(&mut d.issuer, take(&mut f, 0x30)?)?;
     let validity = take(&mut f, 0x30)?;
-    let (not_before, not_after) = {
+    {
         let mut v = validity.content;
-        let nb = time(read_tlv(v)?.0)?;
+        d.not_before = time(read_tlv(v)?.0)?;
         v = read_tlv(v)?.1;
         let (na, rest) = read_tlv(v)?;
         if !rest.is_empty() {
             return None;
         }
-        (nb, time(na)?)
-    };
-    let subject = name(take(&mut f, 0x30)?)?;
+        d.not_after = time(na)?;
+    }
+    name_into(&mut d.subject, take(&mut f, 0x30)?)?;
     let spki = take(&mut f, 0x30)?;
-    let public_key = public_key(spki.content)?;
+    d.public_key = public_key(spki.content)?;
     // No unique identifiers (x509-parser's road handles them); extensions last.
-    let ext = if f.is_empty() {
-        Extensions::default()
-    } else {
+    if !f.is_empty() {
         let e = take(&mut f, 0xa3)?;
         if !f.is_empty() {
             return None;
         }
-        extensions(e.content)?
-    };
+        extensions_into(&mut d.ext, e.content)?;
+    }
 
     let offset = |part: &[u8]| part.as_ptr() as usize - der.as_ptr() as usize;
     let tbs_start = offset(tbs.whole);
     let signature_start = offset(signature);
     let spki_start = offset(spki.whole);
-    let signature_algorithm = alg_id(outer_alg.content)?;
-    let tbs_signature_algorithm = alg_id(inner_alg.content)?;
-    Some(Arc::new(CertData {
-        der: der.to_vec(),
-        tbs: tbs_start..tbs_start + tbs.whole.len(),
-        signature_algorithm,
-        tbs_signature_algorithm,
-        signature_range: signature_start..signature_start + signature.len(),
-        algorithms_match: inner_alg.whole == outer_alg.whole,
-        version: 3,
-        serial: Serial::from_slice(serial.content),
-        issuer,
-        subject,
-        not_before,
-        not_after,
-        spki_range: spki_start..spki_start + spki.whole.len(),
-        public_key,
-        has_unique_ids: false,
-        ext,
-    }))
+    d.signature_algorithm = alg_id(outer_alg.content)?;
+    d.tbs_signature_algorithm = alg_id(inner_alg.content)?;
+    d.tbs = tbs_start..tbs_start + tbs.whole.len();
+    d.signature_range = signature_start..signature_start + signature.len();
+    d.algorithms_match = inner_alg.whole == outer_alg.whole;
+    d.version = 3;
+    d.serial.extend_from_slice(serial.content);
+    d.spki_range = spki_start..spki_start + spki.whole.len();
+    d.has_unique_ids = false;
+    d.der = der.to_vec();
+    Some(())
 }
 
 /// A BIT STRING's content with no unused bits: the bytes.
@@ -189,10 +185,10 @@ fn plain_string(tag: u8, value: &[u8]) -> bool {
     }
 }
 
-/// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue).
-fn name(t: Tlv<'_>) -> Option<Name> {
+/// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue),
+/// read into the empty name `n`.
+fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
     let mut rdns_in = t.content;
-    let mut rdns = Rdns::new();
     while !rdns_in.is_empty() {
         let set = take(&mut rdns_in, 0x31)?;
         let mut attrs_in = set.content;
@@ -217,13 +213,10 @@ fn name(t: Tlv<'_>) -> Option<Name> {
         if attrs.is_empty() {
             return None;
         }
-        rdns.push(attrs);
+        n.rdns.push(attrs);
     }
-    Some(Name {
-        raw: NameBytes::from_slice(t.whole),
-        rdns,
-        text: OnceLock::new(),
-    })
+    n.raw.extend_from_slice(t.whole);
+    Some(())
 }
 
 /// UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5), in Unix seconds.
@@ -357,14 +350,14 @@ const EKU_PURPOSES: [(&[u8], &str); 7] = [
     ),
 ];
 
-/// Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, each of a kind this reader knows, once.
-fn extensions(explicit: &[u8]) -> Option<Extensions> {
+/// Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, each of a kind this reader knows, once;
+/// read into the empty `e`.
+fn extensions_into(e: &mut Extensions, explicit: &[u8]) -> Option<()> {
     let seq = only(explicit, 0x30)?;
     let mut list = seq.content;
     if list.is_empty() {
         return None;
     }
-    let mut e = Extensions::default();
     let mut seen = 0u64;
     while !list.is_empty() {
         let ext = take(&mut list, 0x30)?;
@@ -431,7 +424,7 @@ fn extensions(explicit: &[u8]) -> Option<Extensions> {
             _ => return None,
         }
     }
-    Some(e)
+    Some(())
 }
 
 /// BasicConstraints: empty, cA TRUE, or cA TRUE with a small pathLenConstraint.
