@@ -193,7 +193,7 @@ fn describe(
             checks::path_len(&issuer.cert, below()),
             || checks::path_len_text(&issuer.cert, below()),
         );
-        if let Some(nc) = &issuer.cert.ext.name_constraints {
+        if let Some(nc) = &issuer.cert.ext.rare().name_constraints {
             let list = |l: &Option<Vec<crate::cert::Subtree>>| match l {
                 Some(v) => v
                     .iter()

@@ -510,7 +510,7 @@ impl<'a> Search<'a> {
             .map_err(|r| (r, self.cert_ref(child_node, position - 1)))?;
 
         self.path_len(chain, issuer).map_err(|r| (r, at(self)))?;
-        if let Some(nc) = &issuer.ext.name_constraints {
+        if let Some(nc) = &issuer.ext.rare().name_constraints {
             for (i, &n) in chain.iter().enumerate() {
                 let below = self.cert(n);
                 if i > 0 && below.is_self_issued() {
