@@ -6,7 +6,7 @@ use crate::cert::Certificate;
 use crate::checks;
 use crate::error::{Reason, Role};
 use crate::options::VerifyOptions;
-use crate::path::Link;
+use crate::path::{Link, Links};
 use crate::policy::PolicyOutcome;
 use crate::revocation::Status;
 
@@ -79,11 +79,14 @@ pub struct PathCert {
     pub source: Option<String>,
 }
 
+/// The certificates of a verified path, inline for the usual leaf, intermediate and anchor.
+pub(crate) type PathCerts = smallvec::SmallVec<[PathCert; 3]>;
+
 /// A valid path from the leaf to a trust anchor, with the record of the checks that passed.
 #[derive(Clone, Debug)]
 pub struct VerifiedPath {
-    certs: Vec<PathCert>,
-    links: Vec<Link>,
+    certs: PathCerts,
+    links: Links,
     policy: PolicyOutcome,
     opts: VerifyOptions,
     /// Computed on first use: most callers never ask.
@@ -92,8 +95,8 @@ pub struct VerifiedPath {
 
 impl VerifiedPath {
     pub(crate) fn new(
-        certs: Vec<PathCert>,
-        links: Vec<Link>,
+        certs: PathCerts,
+        links: Links,
         policy: PolicyOutcome,
         opts: &VerifyOptions,
     ) -> Self {

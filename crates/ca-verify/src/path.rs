@@ -626,9 +626,12 @@ pub(crate) fn validate_crl_signer(
 /// A path found by the search: the certificates, and what each link's checks found.
 pub(crate) struct Found {
     nodes: Chain,
-    links: Vec<Link>,
+    links: Links,
     policy: PolicyOutcome,
 }
+
+/// The links of a path, inline for the usual two or three.
+pub(crate) type Links = smallvec::SmallVec<[Link; 3]>;
 
 /// What was found on one link of the path (certificate -> its issuer), for the explanation.
 #[derive(Clone, Debug)]
@@ -639,16 +642,16 @@ pub(crate) struct Link {
 }
 
 impl Found {
-    /// Builds the verified path, moving the leaf and the intermediates used out of the pool.
+    /// Builds the verified path: the leaf, the intermediates used (shared with the pool) and
+    /// the anchor.
     pub(crate) fn into_path(
         self,
         leaf: Certificate,
-        pool: Vec<Certificate>,
+        pool: &[Certificate],
         anchors: &[TrustAnchor],
         opts: &VerifyOptions,
     ) -> VerifiedPath {
         let mut leaf = Some(leaf);
-        let mut pool: Vec<Option<Certificate>> = pool.into_iter().map(Some).collect();
         let certs = self
             .nodes
             .iter()
@@ -659,7 +662,7 @@ impl Found {
                     source: None,
                 },
                 Node::Pool(i) => PathCert {
-                    cert: pool[i].take().expect("no loops on a path"),
+                    cert: pool[i].clone(),
                     role: Role::Intermediate,
                     source: None,
                 },
