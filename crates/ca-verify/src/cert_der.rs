@@ -219,28 +219,32 @@ fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
     Some(())
 }
 
+/// Two decimal digits as a number.
+#[inline(always)]
+fn digits(tens: u8, units: u8) -> Option<i64> {
+    let (t, u) = (tens.wrapping_sub(b'0'), units.wrapping_sub(b'0'));
+    (t < 10 && u < 10).then(|| i64::from(t * 10 + u))
+}
+
 /// UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5), in Unix seconds.
 fn time(t: Tlv<'_>) -> Option<i64> {
-    let c = t.content;
-    // Two decimal digits at `i`.
-    let pair = |i: usize| -> Option<i64> {
-        let (a, b) = (c[i].wrapping_sub(b'0'), c[i + 1].wrapping_sub(b'0'));
-        (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
-    };
-    let (year, at) = match (t.tag, c.len()) {
+    // Slice patterns: the length is checked once, no index is checked again.
+    let (year, rest) = match (t.tag, t.content) {
         // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
-        (0x17, 13) => {
-            let yy = pair(0)?;
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        (0x17, [y0, y1, rest @ .., b'Z']) => {
+            let yy = digits(*y0, *y1)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, rest)
         }
-        (0x18, 15) => (pair(0)? * 100 + pair(2)?, 4),
+        (0x18, [c0, c1, y0, y1, rest @ .., b'Z']) => {
+            (digits(*c0, *c1)? * 100 + digits(*y0, *y1)?, rest)
+        }
         _ => return None,
     };
-    if c[c.len() - 1] != b'Z' {
+    let &[mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = rest else {
         return None;
-    }
-    let (month, day) = (pair(at)?, pair(at + 2)?);
-    let (hour, minute, second) = (pair(at + 4)?, pair(at + 6)?, pair(at + 8)?);
+    };
+    let (month, day) = (digits(mo0, mo1)?, digits(d0, d1)?);
+    let (hour, minute, second) = (digits(h0, h1)?, digits(mi0, mi1)?, digits(s0, s1)?);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -256,6 +260,7 @@ fn time(t: Tlv<'_>) -> Option<i64> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (the usual era arithmetic).
+#[inline]
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
