@@ -8,7 +8,7 @@ pub(crate) struct Tlv<'a> {
 }
 
 /// Reads one element with a single-byte tag and a minimal definite length; returns it and the rest.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
