@@ -22,7 +22,7 @@ use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyI
 use crate::key::{Curve, PublicKey};
 
 /// Reads one element of tag `tag` from the front of `input`, advancing it.
-#[inline]
+#[inline(always)]
 fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
     let (t, rest) = read_tlv(input)?;
     if t.tag != tag {
@@ -33,7 +33,7 @@ fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
 }
 
 /// Reads one element that must be all of `input`.
-#[inline]
+#[inline(always)]
 fn only(input: &[u8], tag: u8) -> Option<Tlv<'_>> {
     let mut rest = input;
     let t = take(&mut rest, tag)?;
