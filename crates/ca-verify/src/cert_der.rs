@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use crate::cert::{known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, Rdn};
 use crate::der::{read_tlv, Tlv};
-use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes};
+use crate::extensions::{
+    AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes, SanList,
+};
 use crate::key::{Curve, PublicKey};
 
 /// Reads one element of tag `tag` from the front of `input`, advancing it.
@@ -483,12 +485,12 @@ fn extended_key_usage(v: &[u8]) -> Option<Purposes> {
 
 /// GeneralNames: a non-empty list of dNSName, iPAddress (4 or 16 octets), rfc822Name and
 /// uniformResourceIdentifier entries, the text ones printable ASCII.
-fn subject_alt_name(v: &[u8]) -> Option<Vec<GeneralName>> {
+fn subject_alt_name(v: &[u8]) -> Option<SanList> {
     let mut list = only(v, 0x30)?.content;
     if list.is_empty() {
         return None;
     }
-    let mut names = Vec::new();
+    let mut names = SanList::new();
     while !list.is_empty() {
         let (t, rest) = read_tlv(list)?;
         list = rest;

@@ -33,6 +33,9 @@ pub(crate) struct Subtree {
     pub(crate) base: GeneralName,
 }
 
+/// subjectAltName entries, inline for the usual one or two (no allocation for the list).
+pub(crate) type SanList = smallvec::SmallVec<[GeneralName; 2]>;
+
 /// A key identifier, inline (they are usually a 20-octet hash).
 pub(crate) type KeyId = smallvec::SmallVec<[u8; 20]>;
 
@@ -52,7 +55,7 @@ pub(crate) struct Extensions {
     pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
     pub(crate) key_usage: Option<Crit<u16>>,
     pub(crate) eku: Option<Crit<Purposes>>,
-    pub(crate) san: Option<Crit<Vec<GeneralName>>>,
+    pub(crate) san: Option<Crit<SanList>>,
     pub(crate) ski: Option<Crit<KeyId>>,
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
     pub(crate) count: usize,
@@ -212,7 +215,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     .general_names
                     .iter()
                     .map(GeneralName::from_x509)
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<SanList, _>>()
                     .map_err(|m| {
                         Reason::Malformed(format!("extension 2.5.29.17 (subjectAltName): {m}"))
                     })?;

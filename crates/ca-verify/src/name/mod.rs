@@ -17,7 +17,7 @@ pub(crate) fn verify_expected_name(
     leaf: &Certificate,
     expected: &ExpectedName,
 ) -> Result<(), Reason> {
-    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
+    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value[..]);
     let found = match expected {
         ExpectedName::Dns(host) => {
             let host = host.strip_suffix('.').unwrap_or(host);
@@ -74,7 +74,7 @@ pub fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
 }
 
 fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(), Reason> {
-    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
+    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value[..]);
     if full_stop {
         let cn_count = leaf.subject.values_of(OID_CN).count();
         if cn_count > 1 {
