@@ -16,7 +16,7 @@
 
 use std::sync::Arc;
 
-use crate::cert::{known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, Rdn};
+use crate::cert::{known_dotted, AlgId, CertData, GeneralName, Name};
 use crate::der::{read_tlv, Tlv};
 use crate::extensions::{
     AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes, SanList,
@@ -188,13 +188,16 @@ fn plain_string(tag: u8, value: &[u8]) -> bool {
 }
 
 /// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue),
-/// read into the empty name `n`.
+/// read into the empty name `n`: its DER, and where each attribute lies in it.
 fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
     let mut rdns_in = t.content;
     while !rdns_in.is_empty() {
         let set = take(&mut rdns_in, 0x31)?;
         let mut attrs_in = set.content;
-        let mut attrs = Rdn::new();
+        if attrs_in.is_empty() {
+            return None;
+        }
+        let mut new_rdn = true;
         while !attrs_in.is_empty() {
             let atv = take(&mut attrs_in, 0x30)?;
             let mut c = atv.content;
@@ -206,16 +209,9 @@ fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
             if !plain_string(value.tag, value.content) {
                 return None;
             }
-            attrs.push(Attr {
-                oid: AttrBytes::from_slice(oid.content),
-                tag: u32::from(value.tag),
-                value: AttrBytes::from_slice(value.content),
-            });
+            n.push_attr(t.whole, new_rdn, oid.content, value.tag, value.content)?;
+            new_rdn = false;
         }
-        if attrs.is_empty() {
-            return None;
-        }
-        n.rdns.push(attrs);
     }
     n.raw.extend_from_slice(t.whole);
     Some(())

@@ -87,7 +87,7 @@ fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(
     for cn in leaf.subject.values_of(OID_CN) {
         // UTF8String, PrintableString, IA5String and TeletexString hold the text as bytes; a
         // BMPString (30) or UniversalString (28) never equals an ASCII SAN entry byte for byte.
-        let text = match std::str::from_utf8(&cn.value) {
+        let text = match std::str::from_utf8(cn.value) {
             Ok(t) if cn.tag != 30 && cn.tag != 28 && t.is_ascii() => t,
             _ => {
                 return Err(Reason::Subject {
