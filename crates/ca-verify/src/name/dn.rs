@@ -273,8 +273,19 @@ pub(crate) fn in_subtree(name: &Name, base: &Name) -> bool {
 /// Name equality for chaining (RFC 5280 7.1): byte-identical, or equal attribute by attribute
 /// with strings compared case-insensitively and spaces folded.
 pub(crate) fn equal(a: &Name, b: &Name) -> bool {
-    a.raw == b.raw
-        || (a.rdn_count == b.rdn_count && a.rdns().zip(b.rdns()).all(|(x, y)| rdn_equal(x, y)))
+    if a.raw == b.raw {
+        return true;
+    }
+    if a.rdn_count != b.rdn_count {
+        return false;
+    }
+    // The usual shape, one attribute per RDN in both: attribute i against attribute i (what
+    // rdn_equal does for RDNs of one attribute each), without grouping by RDN.
+    let single = |n: &Name| n.attrs.iter().enumerate().all(|(i, x)| x.rdn as usize == i);
+    if a.attrs.len() == b.attrs.len() && single(a) && single(b) {
+        return a.attrs().zip(b.attrs()).all(|(x, y)| attr_equal(&x, &y));
+    }
+    a.rdns().zip(b.rdns()).all(|(x, y)| rdn_equal(x, y))
 }
 
 fn rdn_equal(a: Rdn<'_>, b: Rdn<'_>) -> bool {
