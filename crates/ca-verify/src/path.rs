@@ -652,10 +652,9 @@ impl Found {
         opts: &VerifyOptions,
     ) -> VerifiedPath {
         let mut leaf = Some(leaf);
-        let certs = self
-            .nodes
-            .iter()
-            .map(|&n| match n {
+        let mut certs = crate::explain::PathCerts::new();
+        for &n in &self.nodes {
+            certs.push(match n {
                 Node::Leaf => PathCert {
                     cert: leaf.take().expect("leaf once"),
                     role: Role::Leaf,
@@ -671,8 +670,8 @@ impl Found {
                     role: Role::TrustAnchor,
                     source: anchors[a].source.clone(),
                 },
-            })
-            .collect();
+            });
+        }
         VerifiedPath::new(certs, self.links, self.policy, opts)
     }
 }
