@@ -47,6 +47,11 @@ pub struct CertData {
 }
 
 impl CertData {
+    /// The subject key as the signature backend takes it.
+    pub(crate) fn verification_key(&self) -> Result<crate::signature::VerificationKey<'_>, Reason> {
+        crate::signature::verification_key(&self.public_key, &self.der)
+    }
+
     /// A record with nothing in it, for the in-place reader to fill.
     pub(crate) fn empty() -> Self {
         let alg = || AlgId {
@@ -220,7 +225,7 @@ impl Certificate {
             not_before: tbs.validity.not_before.timestamp(),
             not_after: tbs.validity.not_after.timestamp(),
             spki_range: spki_start..spki_start + spki_raw.len(),
-            public_key: public_key(&tbs.subject_pki),
+            public_key: public_key(&tbs.subject_pki, der),
             has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
             ext,
         })

@@ -88,7 +88,7 @@ fn read_into(d: &mut CertData, der: &[u8]) -> Option<()> {
     }
     name_into(&mut d.subject, take(&mut f, 0x30)?)?;
     let spki = take(&mut f, 0x30)?;
-    d.public_key = public_key(spki.content)?;
+    d.public_key = public_key(spki.content, der)?;
     // No unique identifiers (x509-parser's road handles them); extensions last.
     if !f.is_empty() {
         let e = take(&mut f, 0xa3)?;
@@ -274,11 +274,13 @@ const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 /// SubjectPublicKeyInfo content: an RSA key (NULL parameters, a minimal positive modulus and
-/// exponent), an EC key on P-256, P-384 or P-521, or an Ed25519 key.
-fn public_key(content: &[u8]) -> Option<PublicKey> {
+/// exponent), an EC key on P-256, P-384 or P-521, or an Ed25519 key; `der` is the certificate.
+fn public_key(content: &[u8], der: &[u8]) -> Option<PublicKey> {
     let mut c = content;
     let alg = take(&mut c, 0x30)?;
     let key = bit_string(only(c, 0x03)?.content)?;
+    // The key's place in the certificate: its bytes are read from there, not copied.
+    let range = crate::der::place(der, key)?;
     let mut a = alg.content;
     let oid = take(&mut a, 0x06)?;
     match oid.content {
@@ -302,10 +304,7 @@ fn public_key(content: &[u8]) -> Option<PublicKey> {
                 Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
                 None => 0,
             };
-            Some(PublicKey::Rsa {
-                der: key.to_vec(),
-                bits,
-            })
+            Some(PublicKey::Rsa { der: range, bits })
         }
         OID_EC => {
             let curve = match only(a, 0x06)?.content {
@@ -316,10 +315,10 @@ fn public_key(content: &[u8]) -> Option<PublicKey> {
             };
             Some(PublicKey::Ec {
                 curve,
-                point: key.to_vec(),
+                point: range,
             })
         }
-        OID_ED25519 if a.is_empty() && key.len() == 32 => Some(PublicKey::Ed25519(key.to_vec())),
+        OID_ED25519 if a.is_empty() && key.len() == 32 => Some(PublicKey::Ed25519(range)),
         _ => None,
     }
 }

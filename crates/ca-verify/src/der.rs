@@ -48,6 +48,13 @@ pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     ))
 }
 
+/// Where `part`, a slice of `whole`, lies in it; None when it is not inside.
+pub(crate) fn place(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
+}
+
 /// Whether `der` is exactly one element.
 pub(crate) fn is_single_element(der: &[u8]) -> bool {
     matches!(read_tlv(der), Some((_, rest)) if rest.is_empty())

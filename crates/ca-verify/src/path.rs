@@ -537,7 +537,7 @@ impl<'a> Search<'a> {
             &c.signature_algorithm,
             c.tbs_der(),
             c.signature(),
-            &self.cert(issuer).public_key,
+            self.cert(issuer),
             match issuer {
                 Node::Anchor(a) => Some(&self.anchors[a].key_cache),
                 _ => None,

@@ -349,7 +349,7 @@ fn delta_for<'c>(
         if crl::cmp_unsigned(base, number) == std::cmp::Ordering::Greater {
             continue;
         }
-        if !signer::verifies(env, index, d, &signer.key)? {
+        if !signer::verifies(env, index, d, &signer.cert)? {
             continue;
         }
         if let Some(ext) = &d.unknown_critical {
