@@ -108,7 +108,7 @@ fn read_into(d: &mut CertData, der: &[u8]) -> Option<()> {
     d.signature_range = signature_start..signature_start + signature.len();
     d.algorithms_match = inner_alg.whole == outer_alg.whole;
     d.version = 3;
-    d.serial.extend_from_slice(serial.content);
+    d.serial = crate::cert::Serial::from_slice(serial.content);
     d.spki_range = spki_start..spki_start + spki.whole.len();
     d.has_unique_ids = false;
     d.der = der.to_vec();
@@ -213,7 +213,7 @@ fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
             new_rdn = false;
         }
     }
-    n.raw.extend_from_slice(t.whole);
+    n.raw = crate::name::dn::NameBytes::from_slice(t.whole);
     Some(())
 }
 
