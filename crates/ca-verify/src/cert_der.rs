@@ -468,14 +468,13 @@ fn extended_key_usage(v: &[u8]) -> Option<Purposes> {
         let i = EKU_PURPOSES.iter().position(|(der, _)| *der == oid)?;
         present[i] = true;
     }
-    Some(
-        EKU_PURPOSES
-            .iter()
-            .zip(present)
-            .filter(|(_, on)| *on)
-            .map(|((_, dotted), _)| std::borrow::Cow::Borrowed(*dotted))
-            .collect(),
-    )
+    let mut purposes = Purposes::new();
+    for ((_, dotted), on) in EKU_PURPOSES.iter().zip(present) {
+        if on {
+            purposes.push(std::borrow::Cow::Borrowed(*dotted));
+        }
+    }
+    Some(purposes)
 }
 
 /// GeneralNames: a non-empty list of dNSName, iPAddress (4 or 16 octets), rfc822Name and
