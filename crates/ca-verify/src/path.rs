@@ -261,16 +261,16 @@ impl<'a> Search<'a> {
         let child = self.cert(child_node);
         let position = chain.len();
         let mut candidates: smallvec::SmallVec<[Node; 4]> = smallvec::SmallVec::new();
-        candidates.extend(
-            (0..self.anchors.len())
-                .filter(|&i| self.is_candidate(child, &self.anchors[i].cert))
-                .map(Node::Anchor),
-        );
-        candidates.extend(
-            (0..self.pool.len())
-                .filter(|&i| self.is_candidate(child, &self.pool[i]))
-                .map(Node::Pool),
-        );
+        for (i, a) in self.anchors.iter().enumerate() {
+            if self.is_candidate(child, &a.cert) {
+                candidates.push(Node::Anchor(i));
+            }
+        }
+        for (i, c) in self.pool.iter().enumerate() {
+            if self.is_candidate(child, c) {
+                candidates.push(Node::Pool(i));
+            }
+        }
         if candidates.is_empty() {
             let e = VerifyError::new(
                 Reason::UnknownIssuer(child.issuer.text().to_string()),
