@@ -214,19 +214,16 @@ impl<'a> Search<'a> {
             Ok(true) => {
                 let (statuses, policy) = self.completed.take().expect("set when a path completes");
                 // No statuses when revocation was not checked: NotChecked for every link.
-                let statuses = statuses
-                    .into_iter()
-                    .chain(std::iter::repeat_with(|| Status::NotChecked));
-                let links = chain
-                    .windows(2)
-                    .zip(statuses)
-                    .map(|(w, revocation)| Link {
+                let mut statuses = statuses.into_iter();
+                let mut links = Links::new();
+                for w in chain.windows(2) {
+                    links.push(Link {
                         alg: self.signatures[&(w[0], w[1])]
                             .clone()
                             .expect("checked on the path"),
-                        revocation,
-                    })
-                    .collect();
+                        revocation: statuses.next().unwrap_or(Status::NotChecked),
+                    });
+                }
                 Ok(Found {
                     nodes: chain,
                     links,
@@ -561,8 +558,10 @@ impl<'a> Search<'a> {
     /// pkits: the checks of a complete path (leaf to anchor): certificate policies (RFC 5280
     /// 6.1.3 to 6.1.5), then revocation (6.3). Both live in their own modules.
     fn path_checks(&mut self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
-        let certs: smallvec::SmallVec<[&Certificate; 4]> =
-            chain.iter().map(|&n| self.cert(n)).collect();
+        let mut certs: smallvec::SmallVec<[&Certificate; 4]> = smallvec::SmallVec::new();
+        for &n in chain {
+            certs.push(self.cert(n));
+        }
         let policy = policy::process(&certs, &self.opts.policy).map_err(|f| {
             let at = f.position().unwrap_or(0).min(chain.len() - 1);
             (Reason::Policy(f), self.cert_ref(chain[at], at))
