@@ -137,7 +137,7 @@ pub(crate) fn issuer(
 }
 
 /// Fails with `reason` when `rule` is in `profile` and `broken` holds.
-#[inline]
+#[inline(always)]
 fn rule(
     profile: Profile,
     rule: RuleId,
