@@ -45,7 +45,9 @@ impl<'a> Log<'a> {
         }
     }
 
-    #[inline]
+    /// Passes `result` on; when recording, writes a record of it first. Inline: checks call
+    /// it on every verification, and silently (recording is only for explanations).
+    #[inline(always)]
     pub(crate) fn step(
         &mut self,
         check: &'static str,
@@ -53,19 +55,32 @@ impl<'a> Log<'a> {
         detail: impl FnOnce() -> String,
     ) -> Result<(), Reason> {
         if let Some(r) = self.records.as_deref_mut() {
-            let (passed, detail) = match &result {
-                Ok(()) => (true, detail()),
-                Err(e) => (false, e.to_string()),
-            };
-            r.push(CheckRecord {
-                position: self.position,
-                check,
-                passed,
-                detail,
-            });
+            record(r, self.position, check, &result, detail);
         }
         result
     }
+}
+
+/// Writes the record of one check (out of line: only explanations record).
+#[cold]
+#[inline(never)]
+fn record(
+    records: &mut Vec<CheckRecord>,
+    position: usize,
+    check: &'static str,
+    result: &Result<(), Reason>,
+    detail: impl FnOnce() -> String,
+) {
+    let (passed, detail) = match result {
+        Ok(()) => (true, detail()),
+        Err(e) => (false, e.to_string()),
+    };
+    records.push(CheckRecord {
+        position,
+        check,
+        passed,
+        detail,
+    });
 }
 
 /// A certificate on the verified path (or on the failing candidate path).
