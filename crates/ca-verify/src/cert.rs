@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use x509_parser::extensions::GeneralName as XGeneralName;
-use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
+use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::x509::AlgorithmIdentifier;
 
 use crate::error::Reason;
@@ -46,6 +46,39 @@ pub struct CertData {
     pub(crate) ext: Extensions,
 }
 
+impl CertData {
+    /// The subject key as the signature backend takes it.
+    pub(crate) fn verification_key(&self) -> Result<crate::signature::VerificationKey<'_>, Reason> {
+        crate::signature::verification_key(&self.public_key, &self.der)
+    }
+
+    /// A record with nothing in it, for the in-place reader to fill.
+    pub(crate) fn empty() -> Self {
+        let alg = || AlgId {
+            oid: Cow::Borrowed(""),
+            params: None,
+        };
+        CertData {
+            der: Vec::new(),
+            tbs: 0..0,
+            signature_algorithm: alg(),
+            tbs_signature_algorithm: alg(),
+            signature_range: 0..0,
+            algorithms_match: false,
+            version: 0,
+            serial: Serial::new(),
+            issuer: Name::empty(),
+            subject: Name::empty(),
+            not_before: 0,
+            not_after: 0,
+            spki_range: 0..0,
+            public_key: PublicKey::Unusable(String::new()),
+            has_unique_ids: false,
+            ext: Extensions::default(),
+        }
+    }
+}
+
 /// An AlgorithmIdentifier: dotted OID plus the full DER of the parameters, if any.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct AlgId {
@@ -70,117 +103,7 @@ impl AlgId {
 /// longer one, refused by the checks, spills to the heap).
 pub(crate) type Serial = smallvec::SmallVec<[u8; 21]>;
 
-/// A name's DER, inline when it is short (most are): no allocation per name.
-pub(crate) type NameBytes = smallvec::SmallVec<[u8; 64]>;
-/// One RDN's attributes: nearly always one.
-pub(crate) type Rdn = smallvec::SmallVec<[Attr; 1]>;
-/// The RDNs of a name, inline up to two.
-pub(crate) type Rdns = smallvec::SmallVec<[Rdn; 2]>;
-
-/// A distinguished name: raw DER (for issuer/subject matching) and its attributes by RDN.
-#[derive(Clone, Debug)]
-pub(crate) struct Name {
-    pub(crate) raw: NameBytes,
-    pub(crate) rdns: Rdns,
-    /// The text form, built on first use (errors and accessors only).
-    pub(crate) text: std::sync::OnceLock<String>,
-}
-
-/// An attribute's bytes, inline when short: type OIDs are a few octets and most values fit,
-/// so parsing a name allocates once per RDN at most, not twice per attribute.
-pub(crate) type AttrBytes = smallvec::SmallVec<[u8; 24]>;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Attr {
-    /// The attribute type OID, as its DER content octets.
-    pub(crate) oid: AttrBytes,
-    pub(crate) tag: u32,
-    pub(crate) value: AttrBytes,
-}
-
-/// 2.5.4.3 commonName.
-pub(crate) const OID_CN: &[u8] = &[0x55, 0x04, 0x03];
-/// 1.2.840.113549.1.9.1 emailAddress.
-pub(crate) const OID_EMAIL_ATTR: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x01];
-
-impl Name {
-    pub(crate) fn from_x509(n: &X509Name<'_>) -> Self {
-        let rdns = n
-            .iter_rdn()
-            .map(|rdn| {
-                rdn.iter()
-                    .map(|a| Attr {
-                        oid: AttrBytes::from_slice(a.attr_type().as_bytes()),
-                        tag: a.attr_value().tag().0,
-                        value: AttrBytes::from_slice(a.attr_value().data),
-                    })
-                    .collect()
-            })
-            .collect::<Rdns>();
-        Name {
-            raw: NameBytes::from_slice(n.as_raw()),
-            rdns,
-            text: std::sync::OnceLock::new(),
-        }
-    }
-
-    /// "CN=example.com, O=Example", or "(empty name)".
-    pub(crate) fn text(&self) -> &str {
-        self.text.get_or_init(|| {
-            let t = name_text(&self.rdns);
-            if t.is_empty() {
-                "(empty name)".into()
-            } else {
-                t
-            }
-        })
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.rdns.is_empty()
-    }
-
-    /// The values of every attribute of type `oid`, as text when they are text.
-    pub(crate) fn values_of<'a>(&'a self, oid: &'a [u8]) -> impl Iterator<Item = &'a Attr> + 'a {
-        self.rdns
-            .iter()
-            .flatten()
-            .filter(move |a| a.oid[..] == *oid)
-    }
-}
-
-/// "CN=example.com, O=Example": short names for the usual attributes, dotted OIDs otherwise.
-fn name_text(rdns: &[Rdn]) -> String {
-    let mut out = String::new();
-    for a in rdns.iter().flatten() {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        let dotted;
-        let key = match a.oid.as_slice() {
-            OID_CN => "CN",
-            [0x55, 0x04, 0x06] => "C",
-            [0x55, 0x04, 0x07] => "L",
-            [0x55, 0x04, 0x08] => "ST",
-            [0x55, 0x04, 0x0a] => "O",
-            [0x55, 0x04, 0x0b] => "OU",
-            [0x55, 0x04, 0x05] => "serialNumber",
-            OID_EMAIL_ATTR => "emailAddress",
-            [0x09, 0x92, 0x26, 0x89, 0x93, 0xf2, 0x2c, 0x64, 0x01, 0x19] => "DC",
-            other => {
-                dotted = oid_bytes_to_string(other);
-                &dotted
-            }
-        };
-        out.push_str(key);
-        out.push('=');
-        match std::str::from_utf8(&a.value) {
-            Ok(v) if a.tag != 30 => out.push_str(v),
-            _ => out.push_str(&format!("#{}", hex_colon(&a.value).replace(':', ""))),
-        }
-    }
-    out
-}
+pub(crate) use crate::name::dn::{AttrBuf, Name, OID_CN, OID_EMAIL_ATTR};
 
 /// A subjectAltName or name-constraint entry.
 #[derive(Clone, Debug)]
@@ -202,7 +125,9 @@ impl GeneralName {
             XGeneralName::IPAddress(b) => GeneralName::Ip(b.to_vec()),
             XGeneralName::RFC822Name(s) => GeneralName::Email(s.to_string()),
             XGeneralName::URI(s) => GeneralName::Uri(s.to_string()),
-            XGeneralName::DirectoryName(n) => GeneralName::Directory(Box::new(Name::from_x509(n))),
+            XGeneralName::DirectoryName(n) => {
+                GeneralName::Directory(Box::new(Name::from_x509(n).ok_or_else(name_outside)?))
+            }
             XGeneralName::OtherName(..) => GeneralName::Unsupported("otherName"),
             XGeneralName::X400Address(_) => GeneralName::Unsupported("x400Address"),
             XGeneralName::EDIPartyName(_) => GeneralName::Unsupported("ediPartyName"),
@@ -293,12 +218,14 @@ impl Certificate {
             algorithms_match,
             version: tbs.version.0 + 1,
             serial: Serial::from_slice(tbs.raw_serial()),
-            issuer: Name::from_x509(&tbs.issuer),
-            subject: Name::from_x509(&tbs.subject),
+            issuer: Name::from_x509(&tbs.issuer)
+                .ok_or_else(|| Reason::Malformed(name_outside()))?,
+            subject: Name::from_x509(&tbs.subject)
+                .ok_or_else(|| Reason::Malformed(name_outside()))?,
             not_before: tbs.validity.not_before.timestamp(),
             not_after: tbs.validity.not_after.timestamp(),
             spki_range: spki_start..spki_start + spki_raw.len(),
-            public_key: public_key(&tbs.subject_pki),
+            public_key: public_key(&tbs.subject_pki, der),
             has_unique_ids: tbs.issuer_uid.is_some() || tbs.subject_uid.is_some(),
             ext,
         })
@@ -437,6 +364,12 @@ impl fmt::Debug for Certificate {
     }
 }
 
+/// x509-parser borrows every part of a name from the name's DER; should one not be, the name
+/// cannot be recorded by position.
+fn name_outside() -> String {
+    "a name attribute lies outside the name's encoding".into()
+}
+
 pub(crate) fn unix_to_datetime(t: i64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(t).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
@@ -528,7 +461,7 @@ pub(crate) fn dotted(bytes: &[u8]) -> Cow<'static, str> {
     }
 }
 
-fn oid_bytes_to_string(bytes: &[u8]) -> String {
+pub(crate) fn oid_bytes_to_string(bytes: &[u8]) -> String {
     x509_parser::der_parser::oid::Oid::new(std::borrow::Cow::Borrowed(bytes)).to_id_string()
 }
 

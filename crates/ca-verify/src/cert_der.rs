@@ -14,17 +14,17 @@
 //! accept what that road accepts, with the same result (a test compares the two on every
 //! certificate of x509-limbo and PKITS); it never refuses anything on its own.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use crate::cert::{
-    known_dotted, AlgId, Attr, AttrBytes, CertData, GeneralName, Name, NameBytes, Rdn, Rdns, Serial,
-};
+use crate::cert::{known_dotted, AlgId, CertData, GeneralName, Name};
 use crate::der::{read_tlv, Tlv};
-use crate::extensions::{AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes};
+use crate::extensions::{
+    AuthorityKeyId, BasicConstraints, Crit, Extensions, KeyId, Purposes, SanList,
+};
 use crate::key::{Curve, PublicKey};
 
 /// Reads one element of tag `tag` from the front of `input`, advancing it.
-#[inline]
+#[inline(always)]
 fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
     let (t, rest) = read_tlv(input)?;
     if t.tag != tag {
@@ -35,16 +35,25 @@ fn take<'a>(input: &mut &'a [u8], tag: u8) -> Option<Tlv<'a>> {
 }
 
 /// Reads one element that must be all of `input`.
-#[inline]
+#[inline(always)]
 fn only(input: &[u8], tag: u8) -> Option<Tlv<'_>> {
     let mut rest = input;
     let t = take(&mut rest, tag)?;
     rest.is_empty().then_some(t)
 }
 
-/// The certificate's data, or None when it is not of the shape this reader accepts. Built
-/// straight into its shared allocation: the data is large, and each move copies it.
+/// The certificate's data, or None when it is not of the shape this reader accepts. Read
+/// straight into its shared allocation: the data is large (names, extensions), and building it
+/// elsewhere first would copy it once per move.
 pub(crate) fn parse(der: &[u8]) -> Option<Arc<CertData>> {
+    let mut shared = Arc::new(CertData::empty());
+    read_into(Arc::get_mut(&mut shared)?, der)?;
+    Some(shared)
+}
+
+/// Fills `d` from `der`, field by field in place; None as soon as a part is not of the shape
+/// this reader accepts (`d` is then dropped half filled).
+fn read_into(d: &mut CertData, der: &[u8]) -> Option<()> {
     let cert = only(der, 0x30)?;
     let mut parts = cert.content;
     let tbs = take(&mut parts, 0x30)?;
@@ -65,56 +74,45 @@ pub(crate) fn parse(der: &[u8]) -> Option<Arc<CertData>> {
         return None;
     }
     let inner_alg = take(&mut f, 0x30)?;
-    let issuer = name(take(&mut f, 0x30)?)?;
+    name_into(&mut d.issuer, take(&mut f, 0x30)?)?;
     let validity = take(&mut f, 0x30)?;
-    let (not_before, not_after) = {
+    {
         let mut v = validity.content;
-        let nb = time(read_tlv(v)?.0)?;
+        d.not_before = time(read_tlv(v)?.0)?;
         v = read_tlv(v)?.1;
         let (na, rest) = read_tlv(v)?;
         if !rest.is_empty() {
             return None;
         }
-        (nb, time(na)?)
-    };
-    let subject = name(take(&mut f, 0x30)?)?;
+        d.not_after = time(na)?;
+    }
+    name_into(&mut d.subject, take(&mut f, 0x30)?)?;
     let spki = take(&mut f, 0x30)?;
-    let public_key = public_key(spki.content)?;
+    d.public_key = public_key(spki.content, der)?;
     // No unique identifiers (x509-parser's road handles them); extensions last.
-    let ext = if f.is_empty() {
-        Extensions::default()
-    } else {
+    if !f.is_empty() {
         let e = take(&mut f, 0xa3)?;
         if !f.is_empty() {
             return None;
         }
-        extensions(e.content)?
-    };
+        extensions_into(&mut d.ext, e.content)?;
+    }
 
     let offset = |part: &[u8]| part.as_ptr() as usize - der.as_ptr() as usize;
     let tbs_start = offset(tbs.whole);
     let signature_start = offset(signature);
     let spki_start = offset(spki.whole);
-    let signature_algorithm = alg_id(outer_alg.content)?;
-    let tbs_signature_algorithm = alg_id(inner_alg.content)?;
-    Some(Arc::new(CertData {
-        der: der.to_vec(),
-        tbs: tbs_start..tbs_start + tbs.whole.len(),
-        signature_algorithm,
-        tbs_signature_algorithm,
-        signature_range: signature_start..signature_start + signature.len(),
-        algorithms_match: inner_alg.whole == outer_alg.whole,
-        version: 3,
-        serial: Serial::from_slice(serial.content),
-        issuer,
-        subject,
-        not_before,
-        not_after,
-        spki_range: spki_start..spki_start + spki.whole.len(),
-        public_key,
-        has_unique_ids: false,
-        ext,
-    }))
+    d.signature_algorithm = alg_id(outer_alg.content)?;
+    d.tbs_signature_algorithm = alg_id(inner_alg.content)?;
+    d.tbs = tbs_start..tbs_start + tbs.whole.len();
+    d.signature_range = signature_start..signature_start + signature.len();
+    d.algorithms_match = inner_alg.whole == outer_alg.whole;
+    d.version = 3;
+    d.serial = crate::cert::Serial::from_slice(serial.content);
+    d.spki_range = spki_start..spki_start + spki.whole.len();
+    d.has_unique_ids = false;
+    d.der = der.to_vec();
+    Some(())
 }
 
 /// A BIT STRING's content with no unused bits: the bytes.
@@ -189,14 +187,17 @@ fn plain_string(tag: u8, value: &[u8]) -> bool {
     }
 }
 
-/// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue).
-fn name(t: Tlv<'_>) -> Option<Name> {
+/// Name ::= SEQUENCE OF RelativeDistinguishedName (SET SIZE (1..MAX) OF AttributeTypeAndValue),
+/// read into the empty name `n`: its DER, and where each attribute lies in it.
+fn name_into(n: &mut Name, t: Tlv<'_>) -> Option<()> {
     let mut rdns_in = t.content;
-    let mut rdns = Rdns::new();
     while !rdns_in.is_empty() {
         let set = take(&mut rdns_in, 0x31)?;
         let mut attrs_in = set.content;
-        let mut attrs = Rdn::new();
+        if attrs_in.is_empty() {
+            return None;
+        }
+        let mut new_rdn = true;
         while !attrs_in.is_empty() {
             let atv = take(&mut attrs_in, 0x30)?;
             let mut c = atv.content;
@@ -208,46 +209,40 @@ fn name(t: Tlv<'_>) -> Option<Name> {
             if !plain_string(value.tag, value.content) {
                 return None;
             }
-            attrs.push(Attr {
-                oid: AttrBytes::from_slice(oid.content),
-                tag: u32::from(value.tag),
-                value: AttrBytes::from_slice(value.content),
-            });
+            n.push_attr(t.whole, new_rdn, oid.content, value.tag, value.content)?;
+            new_rdn = false;
         }
-        if attrs.is_empty() {
-            return None;
-        }
-        rdns.push(attrs);
     }
-    Some(Name {
-        raw: NameBytes::from_slice(t.whole),
-        rdns,
-        text: OnceLock::new(),
-    })
+    n.raw = crate::name::dn::NameBytes::from_slice(t.whole);
+    Some(())
+}
+
+/// Two decimal digits as a number.
+#[inline(always)]
+fn digits(tens: u8, units: u8) -> Option<i64> {
+    let (t, u) = (tens.wrapping_sub(b'0'), units.wrapping_sub(b'0'));
+    (t < 10 && u < 10).then(|| i64::from(t * 10 + u))
 }
 
 /// UTCTime YYMMDDHHMMSSZ or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 4.1.2.5), in Unix seconds.
 fn time(t: Tlv<'_>) -> Option<i64> {
-    let c = t.content;
-    // Two decimal digits at `i`.
-    let pair = |i: usize| -> Option<i64> {
-        let (a, b) = (c[i].wrapping_sub(b'0'), c[i + 1].wrapping_sub(b'0'));
-        (a < 10 && b < 10).then(|| i64::from(a * 10 + b))
-    };
-    let (year, at) = match (t.tag, c.len()) {
+    // Slice patterns: the length is checked once, no index is checked again.
+    let (year, rest) = match (t.tag, t.content) {
         // RFC 5280 4.1.2.5.1: YY >= 50 is 19YY, YY < 50 is 20YY.
-        (0x17, 13) => {
-            let yy = pair(0)?;
-            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, 2)
+        (0x17, [y0, y1, rest @ .., b'Z']) => {
+            let yy = digits(*y0, *y1)?;
+            (if yy >= 50 { 1900 + yy } else { 2000 + yy }, rest)
         }
-        (0x18, 15) => (pair(0)? * 100 + pair(2)?, 4),
+        (0x18, [c0, c1, y0, y1, rest @ .., b'Z']) => {
+            (digits(*c0, *c1)? * 100 + digits(*y0, *y1)?, rest)
+        }
         _ => return None,
     };
-    if c[c.len() - 1] != b'Z' {
+    let &[mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1] = rest else {
         return None;
-    }
-    let (month, day) = (pair(at)?, pair(at + 2)?);
-    let (hour, minute, second) = (pair(at + 4)?, pair(at + 6)?, pair(at + 8)?);
+    };
+    let (month, day) = (digits(mo0, mo1)?, digits(d0, d1)?);
+    let (hour, minute, second) = (digits(h0, h1)?, digits(mi0, mi1)?, digits(s0, s1)?);
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_days = match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
@@ -263,6 +258,7 @@ fn time(t: Tlv<'_>) -> Option<i64> {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (the usual era arithmetic).
+#[inline]
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
@@ -278,11 +274,13 @@ const OID_EC: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01];
 const OID_ED25519: &[u8] = &[0x2b, 0x65, 0x70];
 
 /// SubjectPublicKeyInfo content: an RSA key (NULL parameters, a minimal positive modulus and
-/// exponent), an EC key on P-256, P-384 or P-521, or an Ed25519 key.
-fn public_key(content: &[u8]) -> Option<PublicKey> {
+/// exponent), an EC key on P-256, P-384 or P-521, or an Ed25519 key; `der` is the certificate.
+fn public_key(content: &[u8], der: &[u8]) -> Option<PublicKey> {
     let mut c = content;
     let alg = take(&mut c, 0x30)?;
     let key = bit_string(only(c, 0x03)?.content)?;
+    // The key's place in the certificate: its bytes are read from there, not copied.
+    let range = crate::der::place(der, key)?;
     let mut a = alg.content;
     let oid = take(&mut a, 0x06)?;
     match oid.content {
@@ -306,10 +304,7 @@ fn public_key(content: &[u8]) -> Option<PublicKey> {
                 Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
                 None => 0,
             };
-            Some(PublicKey::Rsa {
-                der: key.to_vec(),
-                bits,
-            })
+            Some(PublicKey::Rsa { der: range, bits })
         }
         OID_EC => {
             let curve = match only(a, 0x06)?.content {
@@ -320,10 +315,10 @@ fn public_key(content: &[u8]) -> Option<PublicKey> {
             };
             Some(PublicKey::Ec {
                 curve,
-                point: key.to_vec(),
+                point: range,
             })
         }
-        OID_ED25519 if a.is_empty() && key.len() == 32 => Some(PublicKey::Ed25519(key.to_vec())),
+        OID_ED25519 if a.is_empty() && key.len() == 32 => Some(PublicKey::Ed25519(range)),
         _ => None,
     }
 }
@@ -357,14 +352,14 @@ const EKU_PURPOSES: [(&[u8], &str); 7] = [
     ),
 ];
 
-/// Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, each of a kind this reader knows, once.
-fn extensions(explicit: &[u8]) -> Option<Extensions> {
+/// Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension, each of a kind this reader knows, once;
+/// read into the empty `e`.
+fn extensions_into(e: &mut Extensions, explicit: &[u8]) -> Option<()> {
     let seq = only(explicit, 0x30)?;
     let mut list = seq.content;
     if list.is_empty() {
         return None;
     }
-    let mut e = Extensions::default();
     let mut seen = 0u64;
     while !list.is_empty() {
         let ext = take(&mut list, 0x30)?;
@@ -431,7 +426,7 @@ fn extensions(explicit: &[u8]) -> Option<Extensions> {
             _ => return None,
         }
     }
-    Some(e)
+    Some(())
 }
 
 /// BasicConstraints: empty, cA TRUE, or cA TRUE with a small pathLenConstraint.
@@ -473,24 +468,23 @@ fn extended_key_usage(v: &[u8]) -> Option<Purposes> {
         let i = EKU_PURPOSES.iter().position(|(der, _)| *der == oid)?;
         present[i] = true;
     }
-    Some(
-        EKU_PURPOSES
-            .iter()
-            .zip(present)
-            .filter(|(_, on)| *on)
-            .map(|((_, dotted), _)| std::borrow::Cow::Borrowed(*dotted))
-            .collect(),
-    )
+    let mut purposes = Purposes::new();
+    for ((_, dotted), on) in EKU_PURPOSES.iter().zip(present) {
+        if on {
+            purposes.push(std::borrow::Cow::Borrowed(*dotted));
+        }
+    }
+    Some(purposes)
 }
 
 /// GeneralNames: a non-empty list of dNSName, iPAddress (4 or 16 octets), rfc822Name and
 /// uniformResourceIdentifier entries, the text ones printable ASCII.
-fn subject_alt_name(v: &[u8]) -> Option<Vec<GeneralName>> {
+fn subject_alt_name(v: &[u8]) -> Option<SanList> {
     let mut list = only(v, 0x30)?.content;
     if list.is_empty() {
         return None;
     }
-    let mut names = Vec::new();
+    let mut names = SanList::new();
     while !list.is_empty() {
         let (t, rest) = read_tlv(list)?;
         list = rest;
@@ -513,113 +507,5 @@ fn subject_alt_name(v: &[u8]) -> Option<Vec<GeneralName>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cert::Certificate;
-
-    /// Every certificate this reader accepts, the x509-parser road accepts with the same data.
-    fn same_as_x509_parser_road(der: &[u8], what: &str) -> bool {
-        let Some(fast) = parse(der) else {
-            return false;
-        };
-        match Certificate::parse_with_x509_parser(der) {
-            Ok(full) => assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{what}"),
-            Err(r) => panic!("{what}: read in place, but the full parse refuses it: {r}"),
-        }
-        true
-    }
-
-    fn conformance() -> std::path::PathBuf {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/conformance")
-    }
-
-    #[test]
-    fn agrees_with_the_full_parse_on_pkits() {
-        let dir = conformance().join("pkits/certs");
-        let entries = std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: {e} (shared/ beside the workspace)", dir.display()));
-        let (mut total, mut fast) = (0, 0);
-        for entry in entries {
-            let path = entry.unwrap().path();
-            let der = std::fs::read(&path).unwrap();
-            total += 1;
-            fast += usize::from(same_as_x509_parser_road(&der, &path.display().to_string()));
-        }
-        assert!(total > 400 && fast > 0, "{fast} of {total} read in place");
-    }
-
-    #[test]
-    fn agrees_with_the_full_parse_on_limbo() {
-        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
-            match v {
-                serde_json::Value::String(s) if s.contains("-----BEGIN CERTIFICATE-----") => {
-                    out.push(s.clone())
-                }
-                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-                serde_json::Value::Object(o) => o.values().for_each(|x| walk(x, out)),
-                _ => {}
-            }
-        }
-        let path = conformance().join("limbo-public.json");
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{}: {e} (shared/ beside the workspace)", path.display()));
-        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let mut pems = Vec::new();
-        walk(&doc, &mut pems);
-        let (mut total, mut fast) = (0, 0);
-        for (i, pem) in pems.iter().enumerate() {
-            for block in x509_parser::pem::Pem::iter_from_buffer(pem.as_bytes()) {
-                let Ok(block) = block else { continue };
-                total += 1;
-                fast += usize::from(same_as_x509_parser_road(
-                    &block.contents,
-                    &format!("limbo PEM string {i}"),
-                ));
-            }
-        }
-        assert!(
-            total > 10_000 && fast > 1_000,
-            "{fast} of {total} read in place"
-        );
-        eprintln!("limbo: {fast} of {total} certificates read in place");
-    }
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
-    }
-
-    #[test]
-    fn times() {
-        let t = |tag: u8, text: &str| {
-            time(Tlv {
-                tag,
-                content: text.as_bytes(),
-                whole: &[],
-            })
-        };
-        assert_eq!(t(0x17, "491231235959Z"), Some(2_524_607_999));
-        assert_eq!(t(0x17, "500101000000Z"), Some(-631_152_000));
-        assert_eq!(t(0x18, "20000229120000Z"), Some(951_825_600));
-        assert_eq!(t(0x18, "20010229120000Z"), None); // not a leap year
-        assert_eq!(t(0x17, "991301000000Z"), None); // month 13
-        assert_eq!(t(0x17, "990101240000Z"), None); // hour 24
-        assert_eq!(t(0x17, "9901010000000"), None); // no Z
-        assert_eq!(t(0x17, "99010100000Z"), None); // too short
-        assert_eq!(t(0x18, "2000022912000Z"), None);
-        assert_eq!(t(0x17, "9a0101000000Z"), None);
-    }
-
-    #[test]
-    fn oid_and_integer_forms() {
-        assert!(valid_oid(&[0x55, 0x1d, 0x13]));
-        assert!(!valid_oid(&[0x55, 0x80, 0x01]));
-        assert!(!valid_oid(&[0x55, 0x81]));
-        assert!(minimal_integer(&[0x00, 0x80]));
-        assert!(!minimal_integer(&[0x00, 0x7f]));
-        assert!(!minimal_integer(&[0xff, 0x80]));
-        assert!(!minimal_integer(&[]));
-    }
-}
+#[path = "cert_der_tests.rs"]
+mod tests;

@@ -117,7 +117,7 @@ pub(crate) fn issuer(
             None => "no extendedKeyUsage extension (no restriction)".into(),
         },
     )?;
-    if let Some(nc) = &cert.ext.name_constraints {
+    if let Some(nc) = &cert.ext.rare().name_constraints {
         let critical_ok = if !nc.critical && RuleId::NameConstraintsCritical.applies(p) {
             Err(Reason::Criticality {
                 rule: RuleId::NameConstraintsCritical,
@@ -137,7 +137,7 @@ pub(crate) fn issuer(
 }
 
 /// Fails with `reason` when `rule` is in `profile` and `broken` holds.
-#[inline]
+#[inline(always)]
 fn rule(
     profile: Profile,
     rule: RuleId,
@@ -184,10 +184,10 @@ fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
     if !cert.algorithms_match || cert.signature_algorithm != cert.tbs_signature_algorithm {
         return Err(Reason::SignatureAlgorithmMismatch);
     }
-    if let Some(oid) = &e.duplicate {
+    if let Some(oid) = &e.rare().duplicate {
         return Err(Reason::DuplicateExtension(oid.clone()));
     }
-    if let Some(oid) = e.unknown_critical.first() {
+    if let Some(oid) = e.rare().unknown_critical.first() {
         return Err(Reason::UnknownCriticalExtension(oid.clone()));
     }
     rule(
@@ -205,19 +205,19 @@ fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
     rule(
         p,
         R::PolicyConstraintsCritical,
-        e.policy_constraints_critical == Some(false),
+        e.rare().policy_constraints_critical == Some(false),
         criticality("policyConstraints", false),
     )?;
     rule(
         p,
         R::InhibitAnyPolicyCritical,
-        e.inhibit_any_policy_critical == Some(false),
+        e.rare().inhibit_any_policy_critical == Some(false),
         criticality("inhibitAnyPolicy", false),
     )?;
     rule(
         p,
         R::AiaNotCritical,
-        e.aia_critical,
+        e.rare().aia_critical,
         criticality("authorityInfoAccess", true),
     )?;
     // The message is only formatted when the rule is broken.
@@ -236,7 +236,7 @@ fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
     rule(
         p,
         R::SyntaxNotEmpty,
-        e.aia_empty,
+        e.rare().aia_empty,
         empty("authorityInfoAccess"),
     )?;
     rule(
@@ -281,7 +281,7 @@ fn structure(cert: &Certificate, role: Role, p: Profile) -> Result<(), Reason> {
     rule(
         p,
         R::NameConstraintsOnlyInCa,
-        e.name_constraints.is_some() && !ca,
+        e.rare().name_constraints.is_some() && !ca,
         ca_ext,
     )?;
     Ok(())

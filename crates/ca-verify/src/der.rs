@@ -8,7 +8,7 @@ pub(crate) struct Tlv<'a> {
 }
 
 /// Reads one element with a single-byte tag and a minimal definite length; returns it and the rest.
-#[inline]
+#[inline(always)]
 pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
     let (&tag, rest) = input.split_first()?;
     if tag & 0x1f == 0x1f {
@@ -46,6 +46,13 @@ pub(crate) fn read_tlv(input: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
         },
         &rest[len..],
     ))
+}
+
+/// Where `part`, a slice of `whole`, lies in it; None when it is not inside.
+pub(crate) fn place(whole: &[u8], part: &[u8]) -> Option<std::ops::Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some(start..end)
 }
 
 /// Whether `der` is exactly one element.

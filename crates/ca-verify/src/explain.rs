@@ -6,7 +6,7 @@ use crate::cert::Certificate;
 use crate::checks;
 use crate::error::{Reason, Role};
 use crate::options::VerifyOptions;
-use crate::path::Link;
+use crate::path::{Link, Links};
 use crate::policy::PolicyOutcome;
 use crate::revocation::Status;
 
@@ -45,7 +45,9 @@ impl<'a> Log<'a> {
         }
     }
 
-    #[inline]
+    /// Passes `result` on; when recording, writes a record of it first. Inline: checks call
+    /// it on every verification, and silently (recording is only for explanations).
+    #[inline(always)]
     pub(crate) fn step(
         &mut self,
         check: &'static str,
@@ -53,19 +55,32 @@ impl<'a> Log<'a> {
         detail: impl FnOnce() -> String,
     ) -> Result<(), Reason> {
         if let Some(r) = self.records.as_deref_mut() {
-            let (passed, detail) = match &result {
-                Ok(()) => (true, detail()),
-                Err(e) => (false, e.to_string()),
-            };
-            r.push(CheckRecord {
-                position: self.position,
-                check,
-                passed,
-                detail,
-            });
+            record(r, self.position, check, &result, detail);
         }
         result
     }
+}
+
+/// Writes the record of one check (out of line: only explanations record).
+#[cold]
+#[inline(never)]
+fn record(
+    records: &mut Vec<CheckRecord>,
+    position: usize,
+    check: &'static str,
+    result: &Result<(), Reason>,
+    detail: impl FnOnce() -> String,
+) {
+    let (passed, detail) = match result {
+        Ok(()) => (true, detail()),
+        Err(e) => (false, e.to_string()),
+    };
+    records.push(CheckRecord {
+        position,
+        check,
+        passed,
+        detail,
+    });
 }
 
 /// A certificate on the verified path (or on the failing candidate path).
@@ -79,11 +94,14 @@ pub struct PathCert {
     pub source: Option<String>,
 }
 
+/// The certificates of a verified path, inline for the usual leaf, intermediate and anchor.
+pub(crate) type PathCerts = smallvec::SmallVec<[PathCert; 3]>;
+
 /// A valid path from the leaf to a trust anchor, with the record of the checks that passed.
 #[derive(Clone, Debug)]
 pub struct VerifiedPath {
-    certs: Vec<PathCert>,
-    links: Vec<Link>,
+    certs: PathCerts,
+    links: Links,
     policy: PolicyOutcome,
     opts: VerifyOptions,
     /// Computed on first use: most callers never ask.
@@ -92,8 +110,8 @@ pub struct VerifiedPath {
 
 impl VerifiedPath {
     pub(crate) fn new(
-        certs: Vec<PathCert>,
-        links: Vec<Link>,
+        certs: PathCerts,
+        links: Links,
         policy: PolicyOutcome,
         opts: &VerifyOptions,
     ) -> Self {
@@ -193,7 +211,7 @@ fn describe(
             checks::path_len(&issuer.cert, below()),
             || checks::path_len_text(&issuer.cert, below()),
         );
-        if let Some(nc) = &issuer.cert.ext.name_constraints {
+        if let Some(nc) = &issuer.cert.ext.rare().name_constraints {
             let list = |l: &Option<Vec<crate::cert::Subtree>>| match l {
                 Some(v) => v
                     .iter()

@@ -33,6 +33,9 @@ pub(crate) struct Subtree {
     pub(crate) base: GeneralName,
 }
 
+/// subjectAltName entries, inline for the usual one or two (no allocation for the list).
+pub(crate) type SanList = smallvec::SmallVec<[GeneralName; 2]>;
+
 /// A key identifier, inline (they are usually a 20-octet hash).
 pub(crate) type KeyId = smallvec::SmallVec<[u8; 20]>;
 
@@ -52,10 +55,19 @@ pub(crate) struct Extensions {
     pub(crate) basic_constraints: Option<Crit<BasicConstraints>>,
     pub(crate) key_usage: Option<Crit<u16>>,
     pub(crate) eku: Option<Crit<Purposes>>,
-    pub(crate) san: Option<Crit<Vec<GeneralName>>>,
-    pub(crate) name_constraints: Option<Crit<NameConstraints>>,
+    pub(crate) san: Option<Crit<SanList>>,
     pub(crate) ski: Option<Crit<KeyId>>,
     pub(crate) aki: Option<Crit<AuthorityKeyId>>,
+    pub(crate) count: usize,
+    /// What few certificates carry, boxed so that the usual certificate's record stays small
+    /// (it is filled, moved and dropped on every verification): None when there is none of it.
+    rare: Option<Box<RareExtensions>>,
+}
+
+/// The extensions and oddities most certificates do not have.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct RareExtensions {
+    pub(crate) name_constraints: Option<Crit<NameConstraints>>,
     pub(crate) policy_constraints_critical: Option<bool>,
     /// pkits: certificatePolicies, policyMappings, policyConstraints, inhibitAnyPolicy.
     pub(crate) policy: crate::policy::PolicyExtensions,
@@ -67,7 +79,37 @@ pub(crate) struct Extensions {
     pub(crate) inhibit_any_policy_critical: Option<bool>,
     pub(crate) unknown_critical: Vec<String>,
     pub(crate) duplicate: Option<String>,
-    pub(crate) count: usize,
+}
+
+/// What a certificate without any of the rare extensions reads as.
+static NO_RARE_EXTENSIONS: RareExtensions = RareExtensions {
+    name_constraints: None,
+    policy_constraints_critical: None,
+    policy: crate::policy::PolicyExtensions {
+        policies: None,
+        mappings: Vec::new(),
+        require_explicit: None,
+        inhibit_mapping: None,
+        inhibit_any: None,
+    },
+    crl_distribution_points: None,
+    aia_empty: false,
+    aia_critical: false,
+    inhibit_any_policy_critical: None,
+    unknown_critical: Vec::new(),
+    duplicate: None,
+};
+
+impl Extensions {
+    /// The rare extensions (all absent for most certificates).
+    pub(crate) fn rare(&self) -> &RareExtensions {
+        self.rare.as_deref().unwrap_or(&NO_RARE_EXTENSIONS)
+    }
+
+    /// The rare extensions, to record one: allocated on the first.
+    fn rare_mut(&mut self) -> &mut RareExtensions {
+        self.rare.get_or_insert_with(Default::default)
+    }
 }
 
 /// Extensions we recognise without acting on them further (the policy extensions and
@@ -93,7 +135,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
         let oid = || ext.oid.to_id_string();
         e.count += 1;
         if seen.contains(&oid_bytes) {
-            e.duplicate.get_or_insert_with(oid);
+            e.rare_mut().duplicate.get_or_insert_with(oid);
         }
         seen.push(oid_bytes);
         let critical = ext.critical;
@@ -120,7 +162,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
             // pkits: read with our own DER reader, whatever x509-parser made of it (0.18 loses
             // a nameRelativeToCRLIssuer).
             _ if oid_bytes == OID_CRL_DISTRIBUTION_POINTS => {
-                e.crl_distribution_points = Some(
+                e.rare_mut().crl_distribution_points = Some(
                     crate::revocation::DistributionPoint::from_der(ext.value)
                         .map_err(|m| Reason::Malformed(format!("cRLDistributionPoints: {m}")))?,
                 );
@@ -173,7 +215,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     .general_names
                     .iter()
                     .map(GeneralName::from_x509)
-                    .collect::<Result<Vec<_>, _>>()
+                    .collect::<Result<SanList, _>>()
                     .map_err(|m| {
                         Reason::Malformed(format!("extension 2.5.29.17 (subjectAltName): {m}"))
                     })?;
@@ -205,7 +247,7 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                     })?,
                     irregular: !crate::der::name_constraints_are_plain(ext.value),
                 };
-                e.name_constraints = Some(Crit { critical, value });
+                e.rare_mut().name_constraints = Some(Crit { critical, value });
             }
             ParsedExtension::SubjectKeyIdentifier(k) => {
                 e.ski = Some(Crit {
@@ -222,23 +264,30 @@ pub(crate) fn parse_extensions(x: &X509Certificate<'_>) -> Result<Extensions, Re
                 e.aki = Some(Crit { critical, value });
             }
             ParsedExtension::PolicyConstraints(c) => {
-                e.policy_constraints_critical = Some(critical);
-                e.policy
+                let rare = e.rare_mut();
+                rare.policy_constraints_critical = Some(critical);
+                rare.policy
                     .take(&ParsedExtension::PolicyConstraints(c.clone()));
             }
             // pkits: the policy module and the revocation module take their extensions.
-            parsed if e.policy.take(parsed) => {
+            parsed if crate::policy::PolicyExtensions::handles(parsed) => {
+                let rare = e.rare_mut();
+                rare.policy.take(parsed);
                 if let ParsedExtension::InhibitAnyPolicy(_) = parsed {
-                    e.inhibit_any_policy_critical = Some(critical);
+                    rare.inhibit_any_policy_critical = Some(critical);
                 }
             }
             ParsedExtension::AuthorityInfoAccess(aia) => {
-                e.aia_empty = aia.accessdescs.is_empty();
-                e.aia_critical = critical;
+                // Both false by default: recorded only when one is true.
+                if aia.accessdescs.is_empty() || critical {
+                    let rare = e.rare_mut();
+                    rare.aia_empty = aia.accessdescs.is_empty();
+                    rare.aia_critical = critical;
+                }
             }
             _ => {
                 if critical && !RECOGNISED_UNPROCESSED.contains(&oid().as_str()) {
-                    e.unknown_critical.push(oid());
+                    e.rare_mut().unknown_critical.push(oid());
                 }
             }
         }

@@ -11,8 +11,8 @@ use crate::path;
 use crate::revocation;
 use crate::rules::{Kind, Rule, RuleId};
 use crate::signature::{
-    verification_key, verify_signed, AwsLcVerifier, SignatureAlgorithm, SignatureFailure,
-    SignatureVerifier, VerificationKey,
+    verify_signed, AwsLcVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
+    VerificationKey,
 };
 
 /// One rule a certificate about to be issued breaks.
@@ -163,7 +163,7 @@ impl IssuingChain {
                     &c.signature_algorithm,
                     c.tbs_der(),
                     c.signature(),
-                    &parent(i).public_key,
+                    parent(i),
                     None,
                 )
                 .is_ok()
@@ -281,7 +281,9 @@ impl JustSigned<'_> {
         let same = |c: &Certificate, signer: &Certificate| {
             c.tbs_der() == message
                 && c.signature() == signature
-                && verification_key(&signer.public_key).is_ok_and(|k| key_bytes(&k) == key)
+                && signer
+                    .verification_key()
+                    .is_ok_and(|k| key_bytes(&k) == key)
         };
         let parent = |i: usize| {
             self.chain

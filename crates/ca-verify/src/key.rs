@@ -6,21 +6,25 @@ use x509_parser::public_key::PublicKey as XPublicKey;
 
 use crate::cert::{dotted, AlgId};
 
-/// A subject public key, as far as the verifier can use it.
+/// Where a key's bytes lie in its certificate's DER (no copy of them).
+pub(crate) type KeyBytes = std::ops::Range<usize>;
+
+/// A subject public key, as far as the verifier can use it. The bytes are read from the
+/// certificate's DER (`CertData::key_bytes`).
 #[derive(Clone, Debug)]
 pub(crate) enum PublicKey {
-    /// RSA: the RSAPublicKey DER (what ring takes) and the modulus size in bits.
-    Rsa { der: Vec<u8>, bits: usize },
+    /// RSA: the RSAPublicKey DER (what aws-lc takes) and the modulus size in bits.
+    Rsa { der: KeyBytes, bits: usize },
     /// ECDSA on a named curve: the SEC1 point.
-    Ec { curve: Curve, point: Vec<u8> },
+    Ec { curve: Curve, point: KeyBytes },
     /// Ed25519: the 32-byte key.
-    Ed25519(Vec<u8>),
+    Ed25519(KeyBytes),
     /// ML-DSA (FIPS 204, RFC 9881): the raw public key of the parameter set. `parameters`
     /// says the AlgorithmIdentifier carried a parameters field, which RFC 9881 section 2
     /// forbids (`alg.ml-dsa-no-parameters`).
     MlDsa {
         level: MlDsaLevel,
-        key: Vec<u8>,
+        key: KeyBytes,
         parameters: bool,
     },
     /// Anything else, with the reason it cannot be used.
@@ -86,9 +90,17 @@ impl fmt::Display for PublicKey {
     }
 }
 
-pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> PublicKey {
+/// The key of `spki`, a part of the certificate `der`.
+pub(crate) fn public_key(
+    spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+    der: &[u8],
+) -> PublicKey {
     let alg = dotted(spki.algorithm.algorithm.as_bytes());
     let key_bits = spki.subject_public_key.data.as_ref();
+    // x509-parser borrows the key from the DER; should it not, the key cannot be used.
+    let Some(range) = crate::der::place(der, key_bits) else {
+        return PublicKey::Unusable("the key lies outside the certificate's encoding".into());
+    };
     match alg.as_ref() {
         "1.2.840.113549.1.1.1" => {
             if !AlgId::from_x509(&spki.algorithm).params_are_null() {
@@ -102,10 +114,7 @@ pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> 
                         Some(&b) => m.len() * 8 - b.leading_zeros() as usize,
                         None => 0,
                     };
-                    PublicKey::Rsa {
-                        der: key_bits.to_vec(),
-                        bits,
-                    }
+                    PublicKey::Rsa { der: range, bits }
                 }
                 _ => PublicKey::Unusable("malformed RSA key".into()),
             }
@@ -124,14 +133,14 @@ pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> 
             };
             PublicKey::Ec {
                 curve,
-                point: key_bits.to_vec(),
+                point: range,
             }
         }
         "1.3.101.112" => {
             if spki.algorithm.parameters.is_some() || key_bits.len() != 32 {
                 return PublicKey::Unusable("malformed Ed25519 key".into());
             }
-            PublicKey::Ed25519(key_bits.to_vec())
+            PublicKey::Ed25519(range)
         }
         "1.2.840.10040.4.1" => PublicKey::Unusable("DSA keys are not allowed".into()),
         oid if MlDsaLevel::from_oid(oid).is_some() => {
@@ -148,7 +157,7 @@ pub(crate) fn public_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> 
             }
             PublicKey::MlDsa {
                 level,
-                key: key_bits.to_vec(),
+                key: range,
                 parameters: spki.algorithm.parameters.is_some(),
             }
         }

@@ -155,7 +155,8 @@ pub fn verify_with<I: AsRef<[u8]>>(
         }];
         return Err(e.with_checks(records).with_path(path));
     }
-    let mut pool = Vec::with_capacity(intermediates.len());
+    // Inline for the usual few intermediates: no allocation.
+    let mut pool: smallvec::SmallVec<[Certificate; 4]> = smallvec::SmallVec::new();
     let mut unparsable = Vec::new();
     for (i, d) in intermediates.iter().enumerate() {
         match Certificate::from_der(d.as_ref()) {
@@ -184,5 +185,5 @@ pub fn verify_with<I: AsRef<[u8]>>(
             return Err(e);
         }
     };
-    Ok(found.into_path(leaf, pool, anchors, opts))
+    Ok(found.into_path(leaf, &pool, anchors, opts))
 }

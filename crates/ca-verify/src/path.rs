@@ -214,19 +214,16 @@ impl<'a> Search<'a> {
             Ok(true) => {
                 let (statuses, policy) = self.completed.take().expect("set when a path completes");
                 // No statuses when revocation was not checked: NotChecked for every link.
-                let statuses = statuses
-                    .into_iter()
-                    .chain(std::iter::repeat_with(|| Status::NotChecked));
-                let links = chain
-                    .windows(2)
-                    .zip(statuses)
-                    .map(|(w, revocation)| Link {
+                let mut statuses = statuses.into_iter();
+                let mut links = Links::new();
+                for w in chain.windows(2) {
+                    links.push(Link {
                         alg: self.signatures[&(w[0], w[1])]
                             .clone()
                             .expect("checked on the path"),
-                        revocation,
-                    })
-                    .collect();
+                        revocation: statuses.next().unwrap_or(Status::NotChecked),
+                    });
+                }
                 Ok(Found {
                     nodes: chain,
                     links,
@@ -261,16 +258,16 @@ impl<'a> Search<'a> {
         let child = self.cert(child_node);
         let position = chain.len();
         let mut candidates: smallvec::SmallVec<[Node; 4]> = smallvec::SmallVec::new();
-        candidates.extend(
-            (0..self.anchors.len())
-                .filter(|&i| self.is_candidate(child, &self.anchors[i].cert))
-                .map(Node::Anchor),
-        );
-        candidates.extend(
-            (0..self.pool.len())
-                .filter(|&i| self.is_candidate(child, &self.pool[i]))
-                .map(Node::Pool),
-        );
+        for (i, a) in self.anchors.iter().enumerate() {
+            if self.is_candidate(child, &a.cert) {
+                candidates.push(Node::Anchor(i));
+            }
+        }
+        for (i, c) in self.pool.iter().enumerate() {
+            if self.is_candidate(child, c) {
+                candidates.push(Node::Pool(i));
+            }
+        }
         if candidates.is_empty() {
             let e = VerifyError::new(
                 Reason::UnknownIssuer(child.issuer.text().to_string()),
@@ -510,7 +507,7 @@ impl<'a> Search<'a> {
             .map_err(|r| (r, self.cert_ref(child_node, position - 1)))?;
 
         self.path_len(chain, issuer).map_err(|r| (r, at(self)))?;
-        if let Some(nc) = &issuer.ext.name_constraints {
+        if let Some(nc) = &issuer.ext.rare().name_constraints {
             for (i, &n) in chain.iter().enumerate() {
                 let below = self.cert(n);
                 if i > 0 && below.is_self_issued() {
@@ -537,7 +534,7 @@ impl<'a> Search<'a> {
             &c.signature_algorithm,
             c.tbs_der(),
             c.signature(),
-            &self.cert(issuer).public_key,
+            self.cert(issuer),
             match issuer {
                 Node::Anchor(a) => Some(&self.anchors[a].key_cache),
                 _ => None,
@@ -561,8 +558,10 @@ impl<'a> Search<'a> {
     /// pkits: the checks of a complete path (leaf to anchor): certificate policies (RFC 5280
     /// 6.1.3 to 6.1.5), then revocation (6.3). Both live in their own modules.
     fn path_checks(&mut self, chain: &[Node]) -> Result<(), (Reason, CertRef)> {
-        let certs: smallvec::SmallVec<[&Certificate; 4]> =
-            chain.iter().map(|&n| self.cert(n)).collect();
+        let mut certs: smallvec::SmallVec<[&Certificate; 4]> = smallvec::SmallVec::new();
+        for &n in chain {
+            certs.push(self.cert(n));
+        }
         let policy = policy::process(&certs, &self.opts.policy).map_err(|f| {
             let at = f.position().unwrap_or(0).min(chain.len() - 1);
             (Reason::Policy(f), self.cert_ref(chain[at], at))
@@ -626,9 +625,12 @@ pub(crate) fn validate_crl_signer(
 /// A path found by the search: the certificates, and what each link's checks found.
 pub(crate) struct Found {
     nodes: Chain,
-    links: Vec<Link>,
+    links: Links,
     policy: PolicyOutcome,
 }
+
+/// The links of a path, inline for the usual two or three.
+pub(crate) type Links = smallvec::SmallVec<[Link; 3]>;
 
 /// What was found on one link of the path (certificate -> its issuer), for the explanation.
 #[derive(Clone, Debug)]
@@ -639,27 +641,26 @@ pub(crate) struct Link {
 }
 
 impl Found {
-    /// Builds the verified path, moving the leaf and the intermediates used out of the pool.
+    /// Builds the verified path: the leaf, the intermediates used (shared with the pool) and
+    /// the anchor.
     pub(crate) fn into_path(
         self,
         leaf: Certificate,
-        pool: Vec<Certificate>,
+        pool: &[Certificate],
         anchors: &[TrustAnchor],
         opts: &VerifyOptions,
     ) -> VerifiedPath {
         let mut leaf = Some(leaf);
-        let mut pool: Vec<Option<Certificate>> = pool.into_iter().map(Some).collect();
-        let certs = self
-            .nodes
-            .iter()
-            .map(|&n| match n {
+        let mut certs = crate::explain::PathCerts::new();
+        for &n in &self.nodes {
+            certs.push(match n {
                 Node::Leaf => PathCert {
                     cert: leaf.take().expect("leaf once"),
                     role: Role::Leaf,
                     source: None,
                 },
                 Node::Pool(i) => PathCert {
-                    cert: pool[i].take().expect("no loops on a path"),
+                    cert: pool[i].clone(),
                     role: Role::Intermediate,
                     source: None,
                 },
@@ -668,8 +669,8 @@ impl Found {
                     role: Role::TrustAnchor,
                     source: anchors[a].source.clone(),
                 },
-            })
-            .collect();
+            });
+        }
         VerifiedPath::new(certs, self.links, self.policy, opts)
     }
 }

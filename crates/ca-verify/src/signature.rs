@@ -8,7 +8,7 @@ use aws_lc_rs::signature::ParsedPublicKey;
 use x509_parser::der_parser::asn1_rs::{Any, FromDer};
 use x509_parser::signature_algorithm::RsaSsaPssParams;
 
-use crate::cert::{AlgId, Curve, PublicKey};
+use crate::cert::{AlgId, CertData, Curve, PublicKey};
 use crate::error::Reason;
 use crate::key::MlDsaLevel;
 use crate::rules::RuleId;
@@ -368,33 +368,44 @@ pub(crate) fn ml_dsa_key_parameters(level: MlDsaLevel) -> Reason {
 pub(crate) const MIN_RSA_BITS: usize = 2048;
 
 /// Turns a parsed key into a verification key, refusing weak or unusable keys.
-pub(crate) fn verification_key(key: &PublicKey) -> Result<VerificationKey<'_>, Reason> {
+pub(crate) fn verification_key<'d>(
+    key: &PublicKey,
+    der: &'d [u8],
+) -> Result<VerificationKey<'d>, Reason> {
+    // The ranges were taken from `der` when it was read: always inside it.
+    let bytes = |r: &std::ops::Range<usize>| {
+        der.get(r.clone())
+            .ok_or_else(|| Reason::UnsupportedKey("the key lies outside the certificate".into()))
+    };
     match key {
-        PublicKey::Rsa { der, bits } => {
+        PublicKey::Rsa { der: r, bits } => {
             if *bits < MIN_RSA_BITS || bits % 8 != 0 {
                 return Err(Reason::UnsupportedKey(format!(
                     "RSA-{bits} (at least {MIN_RSA_BITS} bits and a multiple of 8 required)"
                 )));
             }
-            Ok(VerificationKey::Rsa { der, bits: *bits })
+            Ok(VerificationKey::Rsa {
+                der: bytes(r)?,
+                bits: *bits,
+            })
         }
         PublicKey::Ec {
             curve: Curve::P256,
             point,
-        } => Ok(VerificationKey::EcdsaP256(point)),
+        } => Ok(VerificationKey::EcdsaP256(bytes(point)?)),
         PublicKey::Ec {
             curve: Curve::P384,
             point,
-        } => Ok(VerificationKey::EcdsaP384(point)),
+        } => Ok(VerificationKey::EcdsaP384(bytes(point)?)),
         PublicKey::Ec {
             curve: Curve::P521,
             point,
-        } => Ok(VerificationKey::EcdsaP521(point)),
-        PublicKey::Ed25519(k) => Ok(VerificationKey::Ed25519(k)),
+        } => Ok(VerificationKey::EcdsaP521(bytes(point)?)),
+        PublicKey::Ed25519(k) => Ok(VerificationKey::Ed25519(bytes(k)?)),
         PublicKey::MlDsa {
             level, parameters, ..
         } if *parameters => Err(ml_dsa_key_parameters(*level)),
-        PublicKey::MlDsa { level, key, .. } => Ok(VerificationKey::MlDsa(*level, key)),
+        PublicKey::MlDsa { level, key, .. } => Ok(VerificationKey::MlDsa(*level, bytes(key)?)),
         PublicKey::Unusable(why) => Err(Reason::UnsupportedKey(why.clone())),
     }
 }
@@ -406,11 +417,11 @@ pub(crate) fn verify_signed(
     alg: &AlgId,
     tbs: &[u8],
     signature: &[u8],
-    issuer_key: &PublicKey,
+    issuer: &CertData,
     cache: Option<&KeyCache>,
 ) -> Result<SignatureAlgorithm, Reason> {
     let sig_alg = identify(alg)?;
-    let key = verification_key(issuer_key)?;
+    let key = issuer.verification_key()?;
     let checked = match cache {
         Some(cache) => backend.verify_cached(cache, sig_alg, key, tbs, signature),
         None => backend.verify(sig_alg, key, tbs, signature),
@@ -420,7 +431,7 @@ pub(crate) fn verify_signed(
         Err(SignatureFailure::Invalid) => Err(Reason::BadSignature(sig_alg.to_string())),
         Err(SignatureFailure::Unsupported(_)) => Err(Reason::AlgorithmKeyMismatch {
             alg: sig_alg.to_string(),
-            key: issuer_key.to_string(),
+            key: issuer.public_key.to_string(),
         }),
     }
 }

@@ -43,7 +43,7 @@ fn constrained_names(cert: &Certificate) -> Vec<GeneralName> {
     }
     for a in cert.subject.values_of(OID_EMAIL_ATTR) {
         names.push(GeneralName::Email(
-            String::from_utf8_lossy(&a.value).into_owned(),
+            String::from_utf8_lossy(a.value).into_owned(),
         ));
     }
     names

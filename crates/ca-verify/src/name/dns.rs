@@ -176,7 +176,8 @@ pub(crate) fn matches(presented: &str, reference: &str) -> bool {
     // Without a wildcard only a name equal to the reference up to ASCII case matches, and
     // such a name is a valid host name as the reference is: no syntax check is needed first.
     if !presented.starts_with("*.") {
-        return presented.eq_ignore_ascii_case(reference);
+        // Byte-equal first (the usual case, and a word-at-a-time comparison), then up to case.
+        return presented == reference || presented.eq_ignore_ascii_case(reference);
     }
     match classify(presented) {
         Presented::Exact(p) => p.eq_ignore_ascii_case(reference),

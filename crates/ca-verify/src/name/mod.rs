@@ -17,7 +17,7 @@ pub(crate) fn verify_expected_name(
     leaf: &Certificate,
     expected: &ExpectedName,
 ) -> Result<(), Reason> {
-    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
+    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value[..]);
     let found = match expected {
         ExpectedName::Dns(host) => {
             let host = host.strip_suffix('.').unwrap_or(host);
@@ -74,7 +74,7 @@ pub fn check_cn_copies_san(leaf: &Certificate) -> Result<(), Reason> {
 }
 
 fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(), Reason> {
-    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value);
+    let sans: &[GeneralName] = leaf.ext.san.as_ref().map_or(&[], |s| &s.value[..]);
     if full_stop {
         let cn_count = leaf.subject.values_of(OID_CN).count();
         if cn_count > 1 {
@@ -87,7 +87,7 @@ fn cn_against_san(leaf: &Certificate, rule: RuleId, full_stop: bool) -> Result<(
     for cn in leaf.subject.values_of(OID_CN) {
         // UTF8String, PrintableString, IA5String and TeletexString hold the text as bytes; a
         // BMPString (30) or UniversalString (28) never equals an ASCII SAN entry byte for byte.
-        let text = match std::str::from_utf8(&cn.value) {
+        let text = match std::str::from_utf8(cn.value) {
             Ok(t) if cn.tag != 30 && cn.tag != 28 && t.is_ascii() => t,
             _ => {
                 return Err(Reason::Subject {

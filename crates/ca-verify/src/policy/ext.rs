@@ -19,6 +19,17 @@ pub(crate) struct PolicyExtensions {
 }
 
 impl PolicyExtensions {
+    /// Whether `take` would take `parsed`.
+    pub(crate) fn handles(parsed: &ParsedExtension<'_>) -> bool {
+        matches!(
+            parsed,
+            ParsedExtension::CertificatePolicies(_)
+                | ParsedExtension::PolicyMappings(_)
+                | ParsedExtension::PolicyConstraints(_)
+                | ParsedExtension::InhibitAnyPolicy(_)
+        )
+    }
+
     /// Takes what it needs from one parsed extension; false when the extension is not one of
     /// the policy extensions.
     pub(crate) fn take(&mut self, parsed: &ParsedExtension<'_>) -> bool {

@@ -138,7 +138,7 @@ pub(crate) fn process(
 fn without_policies(chain: &[&Certificate], inputs: &PolicyInputs) -> Option<PolicyOutcome> {
     let path = &chain[..chain.len().saturating_sub(1)];
     let bare = |c: &&Certificate| {
-        let pe = &c.ext.policy;
+        let pe = &c.ext.rare().policy;
         pe.policies.is_none()
             && pe.mappings.is_empty()
             && pe.require_explicit.is_none()
@@ -182,7 +182,7 @@ fn process_in_full(
     let mut in_play = *inputs != PolicyInputs::default();
     for (idx, cert) in path.iter().enumerate() {
         let i = idx + 1;
-        let pe = &cert.ext.policy;
+        let pe = &cert.ext.rare().policy;
         in_play |= pe.policies.is_some()
             || !pe.mappings.is_empty()
             || pe.require_explicit.is_some()
@@ -210,7 +210,7 @@ fn process_in_full(
         s.explicit_policy -= 1;
     }
     if let Some(leaf) = path.last() {
-        if leaf.ext.policy.require_explicit == Some(0) {
+        if leaf.ext.rare().policy.require_explicit == Some(0) {
             s.explicit_policy = 0;
             s.explicit_by = format!("requireExplicitPolicy 0 of #{}", position(n));
         }
@@ -252,7 +252,7 @@ fn process_certificate(
     i: usize,
     n: usize,
 ) -> Result<(), PolicyFailure> {
-    let pe = &cert.ext.policy;
+    let pe = &cert.ext.rare().policy;
     match (&pe.policies, s.tree.as_mut()) {
         (Some(policies), Some(tree)) => {
             // (d) (2): anyPolicy counts while inhibit_anyPolicy > 0, and always in a
@@ -273,7 +273,7 @@ fn process_certificate(
 /// RFC 5280 6.1.4 (a), (b), (h), (i), (j): preparing for the next certificate, after `cert`
 /// at path `position` (0 = leaf).
 fn prepare_next(s: &mut State, cert: &Certificate, position: usize) -> Result<(), PolicyFailure> {
-    let pe = &cert.ext.policy;
+    let pe = &cert.ext.rare().policy;
     // (a)
     if pe
         .mappings

@@ -102,7 +102,8 @@ impl Crl {
             return Err(bad("bytes after the CRL".into()));
         }
         let tbs = crate::der::first_in_sequence(der).ok_or_else(|| bad("malformed DER".into()))?;
-        let issuer = Name::from_x509(crl.issuer());
+        let issuer = Name::from_x509(crl.issuer())
+            .ok_or_else(|| bad("an issuer attribute lies outside the issuer's encoding".into()))?;
         let mut out = Crl {
             issuer: issuer.clone(),
             tbs: tbs.to_vec(),

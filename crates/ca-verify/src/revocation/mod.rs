@@ -122,7 +122,12 @@ fn keep(problem: &mut Option<UnknownRevocation>, u: UnknownRevocation) {
 
 /// RFC 5280 6.3.3 for one certificate, `path_issuer` being its issuer on the path.
 fn cert_status(env: &Env<'_>, cert: &Certificate, path_issuer: &Certificate) -> Decided {
-    let mut points = cert.ext.crl_distribution_points.clone().unwrap_or_default();
+    let mut points = cert
+        .ext
+        .rare()
+        .crl_distribution_points
+        .clone()
+        .unwrap_or_default();
     points.push(DistributionPoint::implicit(cert));
     let mut mask = 0u16;
     let mut uses = Vec::new();
@@ -344,7 +349,7 @@ fn delta_for<'c>(
         if crl::cmp_unsigned(base, number) == std::cmp::Ordering::Greater {
             continue;
         }
-        if !signer::verifies(env, index, d, &signer.key)? {
+        if !signer::verifies(env, index, d, &signer.cert)? {
             continue;
         }
         if let Some(ext) = &d.unknown_critical {

@@ -5,9 +5,10 @@ use x509_parser::extensions::GeneralName as XGeneralName;
 use x509_parser::prelude::FromDer;
 use x509_parser::x509::AttributeTypeAndValue;
 
-use crate::cert::{Attr, AttrBytes, Certificate, GeneralName, Name};
+use crate::cert::{AttrBuf, Certificate, GeneralName, Name};
 use crate::der::{read_tlv, Tlv};
 use crate::name::dn;
+use crate::name::dn::AttrBytes;
 
 /// The elements of a DER content, in order.
 fn elements(mut content: &[u8]) -> Result<Vec<Tlv<'_>>, String> {
@@ -69,7 +70,7 @@ pub(crate) const ALL_REASONS: u16 = 0x1fe;
 pub(crate) enum DpName {
     Full(Vec<GeneralName>),
     /// nameRelativeToCRLIssuer: one RDN to append to the CRL issuer's name.
-    Relative(Vec<Attr>),
+    Relative(Vec<AttrBuf>),
 }
 
 impl DpName {
@@ -85,7 +86,7 @@ impl DpName {
                 for el in elements(t.content)? {
                     let (_, a) = AttributeTypeAndValue::from_der(el.whole)
                         .map_err(|e| format!("nameRelativeToCRLIssuer: {e}"))?;
-                    attrs.push(Attr {
+                    attrs.push(AttrBuf {
                         oid: AttrBytes::from_slice(a.attr_type().as_bytes()),
                         tag: a.attr_value().tag().0,
                         value: AttrBytes::from_slice(a.attr_value().data),
@@ -104,26 +105,7 @@ impl DpName {
     fn full(&self, base: &Name) -> Vec<GeneralName> {
         match self {
             DpName::Full(v) => v.clone(),
-            DpName::Relative(rdn) => {
-                let mut rdns = base.rdns.clone();
-                rdns.push(rdn.iter().cloned().collect());
-                // A raw form no parsed name can have, unique to (base, rdn): dn::equal's
-                // byte comparison then only matches the same construction.
-                let mut raw = vec![0xff];
-                raw.extend_from_slice(&base.raw);
-                for a in rdn {
-                    for part in [&a.oid, &a.value] {
-                        raw.extend_from_slice(&(part.len() as u32).to_be_bytes());
-                        raw.extend_from_slice(part);
-                    }
-                    raw.extend_from_slice(&a.tag.to_be_bytes());
-                }
-                vec![GeneralName::Directory(Box::new(Name {
-                    raw: raw.into(),
-                    rdns,
-                    text: Default::default(),
-                }))]
-            }
+            DpName::Relative(rdn) => vec![GeneralName::Directory(Box::new(base.extended(rdn)))],
         }
     }
 }
@@ -361,12 +343,15 @@ mod tests {
         let [GeneralName::Directory(n)] = full.as_slice() else {
             panic!("one directory name expected")
         };
-        assert_eq!(n.rdns.len(), 2);
-        assert_eq!(&n.rdns[1][0].value[..], b"part1");
+        assert_eq!(n.rdns().count(), 2);
+        assert_eq!(
+            n.rdns().nth(1).unwrap().iter().next().unwrap().value,
+            b"part1"
+        );
         // The same construction matches; another RDN does not.
         let same = DpName::Relative(rdn.clone()).full(&base);
         assert!(any_match(&full, &same));
-        let other = DpName::Relative(vec![Attr {
+        let other = DpName::Relative(vec![AttrBuf {
             value: AttrBytes::from_slice(b"part2"),
             ..rdn[0].clone()
         }])

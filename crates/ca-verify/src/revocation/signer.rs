@@ -25,7 +25,8 @@ const SIGNER_PATH_COST: usize = 25;
 #[derive(Clone, Debug)]
 pub(crate) struct Signer {
     pub(crate) subject: String,
-    pub(crate) key: PublicKey,
+    /// Its certificate, whose key verified the CRL (and verifies its delta CRLs).
+    pub(crate) cert: Certificate,
 }
 
 /// The state of a (CRL, anchor) signer search, shared across nested validations.
@@ -38,30 +39,40 @@ pub(crate) enum SignerState {
     Done(Result<Signer, UnknownRevocation>),
 }
 
-/// Whether `key` verifies the CRL's signature (cached, charged to the work budget).
+/// Whether the key of `signer` verifies the CRL's signature (cached, charged to the work
+/// budget).
 pub(crate) fn verifies(
     env: &Env<'_>,
     crl_index: usize,
     crl: &Crl,
-    key: &PublicKey,
+    signer: &Certificate,
 ) -> Result<bool, UnknownRevocation> {
-    let cache_key = (crl_index, key_bytes(key));
+    let cache_key = (crl_index, key_bytes(signer));
     if let Some(&v) = env.shared.signatures.borrow().get(&cache_key) {
         return Ok(v);
     }
     env.shared.charge(1)?;
-    let ok = verify_signed(env.backend, &crl.alg, &crl.tbs, &crl.signature, key, None).is_ok();
+    let ok = verify_signed(
+        env.backend,
+        &crl.alg,
+        &crl.tbs,
+        &crl.signature,
+        signer,
+        None,
+    )
+    .is_ok();
     env.shared.signatures.borrow_mut().insert(cache_key, ok);
     Ok(ok)
 }
 
 /// The bytes that identify a key, for the signature cache.
-fn key_bytes(key: &PublicKey) -> Vec<u8> {
-    match key {
-        PublicKey::Rsa { der, .. } => der.clone(),
-        PublicKey::Ec { point, .. } => point.clone(),
-        PublicKey::Ed25519(k) => k.clone(),
-        PublicKey::MlDsa { key, .. } => key.clone(),
+fn key_bytes(c: &Certificate) -> Vec<u8> {
+    let part = |r: &std::ops::Range<usize>| c.der.get(r.clone()).unwrap_or_default().to_vec();
+    match &c.public_key {
+        PublicKey::Rsa { der, .. } => part(der),
+        PublicKey::Ec { point, .. } => part(point),
+        PublicKey::Ed25519(k) => part(k),
+        PublicKey::MlDsa { key, .. } => part(key),
         PublicKey::Unusable(why) => why.as_bytes().to_vec(),
     }
 }
@@ -85,7 +96,7 @@ pub(crate) fn find(
     let mut problem: Option<UnknownRevocation> = None;
     let signer = |c: &Certificate, role: &str| Signer {
         subject: format!("{} ({role})", c.subject.text()),
-        key: c.public_key.clone(),
+        cert: c.clone(),
     };
     let lacks_crl_sign = |c: &Certificate| UnknownRevocation::CrlSignerLacksCrlSign {
         crl: crl.describe(),
@@ -97,7 +108,7 @@ pub(crate) fn find(
         (path_issuer, "the certificate's issuer on the path"),
         (anchor, "the trust anchor"),
     ] {
-        if dn::equal(&c.subject, &crl.issuer) && verifies(env, crl_index, crl, &c.public_key)? {
+        if dn::equal(&c.subject, &crl.issuer) && verifies(env, crl_index, crl, c)? {
             if crl_sign_allowed(c) {
                 return Ok(signer(c, role));
             }
@@ -131,7 +142,7 @@ fn find_in_pool(
         .iter()
         .filter(|c| dn::equal(&c.subject, &crl.issuer))
     {
-        if !verifies(env, crl_index, crl, &c.public_key)? {
+        if !verifies(env, crl_index, crl, c)? {
             continue;
         }
         if !crl_sign_allowed(c) {
@@ -155,7 +166,7 @@ fn find_in_pool(
                 c.subject.text(),
                 c.serial_hex()
             ),
-            key: c.public_key.clone(),
+            cert: c.clone(),
         };
         env.shared
             .signers
