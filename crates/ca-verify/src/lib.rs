@@ -41,6 +41,7 @@ mod key;
 mod name;
 mod options;
 mod parse_error;
+mod parsed_keys;
 mod path;
 mod policy;
 mod revocation;

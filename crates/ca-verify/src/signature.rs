@@ -218,7 +218,7 @@ pub trait SignatureVerifier: Send + Sync {
 
 /// The aws-lc-rs backend's parsed form of one key, made on its first use under one signature
 /// algorithm and kept for the next. Parsing is a real part of a check: for P-256 the on-curve
-/// test and the key objects cost about 1% of a signature check, for RSA-2048 the Montgomery
+/// test and the key objects cost about 2% of a signature check, for RSA-2048 the Montgomery
 /// set-up of the modulus about 8%, and aws-lc keeps that set-up inside the parsed key.
 #[derive(Clone, Default)]
 pub struct KeyCache(OnceLock<Option<(SignatureAlgorithm, ParsedPublicKey)>>);
@@ -310,9 +310,12 @@ impl SignatureVerifier for AwsLcVerifier {
             // Hash-then-sign algorithms: hashing once here and checking the digest skips the
             // EVP_DigestVerify context aws-lc-rs would set up (and copy) for the message, about
             // 6K instructions a signature; the check itself is the same.
-            Some(digest) => ParsedPublicKey::new(params, key)
-                .map_err(|_| SignatureFailure::Invalid)?
-                .verify_digest_sig(&digest, signature),
+            // The issuer's key parsed once per thread for the issuers seen last
+            // (crate::parsed_keys).
+            Some(digest) => crate::parsed_keys::with_parsed(alg, params, key, |parsed| {
+                parsed.verify_digest_sig(&digest, signature)
+            })
+            .map_err(|_| SignatureFailure::Invalid)?,
             None => {
                 aws_lc_rs::signature::UnparsedPublicKey::new(params, key).verify(message, signature)
             }
