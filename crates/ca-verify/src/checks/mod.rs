@@ -11,6 +11,12 @@ use crate::options::{
 };
 use crate::rules::RuleId;
 
+mod ml_dsa;
+mod path_len;
+
+use ml_dsa::{ml_dsa_algorithms, ml_dsa_key_usage};
+pub(crate) use path_len::{path_len, path_len_text};
+
 const KU_KEY_CERT_SIGN: u16 = 1 << 5;
 
 /// Everything about the leaf that does not depend on the path above it.
@@ -389,49 +395,6 @@ fn key(cert: &Certificate, p: Profile) -> Result<(), Reason> {
     }
 }
 
-/// RFC 9881 section 2: an ML-DSA AlgorithmIdentifier has no parameters, wherever it appears:
-/// the subject key's, and the certificate's own signature algorithm (checked here too for a
-/// trust anchor, whose signature is never verified).
-fn ml_dsa_algorithms(cert: &Certificate) -> Result<(), Reason> {
-    if let PublicKey::MlDsa {
-        level,
-        parameters: true,
-        ..
-    } = &cert.public_key
-    {
-        return Err(crate::signature::ml_dsa_key_parameters(*level));
-    }
-    for alg in [&cert.signature_algorithm, &cert.tbs_signature_algorithm] {
-        if let Some(level) = crate::key::MlDsaLevel::from_oid(&alg.oid) {
-            if alg.params.is_some() {
-                return Err(Reason::Syntax {
-                    rule: RuleId::MlDsaNoParameters,
-                    detail: format!("the {level} signature algorithm has a parameters field"),
-                });
-            }
-        }
-    }
-    Ok(())
-}
-
-/// keyUsage bits an ML-DSA key may assert (RFC 9881 section 5): digitalSignature (0),
-/// nonRepudiation (1), keyCertSign (5), cRLSign (6). A signature key cannot encipher or agree
-/// on keys: keyEncipherment, dataEncipherment, keyAgreement, encipherOnly and decipherOnly
-/// MUST NOT be present.
-const KU_ML_DSA_ALLOWED: u16 = 1 | 1 << 1 | 1 << 5 | 1 << 6;
-
-fn ml_dsa_key_usage(cert: &Certificate, p: Profile) -> Result<(), Reason> {
-    let Some(ku) = &cert.ext.key_usage else {
-        return Ok(());
-    };
-    rule(
-        p,
-        RuleId::MlDsaKeyUsage,
-        ku.value & !KU_ML_DSA_ALLOWED != 0,
-        |rule| Reason::CaExtensions { rule },
-    )
-}
-
 fn leaf_key_usage(cert: &Certificate, required: &[KeyUsageBit]) -> Result<(), Reason> {
     let Some(ku) = &cert.ext.key_usage else {
         return Ok(());
@@ -581,48 +544,6 @@ fn ca_eku(cert: &Certificate, role: Role, opts: &VerifyOptions) -> Result<(), Re
             purpose: purpose.to_string(),
             present: eku_text(&eku.value),
         })
-    }
-}
-
-/// pathLenConstraint of `issuer` against the intermediates below it (self-issued ones not
-/// counted, RFC 5280 6.1.4 (l)).
-pub(crate) fn path_len<'a>(
-    issuer: &Certificate,
-    below: impl Iterator<Item = &'a Certificate>,
-) -> Result<(), Reason> {
-    let Some(n) = issuer
-        .ext
-        .basic_constraints
-        .as_ref()
-        .and_then(|b| b.value.path_len)
-    else {
-        return Ok(());
-    };
-    let found = below.filter(|c| !c.is_self_issued()).count();
-    if found > n as usize {
-        return Err(Reason::PathLenExceeded { path_len: n, found });
-    }
-    Ok(())
-}
-
-/// What `path_len` found, for the explanation.
-pub(crate) fn path_len_text<'a>(
-    issuer: &Certificate,
-    below: impl Iterator<Item = &'a Certificate>,
-) -> String {
-    let limit = issuer
-        .ext
-        .basic_constraints
-        .as_ref()
-        .and_then(|b| b.value.path_len);
-    let found = below.filter(|c| !c.is_self_issued()).count();
-    let below = match found {
-        1 => "1 intermediate below".to_string(),
-        n => format!("{n} intermediates below"),
-    };
-    match limit {
-        Some(n) => format!("pathLenConstraint {n}, {below}"),
-        None => format!("no pathLenConstraint, {below}"),
     }
 }
 

@@ -1,21 +1,24 @@
 //! Path building: depth-first search with backtracking over every candidate issuer, bounded by
 //! a maximum depth and a work budget, keeping the most specific error.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use crate::anchor::TrustAnchor;
 use crate::cert::Certificate;
 use crate::checks;
 use crate::error::{
     BestError, CertRef, Reason, Role, VerifyError, HINT_ANCHOR_AS_LEAF, HINT_OTHER_CA_SAME_NAME,
 };
-use crate::explain::{CheckRecord, Log, PathCert, VerifiedPath};
+use crate::explain::{CheckRecord, Log, PathCert};
 use crate::name::constraints;
 use crate::options::{Profile, VerifyOptions};
 use crate::policy::{self, PolicyOutcome};
 use crate::revocation::{self, Status};
 use crate::signature::{verify_signed, SignatureAlgorithm, SignatureVerifier};
+
+mod found;
+mod node_cache;
+
+pub(crate) use found::{Found, Link, Links};
+use node_cache::NodeCache;
 
 /// Intermediates allowed (self-issued ones not counted) when the caller sets no maximum.
 pub const DEFAULT_MAX_INTERMEDIATES: usize = 8;
@@ -25,92 +28,6 @@ const HARD_MAX_PATH_LEN: usize = 16;
 const MAX_SIGNATURE_CHECKS: usize = 300;
 const MAX_STEPS: usize = 20_000;
 const MAX_NC_COMPARISONS: usize = 250_000;
-
-/// The search's caches are keyed by nodes (small integers the search itself makes, never
-/// attacker-chosen), so a multiply-rotate hash does; SipHash's protection is not needed.
-#[derive(Default)]
-struct NodeHasher(u64);
-
-impl Hasher for NodeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn write_isize(&mut self, n: isize) {
-        self.write_u64(n as u64);
-    }
-}
-
-type NodeMap<K, V> = HashMap<K, V, BuildHasherDefault<NodeHasher>>;
-
-/// The search's caches: the first entries inline, looked up in order (a usual path needs two
-/// or three, and no allocation); past that a hash map, so that a hostile pool of many
-/// candidates still costs one hash per lookup.
-struct NodeCache<K, V> {
-    few: smallvec::SmallVec<[(K, V); 4]>,
-    many: NodeMap<K, V>,
-}
-
-/// Entries kept inline before moving to the hash map.
-const INLINE_CACHE: usize = 8;
-
-impl<K: Copy + Eq + std::hash::Hash, V> NodeCache<K, V> {
-    fn new() -> Self {
-        NodeCache {
-            few: smallvec::SmallVec::new(),
-            many: NodeMap::default(),
-        }
-    }
-
-    fn get(&self, k: &K) -> Option<&V> {
-        if self.many.is_empty() {
-            self.few.iter().find(|(x, _)| x == k).map(|(_, v)| v)
-        } else {
-            self.many.get(k)
-        }
-    }
-
-    fn insert(&mut self, k: K, v: V) {
-        if self.many.is_empty() {
-            if let Some(slot) = self.few.iter_mut().find(|(x, _)| *x == k) {
-                slot.1 = v;
-                return;
-            }
-            if self.few.len() < INLINE_CACHE {
-                self.few.push((k, v));
-                return;
-            }
-            self.many.extend(self.few.drain(..));
-        }
-        self.many.insert(k, v);
-    }
-
-    fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.few.iter().map(|(k, v)| (k, v)).chain(self.many.iter())
-    }
-}
-
-impl<K: Copy + Eq + std::hash::Hash, V> std::ops::Index<&K> for NodeCache<K, V> {
-    type Output = V;
-
-    fn index(&self, k: &K) -> &V {
-        self.get(k).expect("an entry the search made")
-    }
-}
 
 /// A path being built, leaf first: inline up to the longest path allowed.
 type Chain = smallvec::SmallVec<[Node; HARD_MAX_PATH_LEN]>;
@@ -620,59 +537,6 @@ pub(crate) fn validate_crl_signer(
     )
     .run()
     .map(|_| ())
-}
-
-/// A path found by the search: the certificates, and what each link's checks found.
-pub(crate) struct Found {
-    nodes: Chain,
-    links: Links,
-    policy: PolicyOutcome,
-}
-
-/// The links of a path, inline for the usual two or three.
-pub(crate) type Links = smallvec::SmallVec<[Link; 3]>;
-
-/// What was found on one link of the path (certificate -> its issuer), for the explanation.
-#[derive(Clone, Debug)]
-pub(crate) struct Link {
-    pub(crate) alg: SignatureAlgorithm,
-    /// The revocation status of the certificate (not of its issuer).
-    pub(crate) revocation: Status,
-}
-
-impl Found {
-    /// Builds the verified path: the leaf, the intermediates used (shared with the pool) and
-    /// the anchor.
-    pub(crate) fn into_path(
-        self,
-        leaf: Certificate,
-        pool: &[Certificate],
-        anchors: &[TrustAnchor],
-        opts: &VerifyOptions,
-    ) -> VerifiedPath {
-        let mut leaf = Some(leaf);
-        let mut certs = crate::explain::PathCerts::new();
-        for &n in &self.nodes {
-            certs.push(match n {
-                Node::Leaf => PathCert {
-                    cert: leaf.take().expect("leaf once"),
-                    role: Role::Leaf,
-                    source: None,
-                },
-                Node::Pool(i) => PathCert {
-                    cert: pool[i].clone(),
-                    role: Role::Intermediate,
-                    source: None,
-                },
-                Node::Anchor(a) => PathCert {
-                    cert: anchors[a].cert.clone(),
-                    role: Role::TrustAnchor,
-                    source: anchors[a].source.clone(),
-                },
-            });
-        }
-        VerifiedPath::new(certs, self.links, self.policy, opts)
-    }
 }
 
 fn extended(chain: &[Node], next: Node) -> Vec<Node> {
