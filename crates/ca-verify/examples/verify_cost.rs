@@ -13,10 +13,10 @@
 //! generation). Criterion's wall-clock group in `benches/verify.rs` is the reference; this is
 //! for a busy machine.
 
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-
 #[path = "../tests/support/pki.rs"]
 mod pki;
+#[path = "../tests/support/webpki_chain.rs"]
+mod webpki_chain;
 
 /// The measured parts: `n` verifications each.
 #[inline(never)]
@@ -56,19 +56,7 @@ fn main() {
         pki::now(),
         Some(ca_verify::ExpectedName::Dns("example.com".into())),
     );
-    let root_der = CertificateDer::from(root.clone());
-    let webpki_anchors = vec![webpki::anchor_from_trusted_cert(&root_der)
-        .unwrap()
-        .to_owned()];
-    let webpki_inter: Vec<CertificateDer<'_>> = intermediates
-        .iter()
-        .map(|d| CertificateDer::from(d.as_slice()))
-        .collect();
-    let leaf_der = CertificateDer::from(leaf.as_slice());
-    let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-        pki::now().unix_timestamp() as u64,
-    ));
-    let name = ServerName::try_from("example.com").unwrap();
+    let webpki_chain = webpki_chain::WebpkiChain::new(&root, &intermediates, &leaf, pki::now());
     let start = std::time::Instant::now();
     timed_ca(n, &mut || {
         ca_verify::verify(&leaf, &intermediates, &anchors, &opts).unwrap();
@@ -76,18 +64,7 @@ fn main() {
     let ca = start.elapsed() / n.max(1) as u32;
     let start = std::time::Instant::now();
     timed_webpki(n, &mut || {
-        let ee = webpki::EndEntityCert::try_from(&leaf_der).unwrap();
-        ee.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &webpki_anchors,
-            &webpki_inter,
-            time,
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .unwrap();
-        ee.verify_is_valid_for_subject_name(&name).unwrap();
+        webpki_chain.verify().unwrap();
     });
     let webpki = start.elapsed() / n.max(1) as u32;
     eprintln!(
