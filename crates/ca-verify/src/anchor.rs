@@ -2,7 +2,6 @@
 
 use crate::cert::Certificate;
 use crate::error::{CertRef, Role, VerifyError};
-use crate::signature::KeyCache;
 
 /// A trusted CA certificate. Its own signature is not checked, but its validity, constraints and
 /// extensions are, as for any CA on the path.
@@ -10,9 +9,6 @@ use crate::signature::KeyCache;
 pub struct TrustAnchor {
     pub(crate) cert: Certificate,
     pub(crate) source: Option<String>,
-    /// The anchor's key as the signature backend parsed it, so that each verification does
-    /// not parse it again.
-    pub(crate) key_cache: KeyCache,
 }
 
 impl TrustAnchor {
@@ -28,11 +24,7 @@ impl TrustAnchor {
                 }),
             )
         })?;
-        Ok(TrustAnchor {
-            cert,
-            source: None,
-            key_cache: KeyCache::default(),
-        })
+        Ok(TrustAnchor { cert, source: None })
     }
 
     /// Records where the anchor came from (a file name, "system store"), for explanations.

@@ -164,7 +164,6 @@ impl IssuingChain {
                     c.tbs_der(),
                     c.signature(),
                     parent(i),
-                    None,
                 )
                 .is_ok()
             })
@@ -180,7 +179,6 @@ impl IssuingChain {
             anchor: [TrustAnchor {
                 cert: root,
                 source: None,
-                key_cache: Default::default(),
             }],
             verified_links,
             latest_start,

@@ -66,8 +66,7 @@ pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
-    AwsLcVerifier, KeyCache, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
-    VerificationKey,
+    AwsLcVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
 };
 
 use explain::Log;

@@ -7,7 +7,7 @@
 //! again. This is a memo of a pure function: an entry is used only for the same algorithm and
 //! the same key bytes, compared in full, so it never changes an answer. It is bounded (a few
 //! keys per thread, the oldest replaced first) and per thread (no lock between verifying
-//! threads). Trust anchors keep their own parsed key ([`crate::KeyCache`]).
+//! threads). It covers trust anchors' keys too.
 
 use std::cell::RefCell;
 

@@ -1,9 +1,6 @@
 //! Signed data: which algorithms are accepted, and the one trait that checks a signature.
 
 use std::fmt;
-use std::sync::OnceLock;
-
-use aws_lc_rs::signature::ParsedPublicKey;
 
 use x509_parser::der_parser::asn1_rs::{Any, FromDer};
 use x509_parser::signature_algorithm::RsaSsaPssParams;
@@ -199,39 +196,6 @@ pub trait SignatureVerifier: Send + Sync {
         message: &[u8],
         signature: &[u8],
     ) -> Result<(), SignatureFailure>;
-
-    /// As [`verify`](Self::verify), for a key that checks many signatures (a trust anchor's):
-    /// a backend may keep its parsed form of the key in `cache` and use it next time. The
-    /// default ignores the cache.
-    fn verify_cached(
-        &self,
-        cache: &KeyCache,
-        alg: SignatureAlgorithm,
-        key: VerificationKey<'_>,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), SignatureFailure> {
-        let _ = cache;
-        self.verify(alg, key, message, signature)
-    }
-}
-
-/// The aws-lc-rs backend's parsed form of one key, made on its first use under one signature
-/// algorithm and kept for the next. Parsing is a real part of a check: for P-256 the on-curve
-/// test and the key objects cost about 2% of a signature check, for RSA-2048 the Montgomery
-/// set-up of the modulus about 8%, and aws-lc keeps that set-up inside the parsed key.
-#[derive(Clone, Default)]
-pub struct KeyCache(OnceLock<Option<(SignatureAlgorithm, ParsedPublicKey)>>);
-
-impl fmt::Debug for KeyCache {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.0.get() {
-            None => "empty",
-            Some(None) => "unusable key",
-            Some(Some(_)) => "parsed",
-        };
-        f.debug_tuple("KeyCache").field(&state).finish()
-    }
 }
 
 /// Why a signature check failed.
@@ -306,12 +270,10 @@ impl SignatureVerifier for AwsLcVerifier {
         signature: &[u8],
     ) -> Result<(), SignatureFailure> {
         let (params, key) = Self::algorithm(alg, key)?;
-        match digest_of(alg, message) {
-            // Hash-then-sign algorithms: hashing once here and checking the digest skips the
-            // EVP_DigestVerify context aws-lc-rs would set up (and copy) for the message, about
-            // 6K instructions a signature; the check itself is the same.
-            // The issuer's key parsed once per thread for the issuers seen last
-            // (crate::parsed_keys).
+        let checked = match digest_of(alg, message) {
+            // Hash-then-sign algorithms: the digest is checked with the issuer's key as this
+            // thread last parsed it (crate::parsed_keys), which also skips the EVP_DigestVerify
+            // context aws-lc-rs would set up and copy for the message.
             Some(digest) => crate::parsed_keys::with_parsed(alg, params, key, |parsed| {
                 parsed.verify_digest_sig(&digest, signature)
             })
@@ -319,33 +281,8 @@ impl SignatureVerifier for AwsLcVerifier {
             None => {
                 aws_lc_rs::signature::UnparsedPublicKey::new(params, key).verify(message, signature)
             }
-        }
-        .map_err(|_| SignatureFailure::Invalid)
-    }
-
-    fn verify_cached(
-        &self,
-        cache: &KeyCache,
-        alg: SignatureAlgorithm,
-        key: VerificationKey<'_>,
-        message: &[u8],
-        signature: &[u8],
-    ) -> Result<(), SignatureFailure> {
-        // The cache holds the key as parsed for the first algorithm it was used with (a
-        // CA signs with one); another algorithm, or a key aws-lc refuses, goes the long way,
-        // which also gives the precise failure.
-        let parsed = cache.0.get_or_init(|| {
-            let (params, bytes) = Self::algorithm(alg, key).ok()?;
-            ParsedPublicKey::new(params, bytes).ok().map(|p| (alg, p))
-        });
-        match parsed {
-            Some((cached_alg, parsed)) if *cached_alg == alg => match digest_of(alg, message) {
-                Some(digest) => parsed.verify_digest_sig(&digest, signature),
-                None => parsed.verify_sig(message, signature),
-            }
-            .map_err(|_| SignatureFailure::Invalid),
-            _ => self.verify(alg, key, message, signature),
-        }
+        };
+        checked.map_err(|_| SignatureFailure::Invalid)
     }
 }
 
@@ -446,15 +383,10 @@ pub(crate) fn verify_signed(
     tbs: &[u8],
     signature: &[u8],
     issuer: &CertData,
-    cache: Option<&KeyCache>,
 ) -> Result<SignatureAlgorithm, Reason> {
     let sig_alg = identify(alg)?;
     let key = issuer.verification_key()?;
-    let checked = match cache {
-        Some(cache) => backend.verify_cached(cache, sig_alg, key, tbs, signature),
-        None => backend.verify(sig_alg, key, tbs, signature),
-    };
-    match checked {
+    match backend.verify(sig_alg, key, tbs, signature) {
         Ok(()) => Ok(sig_alg),
         Err(SignatureFailure::Invalid) => Err(Reason::BadSignature(sig_alg.to_string())),
         Err(SignatureFailure::Unsupported(_)) => Err(Reason::AlgorithmKeyMismatch {

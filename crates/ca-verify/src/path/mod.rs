@@ -452,10 +452,6 @@ impl<'a> Search<'a> {
             c.tbs_der(),
             c.signature(),
             self.cert(issuer),
-            match issuer {
-                Node::Anchor(a) => Some(&self.anchors[a].key_cache),
-                _ => None,
-            },
         )
         .map_err(|r| match r {
             Reason::BadSignature(alg) => Reason::BadSignature(format!(

@@ -1,7 +1,7 @@
-//! A trust anchor keeps its key as the signature backend parsed it (`KeyCache`), so a second
-//! verification does not parse it again. The cache must never change an answer: a bad
-//! signature under a cached key is still refused, another algorithm under the same key still
-//! verifies, and threads can share the anchors.
+//! Keys parsed once and kept (the per-thread memo of issuer keys, `parsed_keys.rs`) must never
+//! change an answer: with the same anchors and intermediates verified again and again, a bad
+//! signature is still refused, another algorithm under the same key still verifies, and threads
+//! can share the anchors.
 
 #[path = "support/pki.rs"]
 mod pki;
@@ -33,7 +33,7 @@ fn tampered(der: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn a_cached_anchor_key_still_refuses_a_bad_signature() {
+fn a_kept_anchor_key_still_refuses_a_bad_signature() {
     for alg in [Alg::P256, Alg::Rsa2048, Alg::P384, Alg::P521, Alg::Ed25519] {
         let c = chain(alg);
         let anchors = vec![TrustAnchor::from_der(&der(&c.root)).unwrap()];
@@ -60,8 +60,8 @@ fn a_cached_anchor_key_still_refuses_a_bad_signature() {
 
 #[test]
 fn another_algorithm_under_the_same_anchor_key_verifies() {
-    // One RSA root key signs two intermediates: one with SHA-384 (which the cache keeps, being
-    // first), one with SHA-256 (which goes the long way).
+    // One RSA root key signs two intermediates, one with SHA-384 and one with SHA-256: the same
+    // key bytes kept under two algorithms, neither answering for the other.
     let key_256 = key(Alg::Rsa2048);
     let pkcs8 = PrivatePkcs8KeyDer::from(key_256.serialize_der());
     let key_384 = KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8, &PKCS_RSA_SHA384).unwrap();
@@ -103,56 +103,4 @@ fn threads_share_one_anchor_set() {
             });
         }
     });
-}
-
-#[test]
-fn the_backend_parses_a_key_once_and_keeps_a_refused_key_refused() {
-    use aws_lc_rs::rand::SystemRandom;
-    use aws_lc_rs::signature::{EcdsaKeyPair, KeyPair as _, ECDSA_P256_SHA256_ASN1_SIGNING};
-    use ca_verify::{
-        AwsLcVerifier, KeyCache, SignatureAlgorithm, SignatureFailure, SignatureVerifier,
-        VerificationKey,
-    };
-
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
-    let sha256 = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
-    let point = sha256.public_key().as_ref().to_vec();
-    let key = VerificationKey::EcdsaP256(&point);
-    let message = b"tbsCertificate";
-    let sig = sha256.sign(&rng, message).unwrap();
-
-    let cache = KeyCache::default();
-    assert_eq!(format!("{cache:?}"), r#"KeyCache("empty")"#);
-    let check =
-        |alg, msg: &[u8], sig: &[u8]| AwsLcVerifier.verify_cached(&cache, alg, key, msg, sig);
-    assert_eq!(
-        check(SignatureAlgorithm::EcdsaSha256, message, sig.as_ref()),
-        Ok(())
-    );
-    assert_eq!(format!("{cache:?}"), r#"KeyCache("parsed")"#);
-    assert_eq!(
-        check(
-            SignatureAlgorithm::EcdsaSha256,
-            b"another message",
-            sig.as_ref()
-        ),
-        Err(SignatureFailure::Invalid)
-    );
-    // A point that is not on the curve: refused the first time and every time after.
-    let off_curve = [4u8; 65];
-    let bad_cache = KeyCache::default();
-    for _ in 0..2 {
-        assert_eq!(
-            AwsLcVerifier.verify_cached(
-                &bad_cache,
-                SignatureAlgorithm::EcdsaSha256,
-                VerificationKey::EcdsaP256(&off_curve),
-                message,
-                sig.as_ref()
-            ),
-            Err(SignatureFailure::Invalid)
-        );
-    }
-    assert_eq!(format!("{bad_cache:?}"), r#"KeyCache("unusable key")"#);
 }
