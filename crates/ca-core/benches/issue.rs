@@ -4,44 +4,20 @@
 //! extensions, serial size and validity) with rcgen directly: the floor
 //! that `Issuer::issue` is measured against. It is the rcgen that ca-core
 //! uses, with the same features, so both sides sign with the same backend
-//! (ring today; whatever ca-core's rcgen is built with tomorrow).
+//! (aws-lc-rs).
 //!
 //! A second group issues the same leaf with ML-DSA keys (FIPS 204): each parameter set for
 //! the leaf, signed by a CA of the same set, for the cost of post-quantum issuance end to end.
 //!
 //! Run: cargo bench -p ca-core --bench issue -- --warm-up-time 1 --measurement-time 3
 
-use ca_core::{CaOptions, IssueContext, Issuer, KeyType, LeafOptions, Serial};
+use ca_core::{CaOptions, IssueContext, Issuer, KeyType, LeafOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
-use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber, PKCS_ECDSA_P256_SHA256,
-};
-use time::{Duration, OffsetDateTime};
+use time::OffsetDateTime;
 
-fn rcgen_alone(ca: &rcgen::Issuer<'_, KeyPair>, now: OffsetDateTime) -> String {
-    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("P-256 key");
-    let mut params = CertificateParams::default();
-    let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, "localhost");
-    params.distinguished_name = dn;
-    params.subject_alt_names = vec![
-        SanType::DnsName("localhost".try_into().expect("DNS name")),
-        SanType::IpAddress([127, 0, 0, 1].into()),
-    ];
-    params.is_ca = IsCa::ExplicitNoCa;
-    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-    params.use_authority_key_identifier_extension = true;
-    params.serial_number = Some(SerialNumber::from_slice(Serial::random().as_bytes()));
-    params.not_before = now;
-    params.not_after = now + Duration::days(397);
-    let cert = params.signed_by(&key, ca).expect("signed");
-    let cert_pem = cert.pem();
-    // Signed by a root: the chain is the certificate alone, as in ca.
-    let chain = cert_pem.clone();
-    cert_pem + &key.serialize_pem() + &chain
-}
+#[path = "support/rcgen_alone.rs"]
+mod rcgen_alone;
+use rcgen_alone::{rcgen_alone, rcgen_ca};
 
 fn issue_p256_leaf(c: &mut Criterion) {
     let now = OffsetDateTime::now_utc();
@@ -58,10 +34,7 @@ fn issue_p256_leaf(c: &mut Criterion) {
         })
     });
 
-    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("CA key");
-    let mut ca_params = CertificateParams::default();
-    ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let rcgen_ca = rcgen::Issuer::new(ca_params, ca_key);
+    let rcgen_ca = rcgen_ca();
     group.bench_function("rcgen alone", |b| {
         b.iter(|| std::hint::black_box(rcgen_alone(&rcgen_ca, now)))
     });

@@ -7,12 +7,12 @@
 //! Subtract a run with N = 0 (set-up) and divide by N. The rcgen side builds the
 //! same certificate as `benches/issue.rs`, with the rcgen (and backend) ca-core uses.
 
-use ca_core::{IssueContext, Issuer, LeafOptions, Serial};
-use rcgen::{
-    CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose, SanType, SerialNumber, PKCS_ECDSA_P256_SHA256,
-};
-use time::{Duration, OffsetDateTime};
+use ca_core::{IssueContext, Issuer, LeafOptions};
+use time::OffsetDateTime;
+
+#[path = "../benches/support/rcgen_alone.rs"]
+mod rcgen_alone;
+use rcgen_alone::{rcgen_alone, rcgen_ca};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -32,30 +32,9 @@ fn main() {
             }
         }
         "rcgen" => {
-            let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("CA key");
-            let mut ca_params = CertificateParams::default();
-            ca_params.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-            let ca = rcgen::Issuer::new(ca_params, ca_key);
+            let ca = rcgen_ca();
             for _ in 0..n {
-                let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).expect("key");
-                let mut params = CertificateParams::default();
-                let mut dn = DistinguishedName::new();
-                dn.push(DnType::CommonName, "localhost");
-                params.distinguished_name = dn;
-                params.subject_alt_names = vec![
-                    SanType::DnsName("localhost".try_into().expect("DNS name")),
-                    SanType::IpAddress([127, 0, 0, 1].into()),
-                ];
-                params.is_ca = IsCa::ExplicitNoCa;
-                params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-                params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-                params.use_authority_key_identifier_extension = true;
-                params.serial_number = Some(SerialNumber::from_slice(Serial::random().as_bytes()));
-                params.not_before = now;
-                params.not_after = now + Duration::days(397);
-                let cert = params.signed_by(&key, &ca).expect("signed");
-                let pem = cert.pem();
-                total += pem.len() + key.serialize_pem().len() + pem.clone().len();
+                total += rcgen_alone(&ca, now).len();
             }
         }
         _ => {
