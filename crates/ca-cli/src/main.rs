@@ -5,12 +5,14 @@
 
 mod cmd;
 mod exit;
+mod lazy;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 use crate::exit::CliError;
+use crate::lazy::Lazy;
 
 /// A certificate authority and PKI toolkit: issue test certificates, verify
 /// chains the way a TLS client does, and script PKI setups in CI.
@@ -24,81 +26,81 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     // The issuing commands take their help from their Args doc comments.
-    Init(cmd::init::Args),
-    Intermediate(cmd::intermediate::Args),
-    Issue(cmd::issue::Args),
-    Csr(cmd::csr::Args),
-    Sign(cmd::sign::Args),
-    Renew(cmd::renew::Args),
-    List(cmd::list::Args),
+    Init(Lazy<cmd::init::Args>),
+    Intermediate(Lazy<cmd::intermediate::Args>),
+    Issue(Lazy<cmd::issue::Args>),
+    Csr(Lazy<cmd::csr::Args>),
+    Sign(Lazy<cmd::sign::Args>),
+    Renew(Lazy<cmd::renew::Args>),
+    List(Lazy<cmd::list::Args>),
     #[command(visible_alias = "root")]
-    Info(cmd::info::Args),
+    Info(Lazy<cmd::info::Args>),
     /// Show what a certificate, bundle, CSR, CRL or key file holds.
-    Inspect(cmd::inspect::Args),
+    Inspect(Lazy<cmd::inspect::Args>),
     /// Convert a certificate, CSR, CRL or key between PEM and DER.
-    Convert(cmd::convert::Args),
+    Convert(Lazy<cmd::convert::Args>),
     /// Export a key, its certificate and chain as PKCS#12 (--p12).
     #[cfg(feature = "p12")]
-    Export(cmd::export::Args),
+    Export(Lazy<cmd::export::Args>),
     /// Check whether certificates expire soon (exit 1 if any does).
-    NeedsRenewal(cmd::needs_renewal::Args),
+    NeedsRenewal(Lazy<cmd::needs_renewal::Args>),
     /// Check a certificate chain the way a TLS client does (exit 1 if not valid).
-    Verify(cmd::verify::Args),
-    Probe(cmd::probe::Args),
-    Serve(cmd::serve::Args),
+    Verify(Lazy<cmd::verify::Args>),
+    Probe(Lazy<cmd::probe::Args>),
+    Serve(Lazy<cmd::serve::Args>),
     /// Create or update a whole PKI from one TOML file (see `ca schema`).
-    Apply(cmd::apply::Args),
+    Apply(Lazy<cmd::apply::Args>),
     /// Print the JSON Schema of the `ca apply` file.
-    Schema(cmd::schema::Args),
+    Schema(Lazy<cmd::schema::Args>),
     /// Revoke a certificate this CA issued (then publish with `ca crl`).
-    Revoke(cmd::revoke::Args),
+    Revoke(Lazy<cmd::revoke::Args>),
     /// Write a signed CRL of one CA's revocations.
-    Crl(cmd::crl::Args),
+    Crl(Lazy<cmd::crl::Args>),
     /// Write test fixtures no peer offers (`ca fixture revoked`).
-    Fixture(cmd::fixture::Args),
+    Fixture(Lazy<cmd::fixture::Args>),
     /// Make the CA's root trusted by browsers, the system and Java (install, status, env).
-    Trust(cmd::trust::Args),
+    Trust(Lazy<cmd::trust::Args>),
     /// Run an ACME server (RFC 8555) issuing from this CA (`ca acme serve`).
-    Acme(cmd::acme::Args),
+    Acme(Lazy<cmd::acme::Args>),
     /// Print a shell completion script (bash, zsh, fish).
-    Completions(cmd::completions::Args),
+    Completions(Lazy<cmd::completions::Args>),
     /// Print the man page, or write all man pages to a directory.
-    Man(cmd::completions::ManArgs),
+    Man(Lazy<cmd::completions::ManArgs>),
 }
 
 fn run(cli: Cli) -> Result<(), CliError> {
     match cli.command {
-        Command::Init(args) => cmd::init::run(args),
-        Command::Intermediate(args) => cmd::intermediate::run(args),
-        Command::Issue(args) => cmd::issue::run(args),
-        Command::Csr(args) => cmd::csr::run(args),
-        Command::Sign(args) => cmd::sign::run(args),
-        Command::Renew(args) => cmd::renew::run(args),
-        Command::List(args) => cmd::list::run(args),
-        Command::Info(args) => cmd::info::run(args),
-        Command::Inspect(args) => cmd::inspect::run(args),
-        Command::Convert(args) => cmd::convert::run(args),
+        Command::Init(Lazy(args)) => cmd::init::run(args),
+        Command::Intermediate(Lazy(args)) => cmd::intermediate::run(args),
+        Command::Issue(Lazy(args)) => cmd::issue::run(args),
+        Command::Csr(Lazy(args)) => cmd::csr::run(args),
+        Command::Sign(Lazy(args)) => cmd::sign::run(args),
+        Command::Renew(Lazy(args)) => cmd::renew::run(args),
+        Command::List(Lazy(args)) => cmd::list::run(args),
+        Command::Info(Lazy(args)) => cmd::info::run(args),
+        Command::Inspect(Lazy(args)) => cmd::inspect::run(args),
+        Command::Convert(Lazy(args)) => cmd::convert::run(args),
         #[cfg(feature = "p12")]
-        Command::Export(args) => cmd::export::run(args),
-        Command::NeedsRenewal(args) => cmd::needs_renewal::run(args),
-        Command::Verify(args) => cmd::verify::run(args),
-        Command::Probe(args) => cmd::probe::run(args),
-        Command::Serve(args) => cmd::serve::run(args),
-        Command::Apply(args) => cmd::apply::run(args),
-        Command::Schema(args) => cmd::schema::run(args),
-        Command::Revoke(args) => cmd::revoke::run(args),
-        Command::Crl(args) => cmd::crl::run(args),
-        Command::Fixture(args) => cmd::fixture::run(args),
-        Command::Trust(args) => cmd::trust::run(args),
-        Command::Acme(args) => cmd::acme::run(args),
-        Command::Completions(args) => cmd::completions::run(args),
-        Command::Man(args) => cmd::completions::run_man(args),
+        Command::Export(Lazy(args)) => cmd::export::run(args),
+        Command::NeedsRenewal(Lazy(args)) => cmd::needs_renewal::run(args),
+        Command::Verify(Lazy(args)) => cmd::verify::run(args),
+        Command::Probe(Lazy(args)) => cmd::probe::run(args),
+        Command::Serve(Lazy(args)) => cmd::serve::run(args),
+        Command::Apply(Lazy(args)) => cmd::apply::run(args),
+        Command::Schema(Lazy(args)) => cmd::schema::run(args),
+        Command::Revoke(Lazy(args)) => cmd::revoke::run(args),
+        Command::Crl(Lazy(args)) => cmd::crl::run(args),
+        Command::Fixture(Lazy(args)) => cmd::fixture::run(args),
+        Command::Trust(Lazy(args)) => cmd::trust::run(args),
+        Command::Acme(Lazy(args)) => cmd::acme::run(args),
+        Command::Completions(Lazy(args)) => cmd::completions::run(args),
+        Command::Man(Lazy(args)) => cmd::completions::run_man(args),
     }
 }
 
 fn main() -> ExitCode {
     quiet_on_closed_stdout();
-    let cli = Cli::parse();
+    let cli = lazy::parse::<Cli, Command>();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => err.report(),

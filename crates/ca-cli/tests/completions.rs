@@ -91,3 +91,63 @@ fn man_pages_render() {
         "the page carries the help text"
     );
 }
+
+/// `ca COMMAND` builds only that command's arguments (src/lazy.rs); what
+/// its help says must not depend on it: `ca COMMAND -h` opens with the
+/// description `ca --help` lists, and `ca help COMMAND` (the whole tree)
+/// prints what `ca COMMAND --help` (one command) prints.
+#[test]
+fn a_command_built_alone_has_the_help_of_the_whole_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = ca(dir.path(), &["--help"]);
+    assert_eq!(root.code, 0, "{}", root.stderr);
+    let listed = listed_commands(&root.stdout);
+    assert!(listed.len() > 20, "{listed:?}");
+    for (name, description) in &listed {
+        let short = ca(dir.path(), &[name, "-h"]);
+        assert_eq!(short.code, 0, "{name}: {}", short.stderr);
+        let first = short.stdout.split("\n\n").next().unwrap_or_default();
+        assert_eq!(
+            words(first),
+            words(description.trim_end_matches(" [alias: root]")),
+            "ca {name} -h"
+        );
+        let alone = ca(dir.path(), &[name, "--help"]);
+        let in_tree = ca(dir.path(), &["help", name]);
+        assert_eq!(alone.stdout, in_tree.stdout, "ca {name} --help");
+    }
+    let typo = ca(dir.path(), &["isue", "x"]);
+    assert_eq!(typo.code, 2);
+    assert!(typo.stderr.contains("'issue'"), "{}", typo.stderr);
+}
+
+/// The commands of `ca --help`, each with its description (continuation
+/// lines joined).
+fn listed_commands(help: &str) -> Vec<(String, String)> {
+    let section = help
+        .split("Commands:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n\n").next())
+        .expect("a Commands section");
+    let mut listed: Vec<(String, String)> = Vec::new();
+    for line in section.lines() {
+        let text = line.trim_start();
+        let indent = line.len() - text.len();
+        match listed.last_mut() {
+            Some((_, description)) if indent > 2 => {
+                description.push(' ');
+                description.push_str(text);
+            }
+            _ => {
+                let (name, description) = text.split_once(' ').expect("name and description");
+                listed.push((name.to_string(), description.trim().to_string()));
+            }
+        }
+    }
+    listed.retain(|(name, _)| name != "help");
+    listed
+}
+
+fn words(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

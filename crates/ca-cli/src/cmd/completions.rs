@@ -3,7 +3,6 @@
 
 use std::path::PathBuf;
 
-use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::exit::CliError;
@@ -22,7 +21,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let mut command = crate::Cli::command();
+    let mut command = crate::lazy::full_command::<crate::Cli>();
     // Into memory first: clap_complete panics on a closed pipe (`| head`).
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut command, "ca", &mut script);
@@ -41,7 +40,7 @@ pub struct ManArgs {
 }
 
 pub fn run_man(args: ManArgs) -> Result<(), CliError> {
-    let command = crate::Cli::command();
+    let command = crate::lazy::full_command::<crate::Cli>();
     let Some(dir) = args.out else {
         let manual = whole_manual(command)
             .map_err(|e| CliError::bad_input(format!("cannot render the manual: {e}")))?;

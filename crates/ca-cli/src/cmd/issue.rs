@@ -156,12 +156,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.insert("ca_dir".into(), json!(abs(ca_dir.path())));
         return print_json(&out.into());
     }
-    let info = issued.cert.info();
+    // The index line holds what the text needs, read from the certificate once.
+    let entry = &outcome.entry;
     println!(
         "Issued a {} certificate for {} (signed by {issuer_name}, valid until {}).",
         issued.profile.as_str(),
-        info.names.join(", "),
-        ca_core::validity::rfc3339(info.not_after)
+        entry.names.join(", "),
+        entry.not_after
     );
     println!("  certificate: {}", cert_path.display());
     println!("  key:         {}", key_path.display());

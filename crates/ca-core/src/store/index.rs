@@ -101,14 +101,13 @@ pub(crate) fn append(path: &Path, entry: &IndexEntry) -> Result<()> {
     let mut line = serde_json::to_vec(entry).expect("index entries serialise");
     line.push(b'\n');
     let mut file = OpenOptions::new()
+        .read(true)
         .create(true)
         .append(true)
         .open(path)
         .map_err(|e| Error::io(path, "open the index", e))?;
     // A torn line left by a crash must not swallow this one.
-    let needs_newline =
-        file.metadata().map(|m| m.len() > 0).unwrap_or(false) && !ends_with_newline(path);
-    if needs_newline {
+    if !ends_with_newline(&file) {
         line.insert(0, b'\n');
     }
     file.write_all(&line)
@@ -179,13 +178,25 @@ mod key_type_text {
     }
 }
 
-fn ends_with_newline(path: &Path) -> bool {
-    use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
+fn ends_with_newline(file: &std::fs::File) -> bool {
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len == 0 {
         return true;
-    };
+    }
     let mut last = [0u8; 1];
-    f.seek(SeekFrom::End(-1)).is_ok() && f.read_exact(&mut last).is_ok() && last[0] == b'\n'
+    read_byte_at(file, len - 1, &mut last) && last[0] == b'\n'
+}
+
+#[cfg(unix)]
+fn read_byte_at(file: &std::fs::File, offset: u64, byte: &mut [u8; 1]) -> bool {
+    std::os::unix::fs::FileExt::read_exact_at(file, byte, offset).is_ok()
+}
+
+#[cfg(not(unix))]
+fn read_byte_at(mut file: &std::fs::File, offset: u64, byte: &mut [u8; 1]) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    // Appends go to the end whatever the position.
+    file.seek(SeekFrom::Start(offset)).is_ok() && file.read_exact(byte).is_ok()
 }
 
 #[cfg(test)]

@@ -355,7 +355,7 @@ impl CaDir {
         // root is made again, never a complete CA the index does not know.
         self.append_entry(
             index_entry(
-                issuer.cert(),
+                issuer.cert().info(),
                 ROOT,
                 CertProfile::Root,
                 issuer.key().key_type(),
@@ -560,7 +560,7 @@ impl CaDir {
         index::drop_intermediate(&self.index_path(), name)?;
         self.append_entry(
             index_entry(
-                issuer.cert(),
+                issuer.cert().info(),
                 ROOT,
                 CertProfile::Intermediate,
                 issuer.key().key_type(),

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::{index, CaDir, IndexEntry};
 use crate::atomic::{self, Durability, FileMode, FileToWrite, Overwrite};
-use crate::cert::CertDer;
+use crate::cert::{CertDer, CertInfo};
 use crate::context::IssueContext;
 use crate::error::Result;
 use crate::key::KeyType;
@@ -53,7 +53,7 @@ impl CaDir {
             mode: FileMode::Public,
         }];
         atomic::write_files_with(&copy, Overwrite::Refuse, Durability::Atomic)?;
-        let entry = index_entry(cert, issuer, profile, key_type, &file, out, at);
+        let entry = index_entry(info, issuer, profile, key_type, &file, out, at);
         self.append_entry(entry, pending)
     }
 
@@ -96,7 +96,7 @@ impl Pending {
 /// The index line of `cert`, issued by `issuer` at `at.now`, kept at `file`
 /// (and written for the user to `out`).
 pub(super) fn index_entry(
-    cert: &CertDer,
+    info: CertInfo,
     issuer: &str,
     profile: CertProfile,
     key_type: KeyType,
@@ -104,7 +104,6 @@ pub(super) fn index_entry(
     out: Option<&Path>,
     at: &IssueContext,
 ) -> IndexEntry {
-    let info = cert.info();
     IndexEntry {
         serial: info.serial,
         subject: info.subject,
