@@ -14,6 +14,7 @@
 //! Arguments after `--` go to `cargo test` (e.g. `cargo xtask test -- -p ca-verify`).
 
 mod duplicates;
+mod install;
 mod peers;
 
 use std::env;
@@ -27,10 +28,12 @@ const USAGE: &str = "\
 usage: cargo xtask test [--no-lint] [--no-install] [-- CARGO-TEST-ARGS...]
        cargo xtask setup [--no-install]
        cargo xtask deps
+       cargo xtask install [--root DIR]
 
   test       install the test peers when missing, then run every test, fmt and clippy
   setup      only install the test peers, and print the environment the tests need
   deps       only check that every crate built in two versions is explained in deny.toml
+  install    build `ca` for release (statically linked on Linux) into DIR/bin [$CARGO_HOME/bin]
   --no-lint  skip `cargo fmt --check` and `cargo clippy` after the tests
   --no-install  never install Debian packages; fail naming them instead";
 
@@ -44,6 +47,15 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
+    if task == "install" {
+        return match install::install(&workspace_root(), flags) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                eprintln!("xtask: {message}");
+                ExitCode::from(2)
+            }
+        };
+    }
     let mut lint = true;
     let mut install = true;
     for flag in flags {

@@ -330,20 +330,26 @@ pub fn chain_files_json(outcome: &IssueOutcome, out: &mut Map<String, Value>) {
 
 /// The text lines for [`chain_files_json`]'s files.
 pub fn print_chain_files(outcome: &IssueOutcome) {
+    print!("{}", chain_files_text(outcome));
+}
+
+/// The chain lines of [`print_chain_files`], for output written at once.
+pub fn chain_files_text(outcome: &IssueOutcome) -> String {
     let written = |kind| outcome.outputs.iter().find(|o| o.kind == kind);
-    match written(OutputKind::Chain) {
-        Some(chain) => println!(
-            "  chain:       {} (the intermediates alone)",
+    let mut text = match written(OutputKind::Chain) {
+        Some(chain) => format!(
+            "  chain:       {} (the intermediates alone)\n",
             chain.path.display()
         ),
-        None => println!("  chain:       none (the root signed it: no intermediates to send)"),
-    }
+        None => "  chain:       none (the root signed it: no intermediates to send)\n".to_string(),
+    };
     if let Some(full) = written(OutputKind::FullChain) {
-        println!(
-            "  fullchain:   {} (certificate and intermediates: what a server serves)",
+        text.push_str(&format!(
+            "  fullchain:   {} (certificate and intermediates: what a server serves)\n",
             full.path.display()
-        );
+        ));
     }
+    text
 }
 
 /// Prints warnings on stderr.

@@ -7,7 +7,7 @@ use ca_core::{CaOptions, KeyType, LeafOptions, Subject};
 use serde_json::json;
 
 use super::common::{
-    abs, cert_json, chain_files_json, clock, core_error, parse_subject, print_chain_files,
+    abs, cert_json, chain_files_json, chain_files_text, clock, core_error, parse_subject,
     print_json, warn_issued, CaDirArgs, OutputArgs, PassphraseArgs, ValidityArgs,
 };
 use crate::exit::CliError;
@@ -156,36 +156,42 @@ pub fn run(args: Args) -> Result<(), CliError> {
         out.insert("ca_dir".into(), json!(abs(ca_dir.path())));
         return print_json(&out.into());
     }
-    // The index line holds what the text needs, read from the certificate once.
+    // The index line holds what the text needs, read from the certificate once. Formatted
+    // first, then one write: stdout writes out every piece that holds a line's end.
     let entry = &outcome.entry;
-    println!(
-        "Issued a {} certificate for {} (signed by {issuer_name}, valid until {}).",
+    let text = format!(
+        "Issued a {} certificate for {} (signed by {issuer_name}, valid until {}).\n\
+         \x20 certificate: {}\n\
+         \x20 key:         {}\n\
+         {}\
+         \x20 root CA:     {}\n\
+         Clients trust it once they trust the root: `ca trust install{}` adds the root to this \
+         machine's trust stores.\n",
         issued.profile.as_str(),
         entry.names.join(", "),
-        entry.not_after
-    );
-    println!("  certificate: {}", cert_path.display());
-    println!("  key:         {}", key_path.display());
-    print_chain_files(&outcome);
-    println!("  root CA:     {}", root_path.display());
-    println!(
-        "Clients trust it once they trust the root: `ca trust install{}` adds the root to this \
-         machine's trust stores.",
+        entry.not_after,
+        cert_path.display(),
+        key_path.display(),
+        chain_files_text(&outcome),
+        root_path.display(),
         match &args.ca.ca_dir {
             Some(d) => format!(" --ca-dir {}", d.display()),
             None => String::new(),
         }
     );
+    print!("{text}");
     Ok(())
 }
 
 /// Tells the user (on stderr, so --json stays clean) that a CA was made.
 pub fn announce_new_ca(root_cert: &std::path::Path, ca_dir: &ca_core::CaDir) {
-    eprintln!(
+    // Formatted first: stderr is unbuffered, and each piece would be a write of its own.
+    let text = format!(
         "Created a new local CA in {} (there was none).\n\
          Its root certificate is {}: clients trust what this CA issues once they trust it \
-         (`ca trust install` adds it to this machine's trust stores).",
+         (`ca trust install` adds it to this machine's trust stores).\n",
         ca_dir.path().display(),
         root_cert.display()
     );
+    eprint!("{text}");
 }
