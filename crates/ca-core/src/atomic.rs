@@ -3,8 +3,9 @@
 //! accident.
 //!
 //! Each file is written to a temporary file in the same directory, then
-//! moved into place: with `rename` when overwriting is allowed, with `link`
-//! (which fails if the target exists, atomically) when it is not. A killed
+//! moved into place: with `rename` when overwriting is allowed, and when it
+//! is not with `renameat2(RENAME_NOREPLACE)` on Linux, else `link` (both
+//! fail, atomically, if the target exists). A killed
 //! process therefore never leaves half a file. How much more a write waits
 //! for the disk is its [`Durability`]: [`Durability::Flushed`] files are
 //! flushed (`fdatasync`) before they are moved into place, so that after a
@@ -126,27 +127,42 @@ pub fn write_files_with(
     let temps = write_temps(files, durability)?;
     let mut created: Vec<&Path> = Vec::new();
     let mut failure = None;
+    // The temporary files still to remove: not those renamed into place.
+    let mut left: Vec<&Path> = Vec::with_capacity(temps.len());
+    let mut placed_files = 0;
     for (file, temp) in files.iter().zip(&temps) {
         if failure.is_some() {
             break;
         }
+        placed_files += 1;
         let existed = overwrite == Overwrite::Replace && file.path.symlink_metadata().is_ok();
         let placed = match overwrite {
-            Overwrite::Replace => fs::rename(temp, &file.path),
-            Overwrite::Refuse => link_no_clobber(temp, &file.path),
+            Overwrite::Replace => fs::rename(temp, &file.path).map(|()| Moved::Renamed),
+            Overwrite::Refuse => move_no_clobber(temp, &file.path),
         };
         match placed {
-            Ok(()) if !existed => created.push(&file.path),
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                failure = Some(Error::Exists {
-                    path: file.path.clone(),
-                })
+            Ok(moved) => {
+                if moved == Moved::Linked {
+                    left.push(temp);
+                }
+                if !existed {
+                    created.push(&file.path);
+                }
             }
-            Err(e) => failure = Some(Error::io(&file.path, "move the new file into place", e)),
+            Err(e) => {
+                left.push(temp);
+                failure = Some(if e.kind() == io::ErrorKind::AlreadyExists {
+                    Error::Exists {
+                        path: file.path.clone(),
+                    }
+                } else {
+                    Error::io(&file.path, "move the new file into place", e)
+                });
+            }
         }
     }
-    for temp in &temps {
+    left.extend(temps[placed_files..].iter().map(PathBuf::as_path));
+    for temp in left {
         let _ = fs::remove_file(temp);
     }
     match failure {
@@ -341,16 +357,61 @@ fn write_temp(path: &Path, contents: &[u8], mode: FileMode) -> Result<(PathBuf, 
     }
 }
 
-/// `link` refuses to replace an existing file; some file systems do not
-/// support hard links, and there we fall back to a check and a rename.
-fn link_no_clobber(temp: &Path, path: &Path) -> io::Result<()> {
+/// How [`move_no_clobber`] put a file in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moved {
+    /// The temporary file is gone.
+    Renamed,
+    /// The temporary file is still there, to be removed.
+    Linked,
+}
+
+/// Moves `temp` to `path` unless `path` exists. On Linux one
+/// `renameat2(RENAME_NOREPLACE)`; where the file system or the kernel does
+/// not have it, `link` (which also refuses to replace a file) and then the
+/// caller removes `temp`; where neither is supported, a check and a rename.
+fn move_no_clobber(temp: &Path, path: &Path) -> io::Result<Moved> {
+    #[cfg(target_os = "linux")]
+    match rename_no_replace(temp, path) {
+        Ok(()) => return Ok(Moved::Renamed),
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Err(e),
+        // EINVAL, ENOSYS, EOPNOTSUPP...: try the portable way.
+        Err(_) => {}
+    }
     match fs::hard_link(temp, path) {
-        Ok(()) => Ok(()),
+        Ok(()) => Ok(Moved::Linked),
         Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
         Err(_) if path.symlink_metadata().is_ok() => {
             Err(io::Error::from(io::ErrorKind::AlreadyExists))
         }
-        Err(_) => fs::rename(temp, path),
+        Err(_) => fs::rename(temp, path).map(|()| Moved::Renamed),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c = |p: &Path| {
+        CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (from, to) = (c(from)?, c(to)?);
+    // SAFETY: both are NUL-terminated strings that outlive the call.
+    let done = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if done == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
     }
 }
 
@@ -381,6 +442,30 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"three");
         // No temporary files are left behind.
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn moving_into_place_never_replaces_a_file_that_appeared_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let temp = dir.path().join(".new.tmp");
+        let path = dir.path().join("cert.pem");
+        fs::write(&temp, "new").unwrap();
+        fs::write(&path, "someone else's").unwrap();
+        let err = move_no_clobber(&temp, &path).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&path).unwrap(), b"someone else's");
+        assert_eq!(
+            fs::read(&temp).unwrap(),
+            b"new",
+            "the temporary file is still to remove"
+        );
+        fs::remove_file(&path).unwrap();
+        let moved = move_no_clobber(&temp, &path).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        // One rename where the system has renameat2 (Linux, on ext4 and tmpfs).
+        #[cfg(target_os = "linux")]
+        assert_eq!(moved, Moved::Renamed);
+        assert_eq!(temp.exists(), moved == Moved::Linked);
     }
 
     #[test]
