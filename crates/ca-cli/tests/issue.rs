@@ -54,6 +54,23 @@ fn first_issue_creates_the_ca_and_writes_three_files() {
 }
 
 #[test]
+fn how_to_trust_the_new_root_is_said_once_and_also_with_json() {
+    let hint = "`ca trust install";
+    let env = Env::new();
+    let out = env.run(&["issue", "localhost"], 0);
+    let (stdout, said) = (String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert_eq!(stdout.matches(hint).count(), 1, "{stdout}");
+    assert!(!said.contains(hint), "said twice: {said}");
+    assert!(said.contains("Its root certificate is"), "{said}");
+
+    // With --json the text ending is gone: stderr is the only place for a human to read it.
+    let env = Env::new();
+    let out = env.run(&["issue", "localhost", "--json"], 0);
+    assert!(stderr(&out).contains(hint), "{}", stderr(&out));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(hint));
+}
+
+#[test]
 fn json_output_has_the_promised_keys() {
     let env = Env::new();
     let json = env.json(&["issue", "localhost", "::1", "--out", "."]);

@@ -133,7 +133,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let outcome = ca_dir.issue(&request, &at).map_err(core_error)?;
     drop(progress);
     if let Some(created) = &outcome.created_root {
-        announce_new_ca(&created.cert_path, &ca_dir);
+        announce_new_ca(&created.cert_path, &ca_dir, args.json);
     }
     warn_issued(&outcome, issuer_name);
     if let Some(created) = &outcome.created_root {
@@ -184,14 +184,20 @@ pub fn run(args: Args) -> Result<(), CliError> {
 }
 
 /// Tells the user (on stderr, so --json stays clean) that a CA was made.
-pub fn announce_new_ca(root_cert: &std::path::Path, ca_dir: &ca_core::CaDir) {
+/// The text output ends with how to trust the root; with --json only this line can say it.
+pub fn announce_new_ca(root_cert: &std::path::Path, ca_dir: &ca_core::CaDir, json: bool) {
     // Formatted first: stderr is unbuffered, and each piece would be a write of its own.
     let text = format!(
         "Created a new local CA in {} (there was none).\n\
-         Its root certificate is {}: clients trust what this CA issues once they trust it \
-         (`ca trust install` adds it to this machine's trust stores).\n",
+         Its root certificate is {}{}\n",
         ca_dir.path().display(),
-        root_cert.display()
+        root_cert.display(),
+        if json {
+            ": clients trust what this CA issues once they trust it \
+             (`ca trust install` adds it to this machine's trust stores)."
+        } else {
+            "."
+        }
     );
     eprint!("{text}");
 }
