@@ -18,6 +18,7 @@ fn genpkey_args(key_type: &str) -> Vec<String> {
     let args = match key_type {
         "ecdsa-p256" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-256",
         "ecdsa-p384" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-384",
+        "ecdsa-p521" => "-algorithm EC -pkeyopt ec_paramgen_curve:P-521",
         "ed25519" => "-algorithm ED25519",
         "rsa-2048" => "-algorithm RSA -pkeyopt rsa_keygen_bits:2048",
         "rsa-3072" => "-algorithm RSA -pkeyopt rsa_keygen_bits:3072",

@@ -25,9 +25,10 @@ pub use server::{free_port, Server};
 pub use tool::*;
 
 /// Every key type `ca` can generate, as `--key-type` spells it.
-pub const KEY_TYPES: [&str; 6] = [
+pub const KEY_TYPES: [&str; 7] = [
     "ecdsa-p256",
     "ecdsa-p384",
+    "ecdsa-p521",
     "ed25519",
     "rsa-2048",
     "rsa-3072",
@@ -47,6 +48,10 @@ macro_rules! test_each_key_type {
         #[test]
         fn ecdsa_p384() {
             $check("ecdsa-p384")
+        }
+        #[test]
+        fn ecdsa_p521() {
+            $check("ecdsa-p521")
         }
         #[test]
         fn ed25519() {

@@ -212,7 +212,7 @@ impl Csr {
 pub(crate) fn verify_csr_signature(
     csr: &X509CertificationRequest<'_>,
 ) -> std::result::Result<(), X509Error> {
-    crate::key::ml_dsa::verify_x509_signature(
+    crate::x509_signature::verify_x509_signature(
         &csr.certification_request_info.subject_pki,
         &csr.signature_algorithm,
         &csr.signature_value.data,
@@ -246,6 +246,7 @@ fn key_type_of(
             match curve {
                 Some(c) if c == oid!(1.2.840 .10045 .3 .1 .7) => KeyType::EcdsaP256,
                 Some(c) if c == oid!(1.3.132 .0 .34) => KeyType::EcdsaP384,
+                Some(c) if c == oid!(1.3.132 .0 .35) => KeyType::EcdsaP521,
                 _ => return Err(unsupported("an EC key on this curve".into())),
             }
         }

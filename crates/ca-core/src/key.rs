@@ -4,7 +4,7 @@
 //! Whatever the input format, a [`PrivateKey`] holds its key as PKCS#8,
 //! which is what rcgen (and aws-lc-rs behind it) signs with. Reading accepts:
 //!
-//! - PKCS#8 (`PRIVATE KEY`), RSA, ECDSA P-256/P-384 or Ed25519;
+//! - PKCS#8 (`PRIVATE KEY`), RSA, ECDSA P-256/P-384/P-521 or Ed25519;
 //! - encrypted PKCS#8 (`ENCRYPTED PRIVATE KEY`) with a [`Passphrase`]: PBES2, and the
 //!   PKCS#12 3DES and RC2 schemes old OpenSSL and Java write (`legacy_pbe`);
 //! - PKCS#1 (`RSA PRIVATE KEY`) and SEC1 (`EC PRIVATE KEY`);
@@ -50,7 +50,7 @@ const RSA_MAX_SIGNING_BITS: usize = 4096;
 /// The kind of a key: algorithm and size.
 ///
 /// `Display` and `FromStr` use the names of the CLI's `--key-type` flag:
-/// `ecdsa-p256` (the default), `ecdsa-p384`, `ed25519`, `rsa-2048`,
+/// `ecdsa-p256` (the default), `ecdsa-p384`, `ecdsa-p521`, `ed25519`, `rsa-2048`,
 /// `rsa-3072`, `rsa-4096`, `ml-dsa-44`, `ml-dsa-65`, `ml-dsa-87`. Keys read from files may be RSA keys of other
 /// sizes (2048 to 8192 bits); only the three sizes above can be generated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -58,6 +58,8 @@ pub enum KeyType {
     #[default]
     EcdsaP256,
     EcdsaP384,
+    /// ECDSA on P-521, signing with SHA-512 (RFC 5758 3.2; CA/B BR 7.1.3.2.2).
+    EcdsaP521,
     Ed25519,
     /// RSA with a modulus of this many bits.
     Rsa(usize),
@@ -71,9 +73,10 @@ pub enum KeyType {
 
 impl KeyType {
     /// Every key type that [`PrivateKey::generate`] can make, in CLI order.
-    pub const GENERATABLE: [KeyType; 9] = [
+    pub const GENERATABLE: [KeyType; 10] = [
         KeyType::EcdsaP256,
         KeyType::EcdsaP384,
+        KeyType::EcdsaP521,
         KeyType::Ed25519,
         KeyType::Rsa(2048),
         KeyType::Rsa(3072),
@@ -103,6 +106,7 @@ impl KeyType {
         match self {
             KeyType::EcdsaP256 => &rcgen::PKCS_ECDSA_P256_SHA256,
             KeyType::EcdsaP384 => &rcgen::PKCS_ECDSA_P384_SHA384,
+            KeyType::EcdsaP521 => &rcgen::PKCS_ECDSA_P521_SHA512,
             KeyType::Ed25519 => &rcgen::PKCS_ED25519,
             KeyType::Rsa(_) => &rcgen::PKCS_RSA_SHA256,
             KeyType::MlDsa44 => &rcgen::PKCS_ML_DSA_44,
@@ -117,6 +121,7 @@ impl fmt::Display for KeyType {
         match self {
             KeyType::EcdsaP256 => f.write_str("ecdsa-p256"),
             KeyType::EcdsaP384 => f.write_str("ecdsa-p384"),
+            KeyType::EcdsaP521 => f.write_str("ecdsa-p521"),
             KeyType::Ed25519 => f.write_str("ed25519"),
             KeyType::Rsa(bits) => write!(f, "rsa-{bits}"),
             KeyType::MlDsa44 => f.write_str("ml-dsa-44"),

@@ -71,6 +71,7 @@ pub mod store;
 pub mod subject;
 pub mod trust_store;
 pub mod validity;
+mod x509_signature;
 
 /// Escaping untrusted text for terminal output (one function for every crate).
 pub use ca_verify::text;

@@ -23,6 +23,7 @@ fn keys() -> Vec<(KeyType, Vec<u8>)> {
     [
         KeyType::EcdsaP256,
         KeyType::EcdsaP384,
+        KeyType::EcdsaP521,
         KeyType::Ed25519,
         KeyType::Rsa(2048),
     ]

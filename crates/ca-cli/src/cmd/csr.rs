@@ -26,8 +26,8 @@ pub struct Args {
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
 
-    /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096, or the
-    /// post-quantum ml-dsa-44, ml-dsa-65, ml-dsa-87 (FIPS 204; outside the Web PKI).
+    /// The key type: ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, rsa-2048, rsa-3072, rsa-4096, or
+    /// the post-quantum ml-dsa-44, ml-dsa-65, ml-dsa-87 (FIPS 204; outside the Web PKI).
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
     pub key_type: KeyType,
 

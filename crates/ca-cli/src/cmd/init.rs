@@ -37,8 +37,8 @@ Exit codes: 0 created; 1 refused (a CA already exists in the directory); \
 2 bad input (unreadable, malformed or mismatched import files, a bundle out of order, \
 a wrong passphrase).")]
 pub struct Args {
-    /// The key type: ecdsa-p256, ecdsa-p384, ed25519, rsa-2048, rsa-3072, rsa-4096, or the
-    /// post-quantum ml-dsa-44, ml-dsa-65, ml-dsa-87 (FIPS 204; outside the Web PKI).
+    /// The key type: ecdsa-p256, ecdsa-p384, ecdsa-p521, ed25519, rsa-2048, rsa-3072, rsa-4096, or
+    /// the post-quantum ml-dsa-44, ml-dsa-65, ml-dsa-87 (FIPS 204; outside the Web PKI).
     #[arg(long, value_name = "TYPE", default_value_t = KeyType::EcdsaP256)]
     pub key_type: KeyType,
 

@@ -192,30 +192,3 @@ impl MlDsaKey {
         Ok(signature)
     }
 }
-
-/// Checks an X.509 signature (certificate, CSR): ML-DSA here, every other algorithm by
-/// x509-parser, which does not know ML-DSA. An ML-DSA signature needs an ML-DSA key of the
-/// same parameter set, and neither AlgorithmIdentifier may have parameters (RFC 9881 2).
-pub(crate) fn verify_x509_signature(
-    public_key: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
-    algorithm: &x509_parser::x509::AlgorithmIdentifier<'_>,
-    signature: &[u8],
-    signed: &[u8],
-) -> Result<(), x509_parser::error::X509Error> {
-    use x509_parser::error::X509Error;
-    let Some(level) = MlDsaLevel::from_oid(&algorithm.algorithm.to_id_string()) else {
-        let bits = x509_parser::der_parser::asn1_rs::BitString::new(0, signature);
-        return x509_parser::verify::verify_signature(public_key, algorithm, &bits, signed);
-    };
-    if algorithm.parameters.is_some()
-        || public_key.algorithm.parameters.is_some()
-        || public_key.algorithm.algorithm != algorithm.algorithm
-    {
-        return Err(X509Error::SignatureUnsupportedAlgorithm);
-    }
-    if level.verify(&public_key.subject_public_key.data, signed, signature) {
-        Ok(())
-    } else {
-        Err(X509Error::SignatureVerificationError)
-    }
-}

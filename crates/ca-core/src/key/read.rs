@@ -177,6 +177,8 @@ pub(super) fn sec1_to_pkcs8(der: &[u8]) -> Option<Result<Vec<u8>, KeyError>> {
         p256::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
     } else if curve == OID_P384 {
         p384::SecretKey::from_sec1_der(der).map(|k| k.to_pkcs8_der())
+    } else if curve == OID_P521 {
+        return Some(p521_pkcs8(der));
     } else {
         return Some(Err(unsupported_curve(curve)));
     };
@@ -191,23 +193,30 @@ pub(super) fn sec1_to_pkcs8(der: &[u8]) -> Option<Result<Vec<u8>, KeyError>> {
     )
 }
 
+/// A P-521 key (SEC1 or PKCS#8) as PKCS#8 v1 with its public key. RustCrypto's p256/p384
+/// do this for the other curves; for P-521 aws-lc (already the signing backend) parses it,
+/// checks that the scalar and the public point agree (`EC_KEY_check_key`) and re-encodes it.
+fn p521_pkcs8(der: &[u8]) -> Result<Vec<u8>, KeyError> {
+    use aws_lc_rs::signature::{EcdsaKeyPair, ECDSA_P521_SHA512_ASN1_SIGNING};
+    let pair = EcdsaKeyPair::from_private_key_der(&ECDSA_P521_SHA512_ASN1_SIGNING, der)
+        .map_err(|e| KeyError::Malformed(format!("bad EC key: {e}")))?;
+    pair.to_pkcs8v1()
+        .map(|doc| doc.as_ref().to_vec())
+        .map_err(|_| KeyError::Malformed("bad EC key: cannot re-encode it as PKCS#8".into()))
+}
+
 const EXPLICIT_PARAMETERS: &str = "the key gives its curve as explicit parameters, not by name";
 
 pub(super) fn unknown_curve(why: &str) -> KeyError {
     KeyError::Unsupported(format!(
-        "unknown curve: {why}; `ca` reads EC keys on the named curves P-256 and P-384 \
+        "unknown curve: {why}; `ca` reads EC keys on the named curves P-256, P-384 and P-521 \
          (if this is one, name it with: openssl ec -param_enc named_curve -in OLD -out NEW)"
     ))
 }
 
 pub(super) fn unsupported_curve(curve: ObjectIdentifier) -> KeyError {
-    let name = if curve == OID_P521 {
-        "P-521".to_string()
-    } else {
-        format!("the curve {curve}")
-    };
     KeyError::Unsupported(format!(
-        "EC keys on {name} are not supported; use P-256 or P-384"
+        "EC keys on the curve {curve} are not supported; use P-256, P-384 or P-521"
     ))
 }
 
@@ -294,6 +303,10 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, Pair), KeyError> {
         } else if curve == OID_P384 {
             let key = p384::SecretKey::from_pkcs8_der(der).map_err(|e| malformed(&e))?;
             (KeyType::EcdsaP384, key.to_pkcs8_der())
+        } else if curve == OID_P521 {
+            let normalised = p521_pkcs8(der)?;
+            let key_type = KeyType::EcdsaP521;
+            return Ok((key_type, ring_pair(&normalised, key_type)?.into()));
         } else {
             return Err(unsupported_curve(curve));
         };
@@ -316,7 +329,7 @@ pub(super) fn pkcs8_pair(der: &[u8]) -> Result<(KeyType, Pair), KeyError> {
         format!("keys of algorithm {oid} are")
     };
     Err(KeyError::Unsupported(format!(
-        "{name} not supported; use ECDSA P-256/P-384, Ed25519, RSA or ML-DSA"
+        "{name} not supported; use ECDSA P-256/P-384/P-521, Ed25519, RSA or ML-DSA"
     )))
 }
 

@@ -209,7 +209,10 @@ fn we_read_keys_openssl_writes() {
                 false,
             ));
         }
-        if matches!(t, KeyType::EcdsaP256 | KeyType::EcdsaP384) {
+        if matches!(
+            t,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::EcdsaP521
+        ) {
             variants.push(("sec1 pem", openssl(&["ec"], Some(pkcs8.as_bytes())), false));
             variants.push((
                 "sec1 der",
@@ -244,6 +247,25 @@ fn we_read_keys_openssl_writes() {
         PrivateKey::parse(&fresh, None).unwrap().key_type(),
         KeyType::EcdsaP384
     );
+    // P-521 from openssl, and as SEC1 without its public key (RFC 5915 3: publicKey is
+    // OPTIONAL): read, and the public key is the one openssl computes.
+    let p521 = openssl(
+        &[
+            "genpkey",
+            "-algorithm",
+            "EC",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+        ],
+        None,
+    );
+    let key = PrivateKey::parse(&p521, None).unwrap();
+    assert_eq!(key.key_type(), KeyType::EcdsaP521);
+    let bare = openssl(&["ec", "-no_public"], Some(&p521));
+    let bare_key = PrivateKey::parse(&bare, None).unwrap();
+    assert_eq!(bare_key.public_key_der(), key.public_key_der());
+    let openssl_public = openssl(&["pkey", "-pubout", "-outform", "DER"], Some(&p521));
+    assert_eq!(key.public_key_der(), openssl_public);
     let ed = openssl(&["genpkey", "-algorithm", "ED25519"], None);
     assert_eq!(
         PrivateKey::parse(&ed, None).unwrap().key_type(),
@@ -305,18 +327,22 @@ fn bad_inputs_get_clear_errors() {
             found: "a certificate"
         }
     );
-    let p521 = openssl(
+    // A named curve `ca` does not sign with: the error names the curve and the ones it does.
+    let k1 = openssl(
         &[
             "genpkey",
             "-algorithm",
             "EC",
             "-pkeyopt",
-            "ec_paramgen_curve:P-521",
+            "ec_paramgen_curve:secp256k1",
         ],
         None,
     );
-    let err = PrivateKey::parse(&p521, None).unwrap_err();
-    assert!(err.to_string().contains("P-521"), "{err}");
+    for key in [k1.clone(), openssl(&["ec"], Some(&k1))] {
+        let err = PrivateKey::parse(&key, None).unwrap_err().to_string();
+        assert!(err.contains("1.3.132.0.10"), "{err}");
+        assert!(err.contains("P-256, P-384 or P-521"), "{err}");
+    }
 }
 
 #[test]

@@ -135,7 +135,7 @@ pub(super) fn check_chain(mut given: Vec<CertDer>) -> Result<ImportedChain> {
 fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
     let parent_parsed = parent.parsed();
     let child_parsed = child.parsed();
-    match crate::key::ml_dsa::verify_x509_signature(
+    match crate::x509_signature::verify_x509_signature(
         parent_parsed.public_key(),
         &child_parsed.signature_algorithm,
         &child_parsed.signature_value.data,
@@ -170,7 +170,7 @@ fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
 pub(super) fn is_self_signed(cert: &CertDer) -> bool {
     let parsed = cert.parsed();
     parsed.subject().as_raw() == parsed.issuer().as_raw()
-        && crate::key::ml_dsa::verify_x509_signature(
+        && crate::x509_signature::verify_x509_signature(
             parsed.public_key(),
             &parsed.signature_algorithm,
             &parsed.signature_value.data,
