@@ -226,7 +226,7 @@ fn key_type_of(
     let unsupported = |what: String| {
         Error::csr_at(
             None,
-            format!("{what} in the CSR is not supported; use ECDSA P-256/P-384, Ed25519, RSA (2048 bits or more) or ML-DSA"),
+            format!("{what} in the CSR is not supported; use ECDSA P-256/P-384/P-521, Ed25519, RSA (2048 bits or more) or ML-DSA"),
         )
     };
     let key_type = match spki.parsed() {
@@ -247,7 +247,8 @@ fn key_type_of(
                 Some(c) if c == oid!(1.2.840 .10045 .3 .1 .7) => KeyType::EcdsaP256,
                 Some(c) if c == oid!(1.3.132 .0 .34) => KeyType::EcdsaP384,
                 Some(c) if c == oid!(1.3.132 .0 .35) => KeyType::EcdsaP521,
-                _ => return Err(unsupported("an EC key on this curve".into())),
+                Some(c) => return Err(unsupported(format!("an EC key on the curve {c}"))),
+                None => return Err(unsupported("an EC key on an unnamed curve".into())),
             }
         }
         _ if spki.algorithm.algorithm == oid!(1.3.101 .112) => KeyType::Ed25519,

@@ -132,7 +132,7 @@ impl Kind {
             Kind::EcPrivateKey => complete(sec1::EcPrivateKey::from_der(input)).map_err(|e| {
                 if crate::key::sec1_explicit_parameters(input) {
                     "unknown curve: the key gives its curve as explicit parameters, not by name \
-                     (`ca` reads P-256 and P-384; if this is one, name it with: openssl ec \
+                     (`ca` reads P-256, P-384 and P-521; if this is one, name it with: openssl ec \
                      -param_enc named_curve -in OLD -out NEW)"
                         .to_string()
                 } else {

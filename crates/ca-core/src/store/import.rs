@@ -146,7 +146,7 @@ fn check_signed_by(child: &CertDer, parent: &CertDer, at: usize) -> Result<()> {
             None,
             format!(
                 "cannot check that certificate {} (\"{}\") signed certificate {at}: its \
-                 signature algorithm is not supported (RSA, ECDSA P-256/P-384, Ed25519 and ML-DSA are)",
+                 signature algorithm is not supported (RSA, ECDSA P-256/P-384/P-521, Ed25519 and ML-DSA are)",
                 at + 1,
                 parent.info().subject
             ),
