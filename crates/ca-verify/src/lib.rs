@@ -66,7 +66,8 @@ pub use policy::{PolicyFailure, ANY_POLICY};
 pub use revocation::UnknownRevocation;
 pub use rules::{Kind, Roles, Rule, RuleId, RULES};
 pub use signature::{
-    AwsLcVerifier, SignatureAlgorithm, SignatureFailure, SignatureVerifier, VerificationKey,
+    verify_signature_by_key, AwsLcVerifier, SignatureAlgorithm, SignatureFailure,
+    SignatureVerifier, VerificationKey,
 };
 
 use explain::Log;

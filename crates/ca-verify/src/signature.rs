@@ -386,12 +386,48 @@ pub(crate) fn verify_signed(
 ) -> Result<SignatureAlgorithm, Reason> {
     let sig_alg = identify(alg)?;
     let key = issuer.verification_key()?;
-    match backend.verify(sig_alg, key, tbs, signature) {
+    check(backend, sig_alg, key, &issuer.public_key, tbs, signature)
+}
+
+/// One signature check, its failure as the reason path validation gives.
+#[inline]
+fn check(
+    backend: &dyn SignatureVerifier,
+    sig_alg: SignatureAlgorithm,
+    key: VerificationKey<'_>,
+    key_kind: &PublicKey,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureAlgorithm, Reason> {
+    match backend.verify(sig_alg, key, message, signature) {
         Ok(()) => Ok(sig_alg),
         Err(SignatureFailure::Invalid) => Err(Reason::BadSignature(sig_alg.to_string())),
         Err(SignatureFailure::Unsupported(_)) => Err(Reason::AlgorithmKeyMismatch {
             alg: sig_alg.to_string(),
-            key: issuer.public_key.to_string(),
+            key: key_kind.to_string(),
         }),
     }
+}
+
+/// Checks one signature made by the key of `spki` outside a path: a CSR's self-signature (RFC
+/// 2986 4.2) or a certificate checked against a given issuer. The algorithm, the key and their
+/// pairing are held to the same rules as in path validation (weak algorithms, RSA sizes,
+/// parameters, RFC 9881 for ML-DSA), with aws-lc-rs. Returns the algorithm for the record.
+pub fn verify_signature_by_key(
+    spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
+    alg: &x509_parser::x509::AlgorithmIdentifier<'_>,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<SignatureAlgorithm, Reason> {
+    let sig_alg = identify(&AlgId::from_x509(alg))?;
+    let key = crate::key::public_key(spki, spki.raw);
+    let verification_key = verification_key(&key, spki.raw)?;
+    check(
+        &AwsLcVerifier,
+        sig_alg,
+        verification_key,
+        &key,
+        message,
+        signature,
+    )
 }
